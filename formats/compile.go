@@ -1,0 +1,440 @@
+package formats
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// schema is one compiled JSON Schema (draft-07) node of our own engine. Keywords the accepted
+// schemas never use (and annotations) are left out; compile refuses a schema that uses a keyword
+// it does not know, so a future schema cannot be half-checked in silence.
+type schema struct {
+	loc string // where it came from, for debugging
+
+	always *bool   // a boolean schema: true accepts anything, false nothing
+	ref    *schema // draft-07: $ref overrides every sibling keyword
+
+	types typeSet // zero: any type
+
+	// objects
+	props      map[string]*schema
+	propOrder  []string // sorted, for stable messages
+	patProps   []patternSchema
+	addl       *schema // nil: anything allowed
+	required   []string
+	minProps   int
+	maxProps   int // -1: no bound
+	depsReq    map[string][]string
+	depsSchema map[string]*schema
+	propNames  *schema
+
+	// arrays
+	items     *schema   // the single-schema form
+	tuple     []*schema // the array form
+	addlItems *schema
+	minItems  int
+	maxItems  int
+	unique    bool
+	contains  *schema
+
+	// strings
+	minLen, maxLen int
+	pattern        *regexp.Regexp
+	format         func(string) error
+	formatName     string
+
+	// numbers
+	minimum, maximum, exclMin, exclMax, multipleOf *float64
+
+	// any type
+	enum       map[valueHash]struct{}
+	enumText   string // the allowed values, for messages
+	enumStrs   map[string]struct{}
+	constHash  *valueHash
+	constText  string
+	allOf      []*schema
+	anyOf      []*schema
+	oneOf      []*schema
+	not        *schema
+	ifS        *schema
+	thenS      *schema
+	elseS      *schema
+	streamable bool // objects and arrays can be checked as they stream by
+}
+
+type patternSchema struct {
+	re  *regexp.Regexp
+	sch *schema
+}
+
+type typeSet uint8
+
+const (
+	tNull typeSet = 1 << iota
+	tBoolean
+	tInteger
+	tNumber
+	tString
+	tArray
+	tObject
+)
+
+var typeNames = map[string]typeSet{
+	"null": tNull, "boolean": tBoolean, "integer": tInteger, "number": tNumber,
+	"string": tString, "array": tArray, "object": tObject,
+}
+
+func (ts typeSet) String() string {
+	var names []string
+	for _, n := range []string{"object", "array", "string", "number", "integer", "boolean", "null"} {
+		if ts&typeNames[n] != 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+// annotations are keywords that never affect a verdict.
+var annotations = map[string]bool{
+	"$schema": true, "$id": true, "$comment": true, "title": true, "description": true,
+	"default": true, "examples": true, "definitions": true, "readOnly": true, "writeOnly": true,
+	"contentEncoding": true, "contentMediaType": true, "meta:enum": true, "deprecated": true,
+	"javaType": true, "format-description": true,
+}
+
+// compiler turns schema documents into schema graphs, resolving $ref across documents.
+type compiler struct {
+	docs map[string]any     // by absolute URL without fragment
+	done map[string]*schema // by absolute URL with fragment
+}
+
+func newCompiler() *compiler {
+	return &compiler{docs: map[string]any{}, done: map[string]*schema{}}
+}
+
+func (c *compiler) addDoc(u string, doc any) { c.docs[u] = doc }
+
+func (c *compiler) compileURL(ref string) (*schema, error) {
+	if s, ok := c.done[ref]; ok {
+		return s, nil
+	}
+	docURL, frag, _ := strings.Cut(ref, "#")
+	doc, ok := c.docs[docURL]
+	if !ok {
+		return nil, fmt.Errorf("schema %s is not loaded", docURL)
+	}
+	v, err := resolvePointer(doc, frag)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	s := &schema{loc: ref}
+	c.done[ref] = s // before compiling: recursive references find it
+	if err := c.compileInto(s, v, docURL, ref); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func resolvePointer(doc any, frag string) (any, error) {
+	if frag == "" || frag == "/" {
+		return doc, nil
+	}
+	frag, err := url.PathUnescape(frag)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(frag, "/") {
+		return nil, fmt.Errorf("unsupported fragment %q", frag)
+	}
+	v := doc
+	for _, tok := range strings.Split(frag[1:], "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[tok]; !ok {
+				return nil, fmt.Errorf("no member %q", tok)
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, fmt.Errorf("no element %q", tok)
+			}
+			v = x[i]
+		default:
+			return nil, fmt.Errorf("cannot descend into %T at %q", v, tok)
+		}
+	}
+	return v, nil
+}
+
+func (c *compiler) sub(v any, docURL, loc string) (*schema, error) {
+	s := &schema{loc: loc}
+	return s, c.compileInto(s, v, docURL, loc)
+}
+
+func (c *compiler) subs(v any, docURL, loc string) ([]*schema, error) {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: want an array of schemas", loc)
+	}
+	out := make([]*schema, len(arr))
+	for i, e := range arr {
+		s, err := c.sub(e, docURL, loc+"/"+strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func number(v any, loc string) (*float64, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a number", loc)
+	}
+	f, err := n.Float64()
+	return &f, err
+}
+
+func integer(v any, loc string) (int, error) {
+	f, err := number(v, loc)
+	if err != nil {
+		return 0, err
+	}
+	return int(*f), nil
+}
+
+func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
+	s.maxProps, s.maxItems, s.maxLen = -1, -1, -1
+	if b, ok := v.(bool); ok {
+		s.always = &b
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s: a schema must be an object or a boolean", loc)
+	}
+	if ref, ok := m["$ref"].(string); ok {
+		base, err := url.Parse(docURL)
+		if err != nil {
+			return err
+		}
+		r, err := base.Parse(ref)
+		if err != nil {
+			return fmt.Errorf("%s: bad $ref %q: %w", loc, ref, err)
+		}
+		target := r.String()
+		if !strings.Contains(target, "#") {
+			target += "#"
+		}
+		s.ref, err = c.compileURL(target)
+		return err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var err error
+	for _, k := range keys {
+		val := m[k]
+		kl := loc + "/" + k
+		switch k {
+		case "type":
+			switch t := val.(type) {
+			case string:
+				s.types |= typeNames[t]
+			case []any:
+				for _, e := range t {
+					name, _ := e.(string)
+					s.types |= typeNames[name]
+				}
+			}
+			if s.types&tNumber != 0 {
+				s.types |= tInteger
+			}
+		case "properties":
+			pm, _ := val.(map[string]any)
+			s.props = make(map[string]*schema, len(pm))
+			for name, ps := range pm {
+				if s.props[name], err = c.sub(ps, docURL, kl+"/"+name); err != nil {
+					return err
+				}
+				s.propOrder = append(s.propOrder, name)
+			}
+			sort.Strings(s.propOrder)
+		case "patternProperties":
+			pm, _ := val.(map[string]any)
+			names := make([]string, 0, len(pm))
+			for name := range pm {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			for _, name := range names {
+				re, err := regexp.Compile(name)
+				if err != nil {
+					return fmt.Errorf("%s: %w", kl, err)
+				}
+				sub, err := c.sub(pm[name], docURL, kl+"/"+name)
+				if err != nil {
+					return err
+				}
+				s.patProps = append(s.patProps, patternSchema{re, sub})
+			}
+		case "additionalProperties":
+			s.addl, err = c.sub(val, docURL, kl)
+		case "required":
+			arr, _ := val.([]any)
+			for _, e := range arr {
+				name, _ := e.(string)
+				s.required = append(s.required, name)
+			}
+		case "minProperties":
+			s.minProps, err = integer(val, kl)
+		case "maxProperties":
+			s.maxProps, err = integer(val, kl)
+		case "dependencies":
+			dm, _ := val.(map[string]any)
+			for name, d := range dm {
+				if arr, ok := d.([]any); ok {
+					if s.depsReq == nil {
+						s.depsReq = map[string][]string{}
+					}
+					for _, e := range arr {
+						req, _ := e.(string)
+						s.depsReq[name] = append(s.depsReq[name], req)
+					}
+					continue
+				}
+				if s.depsSchema == nil {
+					s.depsSchema = map[string]*schema{}
+				}
+				if s.depsSchema[name], err = c.sub(d, docURL, kl+"/"+name); err != nil {
+					return err
+				}
+			}
+		case "propertyNames":
+			s.propNames, err = c.sub(val, docURL, kl)
+		case "items":
+			if _, ok := val.([]any); ok {
+				s.tuple, err = c.subs(val, docURL, kl)
+			} else {
+				s.items, err = c.sub(val, docURL, kl)
+			}
+		case "additionalItems":
+			s.addlItems, err = c.sub(val, docURL, kl)
+		case "minItems":
+			s.minItems, err = integer(val, kl)
+		case "maxItems":
+			s.maxItems, err = integer(val, kl)
+		case "uniqueItems":
+			s.unique, _ = val.(bool)
+		case "contains":
+			s.contains, err = c.sub(val, docURL, kl)
+		case "minLength":
+			s.minLen, err = integer(val, kl)
+		case "maxLength":
+			s.maxLen, err = integer(val, kl)
+		case "pattern":
+			src, _ := val.(string)
+			if s.pattern, err = regexp.Compile(src); err != nil {
+				return fmt.Errorf("%s: %w", kl, err)
+			}
+		case "format":
+			name, _ := val.(string)
+			// Unknown formats (CycloneDX 1.2 says "string") are annotations, as in draft-07.
+			if f, ok := formatCheckers[name]; ok {
+				s.format, s.formatName = f, name
+			}
+		case "minimum":
+			s.minimum, err = number(val, kl)
+		case "maximum":
+			s.maximum, err = number(val, kl)
+		case "exclusiveMinimum":
+			s.exclMin, err = number(val, kl)
+		case "exclusiveMaximum":
+			s.exclMax, err = number(val, kl)
+		case "multipleOf":
+			s.multipleOf, err = number(val, kl)
+		case "enum":
+			arr, _ := val.([]any)
+			s.enum = make(map[valueHash]struct{}, len(arr))
+			allStrings := true
+			var text []string
+			for _, e := range arr {
+				s.enum[hashAny(e)] = struct{}{}
+				if str, ok := e.(string); ok {
+					text = append(text, strconv.Quote(str))
+				} else {
+					allStrings = false
+					b, _ := json.Marshal(e)
+					text = append(text, string(b))
+				}
+			}
+			if allStrings {
+				s.enumStrs = make(map[string]struct{}, len(arr))
+				for _, e := range arr {
+					s.enumStrs[e.(string)] = struct{}{}
+				}
+			}
+			s.enumText = listForMessage(text, 8)
+		case "const":
+			h := hashAny(val)
+			s.constHash = &h
+			b, _ := json.Marshal(val)
+			s.constText = string(b)
+		case "allOf":
+			s.allOf, err = c.subs(val, docURL, kl)
+		case "anyOf":
+			s.anyOf, err = c.subs(val, docURL, kl)
+		case "oneOf":
+			s.oneOf, err = c.subs(val, docURL, kl)
+		case "not":
+			s.not, err = c.sub(val, docURL, kl)
+		case "if":
+			s.ifS, err = c.sub(val, docURL, kl)
+		case "then":
+			s.thenS, err = c.sub(val, docURL, kl)
+		case "else":
+			s.elseS, err = c.sub(val, docURL, kl)
+		default:
+			if !annotations[k] {
+				return fmt.Errorf("%s: keyword %q is not supported by this engine", loc, k)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if s.ifS == nil { // then/else without if are ignored
+		s.thenS, s.elseS = nil, nil
+	}
+	s.streamable = s.enum == nil && s.constHash == nil && s.allOf == nil && s.anyOf == nil &&
+		s.oneOf == nil && s.not == nil && s.ifS == nil && s.patProps == nil &&
+		s.depsReq == nil && s.depsSchema == nil && s.propNames == nil &&
+		s.tuple == nil && s.contains == nil
+	return nil
+}
+
+// listForMessage joins up to max items and counts the rest.
+func listForMessage(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s (and %d more)", strings.Join(items[:max], ", "), len(items)-max)
+}
+
+// resolved follows $ref chains.
+func (s *schema) resolved() *schema {
+	for s.ref != nil {
+		s = s.ref
+	}
+	return s
+}

@@ -1,0 +1,588 @@
+package formats
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// maxDepth bounds nesting so that a file of a million '[' costs an error, not the stack.
+const maxDepth = 512
+
+// syntaxError is malformed JSON at a byte offset. Validate turns the offset into a line and a
+// column for the message.
+type syntaxError struct {
+	offset int64
+	msg    string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("offset %d: %s", e.offset, e.msg) }
+
+// readError wraps an error from the underlying reader, so it is never mistaken for bad JSON.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// scanner is a pull parser over an io.Reader with its own buffer. It either skips values
+// (checking their syntax and building nothing) or parses them into a tree. Memory is the buffer
+// plus whatever tree the caller asks for; it never holds the whole input.
+type scanner struct {
+	r    io.Reader
+	buf  []byte
+	pos  int   // next unread byte
+	end  int   // bytes valid in buf
+	base int64 // input offset of buf[0]
+	eof  bool
+	rerr error // a read error other than io.EOF
+
+	keyBuf []byte // member names; callers copy what they keep before reading on
+}
+
+const scanBufSize = 256 << 10
+
+func newScanner(r io.Reader, prefix []byte) *scanner {
+	size := scanBufSize
+	if len(prefix) > size {
+		size = len(prefix)
+	}
+	s := &scanner{r: r, buf: make([]byte, size)}
+	s.end = copy(s.buf, prefix)
+	return s
+}
+
+func (s *scanner) offset() int64 { return s.base + int64(s.pos) }
+
+// fill reads more input, keeping buf[pos:end]. It reports whether bytes were added.
+func (s *scanner) fill() bool {
+	if s.eof || s.rerr != nil {
+		return false
+	}
+	if s.pos > 0 {
+		n := copy(s.buf, s.buf[s.pos:s.end])
+		s.base += int64(s.pos)
+		s.pos, s.end = 0, n
+	}
+	if s.end == len(s.buf) { // a token longer than the buffer: grow
+		nb := make([]byte, 2*len(s.buf))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	for {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err == io.EOF {
+			s.eof = true
+			return n > 0
+		}
+		if err != nil {
+			s.rerr = err
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
+
+func (s *scanner) fail(format string, args ...any) error {
+	if s.rerr != nil {
+		return &readError{s.rerr}
+	}
+	return &syntaxError{offset: s.offset(), msg: fmt.Sprintf(format, args...)}
+}
+
+// eofError is the error for input that ends in the middle of a value.
+func (s *scanner) eofError(what string) error {
+	if s.rerr != nil {
+		return &readError{s.rerr}
+	}
+	return &syntaxError{offset: s.offset(), msg: "unexpected end of file " + what}
+}
+
+// peek skips whitespace and returns the next byte without consuming it; ok is false at the
+// end of input.
+func (s *scanner) peek() (byte, bool) {
+	for {
+		for s.pos < s.end {
+			c := s.buf[s.pos]
+			if c > ' ' || (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+				return c, true
+			}
+			s.pos++
+		}
+		if !s.fill() {
+			return 0, false
+		}
+	}
+}
+
+func describeByte(c byte) string {
+	switch {
+	case c >= 0x20 && c < 0x7f:
+		return fmt.Sprintf("'%c'", c)
+	default:
+		return fmt.Sprintf("byte 0x%02x", c)
+	}
+}
+
+// expect consumes the next non-space byte, which must be c.
+func (s *scanner) expect(c byte, context string) error {
+	b, ok := s.peek()
+	if !ok {
+		return s.eofError(context)
+	}
+	if b != c {
+		return s.fail("expected '%c' %s, found %s", c, context, describeByte(b))
+	}
+	s.pos++
+	return nil
+}
+
+// literal consumes true, false or null.
+func (s *scanner) literal(word string) error {
+	for i := 0; i < len(word); i++ {
+		if s.pos >= s.end && !s.fill() {
+			return s.eofError("inside literal " + word)
+		}
+		if s.buf[s.pos] != word[i] {
+			return s.fail("invalid literal: expected %q", word)
+		}
+		s.pos++
+	}
+	return nil
+}
+
+// stringSpecial marks the bytes that end a run of plain string content.
+var stringSpecial = func() (t [256]bool) {
+	for i := 0; i < 0x20; i++ {
+		t[i] = true
+	}
+	t['"'], t['\\'] = true, true
+	for i := 0x80; i < 0x100; i++ {
+		t[i] = true
+	}
+	return
+}()
+
+// readString consumes a string whose opening quote is at pos. When dst is non-nil the unescaped
+// content is appended to it; either way the content is checked: UTF-8, escapes, no raw control
+// characters.
+func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
+	s.pos++ // opening quote
+	for {
+		start := s.pos
+		buf := s.buf[:s.end]
+		i := s.pos
+		for i < len(buf) && !stringSpecial[buf[i]] {
+			i++
+		}
+		if keep {
+			dst = append(dst, buf[start:i]...)
+		}
+		s.pos = i
+		if i == len(buf) {
+			if !s.fill() {
+				return dst, s.eofError("inside a string")
+			}
+			continue
+		}
+		c := buf[i]
+		switch {
+		case c == '"':
+			s.pos++
+			return dst, nil
+		case c == '\\':
+			var err error
+			if dst, err = s.readEscape(dst, keep); err != nil {
+				return dst, err
+			}
+		case c < 0x20:
+			return dst, s.fail("control character %s inside a string (escape it as \\u%04x)", describeByte(c), c)
+		default: // non-ASCII: one UTF-8 sequence
+			if s.end-s.pos < utf8.UTFMax && !utf8.FullRune(s.buf[s.pos:s.end]) {
+				s.fill()
+			}
+			r, size := utf8.DecodeRune(s.buf[s.pos:s.end])
+			if r == utf8.RuneError && size <= 1 {
+				return dst, s.fail("invalid UTF-8 byte %s inside a string (JSON must be UTF-8)", describeByte(s.buf[s.pos]))
+			}
+			if keep {
+				dst = append(dst, s.buf[s.pos:s.pos+size]...)
+			}
+			s.pos += size
+		}
+	}
+}
+
+func (s *scanner) need(n int) bool {
+	for s.end-s.pos < n {
+		if !s.fill() {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scanner) readEscape(dst []byte, keep bool) ([]byte, error) {
+	if !s.need(2) {
+		return dst, s.eofError("inside a string escape")
+	}
+	c := s.buf[s.pos+1]
+	var out byte
+	switch c {
+	case '"', '\\', '/':
+		out = c
+	case 'b':
+		out = '\b'
+	case 'f':
+		out = '\f'
+	case 'n':
+		out = '\n'
+	case 'r':
+		out = '\r'
+	case 't':
+		out = '\t'
+	case 'u':
+		r, err := s.readHex4(s.pos + 2)
+		if err != nil {
+			return dst, err
+		}
+		s.pos += 6
+		if utf16.IsSurrogate(r) {
+			// A pair is two escapes; a lone half becomes U+FFFD, as encoding/json decodes it.
+			if s.need(6) && s.buf[s.pos] == '\\' && s.buf[s.pos+1] == 'u' {
+				if r2, err := s.readHex4(s.pos + 2); err == nil {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						s.pos += 6
+						r = dec
+					} else {
+						r = utf8.RuneError
+					}
+				} else {
+					return dst, err
+				}
+			} else {
+				r = utf8.RuneError
+			}
+		}
+		if keep {
+			dst = utf8.AppendRune(dst, r)
+		}
+		return dst, nil
+	default:
+		s.pos++
+		return dst, s.fail("invalid escape '\\%c' inside a string", c)
+	}
+	if keep {
+		dst = append(dst, out)
+	}
+	s.pos += 2
+	return dst, nil
+}
+
+func (s *scanner) readHex4(at int) (rune, error) {
+	for s.end-at < 4 {
+		if !s.fill() {
+			return 0, s.eofError("inside a \\u escape")
+		}
+		at = s.pos + 2 // fill moves bytes to the front; escapes are read from pos
+	}
+	var r rune
+	for _, c := range s.buf[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, s.fail("invalid \\u escape: %s is not a hex digit", describeByte(c))
+		}
+	}
+	return r, nil
+}
+
+// readNumber consumes a number and returns its literal text (valid until the next read).
+func (s *scanner) readNumber(scratch []byte) ([]byte, error) {
+	lit := scratch[:0]
+	next := func() (byte, bool) {
+		if s.pos >= s.end && !s.fill() {
+			return 0, false
+		}
+		return s.buf[s.pos], true
+	}
+	take := func(c byte) {
+		lit = append(lit, c)
+		s.pos++
+	}
+	digits := func() int {
+		n := 0
+		for {
+			c, ok := next()
+			if !ok || c < '0' || c > '9' {
+				return n
+			}
+			take(c)
+			n++
+		}
+	}
+	c, _ := next()
+	if c == '-' {
+		take(c)
+	}
+	c, ok := next()
+	switch {
+	case !ok:
+		return lit, s.eofError("inside a number")
+	case c == '0':
+		take(c)
+		if c, ok := next(); ok && c >= '0' && c <= '9' {
+			return lit, s.fail("invalid number: leading zero")
+		}
+	case c >= '1' && c <= '9':
+		digits()
+	default:
+		return lit, s.fail("invalid number: expected a digit, found %s", describeByte(c))
+	}
+	if c, ok := next(); ok && c == '.' {
+		take(c)
+		if digits() == 0 {
+			return lit, s.fail("invalid number: expected a digit after '.'")
+		}
+	}
+	if c, ok := next(); ok && (c == 'e' || c == 'E') {
+		take(c)
+		if c, ok := next(); ok && (c == '+' || c == '-') {
+			take(c)
+		}
+		if digits() == 0 {
+			return lit, s.fail("invalid number: expected a digit in the exponent")
+		}
+	}
+	if s.rerr != nil {
+		return lit, &readError{s.rerr}
+	}
+	return lit, nil
+}
+
+// skipValue consumes one value, checking its syntax without building anything.
+func (s *scanner) skipValue(depth int) error {
+	c, ok := s.peek()
+	if !ok {
+		return s.eofError("where a value was expected")
+	}
+	switch c {
+	case '{':
+		if depth >= maxDepth {
+			return s.fail("nesting deeper than %d levels", maxDepth)
+		}
+		s.pos++
+		return s.eachMember(func([]byte) error { return s.skipValue(depth + 1) })
+	case '[':
+		if depth >= maxDepth {
+			return s.fail("nesting deeper than %d levels", maxDepth)
+		}
+		s.pos++
+		return s.eachElement(func(int) error { return s.skipValue(depth + 1) })
+	case '"':
+		_, err := s.readString(nil, false)
+		return err
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			var scratch [32]byte
+			_, err := s.readNumber(scratch[:0])
+			return err
+		}
+		return s.fail("unexpected %s where a value was expected", describeByte(c))
+	}
+}
+
+// eachMember iterates an object whose '{' was consumed: for each member it reads the key and
+// calls fn, which must consume the value. The key is only valid until fn reads on.
+func (s *scanner) eachMember(fn func(key []byte) error) error {
+	c, ok := s.peek()
+	if !ok {
+		return s.eofError("inside an object")
+	}
+	if c == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		c, ok := s.peek()
+		if !ok {
+			return s.eofError("inside an object")
+		}
+		if c != '"' {
+			return s.fail("expected a quoted member name, found %s", describeByte(c))
+		}
+		key, err := s.readString(s.keyBuf[:0], true)
+		if err != nil {
+			return err
+		}
+		s.keyBuf = key
+		if err := s.expect(':', "after a member name"); err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+		c, ok = s.peek()
+		if !ok {
+			return s.eofError("inside an object")
+		}
+		switch c {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or '}' after an object member, found %s", describeByte(c))
+		}
+	}
+}
+
+// eachElement iterates an array whose '[' was consumed, calling fn with each element's index.
+func (s *scanner) eachElement(fn func(i int) error) error {
+	c, ok := s.peek()
+	if !ok {
+		return s.eofError("inside an array")
+	}
+	if c == ']' {
+		s.pos++
+		return nil
+	}
+	for i := 0; ; i++ {
+		if err := fn(i); err != nil {
+			return err
+		}
+		c, ok := s.peek()
+		if !ok {
+			return s.eofError("inside an array")
+		}
+		switch c {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or ']' after an array element, found %s", describeByte(c))
+		}
+	}
+}
+
+// parseValue builds the next value into t and returns its index.
+func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
+	c, ok := s.peek()
+	if !ok {
+		return 0, s.eofError("where a value was expected")
+	}
+	switch c {
+	case '{', '[':
+		if depth >= maxDepth {
+			return 0, s.fail("nesting deeper than %d levels", maxDepth)
+		}
+		s.pos++
+		mark := len(t.stack)
+		var err error
+		kind := kindArray
+		if c == '{' {
+			kind = kindObject
+			err = s.eachMember(func(key []byte) error {
+				k := t.addBytes(key)
+				i, err := s.parseValue(t, depth+1)
+				if err != nil {
+					return err
+				}
+				n := t.nodes[i]
+				n.key = k
+				t.nodes = t.nodes[:i] // the child moves to the stack until its parent closes
+				t.stack = append(t.stack, n)
+				return nil
+			})
+		} else {
+			err = s.eachElement(func(int) error {
+				i, err := s.parseValue(t, depth+1)
+				if err != nil {
+					return err
+				}
+				t.stack = append(t.stack, t.nodes[i])
+				t.nodes = t.nodes[:i]
+				return nil
+			})
+		}
+		if err != nil {
+			return 0, err
+		}
+		first := int32(len(t.nodes))
+		t.nodes = append(t.nodes, t.stack[mark:]...)
+		n := int32(len(t.stack) - mark)
+		t.stack = t.stack[:mark]
+		t.nodes = append(t.nodes, node{kind: kind, first: first, n: n})
+		return int32(len(t.nodes) - 1), nil
+	case '"':
+		start := len(t.bytes)
+		b, err := s.readString(t.bytes, true)
+		if err != nil {
+			return 0, err
+		}
+		t.bytes = b
+		t.nodes = append(t.nodes, node{kind: kindString, str: b[start:len(b):len(b)]})
+	case 't':
+		if err := s.literal("true"); err != nil {
+			return 0, err
+		}
+		t.nodes = append(t.nodes, node{kind: kindTrue})
+	case 'f':
+		if err := s.literal("false"); err != nil {
+			return 0, err
+		}
+		t.nodes = append(t.nodes, node{kind: kindFalse})
+	case 'n':
+		if err := s.literal("null"); err != nil {
+			return 0, err
+		}
+		t.nodes = append(t.nodes, node{kind: kindNull})
+	default:
+		if c != '-' && (c < '0' || c > '9') {
+			return 0, s.fail("unexpected %s where a value was expected", describeByte(c))
+		}
+		lit, err := s.readNumber(t.numScratch[:0])
+		t.numScratch = lit
+		if err != nil {
+			return 0, err
+		}
+		f, _ := strconv.ParseFloat(unsafe.String(unsafe.SliceData(lit), len(lit)), 64)
+		if math.IsInf(f, 0) {
+			return 0, s.fail("number %s is out of range", lit)
+		}
+		t.nodes = append(t.nodes, node{kind: kindNumber, num: f, str: t.addBytes(lit)})
+	}
+	return int32(len(t.nodes) - 1), nil
+}
+
+// atEOF reports whether only whitespace remains.
+func (s *scanner) atEOF() (bool, error) {
+	_, ok := s.peek()
+	if !ok && s.rerr != nil {
+		return false, &readError{s.rerr}
+	}
+	return !ok, nil
+}
+
+var errStop = errors.New("stop")

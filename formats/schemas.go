@@ -1,0 +1,125 @@
+package formats
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+
+	"github.com/CycloneDX/sbom-utility/resources"
+		"github.com/sbomcat/sbomcat"
+)
+
+// schemaRef names the official schema of one accepted format version, as embedded by
+// CycloneDX's sbom-utility module (its resources package carries the upstream files).
+type schemaRef struct {
+	format  sbomcat.Format
+	version string
+	path    string // inside resources.BOMSchemaFiles
+}
+
+// Accepted versions and their schemas (decisions item 1). CycloneDX 1.2 and 1.3 use the
+// regular schemas, not the -strict variants; SPDX 2.2 uses 2.2.2, whose enumeration already
+// admits PACKAGE-MANAGER beside PACKAGE_MANAGER.
+var acceptedSchemas = []schemaRef{
+	{sbomcat.FormatCycloneDX, "1.2", "schema/cyclonedx/1.2/bom-1.2.schema.json"},
+	{sbomcat.FormatCycloneDX, "1.3", "schema/cyclonedx/1.3/bom-1.3.schema.json"},
+	{sbomcat.FormatCycloneDX, "1.4", "schema/cyclonedx/1.4/bom-1.4.schema.json"},
+	{sbomcat.FormatCycloneDX, "1.5", "schema/cyclonedx/1.5/bom-1.5.schema.json"},
+	{sbomcat.FormatCycloneDX, "1.6", "schema/cyclonedx/1.6/bom-1.6.schema.json"},
+	{sbomcat.FormatCycloneDX, "1.7", "schema/cyclonedx/1.7/bom-1.7.schema.json"},
+	{sbomcat.FormatSPDX, "2.2", "schema/spdx/2.2.2/spdx-schema.json"},
+	{sbomcat.FormatSPDX, "2.3", "schema/spdx/2.3/spdx-schema.json"},
+}
+
+// cycloneDXCommon are the schemas CycloneDX's bom schemas reference by relative URL.
+var cycloneDXCommon = []string{
+	"schema/cyclonedx/common/spdx.schema.json",
+	"schema/cyclonedx/common/jsf-0.82.schema.json",
+	"schema/cyclonedx/common/cryptography-defs.schema.json",
+}
+
+func findSchema(f sbomcat.Format, version string) (schemaRef, bool) {
+	for _, s := range acceptedSchemas {
+		if s.format == f && s.version == version {
+			return s, true
+		}
+	}
+	return schemaRef{}, false
+}
+
+// acceptedVersions lists the accepted versions of a format for messages ("1.2 to 1.7").
+func acceptedVersions(f sbomcat.Format) string {
+	var vs []string
+	for _, s := range acceptedSchemas {
+		if s.format == f {
+			vs = append(vs, s.version)
+		}
+	}
+	if len(vs) > 2 {
+		return vs[0] + " to " + vs[len(vs)-1]
+	}
+	return strings.Join(vs, " and ")
+}
+
+// schemaDoc reads one embedded schema file, numbers kept as json.Number.
+func schemaDoc(path string) (any, error) {
+	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var doc any
+	if err := d.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+// engineSchemas compiles each accepted schema with our engine, once, when first needed.
+var engineSchemas = func() map[schemaRef]func() (*schema, error) {
+	m := make(map[schemaRef]func() (*schema, error), len(acceptedSchemas))
+	for _, ref := range acceptedSchemas {
+		m[ref] = sync.OnceValues(func() (*schema, error) { return compileSchema(ref) })
+	}
+	return m
+}()
+
+func compileSchema(ref schemaRef) (*schema, error) {
+	c := newCompiler()
+	if ref.format == sbomcat.FormatCycloneDX {
+		for _, p := range cycloneDXCommon {
+			doc, err := schemaDoc(p)
+			if err != nil {
+				return nil, err
+			}
+			c.addDoc(schemaID(doc, p), doc)
+		}
+	}
+	doc, err := schemaDoc(ref.path)
+	if err != nil {
+		return nil, err
+	}
+	id := schemaID(doc, ref.path)
+	c.addDoc(id, doc)
+	s, err := c.compileURL(id + "#")
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", ref.path, err)
+	}
+	return s, nil
+}
+
+// schemaID is the URL a schema document names itself with ($id), under which other schemas
+// refer to it.
+func schemaID(doc any, fallback string) string {
+	if m, ok := doc.(map[string]any); ok {
+		if id, ok := m["$id"].(string); ok && id != "" {
+			return id
+		}
+	}
+	return fallback
+}
+

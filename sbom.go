@@ -1,0 +1,78 @@
+// Package sbomcat holds the domain of an SBOM validation service for IoT software package
+// catalogs: what a validation verdict is, how per-file results roll up into a package version's
+// status. It imports no storage, transport or SDK; those live in their own packages.
+package sbomcat
+
+// Format is the SBOM standard a file was recognised as. The zero value means none.
+type Format string
+
+const (
+	FormatNone      Format = ""
+	FormatSPDX      Format = "spdx"
+	FormatCycloneDX Format = "cyclonedx"
+)
+
+// ValidationResult is the per-file outcome (AWS SbomValidationResult).
+type ValidationResult string
+
+const (
+	ResultSucceeded ValidationResult = "SUCCEEDED"
+	ResultFailed    ValidationResult = "FAILED"
+)
+
+// ErrorCode says why a file failed (AWS SbomValidationErrorCode). The zero value means no code,
+// which is what a failure to read the object at all carries (decisions item 9).
+type ErrorCode string
+
+const (
+	ErrorNone                  ErrorCode = ""
+	ErrorIncompatibleFormat    ErrorCode = "INCOMPATIBLE_FORMAT"
+	ErrorFileSizeLimitExceeded ErrorCode = "FILE_SIZE_LIMIT_EXCEEDED"
+)
+
+// ValidationStatus is a package version's SBOM status (AWS SbomValidationStatus).
+type ValidationStatus string
+
+const (
+	StatusInProgress ValidationStatus = "IN_PROGRESS"
+	StatusSucceeded  ValidationStatus = "SUCCEEDED"
+	StatusFailed     ValidationStatus = "FAILED"
+)
+
+// Profile names a set of validation rules. The zero value is the default, ProfileAWS.
+type Profile string
+
+const (
+	// ProfileAWS accepts what conforms to the official JSON Schema of a supported version.
+	ProfileAWS Profile = "aws"
+	// ProfileStrict also fails spec-normative reference errors (decisions item 3).
+	ProfileStrict Profile = "strict"
+)
+
+// FileResult is the verdict on one SBOM file: the AWS SbomValidationResultSummary plus what
+// was recognised, so callers can say "CycloneDX 1.5" without parsing messages.
+type FileResult struct {
+	FileName     string           `json:"fileName"`
+	Result       ValidationResult `json:"validationResult"`
+	ErrorCode    ErrorCode        `json:"errorCode,omitempty"`
+	ErrorMessage string           `json:"errorMessage,omitempty"`
+	Format       Format           `json:"format"`
+	SpecVersion  string           `json:"specVersion"`
+}
+
+// Succeeded reports whether the file passed validation.
+func (r FileResult) Succeeded() bool { return r.Result == ResultSucceeded }
+
+// RollUp gives a package version's status from its per-file results (decisions item 8):
+// SUCCEEDED when there is at least one file and every file succeeded, else FAILED.
+func RollUp(results []FileResult) ValidationStatus {
+	if len(results) == 0 {
+		return StatusFailed
+	}
+	for _, r := range results {
+		if !r.Succeeded() {
+			return StatusFailed
+		}
+	}
+	return StatusSucceeded
+}
