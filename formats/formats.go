@@ -28,9 +28,9 @@ const (
 	KindSPDXXML
 	KindSPDXYAML
 	KindSPDX3JSONLD
-	KindXML     // XML that is neither CycloneDX nor SPDX
-	KindUTF16   // text in UTF-16 or UTF-32 rather than UTF-8
-	KindBinary  // binary data (NUL bytes or invalid UTF-8 outside any recognised format)
+	KindXML    // XML that is neither CycloneDX nor SPDX
+	KindUTF16  // text in UTF-16 or UTF-32 rather than UTF-8
+	KindBinary // binary data (NUL bytes or invalid UTF-8 outside any recognised format)
 )
 
 var kindNames = [...]string{

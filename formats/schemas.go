@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/CycloneDX/sbom-utility/resources"
-		"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat"
 )
 
 // schemaRef names the official schema of one accepted format version, as embedded by
@@ -122,4 +122,3 @@ func schemaID(doc any, fallback string) string {
 	}
 	return fallback
 }
-
