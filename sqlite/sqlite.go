@@ -1,0 +1,861 @@
+// Package sqlite implements sbomcat.Store on one SQLite file (pure-Go driver, no cgo). The file
+// is opened in WAL mode with a busy timeout and every write transaction takes the write lock up
+// front (BEGIN IMMEDIATE), so several processes on one machine can share it safely.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// FileName is the database file's name inside a data directory.
+const FileName = "catalog.db"
+
+// Store is the SQLite implementation of sbomcat.Store.
+type Store struct {
+	db *sql.DB
+	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
+	Now func() time.Time
+}
+
+var _ sbomcat.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path and migrates it to the current
+// schema version.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	// busy_timeout makes a connection wait for another process's write lock instead of failing
+	// with SQLITE_BUSY; _txlock=immediate takes that lock at BEGIN, so a transaction never has to
+	// upgrade a read lock (the classic cause of unrecoverable BUSY errors under WAL).
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	s := &Store{db: db, Now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrations are applied in order; PRAGMA user_version records how many have run. Never edit a
+// released migration: append a new one.
+var migrations = []string{
+	// 1: the catalog.
+	`
+CREATE TABLE packages (
+	name            TEXT PRIMARY KEY,
+	description     TEXT NOT NULL DEFAULT '',
+	default_version TEXT NOT NULL DEFAULT '',
+	tags            TEXT NOT NULL DEFAULT '{}',
+	created_ms      INTEGER NOT NULL,
+	updated_ms      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE versions (
+	package_name   TEXT NOT NULL REFERENCES packages(name),
+	name           TEXT NOT NULL,
+	description    TEXT NOT NULL DEFAULT '',
+	attributes     TEXT NOT NULL DEFAULT '{}',
+	artifact       TEXT,
+	recipe         TEXT NOT NULL DEFAULT '',
+	status         TEXT NOT NULL,
+	error_reason   TEXT NOT NULL DEFAULT '',
+	tags           TEXT NOT NULL DEFAULT '{}',
+	sbom           TEXT,
+	sbom_status    TEXT NOT NULL DEFAULT '',
+	association_id TEXT NOT NULL DEFAULT '',
+	associated_ms  INTEGER NOT NULL DEFAULT 0,
+	created_ms     INTEGER NOT NULL,
+	updated_ms     INTEGER NOT NULL,
+	PRIMARY KEY (package_name, name)
+) STRICT;
+
+CREATE INDEX versions_in_progress ON versions (associated_ms) WHERE sbom_status = 'IN_PROGRESS';
+
+CREATE TABLE validation_results (
+	association_id TEXT NOT NULL,
+	file_name      TEXT NOT NULL,
+	seq            INTEGER NOT NULL,
+	result         TEXT NOT NULL,
+	error_code     TEXT NOT NULL DEFAULT '',
+	error_message  TEXT NOT NULL DEFAULT '',
+	format         TEXT NOT NULL DEFAULT '',
+	spec_version   TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (association_id, file_name, seq)
+) STRICT;
+
+CREATE TABLE idempotency (
+	operation   TEXT NOT NULL,
+	token       TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	response    BLOB,
+	created_ms  INTEGER NOT NULL,
+	PRIMARY KEY (operation, token)
+) STRICT;
+
+CREATE TABLE package_configuration (
+	id       INTEGER PRIMARY KEY CHECK (id = 1),
+	enabled  INTEGER NOT NULL,
+	role_arn TEXT NOT NULL
+) STRICT;
+`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var version int
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+			return err
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
+		}
+		for i := version; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		// PRAGMA takes no bound parameters; the value is an int we control.
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
+		return err
+	})
+}
+
+// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC() }
+
+func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// queryer is what *sql.DB and *sql.Tx share, so reads run inside or outside a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func encodeJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// nullJSON encodes a location as JSON, or NULL when there is none.
+func nullJSON(l *sbomcat.S3Location) (sql.NullString, error) {
+	if l == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(l)
+	return sql.NullString{String: string(b), Valid: true}, err
+}
+
+func decodeLocation(ns sql.NullString) (*sbomcat.S3Location, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	var l sbomcat.S3Location
+	if err := json.Unmarshal([]byte(ns.String), &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func decodeMap(s string) (map[string]string, error) {
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+func packageNotFound(name string) error {
+	return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package %s does not exist.", name)
+}
+
+func versionNotFound(pkg, version string) error {
+	return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, version)
+}
+
+// Packages.
+
+const packageColumns = `name, description, default_version, tags, created_ms, updated_ms`
+
+func scanPackage(row interface{ Scan(...any) error }) (*sbomcat.Package, error) {
+	var p sbomcat.Package
+	var tags string
+	var created, updated int64
+	if err := row.Scan(&p.Name, &p.Description, &p.DefaultVersion, &tags, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.Tags, err = decodeMap(tags); err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	return &p, nil
+}
+
+func getPackage(ctx context.Context, q queryer, name string) (*sbomcat.Package, error) {
+	p, err := scanPackage(q.QueryRowContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, packageNotFound(name)
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: get package: %w", err)
+	}
+	return p, nil
+}
+
+// CreatePackage implements sbomcat.Store.
+func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package) error {
+	now := s.now()
+	tags, err := encodeJSON(orEmpty(p.Tags))
+	if err != nil {
+		return err
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM packages WHERE name = ?`, p.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return sbomcat.Errorf(sbomcat.ECONFLICT, "Package %s already exists.", p.Name)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO packages (`+packageColumns+`) VALUES (?, ?, '', ?, ?, ?)`,
+			p.Name, p.Description, tags, now.UnixMilli(), now.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return wrap("create package", err)
+	}
+	p.DefaultVersion = ""
+	p.CreatedAt, p.UpdatedAt = now, now
+	return nil
+}
+
+// GetPackage implements sbomcat.Store.
+func (s *Store) GetPackage(ctx context.Context, name string) (*sbomcat.Package, error) {
+	return getPackage(ctx, s.db, name)
+}
+
+// UpdatePackage implements sbomcat.Store.
+func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.PackageUpdate) (*sbomcat.Package, error) {
+	var p *sbomcat.Package
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p, err = getPackage(ctx, tx, name); err != nil {
+			return err
+		}
+		var def *sbomcat.PackageVersion
+		if u.DefaultVersion != nil {
+			def, err = getVersion(ctx, tx, name, *u.DefaultVersion)
+			if err != nil && sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
+				return err
+			}
+		}
+		if err := p.Apply(u, def, s.now()); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE packages SET description = ?, default_version = ?, updated_ms = ? WHERE name = ?`,
+			p.Description, p.DefaultVersion, p.UpdatedAt.UnixMilli(), name)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("update package", err)
+	}
+	return p, nil
+}
+
+// DeletePackage implements sbomcat.Store.
+func (s *Store) DeletePackage(ctx context.Context, name string) error {
+	return wrap("delete package", s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE package_name = ?`, name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return sbomcat.Errorf(sbomcat.EINVALID, "Package %s still has %d package version(s); all package versions must be deleted before deleting the software package.", name, n)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM packages WHERE name = ?`, name)
+		return err
+	}))
+}
+
+// ListPackages implements sbomcat.Store.
+func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) {
+	var out sbomcat.Page[sbomcat.Package]
+	list := sbomcat.ListID("packages")
+	var after string
+	if page.NextToken != "" {
+		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
+			return out, err
+		}
+	}
+	limit := page.Limit()
+	rows, err := s.db.QueryContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
+	if err != nil {
+		return out, fmt.Errorf("sqlite: list packages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPackage(rows)
+		if err != nil {
+			return out, fmt.Errorf("sqlite: list packages: %w", err)
+		}
+		out.Items = append(out.Items, *p)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("sqlite: list packages: %w", err)
+	}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		if out.NextToken, err = sbomcat.EncodePageToken(list, out.Items[limit-1].Name); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Versions.
+
+const versionColumns = `package_name, name, description, attributes, artifact, recipe, status, error_reason, tags,
+	sbom, sbom_status, association_id, created_ms, updated_ms`
+
+func scanVersion(row interface{ Scan(...any) error }) (*sbomcat.PackageVersion, error) {
+	var v sbomcat.PackageVersion
+	var attrs, tags string
+	var artifact, sbom sql.NullString
+	var created, updated int64
+	err := row.Scan(&v.PackageName, &v.VersionName, &v.Description, &attrs, &artifact, &v.Recipe, &v.Status,
+		&v.ErrorReason, &tags, &sbom, &v.SBOMStatus, &v.AssociationID, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if v.Attributes, err = decodeMap(attrs); err != nil {
+		return nil, err
+	}
+	if v.Tags, err = decodeMap(tags); err != nil {
+		return nil, err
+	}
+	if v.Artifact, err = decodeLocation(artifact); err != nil {
+		return nil, err
+	}
+	if v.SBOM, err = decodeLocation(sbom); err != nil {
+		return nil, err
+	}
+	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
+	return &v, nil
+}
+
+func getVersion(ctx context.Context, q queryer, pkg, version string) (*sbomcat.PackageVersion, error) {
+	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE package_name = ? AND name = ?`, pkg, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, versionNotFound(pkg, version)
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: get version: %w", err)
+	}
+	return v, nil
+}
+
+// CreateVersion implements sbomcat.Store.
+func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion) error {
+	now := s.now()
+	attrs, err := encodeJSON(orEmpty(v.Attributes))
+	if err != nil {
+		return err
+	}
+	tags, err := encodeJSON(orEmpty(v.Tags))
+	if err != nil {
+		return err
+	}
+	artifact, err := nullJSON(v.Artifact)
+	if err != nil {
+		return err
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := getPackage(ctx, tx, v.PackageName); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE package_name = ? AND name = ?`, v.PackageName, v.VersionName).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return sbomcat.Errorf(sbomcat.ECONFLICT, "Package version %s/%s already exists.", v.PackageName, v.VersionName)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO versions (package_name, name, description, attributes, artifact, recipe, status, tags, created_ms, updated_ms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			v.PackageName, v.VersionName, v.Description, attrs, artifact, v.Recipe, sbomcat.VersionDraft, tags, now.UnixMilli(), now.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return wrap("create version", err)
+	}
+	v.Status = sbomcat.VersionDraft
+	v.ErrorReason, v.SBOM, v.SBOMStatus, v.AssociationID = "", nil, "", ""
+	v.CreatedAt, v.UpdatedAt = now, now
+	return nil
+}
+
+// GetVersion implements sbomcat.Store.
+func (s *Store) GetVersion(ctx context.Context, pkg, version string) (*sbomcat.PackageVersion, error) {
+	return getVersion(ctx, s.db, pkg, version)
+}
+
+// UpdateVersion implements sbomcat.Store.
+func (s *Store) UpdateVersion(ctx context.Context, pkg, version string, u sbomcat.VersionUpdate) (*sbomcat.PackageVersion, error) {
+	var v *sbomcat.PackageVersion
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if v, err = getVersion(ctx, tx, pkg, version); err != nil {
+			return err
+		}
+		if err := v.Apply(u, s.now()); err != nil {
+			return err
+		}
+		attrs, err := encodeJSON(orEmpty(v.Attributes))
+		if err != nil {
+			return err
+		}
+		artifact, err := nullJSON(v.Artifact)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET description = ?, attributes = ?, artifact = ?, recipe = ?, status = ?, updated_ms = ?
+			WHERE package_name = ? AND name = ?`,
+			v.Description, attrs, artifact, v.Recipe, v.Status, v.UpdatedAt.UnixMilli(), pkg, version)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("update version", err)
+	}
+	return v, nil
+}
+
+// DeleteVersion implements sbomcat.Store.
+func (s *Store) DeleteVersion(ctx context.Context, pkg, version string) error {
+	return wrap("delete version", s.tx(ctx, func(tx *sql.Tx) error {
+		v, err := getVersion(ctx, tx, pkg, version)
+		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var def string
+		if err := tx.QueryRowContext(ctx, `SELECT default_version FROM packages WHERE name = ?`, pkg).Scan(&def); err != nil {
+			return err
+		}
+		if def == version {
+			return sbomcat.Errorf(sbomcat.EINVALID, "Package version %s/%s is the default version of package %s; remove the designation with UpdatePackage (unsetDefaultVersion) before deleting it.", pkg, version, pkg)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, v.AssociationID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM versions WHERE package_name = ? AND name = ?`, pkg, version)
+		return err
+	}))
+}
+
+type versionCursor struct {
+	Name string `json:"n"`
+}
+
+// ListVersions implements sbomcat.Store.
+func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.VersionStatus, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error) {
+	var out sbomcat.Page[sbomcat.PackageVersion]
+	list := sbomcat.ListID("versions", pkg, string(status))
+	var after versionCursor
+	if page.NextToken != "" {
+		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
+			return out, err
+		}
+	}
+	if _, err := getPackage(ctx, s.db, pkg); err != nil {
+		return out, err
+	}
+	limit := page.Limit()
+	rows, err := s.db.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions
+		WHERE package_name = ? AND (? = '' OR status = ?) AND name > ? ORDER BY name LIMIT ?`,
+		pkg, status, status, after.Name, limit+1)
+	if err != nil {
+		return out, fmt.Errorf("sqlite: list versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return out, fmt.Errorf("sqlite: list versions: %w", err)
+		}
+		out.Items = append(out.Items, *v)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("sqlite: list versions: %w", err)
+	}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		if out.NextToken, err = sbomcat.EncodePageToken(list, versionCursor{Name: out.Items[limit-1].VersionName}); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// SBOM associations and validation results.
+
+// Associate implements sbomcat.Store.
+func (s *Store) Associate(ctx context.Context, a sbomcat.Association) (*sbomcat.PackageVersion, error) {
+	var v *sbomcat.PackageVersion
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		old, err := getVersion(ctx, tx, a.PackageName, a.VersionName)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
+			return err
+		}
+		sbom, err := nullJSON(&a.SBOM)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		created := a.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?
+			WHERE package_name = ? AND name = ?`,
+			sbom, sbomcat.StatusInProgress, a.ID, created.UnixMilli(), now.UnixMilli(), a.PackageName, a.VersionName)
+		if err != nil {
+			return err
+		}
+		v, err = getVersion(ctx, tx, a.PackageName, a.VersionName)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("associate", err)
+	}
+	return v, nil
+}
+
+// Disassociate implements sbomcat.Store.
+func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
+	return wrap("disassociate", s.tx(ctx, func(tx *sql.Tx) error {
+		v, err := getVersion(ctx, tx, pkg, version)
+		if err != nil {
+			return err
+		}
+		if v.SBOM == nil && v.AssociationID == "" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, v.AssociationID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = NULL, sbom_status = '', association_id = '', associated_ms = 0, updated_ms = ?
+			WHERE package_name = ? AND name = ?`, s.now().UnixMilli(), pkg, version)
+		return err
+	}))
+}
+
+// RecordValidation implements sbomcat.Store.
+func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
+	return wrap("record validation", s.tx(ctx, func(tx *sql.Tx) error {
+		var current string
+		err := tx.QueryRowContext(ctx, `SELECT association_id FROM versions WHERE package_name = ? AND name = ?`, val.PackageName, val.VersionName).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) {
+			return versionNotFound(val.PackageName, val.VersionName)
+		} else if err != nil {
+			return err
+		}
+		if current == "" || current != val.AssociationID {
+			return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
+		}
+		// A redelivered validation replaces the results of the first delivery.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, current); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO validation_results
+			(association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i, r := range val.Results {
+			if _, err := stmt.ExecContext(ctx, current, r.FileName, i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ?`,
+			sbomcat.RollUp(val.Results), val.PackageName, val.VersionName)
+		return err
+	}))
+}
+
+type resultCursor struct {
+	FileName string `json:"f"`
+	Seq      int    `json:"s"`
+}
+
+// ListValidationResults implements sbomcat.Store.
+func (s *Store) ListValidationResults(ctx context.Context, pkg, version string, result sbomcat.ValidationResult, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.FileResult], error) {
+	var out sbomcat.Page[sbomcat.FileResult]
+	list := sbomcat.ListID("results", pkg, version, string(result))
+	after := resultCursor{Seq: -1}
+	if page.NextToken != "" {
+		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
+			return out, err
+		}
+	}
+	v, err := getVersion(ctx, s.db, pkg, version)
+	if err != nil {
+		return out, err
+	}
+	if v.AssociationID == "" {
+		return out, nil
+	}
+	limit := page.Limit()
+	rows, err := s.db.QueryContext(ctx, `SELECT file_name, seq, result, error_code, error_message, format, spec_version
+		FROM validation_results
+		WHERE association_id = ? AND (? = '' OR result = ?) AND (file_name > ? OR (file_name = ? AND seq > ?))
+		ORDER BY file_name, seq LIMIT ?`,
+		v.AssociationID, result, result, after.FileName, after.FileName, after.Seq, limit+1)
+	if err != nil {
+		return out, fmt.Errorf("sqlite: list results: %w", err)
+	}
+	defer rows.Close()
+	var last resultCursor
+	for rows.Next() {
+		var r sbomcat.FileResult
+		var seq int
+		if err := rows.Scan(&r.FileName, &seq, &r.Result, &r.ErrorCode, &r.ErrorMessage, &r.Format, &r.SpecVersion); err != nil {
+			return out, fmt.Errorf("sqlite: list results: %w", err)
+		}
+		if len(out.Items) < limit {
+			last = resultCursor{FileName: r.FileName, Seq: seq}
+		}
+		out.Items = append(out.Items, r)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("sqlite: list results: %w", err)
+	}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		if out.NextToken, err = sbomcat.EncodePageToken(list, last); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// ListInProgress implements sbomcat.Store.
+func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Association, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT package_name, name, sbom, association_id, associated_ms FROM versions
+		WHERE sbom_status = 'IN_PROGRESS' ORDER BY associated_ms, package_name, name LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list in progress: %w", err)
+	}
+	defer rows.Close()
+	var out []sbomcat.Association
+	for rows.Next() {
+		var a sbomcat.Association
+		var sbom sql.NullString
+		var ms int64
+		if err := rows.Scan(&a.PackageName, &a.VersionName, &sbom, &a.ID, &ms); err != nil {
+			return nil, fmt.Errorf("sqlite: list in progress: %w", err)
+		}
+		l, err := decodeLocation(sbom)
+		if err != nil || l == nil {
+			return nil, fmt.Errorf("sqlite: list in progress: bad sbom of %s/%s: %v", a.PackageName, a.VersionName, err)
+		}
+		a.SBOM, a.CreatedAt = *l, fromMS(ms)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Counts implements sbomcat.Store.
+func (s *Store) Counts(ctx context.Context) (sbomcat.Counts, error) {
+	var c sbomcat.Counts
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM packages),
+		(SELECT count(*) FROM versions),
+		(SELECT count(*) FROM versions WHERE sbom_status = 'IN_PROGRESS')`).Scan(&c.Packages, &c.Versions, &c.ValidationsInProgress)
+	if err != nil {
+		return c, fmt.Errorf("sqlite: counts: %w", err)
+	}
+	return c, nil
+}
+
+// Tags.
+
+// tagTarget returns the table and key condition of a taggable resource.
+func tagTarget(id sbomcat.ResourceID) (table, where string, args []any) {
+	if id.VersionName != "" {
+		return "versions", `package_name = ? AND name = ?`, []any{id.PackageName, id.VersionName}
+	}
+	return "packages", `name = ?`, []any{id.PackageName}
+}
+
+func getTags(ctx context.Context, q queryer, id sbomcat.ResourceID) (map[string]string, error) {
+	table, where, args := tagTarget(id)
+	var tags string
+	err := q.QueryRowContext(ctx, `SELECT tags FROM `+table+` WHERE `+where, args...).Scan(&tags)
+	if errors.Is(err, sql.ErrNoRows) {
+		if id.VersionName != "" {
+			return nil, versionNotFound(id.PackageName, id.VersionName)
+		}
+		return nil, packageNotFound(id.PackageName)
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: get tags: %w", err)
+	}
+	m, err := decodeMap(tags)
+	if err != nil {
+		return nil, err
+	}
+	return orEmpty(m), nil
+}
+
+func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(map[string]string) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		tags, err := getTags(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(tags); err != nil {
+			return err
+		}
+		enc, err := encodeJSON(tags)
+		if err != nil {
+			return err
+		}
+		table, where, args := tagTarget(id)
+		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET tags = ? WHERE `+where, append([]any{enc}, args...)...)
+		return err
+	})
+}
+
+// TagResource implements sbomcat.Store.
+func (s *Store) TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error {
+	return wrap("tag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
+		for k, v := range tags {
+			m[k] = v
+		}
+		if len(m) > sbomcat.MaxTags {
+			return sbomcat.Errorf(sbomcat.EINVALID, "A resource can have at most %d tags; this request would leave %d.", sbomcat.MaxTags, len(m))
+		}
+		return nil
+	}))
+}
+
+// UntagResource implements sbomcat.Store.
+func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
+	return wrap("untag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
+		for _, k := range keys {
+			delete(m, k)
+		}
+		return nil
+	}))
+}
+
+// ListTags implements sbomcat.Store.
+func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string]string, error) {
+	return getTags(ctx, s.db, id)
+}
+
+// Idempotency records and configuration.
+
+// GetIdempotency implements sbomcat.Store.
+func (s *Store) GetIdempotency(ctx context.Context, operation, token string) (*sbomcat.IdempotencyRecord, error) {
+	r := sbomcat.IdempotencyRecord{Operation: operation, Token: token}
+	var ms int64
+	err := s.db.QueryRowContext(ctx, `SELECT fingerprint, response, created_ms FROM idempotency WHERE operation = ? AND token = ?`,
+		operation, token).Scan(&r.Fingerprint, &r.Response, &ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "No request with client token %s.", token)
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: get idempotency record: %w", err)
+	}
+	r.CreatedAt = fromMS(ms)
+	return &r, nil
+}
+
+// PutIdempotency implements sbomcat.Store.
+func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
+	created := r.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
+		r.Operation, r.Token, r.Fingerprint, r.Response, created.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: put idempotency record: %w", err)
+	}
+	return nil
+}
+
+// GetPackageConfiguration implements sbomcat.Store.
+func (s *Store) GetPackageConfiguration(ctx context.Context) (sbomcat.PackageConfiguration, error) {
+	var c sbomcat.PackageConfiguration
+	err := s.db.QueryRowContext(ctx, `SELECT enabled, role_arn FROM package_configuration WHERE id = 1`).
+		Scan(&c.VersionUpdateByJobsEnabled, &c.VersionUpdateByJobsRoleARN)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("sqlite: get package configuration: %w", err)
+	}
+	return c, nil
+}
+
+// PutPackageConfiguration implements sbomcat.Store.
+func (s *Store) PutPackageConfiguration(ctx context.Context, c sbomcat.PackageConfiguration) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
+		c.VersionUpdateByJobsEnabled, c.VersionUpdateByJobsRoleARN)
+	if err != nil {
+		return fmt.Errorf("sqlite: put package configuration: %w", err)
+	}
+	return nil
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// wrap leaves application errors as they are (callers match them with errors.As anyway) and
+// wraps the rest with the operation's name.
+func wrap(op string, err error) error {
+	var e *sbomcat.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}

@@ -1,0 +1,767 @@
+// Package storetest is the conformance suite every sbomcat.Store implementation runs, so that
+// the API and the worker see the same behaviour on SQLite and on DynamoDB.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// Factory returns a new, empty store for one subtest; the factory arranges its cleanup.
+type Factory func(t *testing.T) sbomcat.Store
+
+// Run runs the conformance suite against stores made by newStore.
+func Run(t *testing.T, newStore Factory) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s sbomcat.Store)
+	}{
+		{"PackageCRUD", testPackageCRUD},
+		{"DefaultVersion", testDefaultVersion},
+		{"ListPackages", testListPackages},
+		{"VersionCRUD", testVersionCRUD},
+		{"VersionLifecycle", testVersionLifecycle},
+		{"ListVersions", testListVersions},
+		{"Association", testAssociation},
+		{"ValidationResults", testValidationResults},
+		{"InProgressAndCounts", testInProgressAndCounts},
+		{"Tags", testTags},
+		{"Idempotency", testIdempotency},
+		{"PackageConfiguration", testPackageConfiguration},
+		{"ConcurrentCreate", testConcurrentCreate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, newStore(t))
+		})
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := sbomcat.ErrCode(err); got != code {
+		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
+	}
+	var e *sbomcat.Error
+	if code != "" && !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *sbomcat.Error", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func createPackage(t *testing.T, s sbomcat.Store, name string) {
+	t.Helper()
+	must(t, s.CreatePackage(context.Background(), &sbomcat.Package{Name: name}))
+}
+
+func createVersion(t *testing.T, s sbomcat.Store, pkg, ver string, status sbomcat.VersionStatus) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver}))
+	switch status {
+	case sbomcat.VersionPublished:
+		_, err := s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionPublish})
+		must(t, err)
+	case sbomcat.VersionDeprecated:
+		_, err := s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionPublish})
+		must(t, err)
+		_, err = s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionDeprecate})
+		must(t, err)
+	}
+}
+
+func testPackageCRUD(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	_, err := s.GetPackage(ctx, "p")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+
+	p := &sbomcat.Package{Name: "p", Description: "first", Tags: map[string]string{"team": "fw"}}
+	must(t, s.CreatePackage(ctx, p))
+	if p.CreatedAt.IsZero() || !p.UpdatedAt.Equal(p.CreatedAt) {
+		t.Errorf("CreatePackage stamped created=%v updated=%v", p.CreatedAt, p.UpdatedAt)
+	}
+	wantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}), sbomcat.ECONFLICT)
+
+	got, err := s.GetPackage(ctx, "p")
+	must(t, err)
+	if got.Name != "p" || got.Description != "first" || got.DefaultVersion != "" || got.Tags["team"] != "fw" {
+		t.Errorf("GetPackage = %+v", got)
+	}
+	if !got.CreatedAt.Equal(p.CreatedAt) {
+		t.Errorf("stored creation time %v, returned %v", got.CreatedAt, p.CreatedAt)
+	}
+
+	desc := "second"
+	upd, err := s.UpdatePackage(ctx, "p", sbomcat.PackageUpdate{Description: &desc})
+	must(t, err)
+	if upd.Description != "second" || upd.UpdatedAt.Before(upd.CreatedAt) {
+		t.Errorf("UpdatePackage = %+v", upd)
+	}
+	empty := ""
+	_, err = s.UpdatePackage(ctx, "p", sbomcat.PackageUpdate{Description: &empty})
+	must(t, err)
+	got, err = s.GetPackage(ctx, "p")
+	must(t, err)
+	if got.Description != "" {
+		t.Errorf("description not cleared: %q", got.Description)
+	}
+	_, err = s.UpdatePackage(ctx, "missing", sbomcat.PackageUpdate{Description: &desc})
+	wantCode(t, err, sbomcat.ENOTFOUND)
+
+	createVersion(t, s, "p", "1", sbomcat.VersionDraft)
+	wantCode(t, s.DeletePackage(ctx, "p"), sbomcat.EINVALID)
+	must(t, s.DeleteVersion(ctx, "p", "1"))
+	must(t, s.DeletePackage(ctx, "p"))
+	_, err = s.GetPackage(ctx, "p")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	must(t, s.DeletePackage(ctx, "p")) // deleting what does not exist succeeds
+
+	// A deleted package's name can be used again, without its old tags.
+	createPackage(t, s, "p")
+	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p"})
+	must(t, err)
+	if len(tags) != 0 {
+		t.Errorf("recreated package inherited tags %v", tags)
+	}
+}
+
+func testDefaultVersion(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	createPackage(t, s, "p")
+	createVersion(t, s, "p", "draft", sbomcat.VersionDraft)
+	createVersion(t, s, "p", "pub", sbomcat.VersionPublished)
+	createVersion(t, s, "p", "dep", sbomcat.VersionDeprecated)
+
+	tests := []struct {
+		name    string
+		upd     sbomcat.PackageUpdate
+		code    string
+		wantDef string
+	}{
+		{"missing version", sbomcat.PackageUpdate{DefaultVersion: new("nope")}, sbomcat.ENOTFOUND, ""},
+		{"draft", sbomcat.PackageUpdate{DefaultVersion: new("draft")}, sbomcat.ECONFLICT, ""},
+		{"published", sbomcat.PackageUpdate{DefaultVersion: new("pub")}, "", "pub"},
+		{"both set and unset", sbomcat.PackageUpdate{DefaultVersion: new("dep"), UnsetDefaultVersion: true}, sbomcat.EINVALID, "pub"},
+		{"deprecated", sbomcat.PackageUpdate{DefaultVersion: new("dep")}, "", "dep"},
+		{"unset", sbomcat.PackageUpdate{UnsetDefaultVersion: true}, "", ""},
+		{"set again", sbomcat.PackageUpdate{DefaultVersion: new("pub")}, "", "pub"},
+	}
+	for _, tt := range tests {
+		_, err := s.UpdatePackage(ctx, "p", tt.upd)
+		if sbomcat.ErrCode(err) != tt.code {
+			t.Fatalf("%s: err = %v, want %q", tt.name, err, tt.code)
+		}
+		p, err := s.GetPackage(ctx, "p")
+		must(t, err)
+		if p.DefaultVersion != tt.wantDef {
+			t.Fatalf("%s: default = %q, want %q", tt.name, p.DefaultVersion, tt.wantDef)
+		}
+	}
+	// The default version cannot be deleted; after unsetting it can.
+	wantCode(t, s.DeleteVersion(ctx, "p", "pub"), sbomcat.EINVALID)
+	_, err := s.GetVersion(ctx, "p", "pub")
+	must(t, err)
+	_, err = s.UpdatePackage(ctx, "p", sbomcat.PackageUpdate{UnsetDefaultVersion: true})
+	must(t, err)
+	must(t, s.DeleteVersion(ctx, "p", "pub"))
+}
+
+func testListPackages(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	names := []string{"g", "a", "e", "c", "b", "f", "d"}
+	for _, n := range names {
+		createPackage(t, s, n)
+	}
+	slices.Sort(names)
+
+	for _, size := range []int{0, 1, 3, 7, 100} {
+		var got []string
+		var pages int
+		token := ""
+		for {
+			page, err := s.ListPackages(ctx, sbomcat.PageRequest{MaxResults: size, NextToken: token})
+			must(t, err)
+			pages++
+			if size > 0 && len(page.Items) > size {
+				t.Fatalf("page of %d items for maxResults %d", len(page.Items), size)
+			}
+			for _, p := range page.Items {
+				got = append(got, p.Name)
+				if p.CreatedAt.IsZero() {
+					t.Errorf("package %s listed without creation time", p.Name)
+				}
+			}
+			if page.NextToken == "" {
+				break
+			}
+			if pages > len(names)+1 {
+				t.Fatal("pagination does not end")
+			}
+			token = page.NextToken
+		}
+		if !slices.Equal(got, names) {
+			t.Errorf("maxResults %d: listed %v, want %v", size, got, names)
+		}
+		if size == 3 && pages != 3 {
+			t.Errorf("maxResults 3: %d pages, want 3", pages)
+		}
+	}
+
+	first, err := s.ListPackages(ctx, sbomcat.PageRequest{MaxResults: 2})
+	must(t, err)
+	_, err = s.ListVersions(ctx, "a", "", sbomcat.PageRequest{NextToken: first.NextToken})
+	wantCode(t, err, sbomcat.EINVALID)
+	_, err = s.ListPackages(ctx, sbomcat.PageRequest{NextToken: "not-a-token"})
+	wantCode(t, err, sbomcat.EINVALID)
+}
+
+func testVersionCRUD(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "nope", VersionName: "1"}), sbomcat.ENOTFOUND)
+	createPackage(t, s, "p")
+
+	v := &sbomcat.PackageVersion{
+		PackageName: "p", VersionName: "1.0", Description: "d",
+		Attributes: map[string]string{"os": "linux", "arch": "arm64"},
+		Artifact:   &sbomcat.S3Location{Bucket: "b", Key: "fw.bin", Version: "v1"},
+		Recipe:     `{"steps":[]}`,
+		Tags:       map[string]string{"k": "v"},
+		Status:     sbomcat.VersionPublished, // ignored: versions start as DRAFT
+	}
+	must(t, s.CreateVersion(ctx, v))
+	if v.Status != sbomcat.VersionDraft || v.CreatedAt.IsZero() {
+		t.Errorf("created version %+v", v)
+	}
+	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}), sbomcat.ECONFLICT)
+
+	got, err := s.GetVersion(ctx, "p", "1.0")
+	must(t, err)
+	if got.Description != "d" || !maps.Equal(got.Attributes, v.Attributes) || got.Artifact == nil || *got.Artifact != *v.Artifact ||
+		got.Recipe != v.Recipe || got.Status != sbomcat.VersionDraft || got.Tags["k"] != "v" || got.SBOM != nil || got.SBOMStatus != "" {
+		t.Errorf("GetVersion = %+v", got)
+	}
+	_, err = s.GetVersion(ctx, "p", "2.0")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	_, err = s.GetVersion(ctx, "q", "1.0")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+
+	// Attributes are replaced as a whole; the artifact can change while DRAFT.
+	upd, err := s.UpdateVersion(ctx, "p", "1.0", sbomcat.VersionUpdate{
+		Attributes: map[string]string{"os": "rtos"},
+		Artifact:   &sbomcat.S3Location{Bucket: "b2", Key: "fw2.bin"},
+	})
+	must(t, err)
+	got, err = s.GetVersion(ctx, "p", "1.0")
+	must(t, err)
+	if !maps.Equal(got.Attributes, map[string]string{"os": "rtos"}) || got.Artifact.Bucket != "b2" || got.Artifact.Version != "" {
+		t.Errorf("after update: %+v", got)
+	}
+	if upd.UpdatedAt.Before(got.CreatedAt) {
+		t.Errorf("updated %v before created %v", upd.UpdatedAt, got.CreatedAt)
+	}
+	_, err = s.UpdateVersion(ctx, "p", "nope", sbomcat.VersionUpdate{Recipe: new("r")})
+	wantCode(t, err, sbomcat.ENOTFOUND)
+
+	// A minimal version has no attributes, artifact or SBOM.
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "bare"}))
+	bare, err := s.GetVersion(ctx, "p", "bare")
+	must(t, err)
+	if len(bare.Attributes) != 0 || bare.Artifact != nil || bare.Recipe != "" || bare.Description != "" {
+		t.Errorf("bare version = %+v", bare)
+	}
+
+	must(t, s.DeleteVersion(ctx, "p", "1.0"))
+	_, err = s.GetVersion(ctx, "p", "1.0")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	must(t, s.DeleteVersion(ctx, "p", "1.0"))
+	must(t, s.DeleteVersion(ctx, "nope", "1.0"))
+	// Re-creating starts afresh: DRAFT, no tags.
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}))
+	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p", VersionName: "1.0"})
+	must(t, err)
+	if len(tags) != 0 {
+		t.Errorf("re-created version inherited tags %v", tags)
+	}
+}
+
+func testVersionLifecycle(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	createPackage(t, s, "p")
+	steps := []struct {
+		upd  sbomcat.VersionUpdate
+		code string
+		want sbomcat.VersionStatus
+	}{
+		{sbomcat.VersionUpdate{Action: sbomcat.ActionDeprecate}, sbomcat.ECONFLICT, sbomcat.VersionDraft},
+		{sbomcat.VersionUpdate{Attributes: map[string]string{"a": "1"}, Action: sbomcat.ActionPublish}, "", sbomcat.VersionPublished},
+		{sbomcat.VersionUpdate{Action: sbomcat.ActionPublish}, "", sbomcat.VersionPublished},
+		{sbomcat.VersionUpdate{Attributes: map[string]string{"a": "2"}}, sbomcat.ECONFLICT, sbomcat.VersionPublished},
+		{sbomcat.VersionUpdate{Artifact: &sbomcat.S3Location{Bucket: "b", Key: "k"}}, sbomcat.ECONFLICT, sbomcat.VersionPublished},
+		{sbomcat.VersionUpdate{Recipe: new("r1"), Description: new("d1")}, "", sbomcat.VersionPublished},
+		{sbomcat.VersionUpdate{Action: sbomcat.ActionDeprecate}, "", sbomcat.VersionDeprecated},
+		{sbomcat.VersionUpdate{Action: sbomcat.ActionDeprecate}, "", sbomcat.VersionDeprecated},
+		{sbomcat.VersionUpdate{Attributes: map[string]string{"a": "3"}}, sbomcat.ECONFLICT, sbomcat.VersionDeprecated},
+		{sbomcat.VersionUpdate{Recipe: new("r2")}, "", sbomcat.VersionDeprecated},
+		{sbomcat.VersionUpdate{Action: sbomcat.ActionPublish}, "", sbomcat.VersionPublished},
+	}
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}))
+	for i, st := range steps {
+		_, err := s.UpdateVersion(ctx, "p", "1", st.upd)
+		if sbomcat.ErrCode(err) != st.code {
+			t.Fatalf("step %d: err = %v, want %q", i, err, st.code)
+		}
+		v, err := s.GetVersion(ctx, "p", "1")
+		must(t, err)
+		if v.Status != st.want {
+			t.Fatalf("step %d: status %s, want %s", i, v.Status, st.want)
+		}
+	}
+	v, err := s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if v.Attributes["a"] != "1" || v.Recipe != "r2" || v.Description != "d1" {
+		t.Errorf("refused updates leaked or accepted ones were lost: %+v", v)
+	}
+}
+
+func testListVersions(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	_, err := s.ListVersions(ctx, "p", "", sbomcat.PageRequest{})
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	createPackage(t, s, "p")
+	createPackage(t, s, "other")
+	createVersion(t, s, "other", "x", sbomcat.VersionDraft)
+
+	empty, err := s.ListVersions(ctx, "p", "", sbomcat.PageRequest{})
+	must(t, err)
+	if len(empty.Items) != 0 || empty.NextToken != "" {
+		t.Errorf("empty package lists %+v", empty)
+	}
+
+	want := map[sbomcat.VersionStatus][]string{}
+	for i := range 11 {
+		name := fmt.Sprintf("v%02d", (i*7)%11) // created out of order
+		status := []sbomcat.VersionStatus{sbomcat.VersionDraft, sbomcat.VersionPublished, sbomcat.VersionDeprecated}[i%3]
+		createVersion(t, s, "p", name, status)
+		want[status] = append(want[status], name)
+		want[""] = append(want[""], name)
+	}
+	for _, st := range []sbomcat.VersionStatus{"", sbomcat.VersionDraft, sbomcat.VersionPublished, sbomcat.VersionDeprecated} {
+		slices.Sort(want[st])
+		for _, size := range []int{1, 2, 5, 100} {
+			var got []string
+			token := ""
+			for n := 0; ; n++ {
+				page, err := s.ListVersions(ctx, "p", st, sbomcat.PageRequest{MaxResults: size, NextToken: token})
+				must(t, err)
+				if len(page.Items) > size {
+					t.Fatalf("page of %d for maxResults %d", len(page.Items), size)
+				}
+				for _, v := range page.Items {
+					if st != "" && v.Status != st {
+						t.Errorf("filter %s listed %s in %s", st, v.VersionName, v.Status)
+					}
+					if v.PackageName != "p" {
+						t.Errorf("listed a version of %s", v.PackageName)
+					}
+					got = append(got, v.VersionName)
+				}
+				if page.NextToken == "" {
+					break
+				}
+				if n > 12 {
+					t.Fatal("pagination does not end")
+				}
+				token = page.NextToken
+			}
+			if !slices.Equal(got, want[st]) {
+				t.Errorf("status %q size %d: got %v, want %v", st, size, got, want[st])
+			}
+		}
+	}
+
+	// A token belongs to the list that issued it: same package and same filter.
+	page, err := s.ListVersions(ctx, "p", sbomcat.VersionDraft, sbomcat.PageRequest{MaxResults: 1})
+	must(t, err)
+	if page.NextToken == "" {
+		t.Fatal("expected a next token")
+	}
+	_, err = s.ListVersions(ctx, "p", sbomcat.VersionPublished, sbomcat.PageRequest{NextToken: page.NextToken})
+	wantCode(t, err, sbomcat.EINVALID)
+	_, err = s.ListVersions(ctx, "other", sbomcat.VersionDraft, sbomcat.PageRequest{NextToken: page.NextToken})
+	wantCode(t, err, sbomcat.EINVALID)
+	_, err = s.ListPackages(ctx, sbomcat.PageRequest{NextToken: page.NextToken})
+	wantCode(t, err, sbomcat.EINVALID)
+}
+
+func association(pkg, ver, key string) sbomcat.Association {
+	return sbomcat.Association{ID: sbomcat.NewID(), PackageName: pkg, VersionName: ver,
+		SBOM: sbomcat.S3Location{Bucket: "sboms", Key: key, Version: "ver-" + key}}
+}
+
+func listResults(t *testing.T, s sbomcat.Store, pkg, ver string, filter sbomcat.ValidationResult, size int) []sbomcat.FileResult {
+	t.Helper()
+	var out []sbomcat.FileResult
+	token := ""
+	for n := 0; ; n++ {
+		page, err := s.ListValidationResults(context.Background(), pkg, ver, filter, sbomcat.PageRequest{MaxResults: size, NextToken: token})
+		must(t, err)
+		if size > 0 && len(page.Items) > size {
+			t.Fatalf("page of %d for maxResults %d", len(page.Items), size)
+		}
+		out = append(out, page.Items...)
+		if page.NextToken == "" {
+			return out
+		}
+		if n > 1000 {
+			t.Fatal("pagination does not end")
+		}
+		token = page.NextToken
+	}
+}
+
+func testAssociation(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	createPackage(t, s, "p")
+	createVersion(t, s, "p", "1", sbomcat.VersionPublished)
+
+	_, err := s.Associate(ctx, association("p", "nope", "x.zip"))
+	wantCode(t, err, sbomcat.ENOTFOUND)
+
+	a1 := association("p", "1", "a.zip")
+	v, err := s.Associate(ctx, a1)
+	must(t, err)
+	if v.SBOM == nil || *v.SBOM != a1.SBOM || v.SBOMStatus != sbomcat.StatusInProgress || v.AssociationID != a1.ID {
+		t.Fatalf("Associate returned %+v", v)
+	}
+	if v.Status != sbomcat.VersionPublished {
+		t.Errorf("association changed the lifecycle status to %s", v.Status)
+	}
+
+	ok := sbomcat.FileResult{FileName: "a.json", Result: sbomcat.ResultSucceeded, Format: sbomcat.FormatSPDX, SpecVersion: "SPDX-2.3"}
+	bad := sbomcat.FileResult{FileName: "b.json", Result: sbomcat.ResultFailed, ErrorCode: sbomcat.ErrorIncompatibleFormat, ErrorMessage: "not JSON"}
+
+	// A second association supersedes the first even while it is being validated.
+	a2 := association("p", "1", "b.zip")
+	_, err = s.Associate(ctx, a2)
+	must(t, err)
+	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a1.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
+	v, err = s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if v.SBOMStatus != sbomcat.StatusInProgress || *v.SBOM != a2.SBOM {
+		t.Fatalf("superseded results changed the version: %+v", v)
+	}
+	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
+		t.Fatalf("superseded results are listed: %v", got)
+	}
+
+	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok, bad}}))
+	v, err = s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if v.SBOMStatus != sbomcat.StatusFailed {
+		t.Errorf("status %s, want FAILED", v.SBOMStatus)
+	}
+	got := listResults(t, s, "p", "1", "", 0)
+	if !slices.Equal(got, []sbomcat.FileResult{ok, bad}) {
+		t.Errorf("results = %+v", got)
+	}
+	// A redelivered validation replaces, never duplicates.
+	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}))
+	v, err = s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if got := listResults(t, s, "p", "1", "", 0); !slices.Equal(got, []sbomcat.FileResult{ok}) || v.SBOMStatus != sbomcat.StatusSucceeded {
+		t.Errorf("after redelivery: status %s results %+v", v.SBOMStatus, got)
+	}
+
+	// Re-associating drops the old results and starts over.
+	a3 := association("p", "1", "c.zip")
+	_, err = s.Associate(ctx, a3)
+	must(t, err)
+	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
+		t.Errorf("old results survive a new association: %v", got)
+	}
+
+	// Disassociate removes SBOM, status and results; the late results are discarded.
+	must(t, s.Disassociate(ctx, "p", "1"))
+	v, err = s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if v.SBOM != nil || v.SBOMStatus != "" || v.AssociationID != "" {
+		t.Errorf("after Disassociate: %+v", v)
+	}
+	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a3.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
+	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
+		t.Errorf("results after Disassociate: %v", got)
+	}
+	must(t, s.Disassociate(ctx, "p", "1")) // no SBOM: succeeds, changes nothing
+	wantCode(t, s.Disassociate(ctx, "p", "nope"), sbomcat.ENOTFOUND)
+
+	// Results for a deleted version.
+	a4 := association("p", "1", "d.zip")
+	_, err = s.Associate(ctx, a4)
+	must(t, err)
+	must(t, s.DeleteVersion(ctx, "p", "1"))
+	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a4.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ENOTFOUND)
+	_, err = s.ListValidationResults(ctx, "p", "1", "", sbomcat.PageRequest{})
+	wantCode(t, err, sbomcat.ENOTFOUND)
+}
+
+func testValidationResults(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	createPackage(t, s, "p")
+	createVersion(t, s, "p", "1", sbomcat.VersionDraft)
+	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
+		t.Fatalf("results without an SBOM: %v", got)
+	}
+	a := association("p", "1", "many.zip")
+	_, err := s.Associate(ctx, a)
+	must(t, err)
+
+	var results []sbomcat.FileResult
+	for i := range 23 {
+		r := sbomcat.FileResult{FileName: fmt.Sprintf("dir/f%02d.json", (i*5)%23), Result: sbomcat.ResultSucceeded, Format: sbomcat.FormatCycloneDX, SpecVersion: "1.6"}
+		if i%4 == 0 {
+			r = sbomcat.FileResult{FileName: r.FileName, Result: sbomcat.ResultFailed, ErrorCode: sbomcat.ErrorFileSizeLimitExceeded, ErrorMessage: fmt.Sprintf("too big %d", i)}
+		}
+		results = append(results, r)
+	}
+	// Two entries may clean to the same name; both are kept, in the order given.
+	dup1 := sbomcat.FileResult{FileName: "dup.json", Result: sbomcat.ResultFailed, ErrorMessage: "first"}
+	dup2 := sbomcat.FileResult{FileName: "dup.json", Result: sbomcat.ResultFailed, ErrorMessage: "second"}
+	results = append(results, dup1, dup2)
+	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: "p", VersionName: "1", Results: results}))
+
+	sorted := slices.Clone(results)
+	slices.SortStableFunc(sorted, func(x, y sbomcat.FileResult) int {
+		if x.FileName < y.FileName {
+			return -1
+		} else if x.FileName > y.FileName {
+			return 1
+		}
+		return 0
+	})
+	filtered := map[sbomcat.ValidationResult][]sbomcat.FileResult{"": sorted}
+	for _, r := range sorted {
+		filtered[r.Result] = append(filtered[r.Result], r)
+	}
+	for filter, want := range filtered {
+		for _, size := range []int{1, 4, 100} {
+			if got := listResults(t, s, "p", "1", filter, size); !slices.Equal(got, want) {
+				t.Errorf("filter %q size %d:\n got %+v\nwant %+v", filter, size, got, want)
+			}
+		}
+	}
+
+	page, err := s.ListValidationResults(ctx, "p", "1", sbomcat.ResultFailed, sbomcat.PageRequest{MaxResults: 1})
+	must(t, err)
+	_, err = s.ListValidationResults(ctx, "p", "1", sbomcat.ResultSucceeded, sbomcat.PageRequest{NextToken: page.NextToken})
+	wantCode(t, err, sbomcat.EINVALID)
+	_, err = s.ListValidationResults(ctx, "p", "1", "", sbomcat.PageRequest{NextToken: "garbage"})
+	wantCode(t, err, sbomcat.EINVALID)
+	_, err = s.ListValidationResults(ctx, "p", "2", "", sbomcat.PageRequest{})
+	wantCode(t, err, sbomcat.ENOTFOUND)
+
+	v, err := s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if v.SBOMStatus != sbomcat.StatusFailed {
+		t.Errorf("status %s, want FAILED", v.SBOMStatus)
+	}
+}
+
+func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	c, err := s.Counts(ctx)
+	must(t, err)
+	if c != (sbomcat.Counts{}) {
+		t.Fatalf("empty store counts %+v", c)
+	}
+	createPackage(t, s, "p")
+	createPackage(t, s, "q")
+	for _, v := range []string{"1", "2", "3"} {
+		createVersion(t, s, "p", v, sbomcat.VersionDraft)
+	}
+	createVersion(t, s, "q", "1", sbomcat.VersionDraft)
+
+	a1 := association("p", "1", "1.zip")
+	a2 := association("p", "2", "2.zip")
+	a3 := association("q", "1", "3.zip")
+	for _, a := range []sbomcat.Association{a1, a2, a3} {
+		_, err := s.Associate(ctx, a)
+		must(t, err)
+	}
+	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "2",
+		Results: []sbomcat.FileResult{{FileName: "x", Result: sbomcat.ResultSucceeded}}}))
+
+	c, err = s.Counts(ctx)
+	must(t, err)
+	if c != (sbomcat.Counts{Packages: 2, Versions: 4, ValidationsInProgress: 2}) {
+		t.Errorf("counts %+v", c)
+	}
+	pending, err := s.ListInProgress(ctx, 10)
+	must(t, err)
+	ids := map[string]sbomcat.Association{}
+	for _, a := range pending {
+		ids[a.ID] = a
+	}
+	if len(pending) != 2 || ids[a1.ID].SBOM != a1.SBOM || ids[a3.ID].VersionName != "1" || ids[a3.ID].PackageName != "q" {
+		t.Errorf("ListInProgress = %+v", pending)
+	}
+	if one, err := s.ListInProgress(ctx, 1); err != nil || len(one) != 1 {
+		t.Errorf("ListInProgress(1) = %v, %v", one, err)
+	}
+}
+
+func testTags(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	pkg := sbomcat.ResourceID{PackageName: "p"}
+	ver := sbomcat.ResourceID{PackageName: "p", VersionName: "1"}
+	wantCode(t, s.TagResource(ctx, pkg, map[string]string{"a": "1"}), sbomcat.ENOTFOUND)
+	_, err := s.ListTags(ctx, ver)
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	wantCode(t, s.UntagResource(ctx, ver, []string{"a"}), sbomcat.ENOTFOUND)
+
+	must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p", Tags: map[string]string{"a": "1"}}))
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1", Tags: map[string]string{"v": "x"}}))
+
+	must(t, s.TagResource(ctx, pkg, map[string]string{"a": "2", "b": ""}))
+	tags, err := s.ListTags(ctx, pkg)
+	must(t, err)
+	if !maps.Equal(tags, map[string]string{"a": "2", "b": ""}) {
+		t.Errorf("package tags %v", tags)
+	}
+	tags, err = s.ListTags(ctx, ver)
+	must(t, err)
+	if !maps.Equal(tags, map[string]string{"v": "x"}) {
+		t.Errorf("version tags %v (package tags must not leak)", tags)
+	}
+	must(t, s.UntagResource(ctx, pkg, []string{"a", "missing"}))
+	tags, err = s.ListTags(ctx, pkg)
+	must(t, err)
+	if !maps.Equal(tags, map[string]string{"b": ""}) {
+		t.Errorf("after untag: %v", tags)
+	}
+
+	many := map[string]string{}
+	for i := range sbomcat.MaxTags {
+		many[fmt.Sprintf("k%d", i)] = "v"
+	}
+	wantCode(t, s.TagResource(ctx, ver, many), sbomcat.EINVALID) // 50 + "v" = 51
+	tags, err = s.ListTags(ctx, ver)
+	must(t, err)
+	if len(tags) != 1 {
+		t.Errorf("refused TagResource changed tags: %d", len(tags))
+	}
+	must(t, s.UntagResource(ctx, ver, []string{"v"}))
+	must(t, s.TagResource(ctx, ver, many))
+	tags, err = s.ListTags(ctx, ver)
+	must(t, err)
+	if len(tags) != sbomcat.MaxTags {
+		t.Errorf("%d tags, want %d", len(tags), sbomcat.MaxTags)
+	}
+	// Tags ride along with Get.
+	v, err := s.GetVersion(ctx, "p", "1")
+	must(t, err)
+	if len(v.Tags) != sbomcat.MaxTags {
+		t.Errorf("GetVersion carries %d tags", len(v.Tags))
+	}
+}
+
+func testIdempotency(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	_, err := s.GetIdempotency(ctx, "CreatePackage", "tok")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	rec := sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "tok", Fingerprint: "f1", Response: []byte(`{"a":1}`)}
+	must(t, s.PutIdempotency(ctx, rec))
+	got, err := s.GetIdempotency(ctx, "CreatePackage", "tok")
+	must(t, err)
+	if got.Fingerprint != "f1" || string(got.Response) != `{"a":1}` || got.CreatedAt.IsZero() {
+		t.Errorf("got %+v", got)
+	}
+	// The same token under another operation is another record.
+	_, err = s.GetIdempotency(ctx, "DeletePackage", "tok")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	rec.Fingerprint, rec.Response = "f2", nil
+	must(t, s.PutIdempotency(ctx, rec))
+	got, err = s.GetIdempotency(ctx, "CreatePackage", "tok")
+	must(t, err)
+	if got.Fingerprint != "f2" || len(got.Response) != 0 {
+		t.Errorf("after replace: %+v", got)
+	}
+}
+
+func testPackageConfiguration(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	c, err := s.GetPackageConfiguration(ctx)
+	must(t, err)
+	if c != (sbomcat.PackageConfiguration{}) {
+		t.Errorf("default configuration %+v", c)
+	}
+	want := sbomcat.PackageConfiguration{VersionUpdateByJobsEnabled: true, VersionUpdateByJobsRoleARN: "arn:aws:iam::000000000000:role/jobs"}
+	must(t, s.PutPackageConfiguration(ctx, want))
+	c, err = s.GetPackageConfiguration(ctx)
+	must(t, err)
+	if c != want {
+		t.Errorf("configuration %+v, want %+v", c, want)
+	}
+	must(t, s.PutPackageConfiguration(ctx, sbomcat.PackageConfiguration{}))
+	c, err = s.GetPackageConfiguration(ctx)
+	must(t, err)
+	if c != (sbomcat.PackageConfiguration{}) {
+		t.Errorf("configuration not replaced: %+v", c)
+	}
+}
+
+func testConcurrentCreate(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)})
+		})
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		switch sbomcat.ErrCode(err) {
+		case "":
+			created++
+		case sbomcat.ECONFLICT:
+		default:
+			t.Errorf("concurrent create: %v", err)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d concurrent creates succeeded, want exactly 1", created)
+	}
+
+	createVersion(t, s, "race", "1", sbomcat.VersionDraft)
+	for i := range n {
+		wg.Go(func() {
+			a := association("race", "1", fmt.Sprintf("%d.zip", i))
+			_, errs[i] = s.Associate(ctx, a)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		must(t, err)
+	}
+	pending, err := s.ListInProgress(ctx, 10)
+	must(t, err)
+	if len(pending) != 1 {
+		t.Errorf("%d associations in progress for one version, want 1", len(pending))
+	}
+}
