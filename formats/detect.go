@@ -264,8 +264,10 @@ func classify(h header) (kind Kind, f sbomcat.Format, version, problem string) {
 	return KindJSON, "", "", `JSON document that is no SBOM: it has neither "bomFormat" (CycloneDX) nor "spdxVersion" (SPDX)`
 }
 
+var reSimpleVersion = regexp.MustCompile(`^[0-9][0-9.]{0,15}$`)
+
 func quoteValue(v string) string {
-	if strings.HasPrefix(v, "(a") {
+	if strings.HasPrefix(v, "(a") || reSimpleVersion.MatchString(v) {
 		return v
 	}
 	return fmt.Sprintf("%q", v)

@@ -125,6 +125,9 @@ func (e *evaluator) validate(s *schema, i int32) bool {
 	}
 	n := &e.t.nodes[i]
 	if s.types != 0 && kindType(n)&s.types == 0 {
+		if e.quiet > 0 { // the arguments of fail would allocate for nothing
+			return false
+		}
 		return e.fail("expected %s, got %s", s.types, n.kind)
 	}
 	ok := true
@@ -143,7 +146,10 @@ func (e *evaluator) validate(s *schema, i int32) bool {
 		return false
 	}
 	if s.enum != nil && !e.inEnum(s, i) {
-		if n.kind == kindString && e.quiet == 0 {
+		if e.quiet > 0 {
+			return false
+		}
+		if n.kind == kindString {
 			if e.badEnum == nil {
 				e.badEnum = map[string]int{}
 			}
@@ -315,6 +321,9 @@ func (e *evaluator) object(s *schema, i int32) bool {
 	}
 	for _, req := range s.required {
 		if !hasMember(kids, req) {
+			if e.quiet > 0 {
+				return false
+			}
 			e.noteMissing(req)
 			ok = e.fail("missing required property %q", req)
 			if e.quiet > 0 {
@@ -374,6 +383,9 @@ func (e *evaluator) member(s *schema, key []byte, c int32) bool {
 	}
 	if !matched && s.addl != nil {
 		if a := s.addl.resolved(); a.always != nil && !*a.always {
+			if e.quiet > 0 {
+				return false
+			}
 			return e.fail("property %q is not allowed here%s", key, suggest(s, key))
 		}
 		if !e.validate(s.addl, c) {

@@ -1,8 +1,16 @@
 package formats
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"testing"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/sbomcat/sbomcat"
@@ -58,3 +66,130 @@ func newOracleCompiler() *jsonschema.Compiler {
 	}
 	return c
 }
+
+// oracleVerdict validates data with the oracle against the schema our engine chose for it. It
+// reports applicable=false when our engine chose no schema (the file was not an accepted
+// format and version) or when the two engines' JSON decoders are known to differ (invalid UTF-8,
+// which encoding/json replaces silently; duplicate member names, where encoding/json keeps the
+// last and we check every one; numbers beyond float64).
+func oracleVerdict(t testing.TB, data []byte, ours Verdict) (valid, applicable bool) {
+	ref, ok := findSchema(ours.Format, ours.SpecVersion)
+	if !ok || (ours.Kind != KindSPDXJSON && ours.Kind != KindCycloneDXJSON) {
+		return false, false
+	}
+	body := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	if !utf8.Valid(body) || hasDuplicateKeysOrHugeNumbers(body) {
+		return false, false
+	}
+	schemas, err := oracleSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err != nil {
+		return false, true // not JSON
+	}
+	return schemas[ref].Validate(doc) == nil, true
+}
+
+// hasDuplicateKeysOrHugeNumbers parses with our own parser (an error means "no": the verdicts
+// are compared on syntax too).
+func hasDuplicateKeysOrHugeNumbers(data []byte) bool {
+	sc := newScanner(bytes.NewReader(nil), data)
+	var tr tree
+	i, err := sc.parseValue(&tr, 0)
+	if err != nil {
+		return strings.Contains(err.Error(), "out of range")
+	}
+	var walk func(i int32) bool
+	walk = func(i int32) bool {
+		n := tr.nodes[i]
+		if n.kind == kindObject {
+			seen := map[string]bool{}
+			for j := int32(0); j < n.n; j++ {
+				k := string(tr.nodes[n.first+j].key)
+				if seen[k] {
+					return true
+				}
+				seen[k] = true
+			}
+		}
+		if n.kind == kindObject || n.kind == kindArray {
+			for j := int32(0); j < n.n; j++ {
+				if walk(n.first + j) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(i)
+}
+
+func validateBytes(data []byte, opts Options) (Verdict, error) {
+	return Validate(context.Background(), func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}, opts)
+}
+
+// TestEngineAgreesWithOracle compares our streaming engine's verdict with the maintained
+// validator's on every sample and fixture whose format and version we accept.
+func TestEngineAgreesWithOracle(t *testing.T) {
+	var paths []string
+	fixtures, _ := filepath.Glob("testdata/*.json")
+	paths = append(paths, fixtures...)
+	if _, err := os.Stat(samplesDir); err == nil {
+		for _, s := range loadManifest(t) {
+			paths = append(paths, filepath.Join(samplesDir, s.path))
+		}
+	} else {
+		t.Logf("no samples at %s; comparing on fixtures only", samplesDir)
+	}
+	compared := 0
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, err := validateBytes(data, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		want, ok := oracleVerdict(t, data, ours)
+		if !ok {
+			continue
+		}
+		compared++
+		if ours.Valid() != want {
+			t.Errorf("%s: our engine says valid=%v (%s), the oracle says %v", p, ours.Valid(), ours.Problem, want)
+		}
+	}
+	t.Logf("compared %d files", compared)
+	if compared < 20 {
+		t.Errorf("only %d files compared; the fixtures alone should give more", compared)
+	}
+}
+
+// FuzzEngineAgreesWithOracle mutates SBOMs and checks both engines still agree.
+func FuzzEngineAgreesWithOracle(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.json")
+	for _, p := range seeds {
+		if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ours, err := validateBytes(data, Options{})
+		if err != nil {
+			t.Fatalf("error on in-memory input: %v", err)
+		}
+		if !ours.Valid() && ours.Problem == "" {
+			t.Fatal("failed without a message")
+		}
+		if want, ok := oracleVerdict(t, data, ours); ok && ours.Valid() != want {
+			t.Fatalf("our engine says valid=%v (%s), the oracle says %v", ours.Valid(), ours.Problem, want)
+		}
+	})
+}
+
+var jsonschemaUnmarshal = jsonschema.UnmarshalJSON

@@ -210,7 +210,7 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 			}
 			r, size := utf8.DecodeRune(s.buf[s.pos:s.end])
 			if r == utf8.RuneError && size <= 1 {
-				return dst, s.fail("invalid UTF-8 byte %s inside a string (JSON must be UTF-8)", describeByte(s.buf[s.pos]))
+				return dst, s.fail("invalid UTF-8 (%s) inside a string (JSON must be UTF-8)", describeByte(s.buf[s.pos]))
 			}
 			if keep {
 				dst = append(dst, s.buf[s.pos:s.pos+size]...)

@@ -43,13 +43,16 @@ func describeFindings(fs []finding) string {
 // strictCheck applies the strict profile's reference rules (decisions item 3) to a document that
 // already conforms to its schema. It decodes with the field's own models, cyclonedx-go and
 // spdx/tools-golang, so a document they cannot read fails here too.
-func strictCheck(ctx context.Context, open Opener, format sbomcat.Format) (fs []finding, err error) {
+func strictCheck(ctx context.Context, open Opener, skip int64, format sbomcat.Format) (fs []finding, err error) {
 	rc, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("opening: %w", err)
 	}
 	defer rc.Close()
 	r := readErrTracker{r: ctxReader{ctx, rc}}
+	if _, err := io.CopyN(io.Discard, &r, skip); err != nil { // a byte order mark
+		return nil, fmt.Errorf("reading: %w", err)
+	}
 	defer func() {
 		if p := recover(); p != nil { // tools-golang has panicked on odd input before
 			fs, err = []finding{{"/", fmt.Sprintf("the %s parser failed on this document (%v)", parserName(format), p)}}, nil

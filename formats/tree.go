@@ -1,11 +1,10 @@
 package formats
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"hash/maphash"
 	"math"
-	"sort"
+	"math/bits"
 	"strconv"
 )
 
@@ -79,66 +78,64 @@ func (n *node) isInteger() bool {
 }
 
 // valueHash is a 128-bit digest of a JSON value under JSON Schema equality: object member
-// order does not matter and 1 equals 1.0. uniqueItems, enum and const compare digests; at 128
-// bits a false match is not a practical concern.
+// order does not matter and 1 equals 1.0. uniqueItems, enum and const compare digests. Two
+// 64-bit lanes with per-process random seeds: a false match needs a 2^-128 accident, and an input
+// cannot be crafted for seeds it cannot know.
 type valueHash [2]uint64
 
 var hashSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
-type hasher struct{ h [2]maphash.Hash }
+// Odd constants (from wyhash) that keep the two lanes and the value kinds apart.
+const (
+	lane0 = 0xa0761d6478bd642f
+	lane1 = 0xe7037ed1a0b428db
+	kmul  = 0x8ebc6af09c88c6e3
+)
 
-func (h *hasher) init() {
-	h.h[0].SetSeed(hashSeeds[0])
-	h.h[1].SetSeed(hashSeeds[1])
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^lane0, b^kmul)
+	return hi ^ lo
 }
 
-func (h *hasher) write(b []byte) { h.h[0].Write(b); h.h[1].Write(b) }
-
-func (h *hasher) writeByte(c byte) { h.h[0].WriteByte(c); h.h[1].WriteByte(c) }
-
-func (h *hasher) writeU64(v uint64) {
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], v)
-	h.write(b[:])
-}
-
-func (h *hasher) sum() valueHash { return valueHash{h.h[0].Sum64(), h.h[1].Sum64()} }
+func tag(kind nodeKind, lane uint64) uint64 { return mix(uint64(kind)+1, lane) }
 
 func leafHash(kind nodeKind, num float64, str []byte) valueHash {
-	var h hasher
-	h.init()
-	h.writeByte(byte(kind))
 	switch kind {
 	case kindNumber:
 		if num == 0 {
 			num = 0 // -0 equals 0
 		}
-		h.writeU64(math.Float64bits(num))
+		b := math.Float64bits(num)
+		return valueHash{mix(b, tag(kind, lane0)), mix(b, tag(kind, lane1))}
 	case kindString:
-		h.write(str)
+		return valueHash{
+			mix(maphash.Bytes(hashSeeds[0], str), tag(kind, lane0)),
+			mix(maphash.Bytes(hashSeeds[1], str), tag(kind, lane1)),
+		}
 	}
-	return h.sum()
+	return valueHash{tag(kind, lane0), tag(kind, lane1)}
 }
 
-func combine(kind nodeKind, parts []valueHash) valueHash {
-	var h hasher
-	h.init()
-	h.writeByte(byte(kind))
-	for _, p := range parts {
-		h.writeU64(p[0])
-		h.writeU64(p[1])
-	}
-	return h.sum()
+// arrayHash folds element digests in order.
+type arrayHash valueHash
+
+func newArrayHash() arrayHash { return arrayHash{tag(kindArray, lane0), tag(kindArray, lane1)} }
+
+func (a *arrayHash) add(p valueHash) {
+	a[0] = mix(a[0], p[0])
+	a[1] = mix(a[1]^lane1, p[1])
 }
 
-func memberHash(key []byte, v valueHash) valueHash {
-	var h hasher
-	h.init()
-	h.write(key)
-	h.writeByte(0)
-	h.writeU64(v[0])
-	h.writeU64(v[1])
-	return h.sum()
+// objectHash sums member digests, so member order does not matter.
+type objectHash valueHash
+
+func (o *objectHash) add(key []byte, v valueHash) {
+	o[0] += mix(maphash.Bytes(hashSeeds[0], key), v[0])
+	o[1] += mix(maphash.Bytes(hashSeeds[1], key)^lane1, v[1])
+}
+
+func (o objectHash) sum() valueHash {
+	return valueHash{mix(o[0], tag(kindObject, lane0)), mix(o[1], tag(kindObject, lane1))}
 }
 
 // hashNode digests the value at i.
@@ -146,22 +143,20 @@ func (t *tree) hashNode(i int32) valueHash {
 	n := &t.nodes[i]
 	switch n.kind {
 	case kindArray:
-		parts := make([]valueHash, n.n)
+		a := newArrayHash()
 		for j := int32(0); j < n.n; j++ {
-			parts[j] = t.hashNode(n.first + j)
+			a.add(t.hashNode(n.first + j))
 		}
-		return combine(kindArray, parts)
+		return valueHash(a)
 	case kindObject:
-		var acc valueHash // order-independent: sum of member digests
+		var o objectHash
 		for j := int32(0); j < n.n; j++ {
 			c := n.first + j
-			m := memberHash(t.nodes[c].key, t.hashNode(c))
-			acc[0] += m[0]
-			acc[1] += m[1]
+			o.add(t.nodes[c].key, t.hashNode(c))
 		}
-		return combine(kindObject, []valueHash{acc})
+		return o.sum()
 	case kindTrue, kindFalse:
-		return leafHash(kindTrue, 0, []byte{byte(n.kind)})
+		return leafHash(n.kind, 0, nil)
 	default:
 		return leafHash(n.kind, n.num, n.str)
 	}
@@ -174,11 +169,10 @@ func hashAny(v any) valueHash {
 	case nil:
 		return leafHash(kindNull, 0, nil)
 	case bool:
-		k := kindFalse
 		if v {
-			k = kindTrue
+			return leafHash(kindTrue, 0, nil)
 		}
-		return leafHash(kindTrue, 0, []byte{byte(k)})
+		return leafHash(kindFalse, 0, nil)
 	case json.Number:
 		f, _ := strconv.ParseFloat(string(v), 64)
 		return leafHash(kindNumber, f, nil)
@@ -187,24 +181,17 @@ func hashAny(v any) valueHash {
 	case string:
 		return leafHash(kindString, 0, []byte(v))
 	case []any:
-		parts := make([]valueHash, len(v))
-		for i, e := range v {
-			parts[i] = hashAny(e)
+		a := newArrayHash()
+		for _, e := range v {
+			a.add(hashAny(e))
 		}
-		return combine(kindArray, parts)
+		return valueHash(a)
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
+		var o objectHash
+		for k, e := range v {
+			o.add([]byte(k), hashAny(e))
 		}
-		sort.Strings(keys)
-		var acc valueHash
-		for _, k := range keys {
-			m := memberHash([]byte(k), hashAny(v[k]))
-			acc[0] += m[0]
-			acc[1] += m[1]
-		}
-		return combine(kindObject, []valueHash{acc})
+		return o.sum()
 	}
 	return valueHash{}
 }

@@ -128,7 +128,7 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 		return v, nil
 	}
 	if opts.Profile == sbomcat.ProfileStrict {
-		findings, err := strictCheck(ctx, open, format)
+		findings, err := strictCheck(ctx, open, int64(sn.skip), format)
 		if err != nil {
 			return Verdict{}, err
 		}

@@ -1,0 +1,122 @@
+package formats
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/sbomcat/sbomcat/internal/sbomgen"
+)
+
+// benchSize is the size of the generated documents the benchmarks validate (the 50 MB).
+const benchSize = 50_000_000
+
+// benchFiles generates the large documents once per test binary, in a temporary directory.
+var benchFiles = sync.OnceValues(func() (map[string]string, error) {
+	dir, err := os.MkdirTemp("", "sbomcat-bench-")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for name, gen := range map[string]func(io.Writer, int64) error{"cyclonedx-1.5": sbomgen.CycloneDX, "spdx-2.3": sbomgen.SPDX} {
+		p := filepath.Join(dir, name+".json")
+		f, err := os.Create(p)
+		if err != nil {
+			return nil, err
+		}
+		if err := gen(f, benchSize); err != nil {
+			return nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, err
+		}
+		out[name] = p
+	}
+	return out, nil
+})
+
+func benchFile(b *testing.B, name string) (string, int64) {
+	b.Helper()
+	files, err := benchFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(files[name])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return files[name], st.Size()
+}
+
+// BenchmarkValidate is the whole per-file path (detection, schema validation) on 50 MB files
+// read from disk, as the CLI and the worker run it.
+func BenchmarkValidate(b *testing.B) {
+	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
+		b.Run(name, func(b *testing.B) {
+			path, size := benchFile(b, name)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := Validate(b.Context(), fileOpener(path), Options{})
+				if err != nil || !v.Valid() {
+					b.Fatalf("%v %s", err, v.Problem)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkJSONValid is the floor: one encoding/json.Valid pass over the same bytes.
+func BenchmarkJSONValid(b *testing.B) {
+	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
+		b.Run(name, func(b *testing.B) {
+			path, size := benchFile(b, name)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				data, err := os.ReadFile(path)
+				if err != nil || !json.Valid(data) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOracle is the maintained whole-document validator on the same files, schema
+// compiled once.
+func BenchmarkOracle(b *testing.B) {
+	schemas, err := oracleSchemas()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
+		b.Run(name, func(b *testing.B) {
+			path, size := benchFile(b, name)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v, err := validateBytes(data, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ref, _ := findSchema(v.Format, v.SpecVersion)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				doc, err := jsonschemaUnmarshal(bytes.NewReader(data))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := schemas[ref].Validate(doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
