@@ -135,3 +135,42 @@ func TestContextCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context canceled", err)
 	}
 }
+
+// FuzzDetect feeds arbitrary bytes to recognition: it must never panic, and whatever it
+// decides must come with a message that names what was found.
+func FuzzDetect(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.*")
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil && len(data) < 8<<10 {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("\xef\xbb\xbf{\"spdxVersion\":\"SPDX-2.3\"}"))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > prefixSize {
+			data = data[:prefixSize]
+		}
+		sn := sniff(data)
+		if !sn.json {
+			if msg := rejectedMessage(sn); msg == "" {
+				t.Fatalf("kind %v without a message", sn.kind)
+			}
+			return
+		}
+		h, err := scanHeader(newScanner(prefixEnd{atEOF: true}, data[sn.skip:]))
+		if err != nil {
+			var se *syntaxError
+			if !errorsAs(err, &se) {
+				t.Fatalf("in-memory header scan failed with %v", err)
+			}
+			return
+		}
+		kind, format, version, problem := classify(h)
+		if problem == "" {
+			if _, ok := findSchema(format, version); !ok {
+				t.Fatalf("accepted %v %s %s without a schema", kind, format, version)
+			}
+		}
+	})
+}
