@@ -6,19 +6,26 @@ export GONOSUMDB := github.com/CycloneDX/sbom-utility
 # Test harnesses find the emulators here (installed by `make tools`).
 export SBOMCAT_TOOLS := $(TOOLS)
 
-.PHONY: all build test test-short tools fuzz fuzz-long bench bench-compare clean
+.PHONY: all build run test test-short tools fuzz fuzz-long bench bench-compare clean
 
 all: build
 
 build:
 	$(GO) build ./...
 
-# Emulators the integration tests start on loopback ports (npm registry only; no Docker).
-tools: $(TOOLS)/node_modules/dynalite/cli.js
+# The service on embedded defaults (SQLite under ./.sbomd, API on 127.0.0.1:4566).
+run:
+	$(GO) run ./cmd/sbomd
 
-$(TOOLS)/node_modules/dynalite/cli.js:
+# Emulators the integration tests start on loopback ports (npm registry only; no Docker):
+# dynalite (DynamoDB) and fauxqs (SQS). Tests find them under $$SBOMCAT_TOOLS/node_modules.
+NPM_TOOLS := dynalite@4.0.0 fauxqs@1.9.2
+tools: $(TOOLS)/.installed
+
+$(TOOLS)/.installed: Makefile
 	mkdir -p $(TOOLS)
-	cd $(TOOLS) && npm install --no-audit --no-fund --loglevel=error dynalite@4.0.0 >/dev/null
+	cd $(TOOLS) && npm install --no-audit --no-fund --loglevel=error $(NPM_TOOLS) >/dev/null
+	touch $@
 
 test: tools
 	$(GO) vet ./...
