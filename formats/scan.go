@@ -205,8 +205,7 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 		case c < 0x20:
 			return dst, s.fail("control character %s inside a string (escape it as \\u%04x)", describeByte(c), c)
 		default: // non-ASCII: one UTF-8 sequence
-			if s.end-s.pos < utf8.UTFMax && !utf8.FullRune(s.buf[s.pos:s.end]) {
-				s.fill()
+			for !utf8.FullRune(s.buf[s.pos:s.end]) && s.fill() {
 			}
 			r, size := utf8.DecodeRune(s.buf[s.pos:s.end])
 			if r == utf8.RuneError && size <= 1 {
