@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/CycloneDX/sbom-utility/resources"
+	"github.com/github/go-spdx/v2/spdxexp/spdxlicenses"
 	"github.com/sbomcat/sbomcat"
 )
 
@@ -64,8 +65,48 @@ func acceptedVersions(f sbomcat.Format) string {
 	return strings.Join(vs, " and ")
 }
 
-// schemaDoc reads one embedded schema file, numbers kept as json.Number.
+// cycloneDXLicenseIDs is CycloneDX's enumeration of SPDX licence identifiers, which is a
+// snapshot of the SPDX License List (3.26.0 in the embedded copy).
+const cycloneDXLicenseIDs = "schema/cyclonedx/common/spdx.schema.json"
+
+// schemaDoc reads one embedded schema file, numbers kept as json.Number. CycloneDX's licence-id
+// enumeration is brought up to the newer SPDX License List that github/go-spdx embeds: upstream
+// regenerates that file as the list grows, and its own test suite labels a document using
+// "Artistic-dist" (list 3.27) valid, which the embedded 3.26 snapshot would reject. Nothing is
+// removed, so the check is never stricter than the snapshot.
 func schemaDoc(path string) (any, error) {
+	doc, err := readSchemaDoc(path)
+	if err != nil || path != cycloneDXLicenseIDs {
+		return doc, err
+	}
+	m, ok := doc.(map[string]any)
+	enum, ok2 := m["enum"].([]any)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("embedded schema %s: no enum of licence ids", path)
+	}
+	seen := make(map[string]bool, len(enum))
+	for _, id := range enum {
+		if s, ok := id.(string); ok {
+			seen[s] = true
+		}
+	}
+	for _, list := range [][]string{spdxlicenses.GetLicenses(), spdxlicenses.GetDeprecated(), spdxlicenses.GetExceptions()} {
+		for _, id := range list {
+			if !seen[id] {
+				seen[id] = true
+				enum = append(enum, id)
+			}
+		}
+	}
+	m["enum"] = enum
+	return m, nil
+}
+
+// SPDXLicenseListVersion is the SPDX License List that licence ids are checked against, in
+// addition to CycloneDX's own snapshot.
+func SPDXLicenseListVersion() string { return spdxlicenses.LicenseListVersion() }
+
+func readSchemaDoc(path string) (any, error) {
 	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
 	if err != nil {
 		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
