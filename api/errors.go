@@ -1,0 +1,87 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// awsError is an error shape on the wire: its name (X-Amzn-ErrorType and __type) and status.
+type awsError struct {
+	Name   string
+	Status int
+}
+
+// dialect maps application error codes onto the error shapes an operation's model lists. The
+// package catalog operations share one set; the IoT-wide tagging operations predate it and use
+// the older names (InvalidRequestException and friends), so the SDK still returns typed errors
+// for them.
+type dialect map[string]awsError
+
+var (
+	catalogErrors = dialect{
+		sbomcat.EINVALID:  {"ValidationException", http.StatusBadRequest},
+		sbomcat.ENOTFOUND: {"ResourceNotFoundException", http.StatusNotFound},
+		sbomcat.ECONFLICT: {"ConflictException", http.StatusConflict},
+		sbomcat.EQUOTA:    {"ServiceQuotaExceededException", http.StatusPaymentRequired},
+		sbomcat.EINTERNAL: {"InternalServerException", http.StatusInternalServerError},
+	}
+	taggingErrors = dialect{
+		sbomcat.EINVALID:  {"InvalidRequestException", http.StatusBadRequest},
+		sbomcat.ENOTFOUND: {"ResourceNotFoundException", http.StatusNotFound},
+		sbomcat.ECONFLICT: {"InvalidRequestException", http.StatusBadRequest},
+		sbomcat.EQUOTA:    {"LimitExceededException", http.StatusGone},
+		sbomcat.EINTERNAL: {"InternalFailureException", http.StatusInternalServerError},
+	}
+)
+
+func (d dialect) of(code string) awsError {
+	if e, ok := d[code]; ok {
+		return e
+	}
+	return d[sbomcat.EINTERNAL]
+}
+
+// wireError is an error that is already in AWS terms: authentication failures and unknown
+// operations, which have no application code.
+type wireError struct {
+	awsError
+	Message string
+}
+
+func (e *wireError) Error() string { return e.Name + ": " + e.Message }
+
+type errorBody struct {
+	Type       string `json:"__type"`
+	Message    string `json:"message"`
+	ResourceID string `json:"resourceId,omitempty"`
+}
+
+// writeError writes err as decisions item 16 says: X-Amzn-ErrorType, X-Amzn-RequestId (set by
+// the caller) and {"__type","message"} plus resourceId for conflicts. It returns the shape
+// written, for the access log.
+func writeError(w http.ResponseWriter, d dialect, err error, resourceID string) awsError {
+	var shape awsError
+	var body errorBody
+	if we, ok := err.(*wireError); ok {
+		shape, body.Message = we.awsError, we.Message
+	} else {
+		code := sbomcat.ErrCode(err)
+		shape, body.Message = d.of(code), sbomcat.ErrMessage(err)
+		if code == sbomcat.ECONFLICT && shape.Name == "ConflictException" {
+			body.ResourceID = resourceID
+			var e *sbomcat.Error
+			if errors.As(err, &e) && e.ResourceID != "" {
+				body.ResourceID = e.ResourceID
+			}
+		}
+	}
+	body.Type = shape.Name
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", shape.Name)
+	w.WriteHeader(shape.Status)
+	json.NewEncoder(w).Encode(body)
+	return shape
+}

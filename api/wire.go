@@ -1,0 +1,227 @@
+package api
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// The restJson1 shapes of the AWS IoT model (member names exactly as AWS spells them). Inputs
+// use pointers so that an absent or null member is told apart from a zero value; unknown
+// members are ignored, as AWS does.
+
+// epoch is a timestamp on the wire: epoch seconds as a JSON number, milliseconds as fraction.
+type epoch time.Time
+
+func (e epoch) MarshalJSON() ([]byte, error) {
+	ms := time.Time(e).UnixMilli()
+	s := strconv.FormatInt(ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		s += strings.TrimRight("."+strconv.FormatInt(1000+frac, 10)[1:], "0")
+	}
+	return []byte(s), nil
+}
+
+type s3LocationJSON struct {
+	Bucket  *string `json:"bucket,omitempty"`
+	Key     *string `json:"key,omitempty"`
+	Version *string `json:"version,omitempty"`
+}
+
+type locationWrapper struct {
+	S3Location *s3LocationJSON `json:"s3Location,omitempty"`
+}
+
+func toLocation(w *locationWrapper) *sbomcat.S3Location {
+	if w == nil || w.S3Location == nil {
+		return nil
+	}
+	return &sbomcat.S3Location{Bucket: deref(w.S3Location.Bucket), Key: deref(w.S3Location.Key), Version: deref(w.S3Location.Version)}
+}
+
+func fromLocation(l *sbomcat.S3Location) *locationWrapper {
+	if l == nil {
+		return nil
+	}
+	out := &s3LocationJSON{Bucket: &l.Bucket, Key: &l.Key}
+	if l.Version != "" {
+		out.Version = &l.Version
+	}
+	return &locationWrapper{S3Location: out}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// Packages.
+
+type createPackageInput struct {
+	Description *string           `json:"description"`
+	Tags        map[string]string `json:"tags"`
+}
+
+type createPackageOutput struct {
+	PackageName string `json:"packageName"`
+	PackageArn  string `json:"packageArn"`
+	Description string `json:"description,omitempty"`
+}
+
+type getPackageOutput struct {
+	PackageName        string `json:"packageName"`
+	PackageArn         string `json:"packageArn"`
+	Description        string `json:"description,omitempty"`
+	DefaultVersionName string `json:"defaultVersionName,omitempty"`
+	CreationDate       epoch  `json:"creationDate"`
+	LastModifiedDate   epoch  `json:"lastModifiedDate"`
+}
+
+type updatePackageInput struct {
+	Description         *string `json:"description"`
+	DefaultVersionName  *string `json:"defaultVersionName"`
+	UnsetDefaultVersion *bool   `json:"unsetDefaultVersion"`
+}
+
+type packageSummary struct {
+	PackageName        string `json:"packageName"`
+	DefaultVersionName string `json:"defaultVersionName,omitempty"`
+	CreationDate       epoch  `json:"creationDate"`
+	LastModifiedDate   epoch  `json:"lastModifiedDate"`
+}
+
+type listPackagesOutput struct {
+	PackageSummaries []packageSummary `json:"packageSummaries"`
+	NextToken        string           `json:"nextToken,omitempty"`
+}
+
+// Package versions.
+
+type createVersionInput struct {
+	Description *string           `json:"description"`
+	Attributes  map[string]string `json:"attributes"`
+	Artifact    *locationWrapper  `json:"artifact"`
+	Recipe      *string           `json:"recipe"`
+	Tags        map[string]string `json:"tags"`
+}
+
+type createVersionOutput struct {
+	PackageVersionArn string            `json:"packageVersionArn"`
+	PackageName       string            `json:"packageName"`
+	VersionName       string            `json:"versionName"`
+	Description       string            `json:"description,omitempty"`
+	Attributes        map[string]string `json:"attributes,omitempty"`
+	Status            string            `json:"status"`
+	ErrorReason       string            `json:"errorReason,omitempty"`
+}
+
+type getVersionOutput struct {
+	PackageVersionArn    string            `json:"packageVersionArn"`
+	PackageName          string            `json:"packageName"`
+	VersionName          string            `json:"versionName"`
+	Description          string            `json:"description,omitempty"`
+	Attributes           map[string]string `json:"attributes,omitempty"`
+	Artifact             *locationWrapper  `json:"artifact,omitempty"`
+	Status               string            `json:"status"`
+	ErrorReason          string            `json:"errorReason,omitempty"`
+	CreationDate         epoch             `json:"creationDate"`
+	LastModifiedDate     epoch             `json:"lastModifiedDate"`
+	Sbom                 *locationWrapper  `json:"sbom,omitempty"`
+	SbomValidationStatus string            `json:"sbomValidationStatus,omitempty"`
+	Recipe               string            `json:"recipe,omitempty"`
+}
+
+type updateVersionInput struct {
+	Description *string           `json:"description"`
+	Attributes  map[string]string `json:"attributes"`
+	Artifact    *locationWrapper  `json:"artifact"`
+	Action      *string           `json:"action"`
+	Recipe      *string           `json:"recipe"`
+}
+
+type versionSummary struct {
+	PackageName      string `json:"packageName"`
+	VersionName      string `json:"versionName"`
+	Status           string `json:"status"`
+	CreationDate     epoch  `json:"creationDate"`
+	LastModifiedDate epoch  `json:"lastModifiedDate"`
+}
+
+type listVersionsOutput struct {
+	PackageVersionSummaries []versionSummary `json:"packageVersionSummaries"`
+	NextToken               string           `json:"nextToken,omitempty"`
+}
+
+// SBOMs.
+
+type associateInput struct {
+	Sbom *locationWrapper `json:"sbom"`
+}
+
+type associateOutput struct {
+	PackageName          string           `json:"packageName"`
+	VersionName          string           `json:"versionName"`
+	Sbom                 *locationWrapper `json:"sbom"`
+	SbomValidationStatus string           `json:"sbomValidationStatus"`
+}
+
+type resultSummary struct {
+	FileName         string `json:"fileName,omitempty"`
+	ValidationResult string `json:"validationResult,omitempty"`
+	ErrorCode        string `json:"errorCode,omitempty"`
+	ErrorMessage     string `json:"errorMessage,omitempty"`
+}
+
+type listResultsOutput struct {
+	ValidationResultSummaries []resultSummary `json:"validationResultSummaries"`
+	NextToken                 string          `json:"nextToken,omitempty"`
+}
+
+// Package configuration.
+
+type jobsConfig struct {
+	Enabled *bool   `json:"enabled,omitempty"`
+	RoleArn *string `json:"roleArn,omitempty"`
+}
+
+type packageConfigurationJSON struct {
+	VersionUpdateByJobsConfig *jobsConfig `json:"versionUpdateByJobsConfig,omitempty"`
+}
+
+// Tags (the IoT-wide tagging operations use a list of {Key, Value}).
+
+type tagJSON struct {
+	Key   *string `json:"Key"`
+	Value *string `json:"Value,omitempty"`
+}
+
+type tagResourceInput struct {
+	ResourceArn *string   `json:"resourceArn"`
+	Tags        []tagJSON `json:"tags"`
+}
+
+type untagResourceInput struct {
+	ResourceArn *string  `json:"resourceArn"`
+	TagKeys     []string `json:"tagKeys"`
+}
+
+type listTagsOutput struct {
+	Tags      []tagJSON `json:"tags"`
+	NextToken string    `json:"nextToken,omitempty"`
+}
+
+func tagList(m map[string]string) []tagJSON {
+	out := make([]tagJSON, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		out = append(out, tagJSON{Key: &k, Value: &v})
+	}
+	return out
+}
