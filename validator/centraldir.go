@@ -1,0 +1,353 @@
+package validator
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// archive/zip reads the whole central directory into memory when it opens an archive: a File
+// of some 200 bytes per record, however many records there are. A 100 MiB object can hold two
+// million minimal records, half a gigabyte of them, so the entry limit must hold before
+// zip.NewReader runs. This file finds the central directory the way archive/zip does, counts
+// its records with bounded memory, and hands archive/zip a view of the object that ends after
+// the records it may read, followed by end records written to match. Entry data lies before
+// the central directory, so it reads through the view unchanged.
+
+const (
+	sigDirectoryEnd   = 0x06054b50
+	sigDirectory64End = 0x06064b50
+	sigDirectory64Loc = 0x07064b50
+	sigDirectory      = 0x02014b50
+
+	lenDirectoryEnd   = 22
+	lenDirectory64End = 56
+	lenDirectory64Loc = 20
+	lenDirectory      = 46
+)
+
+// errCorrupt is a reason an archive cannot be read, in words for a person.
+type errCorrupt string
+
+func (e errCorrupt) Error() string { return string(e) }
+
+// directory is where an archive's central directory lies.
+type directory struct {
+	start    int64  // absolute offset of the first record
+	base     int64  // what the records' offsets are relative to (non-zero for prefixed archives)
+	declared uint64 // number of records the end record declares
+}
+
+// findDirectory locates the central directory by the rules of archive/zip's readDirectoryEnd,
+// which must agree with it for the view to hold the records archive/zip would read.
+func findDirectory(r io.ReaderAt, size int64) (directory, error) {
+	// The end record is within the last 22 bytes plus the longest comment; look at the last
+	// kilobyte first, as archive/zip does, since the first match from the end wins.
+	var buf []byte
+	var endOffset int64
+	for i, n := range []int64{1024, 65 * 1024} {
+		n = min(n, size)
+		buf = make([]byte, n)
+		if _, err := r.ReadAt(buf, size-n); err != nil && err != io.EOF {
+			return directory{}, err
+		}
+		if p := findEndRecord(buf); p >= 0 {
+			buf = buf[p:]
+			endOffset = size - n + int64(p)
+			break
+		}
+		if i == 1 || n == size {
+			return directory{}, errCorrupt("no end of central directory record (the archive is truncated or is no zip archive)")
+		}
+	}
+	le := binary.LittleEndian
+	declared := uint64(le.Uint16(buf[10:]))
+	dirSize := uint64(le.Uint32(buf[12:]))
+	dirOffset := uint64(le.Uint32(buf[16:]))
+	if int(le.Uint16(buf[20:])) > len(buf)-lenDirectoryEnd {
+		return directory{}, errCorrupt("the end of central directory record has an invalid comment length")
+	}
+	if declared == 0xffff || dirSize == 0xffff || dirOffset == 0xffffffff {
+		// Maybe zip64: a locator just before the end record points at the zip64 end record.
+		p, ok, err := findDirectory64End(r, endOffset)
+		if err != nil {
+			return directory{}, err
+		}
+		if ok {
+			if p < 0 || p > size-lenDirectory64End {
+				return directory{}, errCorrupt("the zip64 end of central directory record lies outside the archive")
+			}
+			var b [lenDirectory64End]byte
+			if _, err := r.ReadAt(b[:], p); err != nil {
+				return directory{}, err
+			}
+			if le.Uint32(b[:]) != sigDirectory64End {
+				return directory{}, errCorrupt("no zip64 end of central directory record where its locator points")
+			}
+			endOffset = p
+			declared = le.Uint64(b[32:])
+			dirSize = le.Uint64(b[40:])
+			dirOffset = le.Uint64(b[48:])
+		}
+	}
+	if dirSize > 1<<63-1 || dirOffset > 1<<63-1 {
+		return directory{}, errCorrupt("the central directory's offset or size is out of range")
+	}
+	base := endOffset - int64(dirSize) - int64(dirOffset)
+	if o := base + int64(dirOffset); o < 0 || o >= size {
+		return directory{}, errCorrupt("the central directory's offset points outside the archive")
+	}
+	// Like archive/zip: when the end record implies data before the archive but a record sits
+	// where the offset says without it, the end record is wrong and the offset is right.
+	if base > 0 && validDirectoryRecord(r, int64(dirOffset), size) {
+		base = 0
+	}
+	return directory{start: base + int64(dirOffset), base: base, declared: declared}, nil
+}
+
+// findEndRecord returns where the last end of central directory record in b starts, or -1.
+func findEndRecord(b []byte) int {
+	for i := len(b) - lenDirectoryEnd; i >= 0; i-- {
+		if b[i] == 'P' && b[i+1] == 'K' && b[i+2] == 5 && b[i+3] == 6 {
+			n := int(binary.LittleEndian.Uint16(b[i+lenDirectoryEnd-2:]))
+			if i+lenDirectoryEnd+n > len(b) {
+				return -1 // a truncated comment: archive/zip gives up here too
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// findDirectory64End reads the zip64 locator before the end record at endOffset.
+func findDirectory64End(r io.ReaderAt, endOffset int64) (int64, bool, error) {
+	off := endOffset - lenDirectory64Loc
+	if off < 0 {
+		return 0, false, nil
+	}
+	var b [lenDirectory64Loc]byte
+	if _, err := r.ReadAt(b[:], off); err != nil {
+		return 0, false, err
+	}
+	le := binary.LittleEndian
+	if le.Uint32(b[:]) != sigDirectory64Loc || le.Uint32(b[4:]) != 0 || le.Uint32(b[16:]) != 1 {
+		return 0, false, nil
+	}
+	return int64(le.Uint64(b[8:])), true, nil
+}
+
+// validDirectoryRecord reports whether a whole central directory record starts at off.
+func validDirectoryRecord(r io.ReaderAt, off, size int64) bool {
+	sr := io.NewSectionReader(r, off, size-off)
+	_, _, err := readRecord(sr, nil)
+	return err == nil
+}
+
+// record is what the scan needs of a central directory record.
+type record struct {
+	header zip.FileHeader // Name, CreatorVersion and ExternalAttrs only: enough for skipped()
+	length int64          // bytes the record takes
+}
+
+// readRecord reads one central directory record, into buf (grown as needed) for its name and
+// extra field. It returns errEndOfDirectory where archive/zip's readDirectoryHeader makes its
+// reader stop: at a short read, a missing signature, or a size or offset saturated to 2^32-1
+// without the zip64 field that holds it.
+func readRecord(r io.Reader, buf []byte) (record, []byte, error) {
+	var b [lenDirectory]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return record{}, buf, endOrError(err)
+	}
+	le := binary.LittleEndian
+	if le.Uint32(b[:]) != sigDirectory {
+		return record{}, buf, errEndOfDirectory
+	}
+	nameLen, extraLen, commentLen := int(le.Uint16(b[28:])), int(le.Uint16(b[30:])), int(le.Uint16(b[32:]))
+	rec := record{length: int64(lenDirectory + nameLen + extraLen + commentLen)}
+	rec.header.CreatorVersion = le.Uint16(b[4:])
+	rec.header.ExternalAttrs = le.Uint32(b[38:])
+	if n := nameLen + extraLen; cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:nameLen+extraLen]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return record{}, buf, endOrError(err)
+	}
+	if n, err := io.CopyN(io.Discard, r, int64(commentLen)); err != nil || n < int64(commentLen) {
+		return record{}, buf, endOrError(err)
+	}
+	rec.header.Name = string(buf[:nameLen])
+
+	const saturated = 0xffffffff
+	needU := le.Uint32(b[24:]) == saturated // uncompressed size
+	needC := le.Uint32(b[20:]) == saturated // compressed size
+	needH := le.Uint32(b[42:]) == saturated // local header offset
+	for extra := buf[nameLen:]; len(extra) >= 4 && (needU || needC || needH); {
+		tag, size := le.Uint16(extra), int(le.Uint16(extra[2:]))
+		extra = extra[4:]
+		if len(extra) < size {
+			break
+		}
+		field := extra[:size]
+		extra = extra[size:]
+		if tag != 0x0001 { // zip64 extended information
+			continue
+		}
+		for _, need := range []*bool{&needU, &needC, &needH} {
+			if !*need {
+				continue
+			}
+			if len(field) < 8 {
+				return record{}, buf, errEndOfDirectory
+			}
+			field = field[8:]
+			*need = false
+		}
+	}
+	// archive/zip accepts an uncompressed size of 2^32-1 without zip64 (old archives that
+	// split input at that size), but neither of the others.
+	if needC || needH {
+		return record{}, buf, errEndOfDirectory
+	}
+	return rec, buf, nil
+}
+
+var errEndOfDirectory = errors.New("end of central directory records")
+
+func endOrError(err error) error {
+	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errEndOfDirectory
+	}
+	return err
+}
+
+// bounded is the part of the central directory that archive/zip will be given.
+type bounded struct {
+	n   int   // records archive/zip may read: at most the entry limit
+	end int64 // absolute offset after the n-th record
+	// overflow, when the archive has more entries than the limit, is the name of the first one
+	// after the limit that would have had a result; "" when none would.
+	overflow string
+	over     bool // the archive has more entries than the limit
+}
+
+// scanDirectory counts the central directory's records up to max, with bounded memory.
+func scanDirectory(r io.ReaderAt, size int64, d directory, max int) (bounded, error) {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, d.start, size-d.start), 32<<10)
+	bd := bounded{end: d.start}
+	buf := make([]byte, 0, 512)
+	for bd.n < max {
+		rec, b, err := readRecord(br, buf)
+		buf = b
+		if err == errEndOfDirectory {
+			// archive/zip checks the count it read against the declared one, modulo 2^16
+			// because the plain end record only has 16 bits for it.
+			if uint16(bd.n) != uint16(d.declared) {
+				return bounded{}, errCorrupt(fmt.Sprintf("the central directory is damaged: it declares %d entries but %d could be read", d.declared, bd.n))
+			}
+			return bd, nil
+		}
+		if err != nil {
+			return bounded{}, err
+		}
+		bd.n++
+		bd.end += rec.length
+	}
+	// At the limit: one more record means the archive is over it. Name the first one after
+	// the line that would have had a result; reading on costs time bounded by the object's
+	// size and no memory.
+	for {
+		rec, b, err := readRecord(br, buf)
+		buf = b
+		if err == errEndOfDirectory {
+			return bd, nil
+		}
+		if err != nil {
+			return bounded{}, err
+		}
+		bd.over = true
+		if !skipped(&rec.header) {
+			bd.overflow = rec.header.Name
+			return bd, nil
+		}
+	}
+}
+
+// view is the object cut after a central directory's first records, with end records that
+// declare exactly those.
+type view struct {
+	r    io.ReaderAt
+	cut  int64
+	tail []byte
+}
+
+func (v *view) size() int64 { return v.cut + int64(len(v.tail)) }
+
+func (v *view) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	n := 0
+	if off < v.cut {
+		m := int(min(int64(len(p)), v.cut-off))
+		k, err := v.r.ReadAt(p[:m], off)
+		n = k
+		if k < m {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF // the object is shorter than its size says
+			}
+			return n, err
+		}
+	}
+	if n < len(p) {
+		t := off + int64(n) - v.cut
+		if t >= int64(len(v.tail)) {
+			return n, io.EOF
+		}
+		n += copy(p[n:], v.tail[t:])
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// newView cuts the object after bd's records and appends zip64 end records (so that neither
+// count nor offset need fit in 16 or 32 bits) that lead archive/zip to the same records, at the
+// same base offset.
+func newView(r io.ReaderAt, d directory, bd bounded) *view {
+	le := binary.LittleEndian
+	dirSize := uint64(bd.end - d.start)
+	dirOffset := uint64(d.start - d.base)
+	n := uint64(bd.n)
+	t := make([]byte, 0, lenDirectory64End+lenDirectory64Loc+lenDirectoryEnd)
+	// zip64 end of central directory record
+	t = le.AppendUint32(t, sigDirectory64End)
+	t = le.AppendUint64(t, lenDirectory64End-12) // size of the rest of this record
+	t = le.AppendUint16(t, 45)                   // version made by
+	t = le.AppendUint16(t, 45)                   // version needed
+	t = le.AppendUint32(t, 0)                    // this disk
+	t = le.AppendUint32(t, 0)                    // disk where the directory starts
+	t = le.AppendUint64(t, n)                    // records on this disk
+	t = le.AppendUint64(t, n)                    // records
+	t = le.AppendUint64(t, dirSize)
+	t = le.AppendUint64(t, dirOffset)
+	// zip64 end of central directory locator
+	t = le.AppendUint32(t, sigDirectory64Loc)
+	t = le.AppendUint32(t, 0)
+	t = le.AppendUint64(t, uint64(bd.end)) // where the zip64 end record is
+	t = le.AppendUint32(t, 1)              // disks
+	// end of central directory record, saturated so that readers look for zip64
+	t = le.AppendUint32(t, sigDirectoryEnd)
+	t = le.AppendUint16(t, 0)
+	t = le.AppendUint16(t, 0)
+	t = le.AppendUint16(t, 0xffff)
+	t = le.AppendUint16(t, 0xffff)
+	t = le.AppendUint32(t, 0xffffffff)
+	t = le.AppendUint32(t, 0xffffffff)
+	t = le.AppendUint16(t, 0) // comment length
+	return &view{r: r, cut: bd.end, tail: t}
+}
