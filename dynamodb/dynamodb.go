@@ -1,0 +1,946 @@
+// Package dynamodb implements sbomcat.Store on one DynamoDB table, for deployment. The design
+// needs no transactions and no TTL, so it runs on dynalite as well as on DynamoDB:
+//
+//	item                 pk                 sk             other keys
+//	package              P#<package>        #PKG           gsi1pk=PACKAGES, gsi1sk=<package>
+//	package version      P#<package>        V#<version>    ippk=IP, ipsk=<ms>#<id> while IN_PROGRESS
+//	validation result    R#<association>    <rank>         rank = position in (fileName, input order)
+//	idempotency record   I#<op>#<token>     #IDEM
+//	configuration        #CONFIG            #CONFIG
+//
+// Single-item invariants are conditional writes; read-modify-write updates are optimistic on a
+// revision counter. An association's results live under the association's id, so a new
+// association makes the old results unreachable at once, and removing them is only cleanup.
+// Across items there are no transactions: see the package notes on what that leaves open.
+package dynamodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// Index names.
+const (
+	packagesIndex   = "packages"
+	inProgressIndex = "inprogress"
+	packagesPK      = "PACKAGES"
+	inProgressPK    = "IP"
+	packageSK       = "#PKG"
+	maxAttempts     = 50 // optimistic update retries under contention
+)
+
+// Store is the DynamoDB implementation of sbomcat.Store.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+	// Now returns the current time; times are kept to the millisecond.
+	Now func() time.Time
+}
+
+var _ sbomcat.Store = (*Store)(nil)
+
+// New returns a store on an existing table (see CreateTable).
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{db: client, table: table, Now: time.Now}
+}
+
+// Close implements sbomcat.Store; the client needs no closing.
+func (s *Store) Close() error { return nil }
+
+// CreateTable creates the table and its indexes (on-demand capacity) and waits until it is
+// active. Deployments may create the same table with infrastructure code instead.
+func (s *Store) CreateTable(ctx context.Context) error {
+	str := types.ScalarAttributeTypeS
+	keys := func(pk, sk string) []types.KeySchemaElement {
+		return []types.KeySchemaElement{{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash}, {AttributeName: aws.String(sk), KeyType: types.KeyTypeRange}}
+	}
+	_, err := s.db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(s.table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: str}, {AttributeName: aws.String("sk"), AttributeType: str},
+			{AttributeName: aws.String("gsi1pk"), AttributeType: str}, {AttributeName: aws.String("gsi1sk"), AttributeType: str},
+			{AttributeName: aws.String("ippk"), AttributeType: str}, {AttributeName: aws.String("ipsk"), AttributeType: str},
+		},
+		KeySchema: keys("pk", "sk"),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			{IndexName: aws.String(packagesIndex), KeySchema: keys("gsi1pk", "gsi1sk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+			{IndexName: aws.String(inProgressIndex), KeySchema: keys("ippk", "ipsk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("dynamodb: create table %s: %w", s.table, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(s.db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second })
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)}, 2*time.Minute); err != nil {
+		return fmt.Errorf("dynamodb: wait for table %s: %w", s.table, err)
+	}
+	return nil
+}
+
+func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC() }
+
+// Attribute value helpers: the model is small and flat, so these replace a marshalling library.
+
+type item = map[string]types.AttributeValue
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func strMap(m map[string]string) types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(m))
+	for k, v := range m {
+		out[k] = str(v)
+	}
+	return &types.AttributeValueMemberM{Value: out}
+}
+
+func location(l *sbomcat.S3Location) types.AttributeValue {
+	return strMap(map[string]string{"bucket": l.Bucket, "key": l.Key, "version": l.Version})
+}
+
+func getS(it item, name string) string {
+	if v, ok := it[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func getN(it item, name string) int64 {
+	if v, ok := it[name].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func getMap(it item, name string) map[string]string {
+	v, ok := it[name].(*types.AttributeValueMemberM)
+	if !ok || len(v.Value) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(v.Value))
+	for k, val := range v.Value {
+		if sv, ok := val.(*types.AttributeValueMemberS); ok {
+			out[k] = sv.Value
+		}
+	}
+	return out
+}
+
+func getLocation(it item, name string) *sbomcat.S3Location {
+	m := getMap(it, name)
+	if m == nil {
+		return nil
+	}
+	return &sbomcat.S3Location{Bucket: m["bucket"], Key: m["key"], Version: m["version"]}
+}
+
+func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func packageKey(name string) item { return item{"pk": str("P#" + name), "sk": str(packageSK)} }
+
+func versionKey(pkg, ver string) item { return item{"pk": str("P#" + pkg), "sk": str("V#" + ver)} }
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// wrap leaves application errors alone and names the operation on the rest.
+func wrap(op string, err error) error {
+	var e *sbomcat.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("dynamodb: %s: %w", op, err)
+}
+
+// backoff sleeps a little, more with each attempt, so that optimistic retries spread out.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1+rand.IntN(5*(attempt+1))) * time.Millisecond
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+var errContention = errors.New("too many concurrent updates; giving up")
+
+func (s *Store) get(ctx context.Context, key item) (item, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, err
+	}
+	return out.Item, nil
+}
+
+// Packages.
+
+func packageFromItem(it item) *sbomcat.Package {
+	return &sbomcat.Package{
+		Name: getS(it, "name"), Description: getS(it, "description"), DefaultVersion: getS(it, "defaultVersion"),
+		Tags: getMap(it, "tags"), CreatedAt: fromMS(getN(it, "created")), UpdatedAt: fromMS(getN(it, "updated")),
+	}
+}
+
+func (s *Store) getPackage(ctx context.Context, name string) (*sbomcat.Package, int64, error) {
+	it, err := s.get(ctx, packageKey(name))
+	if err != nil {
+		return nil, 0, err
+	}
+	if it == nil {
+		return nil, 0, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package %s does not exist.", name)
+	}
+	return packageFromItem(it), getN(it, "rev"), nil
+}
+
+// CreatePackage implements sbomcat.Store.
+func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package) error {
+	now := s.now()
+	it := packageKey(p.Name)
+	it["gsi1pk"], it["gsi1sk"] = str(packagesPK), str(p.Name)
+	it["name"], it["description"], it["defaultVersion"] = str(p.Name), str(p.Description), str("")
+	it["tags"] = strMap(p.Tags)
+	it["created"], it["updated"], it["rev"] = num(now.UnixMilli()), num(now.UnixMilli()), num(0)
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return sbomcat.Errorf(sbomcat.ECONFLICT, "Package %s already exists.", p.Name)
+	} else if err != nil {
+		return wrap("create package", err)
+	}
+	p.DefaultVersion = ""
+	p.CreatedAt, p.UpdatedAt = now, now
+	return nil
+}
+
+// GetPackage implements sbomcat.Store.
+func (s *Store) GetPackage(ctx context.Context, name string) (*sbomcat.Package, error) {
+	p, _, err := s.getPackage(ctx, name)
+	return p, wrap("get package", err)
+}
+
+// UpdatePackage implements sbomcat.Store.
+func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.PackageUpdate) (*sbomcat.Package, error) {
+	for attempt := range maxAttempts {
+		p, rev, err := s.getPackage(ctx, name)
+		if err != nil {
+			return nil, wrap("update package", err)
+		}
+		var def *sbomcat.PackageVersion
+		if u.DefaultVersion != nil {
+			def, _, err = s.getVersion(ctx, name, *u.DefaultVersion)
+			if err != nil && sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
+				return nil, wrap("update package", err)
+			}
+		}
+		if err := p.Apply(u, def, s.now()); err != nil {
+			return nil, err
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: packageKey(name),
+			UpdateExpression:          aws.String("SET description = :d, defaultVersion = :dv, updated = :u, rev = rev + :one"),
+			ConditionExpression:       aws.String("rev = :rev"),
+			ExpressionAttributeValues: item{":d": str(p.Description), ":dv": str(p.DefaultVersion), ":u": num(p.UpdatedAt.UnixMilli()), ":one": num(1), ":rev": num(rev)},
+		})
+		if err == nil {
+			return p, nil
+		} else if !isConditionFailed(err) {
+			return nil, wrap("update package", err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, err
+		}
+	}
+	return nil, wrap("update package", errContention)
+}
+
+// DeletePackage implements sbomcat.Store.
+func (s *Store) DeletePackage(ctx context.Context, name string) error {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true), Limit: aws.Int32(1),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :v)"),
+		ExpressionAttributeValues: item{":pk": str("P#" + name), ":v": str("V#")},
+	})
+	if err != nil {
+		return wrap("delete package", err)
+	}
+	if len(out.Items) > 0 {
+		return sbomcat.Errorf(sbomcat.EINVALID, "Package %s still has package versions; all package versions must be deleted before deleting the software package.", name)
+	}
+	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: packageKey(name)})
+	return wrap("delete package", err)
+}
+
+// ListPackages implements sbomcat.Store.
+func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) {
+	var out sbomcat.Page[sbomcat.Package]
+	list := sbomcat.ListID("packages")
+	var after string
+	if page.NextToken != "" {
+		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
+			return out, err
+		}
+	}
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(packagesIndex),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: item{":p": str(packagesPK)},
+	}
+	if after != "" {
+		in.ExclusiveStartKey = packageKey(after)
+		in.ExclusiveStartKey["gsi1pk"], in.ExclusiveStartKey["gsi1sk"] = str(packagesPK), str(after)
+	}
+	items, more, err := s.collect(ctx, in, page.Limit())
+	if err != nil {
+		return out, wrap("list packages", err)
+	}
+	for _, it := range items {
+		out.Items = append(out.Items, *packageFromItem(it))
+	}
+	if more {
+		out.NextToken, err = sbomcat.EncodePageToken(list, out.Items[len(out.Items)-1].Name)
+	}
+	return out, err
+}
+
+// collect runs a query from its ExclusiveStartKey until it has limit items, and reports
+// whether more remain. A filter can make DynamoDB pages short or empty, so pages are followed
+// rather than trusted; the next token is made from the last item returned, not from
+// LastEvaluatedKey, because the two differ when a page is cut short.
+func (s *Store) collect(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]item, bool, error) {
+	var items []item
+	in.Limit = aws.Int32(int32(limit + 1))
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, false, err
+		}
+		items = append(items, out.Items...)
+		if len(items) > limit {
+			return items[:limit], true, nil
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return items, false, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// Versions.
+
+func versionFromItem(it item) *sbomcat.PackageVersion {
+	return &sbomcat.PackageVersion{
+		PackageName: getS(it, "package"), VersionName: getS(it, "version"), Description: getS(it, "description"),
+		Attributes: getMap(it, "attributes"), Artifact: getLocation(it, "artifact"), Recipe: getS(it, "recipe"),
+		Status: sbomcat.VersionStatus(getS(it, "status")), ErrorReason: getS(it, "errorReason"), Tags: getMap(it, "tags"),
+		SBOM: getLocation(it, "sbom"), SBOMStatus: sbomcat.ValidationStatus(getS(it, "sbomStatus")), AssociationID: getS(it, "associationId"),
+		CreatedAt: fromMS(getN(it, "created")), UpdatedAt: fromMS(getN(it, "updated")),
+	}
+}
+
+func (s *Store) getVersion(ctx context.Context, pkg, ver string) (*sbomcat.PackageVersion, int64, error) {
+	it, err := s.get(ctx, versionKey(pkg, ver))
+	if err != nil {
+		return nil, 0, err
+	}
+	if it == nil {
+		return nil, 0, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
+	}
+	return versionFromItem(it), getN(it, "rev"), nil
+}
+
+// CreateVersion implements sbomcat.Store.
+func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion) error {
+	if _, _, err := s.getPackage(ctx, v.PackageName); err != nil {
+		return wrap("create version", err)
+	}
+	now := s.now()
+	it := versionKey(v.PackageName, v.VersionName)
+	it["package"], it["version"], it["description"] = str(v.PackageName), str(v.VersionName), str(v.Description)
+	it["attributes"], it["tags"], it["recipe"] = strMap(v.Attributes), strMap(v.Tags), str(v.Recipe)
+	it["status"], it["errorReason"] = str(string(sbomcat.VersionDraft)), str("")
+	if v.Artifact != nil {
+		it["artifact"] = location(v.Artifact)
+	}
+	it["created"], it["updated"], it["rev"] = num(now.UnixMilli()), num(now.UnixMilli()), num(0)
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return sbomcat.Errorf(sbomcat.ECONFLICT, "Package version %s/%s already exists.", v.PackageName, v.VersionName)
+	} else if err != nil {
+		return wrap("create version", err)
+	}
+	v.Status, v.ErrorReason, v.SBOM, v.SBOMStatus, v.AssociationID = sbomcat.VersionDraft, "", nil, "", ""
+	v.CreatedAt, v.UpdatedAt = now, now
+	return nil
+}
+
+// GetVersion implements sbomcat.Store.
+func (s *Store) GetVersion(ctx context.Context, pkg, ver string) (*sbomcat.PackageVersion, error) {
+	v, _, err := s.getVersion(ctx, pkg, ver)
+	return v, wrap("get version", err)
+}
+
+// UpdateVersion implements sbomcat.Store.
+func (s *Store) UpdateVersion(ctx context.Context, pkg, ver string, u sbomcat.VersionUpdate) (*sbomcat.PackageVersion, error) {
+	for attempt := range maxAttempts {
+		v, rev, err := s.getVersion(ctx, pkg, ver)
+		if err != nil {
+			return nil, wrap("update version", err)
+		}
+		if err := v.Apply(u, s.now()); err != nil {
+			return nil, err
+		}
+		// Only the fields UpdateVersion owns are written, so that SBOM association, which does
+		// not take part in the revision protocol, is never overwritten.
+		set := "SET description = :d, attributes = :a, recipe = :r, #st = :s, updated = :u, rev = rev + :one"
+		values := item{":d": str(v.Description), ":a": strMap(v.Attributes), ":r": str(v.Recipe), ":s": str(string(v.Status)),
+			":u": num(v.UpdatedAt.UnixMilli()), ":one": num(1), ":rev": num(rev)}
+		if v.Artifact != nil {
+			set += ", artifact = :art"
+			values[":art"] = location(v.Artifact)
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: versionKey(pkg, ver),
+			UpdateExpression:          aws.String(set),
+			ConditionExpression:       aws.String("rev = :rev"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status"},
+			ExpressionAttributeValues: values,
+		})
+		if err == nil {
+			return v, nil
+		} else if !isConditionFailed(err) {
+			return nil, wrap("update version", err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, err
+		}
+	}
+	return nil, wrap("update version", errContention)
+}
+
+// DeleteVersion implements sbomcat.Store.
+func (s *Store) DeleteVersion(ctx context.Context, pkg, ver string) error {
+	p, _, err := s.getPackage(ctx, pkg)
+	if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return wrap("delete version", err)
+	}
+	if p.DefaultVersion == ver {
+		return sbomcat.Errorf(sbomcat.EINVALID, "Package version %s/%s is the default version of package %s; remove the designation with UpdatePackage (unsetDefaultVersion) before deleting it.", pkg, ver, pkg)
+	}
+	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: versionKey(pkg, ver), ReturnValues: types.ReturnValueAllOld})
+	if err != nil {
+		return wrap("delete version", err)
+	}
+	return wrap("delete version", s.deleteResults(ctx, getS(out.Attributes, "associationId")))
+}
+
+type versionCursor struct {
+	Name string `json:"n"`
+}
+
+// ListVersions implements sbomcat.Store.
+func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.VersionStatus, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error) {
+	var out sbomcat.Page[sbomcat.PackageVersion]
+	list := sbomcat.ListID("versions", pkg, string(status))
+	var after versionCursor
+	if page.NextToken != "" {
+		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
+			return out, err
+		}
+	}
+	if _, _, err := s.getPackage(ctx, pkg); err != nil {
+		return out, wrap("list versions", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :v)"),
+		ExpressionAttributeValues: item{":pk": str("P#" + pkg), ":v": str("V#")},
+	}
+	if status != "" {
+		in.FilterExpression = aws.String("#st = :s")
+		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
+		in.ExpressionAttributeValues[":s"] = str(string(status))
+	}
+	if after.Name != "" {
+		in.ExclusiveStartKey = versionKey(pkg, after.Name)
+	}
+	items, more, err := s.collect(ctx, in, page.Limit())
+	if err != nil {
+		return out, wrap("list versions", err)
+	}
+	for _, it := range items {
+		out.Items = append(out.Items, *versionFromItem(it))
+	}
+	if more {
+		out.NextToken, err = sbomcat.EncodePageToken(list, versionCursor{Name: out.Items[len(out.Items)-1].VersionName})
+	}
+	return out, err
+}
+
+// SBOM associations and validation results.
+
+func inProgressSK(ms int64, id string) string { return fmt.Sprintf("%015d#%s", ms, id) }
+
+// Associate implements sbomcat.Store. One conditional UpdateItem switches the association and
+// returns the old one, whose results are then cleaned up; they are unreachable already.
+func (s *Store) Associate(ctx context.Context, a sbomcat.Association) (*sbomcat.PackageVersion, error) {
+	now := s.now()
+	created := a.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
+		UpdateExpression: aws.String("SET sbom = :sbom, sbomStatus = :st, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk"),
+		ConditionExpression: aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: item{":sbom": location(&a.SBOM), ":st": str(string(sbomcat.StatusInProgress)), ":id": str(a.ID),
+			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID))},
+		ReturnValues: types.ReturnValueAllOld,
+	})
+	if isConditionFailed(err) {
+		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", a.PackageName, a.VersionName)
+	} else if err != nil {
+		return nil, wrap("associate", err)
+	}
+	v := versionFromItem(out.Attributes)
+	if old := v.AssociationID; old != "" && old != a.ID {
+		if err := s.deleteResults(ctx, old); err != nil {
+			return nil, wrap("associate", err)
+		}
+	}
+	sbom := a.SBOM
+	v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &sbom, sbomcat.StatusInProgress, a.ID, now
+	return v, nil
+}
+
+// Disassociate implements sbomcat.Store.
+func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
+	v, _, err := s.getVersion(ctx, pkg, ver)
+	if err != nil {
+		return wrap("disassociate", err)
+	}
+	if v.SBOM == nil && v.AssociationID == "" {
+		return nil
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(pkg, ver),
+		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: item{":u": num(s.now().UnixMilli())},
+		ReturnValues:              types.ReturnValueAllOld,
+	})
+	if isConditionFailed(err) {
+		return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
+	} else if err != nil {
+		return wrap("disassociate", err)
+	}
+	return wrap("disassociate", s.deleteResults(ctx, getS(out.Attributes, "associationId")))
+}
+
+func resultKey(assoc string, rank int) item {
+	return item{"pk": str("R#" + assoc), "sk": str(fmt.Sprintf("%08d", rank))}
+}
+
+// RecordValidation implements sbomcat.Store. Results are written under the association's id
+// first and made current by a write conditional on the association still being the version's;
+// if that fails they are removed again.
+func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
+	superseded := func() error {
+		return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
+	}
+	v, _, err := s.getVersion(ctx, val.PackageName, val.VersionName)
+	if err != nil {
+		return wrap("record validation", err)
+	}
+	if v.AssociationID == "" || v.AssociationID != val.AssociationID {
+		return superseded()
+	}
+	// A redelivered validation replaces the results of the first delivery.
+	if err := s.deleteResults(ctx, val.AssociationID); err != nil {
+		return wrap("record validation", err)
+	}
+	// Ranks follow (fileName, input order), so that the sort key alone gives the list order.
+	order := make([]int, len(val.Results))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(val.Results[a].FileName, val.Results[b].FileName) })
+	var writes []types.WriteRequest
+	for rank, i := range order {
+		r := val.Results[i]
+		it := resultKey(val.AssociationID, rank)
+		it["fileName"], it["result"], it["errorCode"] = str(r.FileName), str(string(r.Result)), str(string(r.ErrorCode))
+		it["errorMessage"], it["format"], it["specVersion"] = str(r.ErrorMessage), str(string(r.Format)), str(r.SpecVersion)
+		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+	}
+	if err := s.batchWrite(ctx, writes); err != nil {
+		return wrap("record validation", err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(val.PackageName, val.VersionName),
+		UpdateExpression:          aws.String("SET sbomStatus = :st REMOVE ippk, ipsk"),
+		ConditionExpression:       aws.String("associationId = :id"),
+		ExpressionAttributeValues: item{":st": str(string(sbomcat.RollUp(val.Results))), ":id": str(val.AssociationID)},
+	})
+	if isConditionFailed(err) {
+		if derr := s.deleteResults(ctx, val.AssociationID); derr != nil {
+			return wrap("record validation", derr)
+		}
+		if _, _, gerr := s.getVersion(ctx, val.PackageName, val.VersionName); sbomcat.ErrCode(gerr) == sbomcat.ENOTFOUND {
+			return gerr
+		}
+		return superseded()
+	}
+	return wrap("record validation", err)
+}
+
+type resultCursor struct {
+	Rank string `json:"r"`
+}
+
+// ListValidationResults implements sbomcat.Store.
+func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, result sbomcat.ValidationResult, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.FileResult], error) {
+	var out sbomcat.Page[sbomcat.FileResult]
+	list := sbomcat.ListID("results", pkg, ver, string(result))
+	var after resultCursor
+	if page.NextToken != "" {
+		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
+			return out, err
+		}
+	}
+	v, _, err := s.getVersion(ctx, pkg, ver)
+	if err != nil {
+		return out, wrap("list results", err)
+	}
+	if v.AssociationID == "" {
+		return out, nil
+	}
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: item{":pk": str("R#" + v.AssociationID)},
+	}
+	if result != "" {
+		in.FilterExpression = aws.String("#r = :r")
+		in.ExpressionAttributeNames = map[string]string{"#r": "result"}
+		in.ExpressionAttributeValues[":r"] = str(string(result))
+	}
+	if after.Rank != "" {
+		in.ExclusiveStartKey = item{"pk": str("R#" + v.AssociationID), "sk": str(after.Rank)}
+	}
+	items, more, err := s.collect(ctx, in, page.Limit())
+	if err != nil {
+		return out, wrap("list results", err)
+	}
+	for _, it := range items {
+		out.Items = append(out.Items, sbomcat.FileResult{
+			FileName: getS(it, "fileName"), Result: sbomcat.ValidationResult(getS(it, "result")), ErrorCode: sbomcat.ErrorCode(getS(it, "errorCode")),
+			ErrorMessage: getS(it, "errorMessage"), Format: sbomcat.Format(getS(it, "format")), SpecVersion: getS(it, "specVersion"),
+		})
+	}
+	if more {
+		out.NextToken, err = sbomcat.EncodePageToken(list, resultCursor{Rank: getS(items[len(items)-1], "sk")})
+	}
+	return out, err
+}
+
+// deleteResults removes an association's results; "" has none.
+func (s *Store) deleteResults(ctx context.Context, assoc string) error {
+	if assoc == "" {
+		return nil
+	}
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: item{":pk": str("R#" + assoc)},
+		ProjectionExpression:      aws.String("pk, sk"),
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		var writes []types.WriteRequest
+		for _, it := range out.Items {
+			writes = append(writes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: item{"pk": it["pk"], "sk": it["sk"]}}})
+		}
+		if err := s.batchWrite(ctx, writes); err != nil {
+			return err
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// batchWrite writes in batches of 25, retrying what DynamoDB leaves unprocessed.
+func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) error {
+	for len(writes) > 0 {
+		n := min(25, len(writes))
+		pending := map[string][]types.WriteRequest{s.table: writes[:n]}
+		for attempt := 0; len(pending[s.table]) > 0; attempt++ {
+			if attempt == maxAttempts {
+				return errContention
+			}
+			if attempt > 0 {
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return err
+			}
+			pending = out.UnprocessedItems
+		}
+		writes = writes[n:]
+	}
+	return nil
+}
+
+// ListInProgress implements sbomcat.Store, from the sparse in-progress index.
+func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Association, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(inProgressIndex), Limit: aws.Int32(int32(limit)),
+		KeyConditionExpression:    aws.String("ippk = :p"),
+		ExpressionAttributeValues: item{":p": str(inProgressPK)},
+	})
+	if err != nil {
+		return nil, wrap("list in progress", err)
+	}
+	var res []sbomcat.Association
+	for _, it := range out.Items {
+		v := versionFromItem(it)
+		if v.SBOM == nil {
+			continue
+		}
+		res = append(res, sbomcat.Association{ID: v.AssociationID, PackageName: v.PackageName, VersionName: v.VersionName,
+			SBOM: *v.SBOM, CreatedAt: fromMS(getN(it, "associated"))})
+	}
+	return res, nil
+}
+
+func (s *Store) count(ctx context.Context, query *dynamodb.QueryInput, scan *dynamodb.ScanInput) (int, error) {
+	n := 0
+	for {
+		var count int32
+		var last item
+		if query != nil {
+			query.Select = types.SelectCount
+			out, err := s.db.Query(ctx, query)
+			if err != nil {
+				return 0, err
+			}
+			count, last = out.Count, out.LastEvaluatedKey
+			query.ExclusiveStartKey = last
+		} else {
+			scan.Select = types.SelectCount
+			out, err := s.db.Scan(ctx, scan)
+			if err != nil {
+				return 0, err
+			}
+			count, last = out.Count, out.LastEvaluatedKey
+			scan.ExclusiveStartKey = last
+		}
+		n += int(count)
+		if len(last) == 0 {
+			return n, nil
+		}
+	}
+}
+
+// Counts implements sbomcat.Store. Versions are counted with a scan: fine for the quota's
+// 10,000, and the one place this store reads the whole table.
+func (s *Store) Counts(ctx context.Context) (sbomcat.Counts, error) {
+	var c sbomcat.Counts
+	var err error
+	if c.Packages, err = s.count(ctx, &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(packagesIndex),
+		KeyConditionExpression: aws.String("gsi1pk = :p"), ExpressionAttributeValues: item{":p": str(packagesPK)}}, nil); err != nil {
+		return c, wrap("counts", err)
+	}
+	if c.Versions, err = s.count(ctx, nil, &dynamodb.ScanInput{TableName: aws.String(s.table),
+		FilterExpression: aws.String("begins_with(sk, :v)"), ExpressionAttributeValues: item{":v": str("V#")}}); err != nil {
+		return c, wrap("counts", err)
+	}
+	if c.ValidationsInProgress, err = s.count(ctx, &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(inProgressIndex),
+		KeyConditionExpression: aws.String("ippk = :p"), ExpressionAttributeValues: item{":p": str(inProgressPK)}}, nil); err != nil {
+		return c, wrap("counts", err)
+	}
+	return c, nil
+}
+
+// Tags.
+
+func tagKey(id sbomcat.ResourceID) item {
+	if id.VersionName != "" {
+		return versionKey(id.PackageName, id.VersionName)
+	}
+	return packageKey(id.PackageName)
+}
+
+func notFound(id sbomcat.ResourceID) error {
+	if id.VersionName != "" {
+		return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", id.PackageName, id.VersionName)
+	}
+	return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package %s does not exist.", id.PackageName)
+}
+
+func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(map[string]string) error) error {
+	for attempt := range maxAttempts {
+		it, err := s.get(ctx, tagKey(id))
+		if err != nil {
+			return err
+		}
+		if it == nil {
+			return notFound(id)
+		}
+		tags := getMap(it, "tags")
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		if err := fn(tags); err != nil {
+			return err
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: tagKey(id),
+			UpdateExpression:          aws.String("SET tags = :t, rev = rev + :one"),
+			ConditionExpression:       aws.String("rev = :rev"),
+			ExpressionAttributeValues: item{":t": strMap(tags), ":one": num(1), ":rev": num(getN(it, "rev"))},
+		})
+		if err == nil {
+			return nil
+		} else if !isConditionFailed(err) {
+			return err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+	return errContention
+}
+
+// TagResource implements sbomcat.Store.
+func (s *Store) TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error {
+	return wrap("tag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
+		for k, v := range tags {
+			m[k] = v
+		}
+		if len(m) > sbomcat.MaxTags {
+			return sbomcat.Errorf(sbomcat.EINVALID, "A resource can have at most %d tags; this request would leave %d.", sbomcat.MaxTags, len(m))
+		}
+		return nil
+	}))
+}
+
+// UntagResource implements sbomcat.Store.
+func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
+	return wrap("untag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
+		for _, k := range keys {
+			delete(m, k)
+		}
+		return nil
+	}))
+}
+
+// ListTags implements sbomcat.Store.
+func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string]string, error) {
+	it, err := s.get(ctx, tagKey(id))
+	if err != nil {
+		return nil, wrap("list tags", err)
+	}
+	if it == nil {
+		return nil, notFound(id)
+	}
+	tags := getMap(it, "tags")
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return tags, nil
+}
+
+// Idempotency records and configuration.
+
+func idempotencyKey(op, token string) item {
+	return item{"pk": str("I#" + op + "#" + token), "sk": str("#IDEM")}
+}
+
+// GetIdempotency implements sbomcat.Store.
+func (s *Store) GetIdempotency(ctx context.Context, op, token string) (*sbomcat.IdempotencyRecord, error) {
+	it, err := s.get(ctx, idempotencyKey(op, token))
+	if err != nil {
+		return nil, wrap("get idempotency record", err)
+	}
+	if it == nil {
+		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "No request with client token %s.", token)
+	}
+	r := &sbomcat.IdempotencyRecord{Operation: op, Token: token, Fingerprint: getS(it, "fingerprint"), CreatedAt: fromMS(getN(it, "created"))}
+	if b, ok := it["response"].(*types.AttributeValueMemberB); ok {
+		r.Response = b.Value
+	}
+	return r, nil
+}
+
+// PutIdempotency implements sbomcat.Store. Records are never expired by the table (dynalite has
+// no TTL); the API ignores records older than its TTL.
+func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
+	created := r.CreatedAt
+	if created.IsZero() {
+		created = s.now()
+	}
+	it := idempotencyKey(r.Operation, r.Token)
+	it["fingerprint"], it["created"] = str(r.Fingerprint), num(created.UnixMilli())
+	if len(r.Response) > 0 {
+		it["response"] = &types.AttributeValueMemberB{Value: r.Response}
+	}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
+	return wrap("put idempotency record", err)
+}
+
+var configKey = item{"pk": str("#CONFIG"), "sk": str("#CONFIG")}
+
+// GetPackageConfiguration implements sbomcat.Store.
+func (s *Store) GetPackageConfiguration(ctx context.Context) (sbomcat.PackageConfiguration, error) {
+	var c sbomcat.PackageConfiguration
+	it, err := s.get(ctx, configKey)
+	if err != nil {
+		return c, wrap("get package configuration", err)
+	}
+	if b, ok := it["enabled"].(*types.AttributeValueMemberBOOL); ok {
+		c.VersionUpdateByJobsEnabled = b.Value
+	}
+	c.VersionUpdateByJobsRoleARN = getS(it, "roleArn")
+	return c, nil
+}
+
+// PutPackageConfiguration implements sbomcat.Store.
+func (s *Store) PutPackageConfiguration(ctx context.Context, c sbomcat.PackageConfiguration) error {
+	it := item{"pk": configKey["pk"], "sk": configKey["sk"], "enabled": &types.AttributeValueMemberBOOL{Value: c.VersionUpdateByJobsEnabled},
+		"roleArn": str(c.VersionUpdateByJobsRoleARN)}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
+	return wrap("put package configuration", err)
+}

@@ -1,0 +1,154 @@
+package dynamodb_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/storetest"
+)
+
+// dynalite is started once per test binary, on a free loopback port, and stopped at the end.
+var (
+	dynaliteOnce sync.Once
+	dynaliteURL  string
+	dynaliteErr  error
+	dynaliteSkip string
+	dynaliteCmd  *exec.Cmd
+	tableSeq     atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dynaliteCmd != nil && dynaliteCmd.Process != nil {
+		dynaliteCmd.Process.Kill()
+		dynaliteCmd.Wait()
+	}
+	os.Exit(code)
+}
+
+// dynaliteCLI finds dynalite's cli.js: under $SBOMCAT_TOOLS, else under the module's .tools
+// (where `make tools` installs it). It returns a skip reason when neither is there and
+// SBOMCAT_TOOLS is unset; when SBOMCAT_TOOLS is set, a missing dynalite is a failure.
+func dynaliteCLI() (cli, skip string, err error) {
+	const rel = "node_modules/dynalite/cli.js"
+	if tools := os.Getenv("SBOMCAT_TOOLS"); tools != "" {
+		cli = filepath.Join(tools, rel)
+		if _, err := os.Stat(cli); err != nil {
+			return "", "", fmt.Errorf("SBOMCAT_TOOLS=%s but dynalite is not installed there (run `make tools`): %w", tools, err)
+		}
+		return cli, "", nil
+	}
+	cli, _ = filepath.Abs(filepath.Join("..", ".tools", rel))
+	if _, err := os.Stat(cli); err != nil {
+		return "", "dynalite not installed: run `make tools` (npm install dynalite@4.0.0 into .tools) or set SBOMCAT_TOOLS", nil
+	}
+	return cli, "", nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startDynalite() {
+	cli, skip, err := dynaliteCLI()
+	if skip != "" || err != nil {
+		dynaliteSkip, dynaliteErr = skip, err
+		return
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		dynaliteErr = fmt.Errorf("dynalite needs node: %w", err)
+		return
+	}
+	// The port is free when chosen but could be taken before dynalite binds it: try a few.
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			dynaliteErr = err
+			return
+		}
+		var out bytes.Buffer
+		cmd := exec.Command(node, cli, "--port", strconv.Itoa(port), "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			dynaliteErr = err
+			return
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+			select {
+			case <-exited:
+				deadline = time.Time{}
+				continue
+			default:
+			}
+			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+				c.Close()
+				dynaliteCmd, dynaliteURL = cmd, "http://"+addr
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cmd.Process.Kill()
+		<-exited
+		dynaliteErr = fmt.Errorf("dynalite did not start on %s: %s", addr, out.String())
+	}
+}
+
+func client(t *testing.T) *awsddb.Client {
+	t.Helper()
+	dynaliteOnce.Do(startDynalite)
+	if dynaliteSkip != "" {
+		t.Skip(dynaliteSkip)
+	}
+	if dynaliteErr != nil {
+		t.Fatal(dynaliteErr)
+	}
+	return awsddb.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	}, func(o *awsddb.Options) { o.BaseEndpoint = aws.String(dynaliteURL) })
+}
+
+// newStore creates a fresh table for one test.
+func newStore(t *testing.T) sbomcat.Store {
+	c := client(t)
+	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s := dynamodb.New(c, table)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)})
+	})
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, newStore)
+}
