@@ -83,7 +83,10 @@ func (s *Store) CreateTable(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dynamodb: create table %s: %w", s.table, err)
 	}
-	w := dynamodb.NewTableExistsWaiter(s.db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond; o.MaxDelay = time.Second })
+	w := dynamodb.NewTableExistsWaiter(s.db, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay = 100 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)}, 2*time.Minute); err != nil {
 		return fmt.Errorf("dynamodb: wait for table %s: %w", s.table, err)
 	}
@@ -515,7 +518,7 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association) (*sbomcat.
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-		UpdateExpression: aws.String("SET sbom = :sbom, sbomStatus = :st, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk"),
+		UpdateExpression:    aws.String("SET sbom = :sbom, sbomStatus = :st, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk"),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: item{":sbom": location(&a.SBOM), ":st": str(string(sbomcat.StatusInProgress)), ":id": str(a.ID),
 			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID))},

@@ -30,14 +30,15 @@ var (
 	dynaliteErr  error
 	dynaliteSkip string
 	dynaliteCmd  *exec.Cmd
+	dynaliteDone chan struct{} // closed when dynalite has exited
 	tableSeq     atomic.Int64
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dynaliteCmd != nil && dynaliteCmd.Process != nil {
+	if dynaliteCmd != nil {
 		dynaliteCmd.Process.Kill()
-		dynaliteCmd.Wait()
+		<-dynaliteDone
 	}
 	os.Exit(code)
 }
@@ -107,7 +108,7 @@ func startDynalite() {
 			}
 			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 				c.Close()
-				dynaliteCmd, dynaliteURL = cmd, "http://"+addr
+				dynaliteCmd, dynaliteDone, dynaliteURL = cmd, exited, "http://"+addr
 				return
 			}
 			time.Sleep(50 * time.Millisecond)
