@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
@@ -853,5 +854,19 @@ func TestURIEscaping(t *testing.T) {
 			_, err = c.CreatePackageVersion(ctx, &iot.CreatePackageVersionInput{PackageName: aws.String("a-b_c.d"), VersionName: aws.String(name)})
 			apiError(t, err, "ValidationException", http.StatusBadRequest)
 		})
+	}
+}
+
+// TestIdempotencyExpiry: a clientToken is remembered for IdempotencyTTL only; after that the
+// same request is a new one.
+func TestIdempotencyExpiry(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.IdempotencyTTL = time.Nanosecond })
+	ctx := context.Background()
+	in := &iot.CreatePackageInput{PackageName: aws.String("p"), ClientToken: aws.String("11111111-2222-3333-4444-555555555555")}
+	must[*iot.CreatePackageOutput](t)(e.client.CreatePackage(ctx, in))
+	_, err := e.client.CreatePackage(ctx, in)
+	var ce *types.ConflictException
+	if !errors.As(err, &ce) {
+		t.Errorf("retry after the token expired: %v, want ConflictException (the package exists)", err)
 	}
 }

@@ -1,8 +1,13 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sbomcat/sbomcat"
@@ -46,5 +51,70 @@ func TestSharedFile(t *testing.T) {
 	c := open(t, path)
 	if _, err := c.GetPackage(ctx, "p"); err != nil {
 		t.Fatalf("reopened file lost the package: %v", err)
+	}
+}
+
+// TestHelperProcess is the other process of TestProcesses; it does nothing on its own.
+func TestHelperProcess(t *testing.T) {
+	path, prefix := os.Getenv("SBOMCAT_SQLITE_HELPER_DB"), os.Getenv("SBOMCAT_SQLITE_HELPER_PREFIX")
+	if path == "" {
+		t.Skip("helper for TestProcesses")
+	}
+	ctx := context.Background()
+	s := open(t, path)
+	for i := range 30 {
+		name := fmt.Sprintf("%s-%02d", prefix, i)
+		if err := s.CreatePackage(ctx, &sbomcat.Package{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: name, VersionName: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		// Both processes also fight over one shared version's association.
+		if _, err := s.Associate(ctx, sbomcat.Association{ID: sbomcat.NewID(), PackageName: "shared", VersionName: "1",
+			SBOM: sbomcat.S3Location{Bucket: "b", Key: name, Version: "1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestProcesses: two processes write one database file at the same time (WAL, busy timeout,
+// immediate transactions) and neither fails nor loses a write.
+func TestProcesses(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	s := open(t, path)
+	if err := s.CreatePackage(ctx, &sbomcat.Package{Name: "shared"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "shared", VersionName: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	var cmds []*exec.Cmd
+	var outs []*bytes.Buffer
+	for _, prefix := range []string{"a", "b"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "SBOMCAT_SQLITE_HELPER_DB="+path, "SBOMCAT_SQLITE_HELPER_PREFIX="+prefix)
+		out := &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, outs = append(cmds, cmd), append(outs, out)
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("helper process failed: %v\n%s", err, outs[i])
+		}
+		if !strings.Contains(outs[i].String(), "--- PASS: TestHelperProcess") {
+			t.Fatalf("helper did not run:\n%s", outs[i])
+		}
+	}
+	c, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Packages != 61 || c.Versions != 61 || c.ValidationsInProgress != 1 {
+		t.Errorf("counts after two writers: %+v", c)
 	}
 }
