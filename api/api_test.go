@@ -449,7 +449,7 @@ func TestInternalErrors(t *testing.T) {
 	must[*iot.CreatePackageOutput](t)(c.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("p")}))
 	must[*iot.CreatePackageVersionOutput](t)(c.CreatePackageVersion(ctx, &iot.CreatePackageVersionInput{PackageName: aws.String("p"), VersionName: aws.String("1")}))
 
-	e.queue.fail = true
+	e.queue.setFail(true)
 	_, err := c.AssociateSbomWithPackageVersion(ctx, &iot.AssociateSbomWithPackageVersionInput{PackageName: aws.String("p"), VersionName: aws.String("1"),
 		Sbom: &types.Sbom{S3Location: &types.S3Location{Bucket: aws.String("b"), Key: aws.String("dir/s.zip"), Version: aws.String("1")}}})
 	var ise *types.InternalServerException

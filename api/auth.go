@@ -155,8 +155,16 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, che
 		}
 	}
 	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
+	// A client may declare the payload hash (S3 style); it must then be the body's, unless the
+	// client chose not to sign the payload at all.
+	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared == "UNSIGNED-PAYLOAD" {
+		payloadHash = declared
+	} else if declared != "" && !strings.EqualFold(declared, payloadHash) {
+		return authError("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	}
 	creds := aws.Credentials{AccessKeyID: a.accessKey, SecretAccessKey: secret}
-	if err := v.signer.SignHTTP(ctx, creds, re, hex.EncodeToString(sum[:]), a.service, a.region, signingTime); err != nil {
+	if err := v.signer.SignHTTP(ctx, creds, re, payloadHash, a.service, a.region, signingTime); err != nil {
 		return authError("InvalidSignatureException", "The request signature could not be computed: %v", err)
 	}
 	want, _ := parseAuthorization(re.Header.Get("Authorization"))

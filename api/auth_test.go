@@ -2,13 +2,17 @@ package api_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 
 	"github.com/sbomcat/sbomcat/api"
@@ -68,6 +72,9 @@ func TestSignatures(t *testing.T) {
 		{"path changed after signing", signed, func(r *http.Request) { r.URL.Path = "/packages/other" }, "InvalidSignatureException", "does not match"},
 		{"query changed after signing", signed, func(r *http.Request) { r.URL.RawQuery = "clientToken=" + strings.Repeat("x", 40) }, "InvalidSignatureException", "does not match"},
 		{"signed header changed", signed, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, "InvalidSignatureException", "does not match"},
+		{"declared payload hash differs", signed, func(r *http.Request) {
+			r.Header.Set("X-Amz-Content-Sha256", strings.Repeat("0", 64))
+		}, "InvalidSignatureException", "x-amz-content-sha256"},
 		{"no date", signed, func(r *http.Request) { r.Header.Del("X-Amz-Date") }, "IncompleteSignatureException", "X-Amz-Date"},
 		{"not sigv4", nil, func(r *http.Request) { r.Header.Set("Authorization", "Basic dGVzdDp0ZXN0") }, "IncompleteSignatureException", "algorithm"},
 		{"no signature", nil, func(r *http.Request) {
@@ -94,6 +101,29 @@ func TestSignatures(t *testing.T) {
 			}
 		})
 	}
+	// A declared payload hash (as S3 clients send) is accepted when it is the body's, or when
+	// the client signed UNSIGNED-PAYLOAD.
+	for i, declared := range []string{"body", "UNSIGNED-PAYLOAD"} {
+		b := []byte(`{"description":"declared"}`)
+		sign := func(r *http.Request, body []byte) {
+			sum := sha256.Sum256(body)
+			hash := hex.EncodeToString(sum[:])
+			if declared != "body" {
+				hash = declared
+			}
+			r.Header.Set("X-Amz-Content-Sha256", hash)
+			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, r, hash, "iot", "us-east-1", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp := e.raw(http.MethodPut, fmt.Sprintf("/packages/declared-%d", i), b, sign)
+		if resp.status != http.StatusOK {
+			t.Errorf("declared payload hash %s: %d %s", declared, resp.status, resp.body)
+		}
+		ok(t, e.store.DeletePackage(ctx, fmt.Sprintf("declared-%d", i)))
+	}
+
 	// None of the refused requests did anything.
 	list := must[*iot.ListPackagesOutput](t)(e.client.ListPackages(ctx, &iot.ListPackagesInput{}))
 	if len(list.PackageSummaries) != 0 {

@@ -60,6 +60,12 @@ func (q *memQueue) Enqueue(ctx context.Context, a sbomcat.Association) error {
 	return nil
 }
 
+func (q *memQueue) setFail(fail bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.fail = fail
+}
+
 func (q *memQueue) all() []sbomcat.Association {
 	q.mu.Lock()
 	defer q.mu.Unlock()

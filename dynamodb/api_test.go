@@ -1,0 +1,83 @@
+package dynamodb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+	"github.com/aws/aws-sdk-go-v2/service/iot/types"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/api"
+)
+
+// TestAPI runs the deployed stack, the API handler on the DynamoDB store, through the SDK: the
+// operations whose storage differs most from SQLite (paging, association, tags, idempotency).
+func TestAPI(t *testing.T) {
+	store := newStore(t)
+	srv := httptest.NewServer(api.New(api.Config{Store: store}))
+	defer srv.Close()
+	c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
+		func(o *iot.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	ctx := context.Background()
+
+	token := aws.String("11111111-2222-3333-4444-555555555555")
+	for range 2 { // the retry with the same clientToken answers as the first call
+		if _, err := c.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("fw"), Tags: map[string]string{"k": "v"}, ClientToken: token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		if _, err := c.CreatePackageVersion(ctx, &iot.CreatePackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String(fmt.Sprint("1.", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	for p := iot.NewListPackageVersionsPaginator(c, &iot.ListPackageVersionsInput{PackageName: aws.String("fw"), MaxResults: aws.Int32(2)}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.PackageVersionSummaries {
+			names = append(names, aws.ToString(s.VersionName))
+		}
+	}
+	if fmt.Sprint(names) != "[1.0 1.1 1.2 1.3 1.4]" {
+		t.Errorf("versions %v", names)
+	}
+
+	if _, err := c.AssociateSbomWithPackageVersion(ctx, &iot.AssociateSbomWithPackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0"),
+		Sbom: &types.Sbom{S3Location: &types.S3Location{Bucket: aws.String("b"), Key: aws.String("s.zip"), Version: aws.String("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := store.ListInProgress(ctx, 10)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("in progress: %v %v", pending, err)
+	}
+	if err := store.RecordValidation(ctx, sbomcat.Validation{AssociationID: pending[0].ID, PackageName: "fw", VersionName: "1.0",
+		Results: []sbomcat.FileResult{{FileName: "a.json", Result: sbomcat.ResultSucceeded}}}); err != nil {
+		t.Fatal(err)
+	}
+	gv, err := c.GetPackageVersion(ctx, &iot.GetPackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0")})
+	if err != nil || gv.SbomValidationStatus != types.SbomValidationStatusSucceeded {
+		t.Fatalf("after validation: %+v %v", gv, err)
+	}
+	res, err := c.ListSbomValidationResults(ctx, &iot.ListSbomValidationResultsInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0")})
+	if err != nil || len(res.ValidationResultSummaries) != 1 || aws.ToString(res.ValidationResultSummaries[0].FileName) != "a.json" {
+		t.Fatalf("results %+v %v", res, err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:iot:us-east-1:000000000000:package/fw")})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "k" {
+		t.Fatalf("tags %+v %v", tags, err)
+	}
+	_, err = c.DeletePackage(ctx, &iot.DeletePackageInput{PackageName: aws.String("fw")})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) {
+		t.Errorf("deleting a package with versions: %v", err)
+	}
+}
