@@ -62,7 +62,7 @@ func (v *Validator) validateArchive(ctx context.Context, name string, src *sourc
 			return results, nil
 		}
 	}
-	if bd.over && bd.overflow != "" {
+	if bd.named {
 		results = append(results, tooLarge(entryName(bd.overflow, bd.n),
 			fmt.Sprintf("the archive has more than %d entries, the limit; this file and the entries after it were not validated", lim.MaxEntries)))
 	}

@@ -141,14 +141,15 @@ func findDirectory64End(r io.ReaderAt, endOffset int64) (int64, bool, error) {
 
 // validDirectoryRecord reports whether a whole central directory record starts at off.
 func validDirectoryRecord(r io.ReaderAt, off, size int64) bool {
-	sr := io.NewSectionReader(r, off, size-off)
-	_, _, err := readRecord(sr, nil)
+	br := bufio.NewReaderSize(io.NewSectionReader(r, off, size-off), 512)
+	_, _, err := readRecord(br, nil)
 	return err == nil
 }
 
 // record is what the scan needs of a central directory record.
 type record struct {
-	header zip.FileHeader // Name, CreatorVersion and ExternalAttrs only: enough for skipped()
+	name   []byte         // in the caller's buffer: valid until the next read
+	header zip.FileHeader // CreatorVersion and ExternalAttrs only; with Name, enough for skipped()
 	length int64          // bytes the record takes
 }
 
@@ -156,36 +157,48 @@ type record struct {
 // extra field. It returns errEndOfDirectory where archive/zip's readDirectoryHeader makes its
 // reader stop: at a short read, a missing signature, or a size or offset saturated to 2^32-1
 // without the zip64 field that holds it.
-func readRecord(r io.Reader, buf []byte) (record, []byte, error) {
-	var b [lenDirectory]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
+func readRecord(r *bufio.Reader, buf []byte) (record, []byte, error) {
+	if cap(buf) < lenDirectory {
+		buf = make([]byte, lenDirectory, 512)
+	}
+	b := buf[:lenDirectory]
+	if _, err := io.ReadFull(r, b); err != nil {
 		return record{}, buf, endOrError(err)
 	}
 	le := binary.LittleEndian
-	if le.Uint32(b[:]) != sigDirectory {
+	if le.Uint32(b) != sigDirectory {
 		return record{}, buf, errEndOfDirectory
 	}
 	nameLen, extraLen, commentLen := int(le.Uint16(b[28:])), int(le.Uint16(b[30:])), int(le.Uint16(b[32:]))
 	rec := record{length: int64(lenDirectory + nameLen + extraLen + commentLen)}
 	rec.header.CreatorVersion = le.Uint16(b[4:])
 	rec.header.ExternalAttrs = le.Uint32(b[38:])
-	if n := nameLen + extraLen; cap(buf) < n {
-		buf = make([]byte, n)
+	compressed, uncompressed, offset := le.Uint32(b[20:]), le.Uint32(b[24:]), le.Uint32(b[42:])
+	if n := lenDirectory + nameLen + extraLen; cap(buf) < n {
+		buf = append(buf[:lenDirectory], make([]byte, n-lenDirectory)...)
 	}
-	buf = buf[:nameLen+extraLen]
-	if _, err := io.ReadFull(r, buf); err != nil {
+	ne := buf[lenDirectory : lenDirectory+nameLen+extraLen]
+	// archive/zip reads name, extra field and comment at once, and stops at a short read but
+	// fails on an empty one.
+	n, err := io.ReadFull(r, ne)
+	if err != nil {
 		return record{}, buf, endOrError(err)
 	}
-	if n, err := io.CopyN(io.Discard, r, int64(commentLen)); err != nil || n < int64(commentLen) {
+	if c, err := r.Discard(commentLen); err != nil || c < commentLen {
+		if n+c == 0 && (err == nil || err == io.EOF) {
+			err = io.EOF
+		} else {
+			err = errEndOfDirectory
+		}
 		return record{}, buf, endOrError(err)
 	}
-	rec.header.Name = string(buf[:nameLen])
+	rec.name = ne[:nameLen]
 
 	const saturated = 0xffffffff
-	needU := le.Uint32(b[24:]) == saturated // uncompressed size
-	needC := le.Uint32(b[20:]) == saturated // compressed size
-	needH := le.Uint32(b[42:]) == saturated // local header offset
-	for extra := buf[nameLen:]; len(extra) >= 4 && (needU || needC || needH); {
+	needU := uncompressed == saturated
+	needC := compressed == saturated
+	needH := offset == saturated // of the local header
+	for extra := ne[nameLen:]; len(extra) >= 4 && (needU || needC || needH); {
 		tag, size := le.Uint16(extra), int(le.Uint16(extra[2:]))
 		extra = extra[4:]
 		if len(extra) < size {
@@ -217,9 +230,15 @@ func readRecord(r io.Reader, buf []byte) (record, []byte, error) {
 
 var errEndOfDirectory = errors.New("end of central directory records")
 
+// endOrError says what a failed read means. A short read ends the records. A read that finds
+// nothing at all (io.EOF) means they ran up to the end of the archive, where its end record
+// should be: archive/zip refuses the archive then.
 func endOrError(err error) error {
-	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+	switch err {
+	case nil, io.ErrUnexpectedEOF, errEndOfDirectory:
 		return errEndOfDirectory
+	case io.EOF:
+		return errCorrupt("the central directory runs to the end of the archive, over its end record")
 	}
 	return err
 }
@@ -231,69 +250,68 @@ type bounded struct {
 	// overflow, when the archive has more entries than the limit, is the name of the first one
 	// after the limit that would have had a result; "" when none would.
 	overflow string
+	named    bool // overflow is set
 	over     bool // the archive has more entries than the limit
 }
 
-// scanDirectory counts the central directory's records up to max, with bounded memory.
+// scanDirectory reads the central directory's records with bounded memory: all of them, to
+// check their count as archive/zip does, keeping the extent of the first max.
 func scanDirectory(r io.ReaderAt, size int64, d directory, max int) (bounded, error) {
 	br := bufio.NewReaderSize(io.NewSectionReader(r, d.start, size-d.start), 32<<10)
 	bd := bounded{end: d.start}
-	buf := make([]byte, 0, 512)
-	for bd.n < max {
+	var buf []byte
+	for count := 0; ; count++ {
 		rec, b, err := readRecord(br, buf)
 		buf = b
 		if err == errEndOfDirectory {
 			// archive/zip checks the count it read against the declared one, modulo 2^16
-			// because the plain end record only has 16 bits for it.
-			if uint16(bd.n) != uint16(d.declared) {
-				return bounded{}, errCorrupt(fmt.Sprintf("the central directory is damaged: it declares %d entries but %d could be read", d.declared, bd.n))
+			// because the plain end record has 16 bits for it.
+			if uint16(count) != uint16(d.declared) {
+				return bounded{}, errCorrupt(fmt.Sprintf("the central directory is damaged: it declares %d entries but %d could be read", d.declared, count))
 			}
 			return bd, nil
 		}
 		if err != nil {
 			return bounded{}, err
 		}
-		bd.n++
-		bd.end += rec.length
-	}
-	// At the limit: one more record means the archive is over it. Name the first one after
-	// the line that would have had a result; reading on costs time bounded by the object's
-	// size and no memory.
-	for {
-		rec, b, err := readRecord(br, buf)
-		buf = b
-		if err == errEndOfDirectory {
-			return bd, nil
-		}
-		if err != nil {
-			return bounded{}, err
-		}
-		bd.over = true
-		if !skipped(&rec.header) {
-			bd.overflow = rec.header.Name
-			return bd, nil
+		switch {
+		case count < max:
+			bd.n++
+			bd.end += rec.length
+		case !bd.over:
+			bd.over = true
+			fallthrough
+		default:
+			// Past the line: name the first entry that would have had a result.
+			if !bd.named {
+				rec.header.Name = string(rec.name)
+				if !skipped(&rec.header) {
+					bd.overflow, bd.named = rec.header.Name, true
+				}
+			}
 		}
 	}
 }
 
-// view is the object cut after a central directory's first records, with end records that
-// declare exactly those.
+// view is the object from the archive's start (past any data before it) to the end of a
+// central directory's first records, with end records that declare exactly those.
 type view struct {
-	r    io.ReaderAt
-	cut  int64
-	tail []byte
+	r     io.ReaderAt
+	shift int64 // where the view starts in the object
+	cut   int64 // where it leaves the object, in the object's offsets
+	tail  []byte
 }
 
-func (v *view) size() int64 { return v.cut + int64(len(v.tail)) }
+func (v *view) size() int64 { return v.cut - v.shift + int64(len(v.tail)) }
 
 func (v *view) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("negative offset")
 	}
 	n := 0
-	if off < v.cut {
-		m := int(min(int64(len(p)), v.cut-off))
-		k, err := v.r.ReadAt(p[:m], off)
+	if end := v.cut - v.shift; off < end {
+		m := int(min(int64(len(p)), end-off))
+		k, err := v.r.ReadAt(p[:m], off+v.shift)
 		n = k
 		if k < m {
 			if err == nil || err == io.EOF {
@@ -303,7 +321,7 @@ func (v *view) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}
 	if n < len(p) {
-		t := off + int64(n) - v.cut
+		t := off + int64(n) - (v.cut - v.shift)
 		if t >= int64(len(v.tail)) {
 			return n, io.EOF
 		}
@@ -316,10 +334,12 @@ func (v *view) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // newView cuts the object after bd's records and appends zip64 end records (so that neither
-// count nor offset need fit in 16 or 32 bits) that lead archive/zip to the same records, at the
-// same base offset.
+// count nor offset need fit in 16 or 32 bits) that lead archive/zip to the same records. Data
+// before the archive is left out, so that the view's records are where their offsets say and
+// archive/zip has no base offset to guess: its guess would read the end records written here.
 func newView(r io.ReaderAt, d directory, bd bounded) *view {
 	le := binary.LittleEndian
+	shift := max(d.base, 0)
 	dirSize := uint64(bd.end - d.start)
 	dirOffset := uint64(d.start - d.base)
 	n := uint64(bd.n)
@@ -338,8 +358,8 @@ func newView(r io.ReaderAt, d directory, bd bounded) *view {
 	// zip64 end of central directory locator
 	t = le.AppendUint32(t, sigDirectory64Loc)
 	t = le.AppendUint32(t, 0)
-	t = le.AppendUint64(t, uint64(bd.end)) // where the zip64 end record is
-	t = le.AppendUint32(t, 1)              // disks
+	t = le.AppendUint64(t, uint64(bd.end-shift)) // where the zip64 end record is
+	t = le.AppendUint32(t, 1)                    // disks
 	// end of central directory record, saturated so that readers look for zip64
 	t = le.AppendUint32(t, sigDirectoryEnd)
 	t = le.AppendUint16(t, 0)
@@ -349,5 +369,5 @@ func newView(r io.ReaderAt, d directory, bd bounded) *view {
 	t = le.AppendUint32(t, 0xffffffff)
 	t = le.AppendUint32(t, 0xffffffff)
 	t = le.AppendUint16(t, 0) // comment length
-	return &view{r: r, cut: bd.end, tail: t}
+	return &view{r: r, shift: shift, cut: bd.end, tail: t}
 }

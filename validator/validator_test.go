@@ -129,7 +129,7 @@ func TestArchives(t *testing.T) {
 			want:    []want{ok("a.json", cdx, "1.6")},
 		},
 		{
-			name: "stored entries",
+			name:    "stored entries",
 			entries: []zent{{name: "a.json", data: cdx16, store: true}, {name: "b.json", data: []byte("nope"), store: true}},
 			want:    []want{ok("a.json", cdx, "1.6"), bad("b.json", inc, "")},
 		},

@@ -1,0 +1,245 @@
+package validator_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"compress/flate"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/validator"
+)
+
+func TestBombBuilder(t *testing.T) {
+	prefix := []byte(`{"a":"`)
+	b := makeBomb(t, prefix, 'x', 8<<20)
+	h := crc32.NewIEEE()
+	n, err := io.Copy(h, flate.NewReader(bytes.NewReader(b.deflated)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint64(n) != b.size || h.Sum32() != b.crc {
+		t.Errorf("inflated %d bytes with CRC %08x, want %d with %08x", n, h.Sum32(), b.size, b.crc)
+	}
+}
+
+// memWatch samples the heap while a function runs: the peak in use, and how much was
+// allocated in all. Sampling can miss a short peak; the allocation total cannot, and it bounds
+// every buffer the validation made.
+type memWatch struct {
+	baseInuse  uint64 // before
+	peakInuse  uint64
+	totalAlloc uint64
+}
+
+func watch(f func()) memWatch {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	peak.Store(before.HeapInuse)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	wg.Wait()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	return memWatch{baseInuse: before.HeapInuse, peakInuse: peak.Load(), totalAlloc: after.TotalAlloc - before.TotalAlloc}
+}
+
+// TestZipBombs: archives whose entries inflate to 1 GiB are refused at the default limits,
+// however the header describes them, with the heap staying small.
+func TestZipBombs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("inflates 100 MiB per case")
+	}
+	const gib = 1 << 30
+	zeros := makeBomb(t, nil, 0, gib)
+	str := makeBomb(t, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"library","name":"`), 'a', gib)
+	space := makeBomb(t, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6",`), ' ', gib)
+	tests := []struct {
+		name  string
+		entry zent
+		want  want
+		// knownIssue names a problem outside this package that makes the case use more
+		// memory than the bound; the case then reports the figures instead of failing.
+		knownIssue string
+	}{
+		{name: "zeros, header true", entry: zeros.entry("bomb.json", 0), want: bad("bomb.json", big, "over the 100 MiB limit for one file")},
+		{name: "zeros, header claims 2^62 bytes", entry: zeros.entry("bomb.json", 1<<62), want: bad("bomb.json", big, "over the 100 MiB limit for one file")},
+		{name: "zeros, header claims 1000 bytes", entry: zeros.entry("bomb.json", 1000), want: bad("bomb.json", inc, "more data than its header declares")},
+		{name: "zeros, header claims 100 MiB + 1", entry: zeros.entry("bomb.json", 100<<20+1), want: bad("bomb.json", big, "over the 100 MiB limit for one file")},
+		{name: "a JSON string of 1 GiB", entry: str.entry("bomb.json", 0), want: bad("bomb.json", big, "over the 100 MiB limit for one file"),
+			knownIssue: "formats keeps whole string values in memory while it validates them"},
+		{name: "1 GiB of whitespace in a JSON object", entry: space.entry("bomb.json", 0), want: bad("bomb.json", big, "over the 100 MiB limit for one file")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z := buildZip(t, tt.entry, zent{name: "after.json", data: fixture(t, "cdx16-valid.json")})
+			m := watch(func() {
+				got := validate(t, &validator.Validator{}, "bomb.zip", z)
+				checkResults(t, got, []want{tt.want, ok("after.json", cdx, "1.6")})
+			})
+			t.Logf("archive %d KiB: peak heap in use %.1f MiB, allocated %.1f MiB in all", len(z)>>10, float64(m.peakInuse)/(1<<20), float64(m.totalAlloc)/(1<<20))
+			switch over := m.totalAlloc > 32<<20; {
+			case over && tt.knownIssue != "":
+				t.Logf("KNOWN ISSUE, over the 32 MiB bound: %s", tt.knownIssue)
+			case over:
+				t.Errorf("allocated %.1f MiB validating a zip bomb, over the 32 MiB bound", float64(m.totalAlloc)/(1<<20))
+			case tt.knownIssue != "":
+				t.Logf("within the bound now: the known issue %q seems fixed; drop knownIssue", tt.knownIssue)
+			}
+		})
+	}
+}
+
+// TestTotalBomb: eleven entries of 100 MiB each, every one at the per-file limit, go over the
+// 1 GiB total at the eleventh, and the twelfth gets no result.
+func TestTotalBomb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("inflates 1 GiB")
+	}
+	b := makeBomb(t, nil, 0, 100<<20)
+	var entries []zent
+	var wants []want
+	for i := range 12 {
+		name := fmt.Sprintf("part%02d.bin", i)
+		entries = append(entries, b.entry(name, 0))
+		switch {
+		case i < 10:
+			wants = append(wants, bad(name, inc, "binary"))
+		case i == 10:
+			wants = append(wants, bad(name, big, "more than the 1 GiB limit on total uncompressed size (1000.0 MiB before this file)"))
+		}
+	}
+	checkResults(t, validate(t, &validator.Validator{}, "parts.zip", buildZip(t, entries...)), wants)
+}
+
+// BenchmarkZipBomb validates a 1 MiB archive whose entry inflates to 1 GiB of zeros; it reads
+// 100 MiB of it before the per-file limit stops it.
+func BenchmarkZipBomb(b *testing.B) {
+	z := buildZip(b, makeBomb(b, nil, 0, 1<<30).entry("bomb.json", 0))
+	b.SetBytes(100 << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := validate(b, &validator.Validator{}, "bomb.zip", z)
+		if len(res) != 1 || res[0].ErrorCode != big {
+			b.Fatalf("%+v", res)
+		}
+	}
+}
+
+// manyEntries is an archive with one empty stored file and n central directory records that
+// all point at it: about 60 bytes an entry, so a million entries fit in 60 MB.
+func manyEntries(n int) []byte {
+	le := binary.LittleEndian
+	var b []byte
+	// local file header: stored, empty, named "e"
+	b = le.AppendUint32(b, 0x04034b50)
+	b = le.AppendUint16(b, 20)
+	b = append(b, make([]byte, 20)...) // flags, method, time, date, CRC, sizes: all zero
+	b = le.AppendUint16(b, 1)
+	b = le.AppendUint16(b, 0)
+	b = append(b, 'e')
+	cd := len(b)
+	for i := range n {
+		name := fmt.Sprintf("f%07d.json", i)
+		b = le.AppendUint32(b, 0x02014b50)
+		b = le.AppendUint16(b, 20)
+		b = le.AppendUint16(b, 20)
+		b = append(b, make([]byte, 20)...) // flags, method, time, date, CRC, sizes
+		b = le.AppendUint16(b, uint16(len(name)))
+		b = append(b, make([]byte, 12)...) // extra and comment lengths, disk, attributes
+		b = le.AppendUint32(b, 0)          // local header offset
+		b = append(b, name...)
+	}
+	size := len(b) - cd
+	b = le.AppendUint32(b, 0x06054b50)
+	b = le.AppendUint32(b, 0)
+	b = le.AppendUint16(b, uint16(n)) // archive/zip reads the count modulo 2^16
+	b = le.AppendUint16(b, uint16(n))
+	b = le.AppendUint32(b, uint32(size))
+	b = le.AppendUint32(b, uint32(cd))
+	b = le.AppendUint16(b, 0)
+	return b
+}
+
+// TestEntryCountBomb: a million entries cost no more memory than a thousand, because
+// archive/zip only ever sees the first thousand; it would spend some 200 bytes on each of the
+// million.
+func TestEntryCountBomb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 60 MB archive")
+	}
+	// On disk, so that the heap holds only what validation takes.
+	path := filepath.Join(t.TempDir(), "many.zip")
+	z := manyEntries(1_000_000)
+	if err := os.WriteFile(path, z, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	size := len(z)
+	z = nil
+	var got []sbomcat.FileResult
+	m := watch(func() {
+		var err error
+		if got, err = (&validator.Validator{}).ValidateFile(context.Background(), path); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(got) != 1001 {
+		t.Fatalf("%d results, want 1001", len(got))
+	}
+	checkResults(t, got[999:], []want{bad("f0000999.json", inc, "empty"), bad("f0001000.json", big, "more than 1000 entries")})
+	t.Logf("archive %.1f MiB: peak heap in use %.1f MiB (%.1f MiB before)", float64(size)/(1<<20), float64(m.peakInuse)/(1<<20), float64(m.baseInuse)/(1<<20))
+	if m.peakInuse-m.baseInuse > 32<<20 {
+		t.Errorf("peak heap grew by %.1f MiB", float64(m.peakInuse-m.baseInuse)/(1<<20))
+	}
+}
+
+// BenchmarkManyEntries compares opening a million-entry archive through the validator (which
+// reads a thousand entries) with archive/zip opening it whole.
+func BenchmarkManyEntries(b *testing.B) {
+	z := manyEntries(1_000_000)
+	b.Run("validator", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			validate(b, &validator.Validator{}, "many.zip", z)
+		}
+	})
+	b.Run("archive-zip-NewReader", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := zip.NewReader(bytes.NewReader(z), int64(len(z))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
