@@ -3,8 +3,8 @@ package validator_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"compress/flate"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
