@@ -558,6 +558,8 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association) (*sbomcat.
 		if err != nil {
 			return err
 		}
+		// Seam for the worker issue: the embedded queue's row for a goes here, in this
+		// transaction, so that an association is never recorded without its work item.
 		v, err = getVersion(ctx, tx, a.PackageName, a.VersionName)
 		return err
 	})

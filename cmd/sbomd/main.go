@@ -147,6 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		keyIDs = append(keyIDs, k)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", dbPath, "region", c.region, "account", c.account, "access_keys", keyIDs)
+	log.Info("no validation worker runs in this process yet: associations stay IN_PROGRESS until one records results")
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
