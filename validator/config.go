@@ -52,10 +52,10 @@ func LimitsFromEnv(getenv func(string) string) (Limits, error) {
 // win over variables.
 func (l *Limits) AddFlags(fs *flag.FlagSet) {
 	d := l.withDefaults()
-	fs.Var((*sizeFlag)(&l.MaxObjectBytes), "max-object-bytes", fmt.Sprintf("largest object (file or zip archive) to validate, e.g. 100MiB (env %s, default %s)", EnvMaxObjectBytes, limitOf(d.MaxObjectBytes)))
-	fs.Var((*sizeFlag)(&l.MaxFileBytes), "max-file-bytes", fmt.Sprintf("largest uncompressed file (env %s, default %s)", EnvMaxFileBytes, limitOf(d.MaxFileBytes)))
-	fs.Var((*sizeFlag)(&l.MaxTotalBytes), "max-total-bytes", fmt.Sprintf("largest uncompressed total of an archive's files (env %s, default %s)", EnvMaxTotalBytes, limitOf(d.MaxTotalBytes)))
-	fs.Func("max-entries", fmt.Sprintf("most entries in an archive, directories included (env %s, default %d)", EnvMaxEntries, d.MaxEntries), func(s string) error {
+	fs.Var((*sizeFlag)(&l.MaxObjectBytes), "max-object-bytes", fmt.Sprintf("largest object (file or zip archive) to validate, as a `size` such as 100MiB or 104857600 (env %s, default %s)", EnvMaxObjectBytes, limitOf(d.MaxObjectBytes)))
+	fs.Var((*sizeFlag)(&l.MaxFileBytes), "max-file-bytes", fmt.Sprintf("largest uncompressed file, as a `size` (env %s, default %s)", EnvMaxFileBytes, limitOf(d.MaxFileBytes)))
+	fs.Var((*sizeFlag)(&l.MaxTotalBytes), "max-total-bytes", fmt.Sprintf("largest uncompressed total of an archive's files, as a `size` (env %s, default %s)", EnvMaxTotalBytes, limitOf(d.MaxTotalBytes)))
+	fs.Func("max-entries", fmt.Sprintf("most entries in an archive, directories included, as a number `n` (env %s, default %d)", EnvMaxEntries, d.MaxEntries), func(s string) error {
 		n, err := strconv.Atoi(s)
 		if err != nil || n <= 0 {
 			return fmt.Errorf("%q is not a positive whole number", s)

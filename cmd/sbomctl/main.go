@@ -1,0 +1,23 @@
+// Command sbomctl validates SBOM files and zip archives offline, with the verdicts the service
+// gives.
+//
+//	sbomctl validate [--profile aws|strict] [--json] [limit flags] PATH...
+//
+// Each PATH is a file or a zip archive. The exit status is 0 when every file succeeded, 1 when
+// any failed, 2 on a usage or I/O error (the reason goes to stderr). Limits also come from the
+// environment (SBOMCAT_MAX_OBJECT_BYTES, SBOMCAT_MAX_FILE_BYTES, SBOMCAT_MAX_TOTAL_BYTES,
+// SBOMCAT_MAX_ENTRIES); flags win.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
