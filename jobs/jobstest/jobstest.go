@@ -1,0 +1,273 @@
+// Package jobstest is the conformance suite every jobs.Store implementation runs, so that the
+// job operations behave the same on every store. The SQLite and DynamoDB stores call Run from
+// their tests with a factory of empty stores.
+package jobstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/jobs"
+)
+
+// Factory returns a new, empty store for one subtest; the factory arranges its cleanup.
+type Factory func(t *testing.T) jobs.Store
+
+// Run runs the conformance suite against stores made by newStore.
+func Run(t *testing.T, newStore Factory) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s jobs.Store)
+	}{
+		{"CreateGetRoundTrip", testRoundTrip},
+		{"MinimalJob", testMinimalJob},
+		{"Duplicate", testDuplicate},
+		{"NotFound", testNotFound},
+		{"List", testList},
+		{"ListBadToken", testListBadToken},
+		{"Delete", testDelete},
+		{"ConcurrentCreate", testConcurrentCreate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, newStore(t))
+		})
+	}
+}
+
+var base = time.Date(2026, 3, 1, 12, 0, 0, 123_000_000, time.UTC)
+
+// FullJob returns a job with every field set, as Service.Create would store it.
+func FullJob(id string) *jobs.Job {
+	exp := int64(600)
+	resolvedDoc := `{"attributes":{"k":"v"},"url":"${aws:iot:package:P:version:1.0:artifact-location:s3-presigned-url}"}`
+	start := len(`{"attributes":{"k":"v"},"url":"`)
+	return &jobs.Job{
+		ID:                         id,
+		Description:                "deploy P 1.0 — with unicode",
+		Document:                   `{"attributes":"${aws:iot:package:P:version:$default:attributes}","url":"${aws:iot:package:P:version:$default:artifact:s3-presigned-url}"}`,
+		DestinationPackageVersions: []string{"arn:aws:iot:us-east-1:000000000000:package/P/version/$default", "arn:aws:iot:us-east-1:000000000000:package/Q/version/$null"},
+		PresignedURLConfig:         &jobs.PresignedURLConfig{RoleARN: "arn:aws:iam::000000000000:role/jobs", ExpiresInSec: &exp},
+		Targets:                    []string{"arn:aws:iot:us-east-1:000000000000:thing/t1", "arn:aws:iot:us-east-1:000000000000:thinggroup/g"},
+		Status:                     jobs.StatusInProgress,
+		TargetSelection:            jobs.TargetSelectionSnapshot,
+		CreatedAt:                  base,
+		LastUpdatedAt:              base.Add(time.Second),
+		Resolved: jobs.Resolution{
+			Document:                   resolvedDoc,
+			DestinationPackageVersions: []string{"arn:aws:iot:us-east-1:000000000000:package/P/version/1.0", "arn:aws:iot:us-east-1:000000000000:package/Q/version/$null"},
+			Artifacts: []jobs.Artifact{{
+				Start: start, End: len(resolvedDoc) - 2, PackageName: "P", VersionName: "1.0",
+				Location: sbomcat.S3Location{Bucket: "b", Key: "k/firmware.bin", Version: "v1"},
+			}},
+		},
+	}
+}
+
+// MinimalJob returns a job with only what every job has.
+func MinimalJob(id string) *jobs.Job {
+	return &jobs.Job{
+		ID:              id,
+		Document:        `{}`,
+		Targets:         []string{"arn:aws:iot:us-east-1:000000000000:thing/t1"},
+		Status:          jobs.StatusInProgress,
+		TargetSelection: jobs.TargetSelectionSnapshot,
+		CreatedAt:       base,
+		LastUpdatedAt:   base,
+		Resolved:        jobs.Resolution{Document: `{}`},
+	}
+}
+
+func testRoundTrip(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	want := FullJob("full-1")
+	must(t, s.CreateJob(ctx, want))
+	got, err := s.GetJob(ctx, "full-1")
+	must(t, err)
+	EqualJobs(t, got, FullJob("full-1"))
+}
+
+func testMinimalJob(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	must(t, s.CreateJob(ctx, MinimalJob("min")))
+	got, err := s.GetJob(ctx, "min")
+	must(t, err)
+	EqualJobs(t, got, MinimalJob("min"))
+	if got.PresignedURLConfig != nil {
+		t.Errorf("PresignedURLConfig = %+v, want nil as stored", got.PresignedURLConfig)
+	}
+}
+
+func testDuplicate(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	must(t, s.CreateJob(ctx, FullJob("dup")))
+	other := MinimalJob("dup")
+	err := s.CreateJob(ctx, other)
+	wantCode(t, err, sbomcat.ECONFLICT)
+	var e *sbomcat.Error
+	if errors.As(err, &e) && e.ResourceID != "dup" {
+		t.Errorf("ResourceID = %q, want the job id", e.ResourceID)
+	}
+	got, err := s.GetJob(ctx, "dup")
+	must(t, err)
+	EqualJobs(t, got, FullJob("dup")) // the first job is untouched
+}
+
+func testNotFound(t *testing.T, s jobs.Store) {
+	_, err := s.GetJob(context.Background(), "nope")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+}
+
+func testList(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	p, err := s.ListJobs(ctx, 10, "")
+	must(t, err)
+	if len(p.Items) != 0 || p.NextToken != "" {
+		t.Fatalf("empty store lists %+v", p)
+	}
+	ids := []string{"b", "a-2", "c_3", "A", "a-10", "z", "0"}
+	for i, id := range ids {
+		j := MinimalJob(id)
+		j.CreatedAt = base.Add(time.Duration(i) * time.Minute)
+		j.LastUpdatedAt = j.CreatedAt
+		must(t, s.CreateJob(ctx, j))
+	}
+	want := slices.Clone(ids)
+	slices.Sort(want)
+	var got []string
+	token := ""
+	for pages := 0; ; pages++ {
+		if pages > len(ids) {
+			t.Fatal("ListJobs does not end")
+		}
+		p, err := s.ListJobs(ctx, 3, token)
+		must(t, err)
+		if len(p.Items) > 3 {
+			t.Fatalf("page of %d items, limit 3", len(p.Items))
+		}
+		for _, sum := range p.Items {
+			got = append(got, sum.ID)
+			created := base.Add(time.Duration(slices.Index(ids, sum.ID)) * time.Minute)
+			if !sum.CreatedAt.Equal(created) || !sum.LastUpdatedAt.Equal(created) ||
+				sum.Status != jobs.StatusInProgress || sum.TargetSelection != jobs.TargetSelectionSnapshot {
+				t.Errorf("summary %+v does not match job %s (created %v)", sum, sum.ID, created)
+			}
+		}
+		if token = p.NextToken; token == "" {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %v, want %v (ordered by id)", got, want)
+	}
+}
+
+func testListBadToken(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	must(t, s.CreateJob(ctx, MinimalJob("a")))
+	_, err := s.ListJobs(ctx, 10, "not-a-token")
+	wantCode(t, err, sbomcat.EINVALID)
+}
+
+func testDelete(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	must(t, s.CreateJob(ctx, FullJob("del")))
+	must(t, s.CreateJob(ctx, MinimalJob("keep")))
+	must(t, s.DeleteJob(ctx, "del"))
+	_, err := s.GetJob(ctx, "del")
+	wantCode(t, err, sbomcat.ENOTFOUND)
+	wantCode(t, s.DeleteJob(ctx, "del"), sbomcat.ENOTFOUND)
+	if _, err := s.GetJob(ctx, "keep"); err != nil {
+		t.Fatalf("deleting one job removed another: %v", err)
+	}
+	// AWS lets a deleted job's id be used again.
+	must(t, s.CreateJob(ctx, MinimalJob("del")))
+	p, err := s.ListJobs(ctx, 10, "")
+	must(t, err)
+	if len(p.Items) != 2 {
+		t.Errorf("listed %d jobs after delete and re-create, want 2", len(p.Items))
+	}
+}
+
+func testConcurrentCreate(t *testing.T, s jobs.Store) {
+	ctx := context.Background()
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j := MinimalJob("race")
+			j.Description = fmt.Sprint(i)
+			errs[i] = s.CreateJob(ctx, j)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch sbomcat.ErrCode(err) {
+		case "":
+			ok++
+		case sbomcat.ECONFLICT:
+		default:
+			t.Errorf("concurrent create: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d concurrent creates of one id succeeded, want exactly 1", ok)
+	}
+}
+
+// EqualJobs fails t unless got and want are the same job: times compared as instants, nil and
+// empty slices alike.
+func EqualJobs(t *testing.T, got, want *jobs.Job) {
+	t.Helper()
+	if got.ID != want.ID || got.Description != want.Description || got.Document != want.Document ||
+		got.Status != want.Status || got.TargetSelection != want.TargetSelection {
+		t.Errorf("job = %+v\nwant %+v", got, want)
+	}
+	if !got.CreatedAt.Equal(want.CreatedAt) || !got.LastUpdatedAt.Equal(want.LastUpdatedAt) {
+		t.Errorf("times = %v, %v; want %v, %v", got.CreatedAt, got.LastUpdatedAt, want.CreatedAt, want.LastUpdatedAt)
+	}
+	if !slices.Equal(got.DestinationPackageVersions, want.DestinationPackageVersions) || !slices.Equal(got.Targets, want.Targets) {
+		t.Errorf("destinations, targets = %q, %q; want %q, %q", got.DestinationPackageVersions, got.Targets, want.DestinationPackageVersions, want.Targets)
+	}
+	switch g, w := got.PresignedURLConfig, want.PresignedURLConfig; {
+	case (g == nil) != (w == nil):
+		t.Errorf("presignedUrlConfig = %+v, want %+v", g, w)
+	case g != nil && (g.RoleARN != w.RoleARN || (g.ExpiresInSec == nil) != (w.ExpiresInSec == nil) ||
+		(g.ExpiresInSec != nil && *g.ExpiresInSec != *w.ExpiresInSec)):
+		t.Errorf("presignedUrlConfig = %+v, want %+v", g, w)
+	}
+	if got.Resolved.Document != want.Resolved.Document ||
+		!slices.Equal(got.Resolved.DestinationPackageVersions, want.Resolved.DestinationPackageVersions) ||
+		!slices.Equal(got.Resolved.Artifacts, want.Resolved.Artifacts) {
+		t.Errorf("resolved = %+v\nwant %+v", got.Resolved, want.Resolved)
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := sbomcat.ErrCode(err); got != code {
+		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
+	}
+	var e *sbomcat.Error
+	if code != "" && !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *sbomcat.Error", err)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,208 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// Store keeps jobs durably. sqlite.Store and dynamodb.Store are to implement it next to
+// sbomcat.Store; jobstest.Run checks that they behave alike.
+//
+// A Store persists every field of Job, Resolved included, and returns it unchanged: times at
+// millisecond precision at least (Service stamps them truncated to the millisecond).
+type Store interface {
+	// CreateJob stores a new job. AlreadyExists(j.ID) (ECONFLICT) if a job with that id
+	// exists; the check and the insert are one atomic step.
+	CreateJob(ctx context.Context, j *Job) error
+	// GetJob returns the job. NotFound(id) (ENOTFOUND) if it does not exist.
+	GetJob(ctx context.Context, id string) (*Job, error)
+	// ListJobs returns up to limit job summaries ordered by id, starting after the position
+	// nextToken names ("" for the first page); the page's NextToken is "" on the last page.
+	// EINVALID for a token that ListJobs did not issue.
+	ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[Summary], error)
+	// DeleteJob deletes the job. NotFound(id) (ENOTFOUND) if it does not exist.
+	DeleteJob(ctx context.Context, id string) error
+}
+
+// Presigner signs S3 GET URLs for artifacts. s3presign.Presigner implements it with the AWS
+// SDK; the S3 client it is built with decides the endpoint and the signing credentials.
+type Presigner interface {
+	// PresignGetObject returns a URL that GETs the object at loc (its Version when not "")
+	// and is valid for expires.
+	PresignGetObject(ctx context.Context, loc sbomcat.S3Location, expires time.Duration) (string, error)
+}
+
+// Service implements the job operations over a catalog and a job store.
+type Service struct {
+	Catalog   Catalog
+	Store     Store
+	Presigner Presigner
+	// Scope is the partition, region and account destination ARNs must name.
+	Scope sbomcat.Scope
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	return now().UTC().Truncate(time.Millisecond)
+}
+
+// Create is CreateJob: it validates the request, resolves the document and the destinations
+// against the catalog, and stores the job IN_PROGRESS / SNAPSHOT. Refusals are EINVALID with
+// the messages of spec §4; AlreadyExists (ECONFLICT) for a duplicate id.
+func (s *Service) Create(ctx context.Context, req CreateRequest) (*Job, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	res, err := newResolver(s.Catalog, s.Scope).resolve(ctx, &req)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	j := &Job{
+		ID:                         req.JobID,
+		Description:                req.Description,
+		Document:                   req.Document,
+		DestinationPackageVersions: req.DestinationPackageVersions,
+		Targets:                    req.Targets,
+		Status:                     StatusInProgress,
+		TargetSelection:            TargetSelectionSnapshot,
+		CreatedAt:                  now,
+		LastUpdatedAt:              now,
+		Resolved:                   res,
+	}
+	if c := req.PresignedURLConfig; c != nil {
+		exp := int64(DefaultExpiresInSec)
+		if c.ExpiresInSec != nil {
+			exp = *c.ExpiresInSec
+		}
+		j.PresignedURLConfig = &PresignedURLConfig{RoleARN: c.RoleARN, ExpiresInSec: &exp}
+	}
+	if err := s.Store.CreateJob(ctx, j); err != nil {
+		return nil, fmt.Errorf("create job %s: %w", j.ID, err)
+	}
+	return j, nil
+}
+
+// Describe is DescribeJob: the stored job, whose DestinationsView gives either view.
+// NotFound (ENOTFOUND) for an unknown job.
+func (s *Service) Describe(ctx context.Context, id string) (*Job, error) {
+	if err := checkJobID(id); err != nil {
+		return nil, err
+	}
+	j, err := s.Store.GetJob(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get job %s: %w", id, err)
+	}
+	return j, nil
+}
+
+// Document is GetJobDocument: the document as submitted when beforeSubstitution is true;
+// otherwise the resolved document with a freshly presigned URL for each artifact placeholder,
+// valid for the job's presignedUrlConfig.expiresInSec. NotFound (ENOTFOUND) for an unknown job.
+func (s *Service) Document(ctx context.Context, id string, beforeSubstitution bool) (string, error) {
+	j, err := s.Describe(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if beforeSubstitution {
+		return j.Document, nil
+	}
+	return j.Resolved.Render(ctx, s.Presigner, j.PresignedURLConfig.Expires())
+}
+
+// Render returns the resolved document with each artifact placeholder replaced by a URL from
+// p valid for expires.
+func (r Resolution) Render(ctx context.Context, p Presigner, expires time.Duration) (string, error) {
+	if len(r.Artifacts) == 0 {
+		return r.Document, nil
+	}
+	if p == nil {
+		return "", fmt.Errorf("render job document: %d artifact placeholders and no presigner", len(r.Artifacts))
+	}
+	var b strings.Builder
+	last := 0
+	for _, a := range r.Artifacts {
+		if a.Start < last || a.End > len(r.Document) || a.Start > a.End {
+			return "", fmt.Errorf("render job document: artifact placeholder at %d:%d out of order or range", a.Start, a.End)
+		}
+		url, err := p.PresignGetObject(ctx, a.Location, expires)
+		if err != nil {
+			return "", fmt.Errorf("presign artifact of package %s version %s: %w", a.PackageName, a.VersionName, err)
+		}
+		b.WriteString(r.Document[last:a.Start])
+		// The placeholder sat inside a JSON string, so the URL is escaped as string content.
+		b.WriteString(jsonStringContent(url))
+		last = a.End
+	}
+	b.WriteString(r.Document[last:])
+	return b.String(), nil
+}
+
+// ListRequest is ListJobs' request. Zero values mean "not given".
+type ListRequest struct {
+	MaxResults      int
+	NextToken       string
+	Status          Status
+	TargetSelection TargetSelection
+}
+
+// List is ListJobs, ordered by job id. Every job of this server is IN_PROGRESS and SNAPSHOT,
+// so a filter on another status or target selection gives an empty list.
+func (s *Service) List(ctx context.Context, req ListRequest) (sbomcat.Page[Summary], error) {
+	var v sbomcat.Violations
+	if req.MaxResults != 0 && (req.MaxResults < 1 || req.MaxResults > MaxListMaxResults) {
+		n := fmt.Sprint(req.MaxResults)
+		if req.MaxResults < 1 {
+			v.Add("maxResults", &n, "Member must have value greater than or equal to 1")
+		} else {
+			v.Add("maxResults", &n, fmt.Sprintf("Member must have value less than or equal to %d", MaxListMaxResults))
+		}
+	}
+	if req.Status != "" {
+		v.Enum("status", string(req.Status), "IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS", "SCHEDULED")
+	}
+	if req.TargetSelection != "" {
+		v.Enum("targetSelection", string(req.TargetSelection), string(TargetSelectionContinuous), string(TargetSelectionSnapshot))
+	}
+	if err := v.Err(); err != nil {
+		return sbomcat.Page[Summary]{}, err
+	}
+	if (req.Status != "" && req.Status != StatusInProgress) || (req.TargetSelection != "" && req.TargetSelection != TargetSelectionSnapshot) {
+		return sbomcat.Page[Summary]{}, nil
+	}
+	limit := req.MaxResults
+	if limit == 0 {
+		limit = DefaultListMaxResults
+	}
+	p, err := s.Store.ListJobs(ctx, limit, req.NextToken)
+	if err != nil {
+		return sbomcat.Page[Summary]{}, fmt.Errorf("list jobs: %w", err)
+	}
+	return p, nil
+}
+
+// Delete is DeleteJob. As on AWS, a job that is IN_PROGRESS (every job of this server) is
+// deleted only with force; without it the refusal is EINVALIDSTATE. NotFound (ENOTFOUND) for
+// an unknown job.
+func (s *Service) Delete(ctx context.Context, id string, force bool) error {
+	j, err := s.Describe(ctx, id)
+	if err != nil {
+		return err
+	}
+	if j.Status == StatusInProgress && !force {
+		return sbomcat.Errorf(EINVALIDSTATE, "Job %s is %s; set force to true to delete a job that is not in a terminal state.", id, j.Status)
+	}
+	if err := s.Store.DeleteJob(ctx, id); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	return nil
+}
