@@ -1,0 +1,326 @@
+// Package worker validates one SBOM association and records its results: the core of the
+// service's asynchronous loop, a plain function from a Job to recorded results.
+//
+// It knows nothing of queues or Lambda. The SQS runner, the Lambda handler and the embedded
+// local queue (package queue) all call Worker.Process; the error it returns is the only thing
+// they act on: nil means the job is finished (recorded, or discarded because it no longer
+// matters) and the message may be deleted; any error means "try again later".
+//
+// For one job it
+//
+//  1. asks S3 for the object version's size (HeadObject) and, when it is over the object limit,
+//     records one FILE_SIZE_LIMIT_EXCEEDED result without downloading a byte (decisions item 7);
+//  2. downloads the version (GetObject with the VersionId), holding small objects in memory and
+//     spooling larger ones to a temporary file, so memory stays bounded whatever the size;
+//  3. validates it (package validator) and records the results with Store.RecordValidation,
+//     which is conditional on the association still being current: results of a superseded or
+//     disassociated association are discarded (decisions item 10).
+//
+// Permanent S3 failures end FAILED with one result named after the object and no error code;
+// transient ones are returned for a retry, and on the last delivery attempt end FAILED with a
+// message saying validation could not complete (decisions item 9).
+package worker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/validator"
+)
+
+// Objects reads S3 object versions. objects.S3 implements it.
+type Objects interface {
+	// Stat returns the size of the object version, without reading it.
+	Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error)
+	// Open returns the object version's body and its size (-1 if unknown).
+	Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error)
+}
+
+// Errors from Objects that are (or wrap) an *objects.Error whose Permanent method says true end
+// the validation FAILED with the error's Message; every other error is transient.
+
+// Recorder records validation results; sbomcat.Store implements it.
+type Recorder interface {
+	RecordValidation(ctx context.Context, v sbomcat.Validation) error
+}
+
+// Job is one delivery of an association to the worker.
+type Job struct {
+	Association sbomcat.Association
+	// MessageID identifies the delivery for logs (an SQS message id); may be "".
+	MessageID string
+	// Attempt counts deliveries of this association, from 1.
+	Attempt int
+	// Last is set on the last delivery attempt: a transient failure is then recorded as FAILED
+	// instead of being returned for a retry, so that no association stays IN_PROGRESS forever.
+	Last bool
+}
+
+// Config configures a Worker. Store and Objects are required.
+type Config struct {
+	Store     Recorder
+	Objects   Objects
+	Validator validator.Validator
+	// Logger receives one line per job. Nil discards.
+	Logger *slog.Logger
+	// Metrics receives one CloudWatch Embedded Metric Format line per job (os.Stdout in
+	// production, where Lambda and the CloudWatch agent pick it up). Nil discards.
+	Metrics io.Writer
+	// Namespace is the metrics' CloudWatch namespace; "" means DefaultNamespace.
+	Namespace string
+	// TempDir is where objects larger than MemoryBytes are spooled; "" means os.TempDir().
+	TempDir string
+	// MemoryBytes is the largest object held in memory instead of a temporary file; 0 means
+	// DefaultMemoryBytes, negative means always spool.
+	MemoryBytes int64
+	// Timeout bounds one job, S3 reads included, so that a hung connection cannot hold a
+	// message (whose visibility the runner keeps extending) forever; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Now is the clock for durations; nil means time.Now.
+	Now func() time.Time
+}
+
+// Defaults of Config's zero values.
+const (
+	DefaultNamespace   = "sbomcat"
+	DefaultMemoryBytes = 1 << 20
+	DefaultTimeout     = 10 * time.Minute
+
+	recordTimeout = 30 * time.Second
+)
+
+// Worker processes jobs. It holds no state between jobs and may be used concurrently.
+type Worker struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *emf
+}
+
+// New returns a Worker for cfg.
+func New(cfg Config) *Worker {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = DefaultNamespace
+	}
+	if cfg.MemoryBytes == 0 {
+		cfg.MemoryBytes = DefaultMemoryBytes
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Worker{cfg: cfg, log: cfg.Logger, metrics: newEMF(cfg.Metrics, cfg.Namespace)}
+}
+
+// Outcomes of a job, the metrics' dimension.
+const (
+	OutcomeSucceeded = "SUCCEEDED" // recorded, every file valid
+	OutcomeFailed    = "FAILED"    // recorded, at least one failure (or unreadable object)
+	OutcomeDiscarded = "DISCARDED" // the association was superseded, removed or deleted
+	OutcomeRetry     = "RETRY"     // transient failure, returned for another delivery
+)
+
+// report is what one job did, for the log line and the metrics.
+type report struct {
+	outcome string
+	bytes   int64
+	results []sbomcat.FileResult
+}
+
+// Process validates the job's SBOM and records the results. It returns nil when the job is
+// finished, and an error when it should be delivered again.
+func (w *Worker) Process(ctx context.Context, job Job) error {
+	start := w.cfg.Now()
+	a := job.Association
+	log := w.log.With("association_id", a.ID, "package", a.PackageName, "version", a.VersionName,
+		"message_id", job.MessageID, "attempt", job.Attempt, "sbom", objects.Describe(a.SBOM))
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
+	defer cancel()
+
+	rep, err := w.process(ctx, job, log)
+	elapsed := w.cfg.Now().Sub(start)
+	if err != nil {
+		rep.outcome = OutcomeRetry
+		log.Warn("validation will be retried", "error", err.Error(), "duration_ms", elapsed.Milliseconds())
+	} else {
+		log.Info("validation done", "outcome", rep.outcome, "files", len(rep.results), "bytes", rep.bytes, "duration_ms", elapsed.Milliseconds())
+	}
+	w.metrics.emit(a, job, rep, elapsed, start)
+	return err
+}
+
+func (w *Worker) process(ctx context.Context, job Job, log *slog.Logger) (report, error) {
+	a := job.Association
+	results, n, err := w.validate(ctx, a.SBOM)
+	rep := report{bytes: n}
+	if err != nil {
+		var oe *objects.Error
+		switch {
+		case errors.As(err, &oe) && oe.Permanent():
+			// Decisions item 9: one result named after the object, no error code.
+			log.Info("object unreadable", "reason", oe.Error())
+			results = []sbomcat.FileResult{{FileName: objectName(a.SBOM.Key), Result: sbomcat.ResultFailed, ErrorMessage: oe.Message()}}
+		case errors.Is(ctx.Err(), context.Canceled):
+			// Shutting down: the job was not failed, only interrupted; another delivery finishes it.
+			return rep, fmt.Errorf("interrupted: %w", err)
+		case job.Last:
+			log.Error("validation could not complete on the last attempt", "error", err.Error())
+			results = []sbomcat.FileResult{{FileName: objectName(a.SBOM.Key), Result: sbomcat.ResultFailed, ErrorMessage: couldNotComplete(job, err)}}
+		default:
+			return rep, err
+		}
+	}
+	rep.results = results
+	// Record even if the job's deadline has just passed or shutdown began: the work is done, and
+	// the write is short.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	err = w.cfg.Store.RecordValidation(rctx, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName, Results: results})
+	switch code := sbomcat.ErrCode(err); code {
+	case "":
+		rep.outcome = string(sbomcat.RollUp(results))
+		return rep, nil
+	case sbomcat.ECONFLICT, sbomcat.ENOTFOUND:
+		// Decisions item 10: a newer association, a disassociation or a deleted version makes
+		// these results moot. Dropping them is success as far as the queue is concerned.
+		log.Info("results discarded", "reason", sbomcat.ErrMessage(err))
+		rep.outcome = OutcomeDiscarded
+		return rep, nil
+	default:
+		return rep, fmt.Errorf("record validation %s: %w", a.ID, err)
+	}
+}
+
+// validate reads the object version at loc and returns its results and the bytes downloaded.
+func (w *Worker) validate(ctx context.Context, loc sbomcat.S3Location) ([]sbomcat.FileResult, int64, error) {
+	v := w.cfg.Validator
+	name := objectName(loc.Key)
+	size, err := w.cfg.Objects.Stat(ctx, loc)
+	if err != nil {
+		return nil, 0, err
+	}
+	if res, over := v.CheckSize(name, size); over {
+		return []sbomcat.FileResult{res}, 0, nil
+	}
+	body, gotSize, err := w.cfg.Objects.Open(ctx, loc)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer body.Close()
+	// HEAD and GET of one version agree on real S3, but the limit must not depend on it: GET's
+	// own length is checked too, and the copy below never reads past the limit whatever the
+	// server claims.
+	if res, over := v.CheckSize(name, gotSize); over {
+		return []sbomcat.FileResult{res}, 0, nil
+	}
+	limit := v.Limits.MaxObjectBytes
+	if limit <= 0 {
+		limit = validator.DefaultMaxObjectBytes
+	}
+	sp, err := w.spool(ctx, body, max(size, gotSize), limit)
+	if sp != nil {
+		defer sp.close()
+	}
+	if err != nil {
+		return nil, sp.bytes(), err
+	}
+	if res, over := v.CheckSize(name, sp.n); over {
+		return []sbomcat.FileResult{res}, sp.n, nil
+	}
+	results, err := v.ValidateObject(ctx, name, sp.r, sp.n)
+	return results, sp.n, err
+}
+
+// spooled is a downloaded object: in memory or in a temporary file that close removes.
+type spooled struct {
+	r    io.ReaderAt
+	n    int64
+	file *os.File
+}
+
+func (s *spooled) bytes() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+func (s *spooled) close() {
+	if s.file != nil {
+		s.file.Close()
+		os.Remove(s.file.Name())
+	}
+}
+
+// spool copies up to limit+1 bytes of body, so that an object larger than it claimed is caught
+// without reading it all.
+func (w *Worker) spool(ctx context.Context, body io.Reader, size, limit int64) (*spooled, error) {
+	src := io.LimitReader(ctxReader{ctx, body}, limit+1)
+	if size >= 0 && size <= w.cfg.MemoryBytes {
+		var buf bytes.Buffer
+		buf.Grow(int(size) + bytes.MinRead)
+		n, err := buf.ReadFrom(src)
+		s := &spooled{r: bytes.NewReader(buf.Bytes()), n: n}
+		if err != nil {
+			return s, fmt.Errorf("download: %w", err)
+		}
+		return s, nil
+	}
+	f, err := os.CreateTemp(w.cfg.TempDir, "sbom-*.spool")
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	s := &spooled{r: f, file: f}
+	s.n, err = io.Copy(f, src)
+	if err != nil {
+		return s, fmt.Errorf("download: %w", err)
+	}
+	return s, nil
+}
+
+// ctxReader stops a download when ctx is done even if the connection keeps trickling bytes.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// objectName is a single object's file name: the last path segment of its key (decisions
+// item 4), as the API names results it records itself.
+func objectName(key string) string { return path.Base(key) }
+
+// couldNotComplete is the message of a transient failure on the last attempt. It says what
+// kind of failure it was without internal detail.
+func couldNotComplete(job Job, err error) string {
+	what := "An internal error occurred."
+	var oe *objects.Error
+	if errors.As(err, &oe) {
+		what = oe.Message()
+	} else if errors.Is(err, context.DeadlineExceeded) {
+		what = "The validation timed out."
+	}
+	attempts := ""
+	if job.Attempt > 1 {
+		attempts = fmt.Sprintf(" after %d attempts", job.Attempt)
+	}
+	return fmt.Sprintf("Validation could not complete%s. %s Associate the SBOM again to retry.", attempts, what)
+}

@@ -1,0 +1,548 @@
+package worker_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/validator"
+	"github.com/sbomcat/sbomcat/worker"
+	"github.com/sbomcat/sbomcat/worker/workertest"
+)
+
+const bucket = "sboms"
+
+// env is one test's engines: a versioned S3 server, an SQLite store with one package version,
+// and a worker on both.
+type env struct {
+	s3      *workertest.S3Server
+	store   *sqlite.Store
+	w       *worker.Worker
+	metrics *syncBuffer
+	cfg     worker.Config
+}
+
+func newEnv(t *testing.T, configure func(*worker.Config)) *env {
+	t.Helper()
+	e := &env{s3: workertest.StartS3(t), metrics: &syncBuffer{}}
+	e.store, _ = workertest.OpenStore(t)
+	e.s3.CreateBucket(t, bucket)
+	workertest.CreateVersion(t, e.store, "fw", "1.0")
+	e.cfg = worker.Config{
+		Store:   e.store,
+		Objects: objects.NewFromClient(testS3Client(e.s3)),
+		Logger:  slog.New(slog.NewJSONHandler(testWriter{t}, nil)),
+		Metrics: e.metrics,
+		TempDir: t.TempDir(),
+	}
+	if configure != nil {
+		configure(&e.cfg)
+	}
+	e.w = worker.New(e.cfg)
+	return e
+}
+
+// testS3Client is the server's client with quick retries, so that tests of an unreachable S3
+// do not wait out the SDK's production backoff.
+func testS3Client(s *workertest.S3Server) *s3.Client {
+	return s3.New(s3.Options{}, func(o *s3.Options) {
+		*o = s.Client().Options()
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 2
+			so.MaxBackoff = 10 * time.Millisecond
+		})
+	})
+}
+
+func (e *env) associate(t *testing.T, key string, body []byte) sbomcat.Association {
+	t.Helper()
+	v := e.s3.Put(t, bucket, key, body)
+	return workertest.Associate(t, e.store, "fw", "1.0", sbomcat.S3Location{Bucket: bucket, Key: key, Version: v})
+}
+
+func (e *env) status(t *testing.T) (sbomcat.ValidationStatus, []sbomcat.FileResult) {
+	t.Helper()
+	return workertest.Status(t, e.store, "fw", "1.0")
+}
+
+func job(a sbomcat.Association) worker.Job { return worker.Job{Association: a, Attempt: 1} }
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// zipOf makes a zip archive of the named entries; a nil body makes a directory entry.
+func zipOf(t testing.TB, entries ...any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := 0; i < len(entries); i += 2 {
+		name := entries[i].(string)
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body, _ := entries[i+1].([]byte); body != nil {
+			w.Write(body)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type want struct {
+	file, result string
+	code         sbomcat.ErrorCode
+	message      string // a substring of the error message
+}
+
+func checkResults(t *testing.T, got []sbomcat.FileResult, wants []want) {
+	t.Helper()
+	if len(got) != len(wants) {
+		t.Fatalf("got %d results %+v, want %d", len(got), got, len(wants))
+	}
+	for i, w := range wants {
+		g := got[i]
+		if g.FileName != w.file || string(g.Result) != w.result || g.ErrorCode != w.code || !strings.Contains(g.ErrorMessage, w.message) {
+			t.Errorf("result %d = %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+// TestProcessRecordsResults runs objects of every kind through the worker and checks what the
+// store then lists: status, file names, error codes and messages (decisions items 4-8).
+func TestProcessRecordsResults(t *testing.T) {
+	cdx, spdx23, spdx22bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "spdx22-invalid-no-copyright.json")
+	big := bytes.Repeat([]byte(" "), 4096)
+	tests := []struct {
+		name   string
+		key    string
+		body   []byte
+		limits validator.Limits
+		status sbomcat.ValidationStatus
+		want   []want
+		noGET  bool
+	}{
+		{name: "CycloneDX JSON", key: "fw/1.0/sbom.cdx.json", body: cdx, status: sbomcat.StatusSucceeded,
+			want: []want{{file: "sbom.cdx.json", result: "SUCCEEDED"}}},
+		{name: "SPDX JSON", key: "spdx.json", body: spdx23, status: sbomcat.StatusSucceeded,
+			want: []want{{file: "spdx.json", result: "SUCCEEDED"}}},
+		{name: "not an SBOM", key: "a/b/c/other.json", body: fixture(t, "not-sbom.json"), status: sbomcat.StatusFailed,
+			want: []want{{file: "other.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
+		{name: "CycloneDX XML", key: "sbom.xml", body: fixture(t, "cdx15.xml"), status: sbomcat.StatusFailed,
+			want: []want{{file: "sbom.xml", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "XML"}}},
+		{name: "SPDX 2.2 without copyrightText", key: "old.spdx.json", body: spdx22bad, status: sbomcat.StatusFailed,
+			want: []want{{file: "old.spdx.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "copyrightText"}}},
+		{name: "zip, all valid", key: "bundle.zip", body: zipOf(t, "a/cdx.json", cdx, "b/spdx.json", spdx23, "a/", nil),
+			status: sbomcat.StatusSucceeded,
+			want:   []want{{file: "a/cdx.json", result: "SUCCEEDED"}, {file: "b/spdx.json", result: "SUCCEEDED"}}},
+		{name: "zip, mixed", key: "bundle.zip", body: zipOf(t, "cdx.json", cdx, "README.txt", fixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
+			status: sbomcat.StatusFailed,
+			want: []want{{file: "README.txt", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat},
+				{file: "cdx.json", result: "SUCCEEDED"},
+				{file: "old.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
+		{name: "empty zip", key: "x/empty.zip", body: zipOf(t), status: sbomcat.StatusFailed,
+			want: []want{{file: "empty.zip", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "archive contains no files"}}},
+		{name: "object over the limit is never downloaded", key: "huge.json", body: big, limits: validator.Limits{MaxObjectBytes: 1024},
+			status: sbomcat.StatusFailed, noGET: true,
+			want: []want{{file: "huge.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "limit"}}},
+		{name: "zip entry over the file limit", key: "bundle.zip", body: zipOf(t, "big.json", big, "cdx.json", cdx), limits: validator.Limits{MaxFileBytes: 2048},
+			status: sbomcat.StatusFailed,
+			want: []want{{file: "big.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded},
+				{file: "cdx.json", result: "SUCCEEDED"}}},
+		{name: "zip over the entry limit", key: "bundle.zip", body: zipOf(t, "1.json", cdx, "2.json", cdx, "3.json", cdx), limits: validator.Limits{MaxEntries: 2},
+			status: sbomcat.StatusFailed,
+			want: []want{{file: "1.json", result: "SUCCEEDED"}, {file: "2.json", result: "SUCCEEDED"},
+				{file: "3.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "more than 2 entries"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *worker.Config) { c.Validator.Limits = tt.limits })
+			a := e.associate(t, tt.key, tt.body)
+			if err := e.w.Process(context.Background(), job(a)); err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			status, got := e.status(t)
+			if status != tt.status {
+				t.Errorf("status %s, want %s", status, tt.status)
+			}
+			checkResults(t, got, tt.want)
+			if tt.noGET {
+				if n, b := e.s3.Gets(), e.s3.BytesServed(); n != 0 || b != 0 {
+					t.Errorf("%d GETs served %d bytes of an object over the limit; want none", n, b)
+				}
+				if e.s3.Heads() == 0 {
+					t.Error("no HEAD request: the size was not checked with S3")
+				}
+			} else if e.s3.BytesServed() != int64(len(tt.body)) {
+				t.Errorf("served %d bytes, want the object's %d", e.s3.BytesServed(), len(tt.body))
+			}
+		})
+	}
+}
+
+// TestProcessUnreadableObject checks decisions item 9: an object that cannot be read for a
+// permanent reason ends FAILED with one result named after it, no error code, and a message that
+// says which reason.
+func TestProcessUnreadableObject(t *testing.T) {
+	cdx := fixture(t, "cdx16-valid.json")
+	denied := func(r *http.Request) (int, string) { return http.StatusForbidden, "AccessDenied" }
+	tests := []struct {
+		name    string
+		loc     func(t *testing.T, e *env) sbomcat.S3Location
+		fault   func(r *http.Request) (int, string)
+		message string
+	}{
+		{name: "no such bucket", message: "S3 bucket nope does not exist",
+			loc: func(t *testing.T, e *env) sbomcat.S3Location {
+				return sbomcat.S3Location{Bucket: "nope", Key: "dir/sbom.json", Version: "v1"}
+			}},
+		{name: "no such key", message: "S3 object s3://sboms/dir/sbom.json does not exist",
+			loc: func(t *testing.T, e *env) sbomcat.S3Location {
+				e.s3.Put(t, bucket, "dir/other.json", cdx)
+				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: "v1"}
+			}},
+		{name: "no such version", message: "version 3HL4kqtJlcpXroDTDmJ of S3 object s3://sboms/dir/sbom.json does not exist",
+			loc: func(t *testing.T, e *env) sbomcat.S3Location {
+				e.s3.Put(t, bucket, "dir/sbom.json", cdx)
+				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: "3HL4kqtJlcpXroDTDmJ"}
+			}},
+		{name: "version deleted after association", message: "does not exist",
+			loc: func(t *testing.T, e *env) sbomcat.S3Location {
+				v := e.s3.Put(t, bucket, "dir/sbom.json", cdx)
+				e.s3.Put(t, bucket, "dir/sbom.json", cdx) // a newer version remains
+				e.s3.DeleteVersion(t, bucket, "dir/sbom.json", v)
+				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: v}
+			}},
+		{name: "object deleted after association", message: "does not exist",
+			loc: func(t *testing.T, e *env) sbomcat.S3Location {
+				v := e.s3.Put(t, bucket, "dir/sbom.json", cdx)
+				e.s3.DeleteVersion(t, bucket, "dir/sbom.json", v)
+				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: v}
+			}},
+		// gofakes3 has no access policies; the test's S3 front answers as S3 does.
+		{name: "access denied", fault: denied, message: "access to version",
+			loc: func(t *testing.T, e *env) sbomcat.S3Location {
+				v := e.s3.Put(t, bucket, "dir/sbom.json", cdx)
+				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: v}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			a := workertest.Associate(t, e.store, "fw", "1.0", tt.loc(t, e))
+			if tt.fault != nil {
+				e.s3.Fault.Store(&tt.fault)
+			}
+			if err := e.w.Process(context.Background(), job(a)); err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			status, got := e.status(t)
+			if status != sbomcat.StatusFailed {
+				t.Errorf("status %s, want FAILED", status)
+			}
+			checkResults(t, got, []want{{file: "sbom.json", result: "FAILED", message: tt.message}})
+			if e.s3.BytesServed() != 0 {
+				t.Errorf("served %d object bytes; want none", e.s3.BytesServed())
+			}
+		})
+	}
+}
+
+// TestProcessTransientFailure checks that an unreachable or throttling S3 asks for a retry,
+// leaving the version IN_PROGRESS, until the last attempt, which records FAILED with a message
+// saying validation could not complete; and that a retry after S3 comes back succeeds.
+func TestProcessTransientFailure(t *testing.T) {
+	cdx := fixture(t, "cdx16-valid.json")
+	slowDown := func(r *http.Request) (int, string) { return http.StatusServiceUnavailable, "SlowDown" }
+	tests := []struct {
+		name    string
+		break_  func(e *env)
+		repair  func(t *testing.T, e *env)
+		message string
+	}{
+		{name: "server stopped", break_: func(e *env) { e.s3.Stop() }, repair: func(t *testing.T, e *env) { e.s3.Start(t) },
+			message: "S3 was unavailable"},
+		{name: "throttled", break_: func(e *env) { e.s3.Fault.Store(&slowDown) }, repair: func(t *testing.T, e *env) { e.s3.Fault.Store(nil) },
+			message: "(HTTP 503)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			a := e.associate(t, "sbom.json", cdx)
+			tt.break_(e)
+			ctx := context.Background()
+			var oe *objects.Error
+			for attempt := 1; attempt <= 2; attempt++ {
+				err := e.w.Process(ctx, worker.Job{Association: a, Attempt: attempt})
+				if !errors.As(err, &oe) || oe.Permanent() {
+					t.Fatalf("attempt %d: Process = %v, want a transient *objects.Error", attempt, err)
+				}
+				if status, got := e.status(t); status != sbomcat.StatusInProgress || len(got) != 0 {
+					t.Fatalf("after a transient failure: status %s, results %v; want IN_PROGRESS, none", status, got)
+				}
+			}
+
+			t.Run("recovers", func(t *testing.T) {
+				tt.repair(t, e)
+				if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 3}); err != nil {
+					t.Fatalf("Process after repair: %v", err)
+				}
+				if status, _ := e.status(t); status != sbomcat.StatusSucceeded {
+					t.Errorf("status %s, want SUCCEEDED", status)
+				}
+			})
+
+			t.Run("last attempt", func(t *testing.T) {
+				a := e.associate(t, "dir/sbom.json", cdx)
+				tt.break_(e)
+				if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 5, Last: true}); err != nil {
+					t.Fatalf("Process on the last attempt: %v", err)
+				}
+				status, got := e.status(t)
+				if status != sbomcat.StatusFailed {
+					t.Errorf("status %s, want FAILED", status)
+				}
+				checkResults(t, got, []want{{file: "sbom.json", result: "FAILED", message: "Validation could not complete after 5 attempts"}})
+				checkResults(t, got, []want{{file: "sbom.json", result: "FAILED", message: tt.message}})
+			})
+		})
+	}
+}
+
+// TestProcessInterrupted checks that shutting down is not a failure, even on the last attempt.
+func TestProcessInterrupted(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.associate(t, "sbom.json", fixture(t, "cdx16-valid.json"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 5, Last: true}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Process = %v, want context.Canceled", err)
+	}
+	if status, got := e.status(t); status != sbomcat.StatusInProgress || len(got) != 0 {
+		t.Errorf("status %s, results %v; want IN_PROGRESS, none", status, got)
+	}
+}
+
+// TestProcessDiscardsStaleResults checks decisions item 10 and the exactly-once effect: results
+// of a superseded or disassociated association, or of a deleted version, are dropped (and the
+// job counts as done), and a duplicate delivery leaves the same results, not twice as many.
+func TestProcessDiscardsStaleResults(t *testing.T) {
+	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	ctx := context.Background()
+
+	t.Run("duplicate delivery", func(t *testing.T) {
+		e := newEnv(t, nil)
+		a := e.associate(t, "b.zip", zipOf(t, "1.json", cdx, "2.json", bad))
+		var wg sync.WaitGroup
+		for range 3 { // two at once, as two workers given the same message would
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := e.w.Process(ctx, job(a)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := e.w.Process(ctx, job(a)); err != nil {
+			t.Fatal(err)
+		}
+		status, got := e.status(t)
+		if status != sbomcat.StatusFailed {
+			t.Errorf("status %s, want FAILED", status)
+		}
+		checkResults(t, got, []want{{file: "1.json", result: "SUCCEEDED"}, {file: "2.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}})
+	})
+
+	// Each case holds the first validation's download until the change is made, so that the
+	// change happens mid-validation.
+	tests := []struct {
+		name   string
+		change func(t *testing.T, e *env)
+		status sbomcat.ValidationStatus
+		want   []want
+	}{
+		{name: "superseded mid-validation", status: sbomcat.StatusSucceeded, want: []want{{file: "new.json", result: "SUCCEEDED"}},
+			change: func(t *testing.T, e *env) {
+				b := e.associate(t, "new.json", cdx)
+				if err := e.w.Process(ctx, job(b)); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "superseded, new one still in progress", status: sbomcat.StatusInProgress,
+			change: func(t *testing.T, e *env) { e.associate(t, "new.json", cdx) }},
+		{name: "disassociated mid-validation", status: "",
+			change: func(t *testing.T, e *env) {
+				if err := e.store.Disassociate(ctx, "fw", "1.0"); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			a := e.associate(t, "old.json", bad)
+			started, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			hold := func(r *http.Request) (int, string) {
+				if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/old.json") {
+					once.Do(func() { close(started); <-release })
+				}
+				return 0, ""
+			}
+			e.s3.Fault.Store(&hold)
+			done := make(chan error, 1)
+			go func() { done <- e.w.Process(ctx, job(a)) }()
+			<-started
+			tt.change(t, e)
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatalf("Process of the stale association = %v; want nil (discarded is done)", err)
+			}
+			status, got := e.status(t)
+			if status != tt.status {
+				t.Errorf("status %q, want %q", status, tt.status)
+			}
+			checkResults(t, got, tt.want)
+			if !strings.Contains(e.metrics.String(), `"Outcome":"DISCARDED"`) {
+				t.Errorf("no DISCARDED metrics: %s", e.metrics.String())
+			}
+		})
+	}
+
+	t.Run("version deleted", func(t *testing.T) {
+		e := newEnv(t, nil)
+		a := e.associate(t, "old.json", cdx)
+		if err := e.store.DeleteVersion(ctx, "fw", "1.0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.w.Process(ctx, job(a)); err != nil {
+			t.Fatalf("Process = %v; want nil (discarded is done)", err)
+		}
+	})
+}
+
+// TestProcessSpoolsLargeObjects checks that an object over the in-memory size goes through a
+// temporary file that is removed afterwards, whatever the outcome.
+func TestProcessSpoolsLargeObjects(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, func(c *worker.Config) { c.MemoryBytes = 512; c.TempDir = dir })
+	cdx := fixture(t, "cdx16-valid.json")
+	for _, body := range [][]byte{cdx, zipOf(t, "a.json", cdx, "b.json", cdx)} {
+		a := e.associate(t, "sbom.bin", body)
+		if err := e.w.Process(context.Background(), job(a)); err != nil {
+			t.Fatal(err)
+		}
+		if status, _ := e.status(t); status != sbomcat.StatusSucceeded {
+			t.Errorf("status %s, want SUCCEEDED", status)
+		}
+		left, _ := os.ReadDir(dir)
+		if len(left) != 0 {
+			t.Errorf("temporary files left behind: %v", left)
+		}
+	}
+}
+
+// TestProcessEmitsMetrics checks the Embedded Metric Format document of one validation.
+func TestProcessEmitsMetrics(t *testing.T) {
+	e := newEnv(t, nil)
+	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	body := zipOf(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
+	a := e.associate(t, "b.zip", body)
+	if err := e.w.Process(context.Background(), job(a)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(e.metrics.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d metric lines, want 1: %q", len(lines), lines)
+	}
+	var doc struct {
+		AWS struct {
+			Timestamp         int64
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+		Outcome                                                                        string
+		Files, FilesSucceeded, FilesFailed, IncompatibleFormat, FileSizeLimitExceeded int
+		Bytes                                                                          int64
+		Duration                                                                       *float64
+		AssociationID                                                                  string `json:"associationId"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.AWS.Timestamp == 0 || len(doc.AWS.CloudWatchMetrics) != 1 || doc.AWS.CloudWatchMetrics[0].Namespace != worker.DefaultNamespace {
+		t.Errorf("bad _aws metadata: %+v", doc.AWS)
+	}
+	// Every declared metric must be a member of the document, or CloudWatch drops it.
+	var raw map[string]any
+	json.Unmarshal([]byte(lines[0]), &raw)
+	for _, m := range doc.AWS.CloudWatchMetrics[0].Metrics {
+		if _, ok := raw[m.Name].(float64); !ok {
+			t.Errorf("metric %s declared but not a number in the document", m.Name)
+		}
+	}
+	for _, dims := range doc.AWS.CloudWatchMetrics[0].Dimensions {
+		for _, d := range dims {
+			if _, ok := raw[d].(string); !ok {
+				t.Errorf("dimension %s declared but not a string in the document", d)
+			}
+		}
+	}
+	if doc.Outcome != "FAILED" || doc.Files != 3 || doc.FilesSucceeded != 2 || doc.FilesFailed != 1 || doc.IncompatibleFormat != 1 ||
+		doc.FileSizeLimitExceeded != 0 || doc.Bytes != int64(len(body)) || doc.Duration == nil || doc.AssociationID != a.ID {
+		t.Errorf("metrics %+v", doc)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testWriter sends logs to t.Log, so they show only for failing tests.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

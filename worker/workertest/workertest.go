@@ -1,0 +1,483 @@
+// Package workertest starts the real engines that the worker's and the queue's tests run
+// against, on free loopback ports, and stops them when the test ends: an S3 server with
+// versioning (gofakes3 on an in-memory backend, in process) and an SQS server (fauxqs, a node
+// program installed by `make tools`). Tests talk to both through the official SDK clients.
+package workertest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/sqlite"
+)
+
+// Region and credentials every test client uses; the engines accept any.
+const (
+	Region    = "us-east-1"
+	AccessKey = "test"
+	SecretKey = "test"
+)
+
+// Config returns an SDK configuration for an engine at endpoint.
+func Config(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+// S3Server is gofakes3 serving an in-memory, versioning backend over HTTP. Its state survives
+// Stop and Start, which stop and restart the listener on the same address, so a test can take
+// S3 away and bring it back.
+type S3Server struct {
+	URL     string
+	Backend *s3mem.Backend
+
+	// Fault, when set, is asked about every request first; a non-zero status is answered with
+	// an S3 error document of that status and code instead of serving the request. It stands
+	// in for what gofakes3 cannot do itself (access policies, throttling).
+	Fault atomic.Pointer[func(r *http.Request) (status int, code string)]
+
+	handler   http.Handler
+	addr      string
+	mu        sync.Mutex
+	srv       *http.Server
+	getBytes  atomic.Int64
+	gets      atomic.Int64
+	heads     atomic.Int64
+}
+
+// StartS3 starts an S3 server; it stops when the test ends.
+func StartS3(t testing.TB) *S3Server {
+	t.Helper()
+	backend := s3mem.New()
+	s := &S3Server{Backend: backend}
+	fake := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
+	s.handler = s.count(fake.Server())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	s.URL = "http://" + s.addr
+	s.serve(ln)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *S3Server) serve(ln net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+}
+
+// Stop closes the listener and every connection: clients see connection refused.
+func (s *S3Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		s.srv.Close()
+		s.srv = nil
+	}
+}
+
+// Start listens again on the address of the first start.
+func (s *S3Server) Start(t testing.TB) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	// The port was ours a moment ago; give the kernel a few tries to hand it back.
+	for range 50 {
+		if ln, err = net.Listen("tcp", s.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("restart S3 on %s: %v", s.addr, err)
+	}
+	s.serve(ln)
+}
+
+// count wraps h to count requests and the object bytes served to GET requests.
+func (s *S3Server) count(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := s.Fault.Load(); f != nil {
+			if status, code := (*f)(r); status != 0 {
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(status)
+				if r.Method != http.MethodHead {
+					fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by the test</Message><RequestId>test</RequestId></Error>`, code)
+				}
+				return
+			}
+		}
+		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		q := r.URL.Query()
+		isObject := key != "" && !q.Has("uploads") && !q.Has("uploadId") && !q.Has("tagging") && !q.Has("acl")
+		switch {
+		case isObject && r.Method == http.MethodGet:
+			s.gets.Add(1)
+			h.ServeHTTP(&countingWriter{ResponseWriter: w, n: &s.getBytes}, r)
+			return
+		case isObject && r.Method == http.MethodHead:
+			s.heads.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n      *atomic.Int64
+	status int
+}
+
+func (c *countingWriter) WriteHeader(status int) {
+	c.status = status
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	// Only object bodies count: error documents are not downloads.
+	if c.status == 0 || c.status < 300 {
+		c.n.Add(int64(n))
+	}
+	return n, err
+}
+
+// BytesServed is the number of object body bytes served to GET requests so far.
+func (s *S3Server) BytesServed() int64 { return s.getBytes.Load() }
+
+// Gets and Heads count object GET and HEAD requests so far.
+func (s *S3Server) Gets() int64  { return s.gets.Load() }
+func (s *S3Server) Heads() int64 { return s.heads.Load() }
+
+// Client returns an S3 client on the server (path-style, as the worker must be configured for
+// emulators).
+func (s *S3Server) Client() *s3.Client {
+	return s3.NewFromConfig(Config(s.URL), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// CreateBucket creates a bucket with versioning enabled.
+func (s *S3Server) CreateBucket(t testing.TB, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	c := s.Client()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("create bucket %s: %v", bucket, err)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatalf("bucket versioning %s: %v", bucket, err)
+	}
+}
+
+// Put stores body under key and returns the new version id. The body is a bytes.Reader: over
+// plain HTTP the SDK needs a seekable body to sign and checksum it.
+func (s *S3Server) Put(t testing.TB, bucket, key string, body []byte) string {
+	t.Helper()
+	out, err := s.Client().PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
+	if err != nil {
+		t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+	if aws.ToString(out.VersionId) == "" {
+		t.Fatalf("put s3://%s/%s: no version id (versioning off?)", bucket, key)
+	}
+	return aws.ToString(out.VersionId)
+}
+
+// PutFile stores the file at path under key and returns the new version id.
+func (s *S3Server) PutFile(t testing.TB, bucket, key, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out, err := s.Client().PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), Body: f})
+	if err != nil {
+		t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+	return aws.ToString(out.VersionId)
+}
+
+// DeleteVersion deletes one version of an object.
+func (s *S3Server) DeleteVersion(t testing.TB, bucket, key, version string) {
+	t.Helper()
+	if _, err := s.Client().DeleteObject(context.Background(), &s3.DeleteObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(version)}); err != nil {
+		t.Fatalf("delete s3://%s/%s?versionId=%s: %v", bucket, key, version, err)
+	}
+}
+
+// SQSServer is a fauxqs process.
+type SQSServer struct {
+	URL string
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+// FauxqsCLI finds fauxqs's cli.js: under $SBOMCAT_TOOLS, else under the module's .tools (where
+// `make tools` installs it). It returns a skip reason when neither is there and SBOMCAT_TOOLS is
+// unset; when SBOMCAT_TOOLS is set, a missing fauxqs is an error.
+func FauxqsCLI() (cli, skip string, err error) {
+	const rel = "node_modules/fauxqs/dist/cli.js"
+	if tools := os.Getenv("SBOMCAT_TOOLS"); tools != "" {
+		cli = filepath.Join(tools, rel)
+		if _, err := os.Stat(cli); err != nil {
+			return "", "", fmt.Errorf("SBOMCAT_TOOLS=%s but fauxqs is not installed there (run `make tools`): %w", tools, err)
+		}
+		return cli, "", nil
+	}
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", "", err
+	}
+	cli = filepath.Join(root, ".tools", rel)
+	if _, err := os.Stat(cli); err != nil {
+		return "", "fauxqs not installed: run `make tools` (npm install fauxqs@1.9.2 into .tools) or set SBOMCAT_TOOLS", nil
+	}
+	return cli, "", nil
+}
+
+// ModuleRoot returns the directory of the go.mod above the working directory.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// StartSQS starts fauxqs on a free port (it binds 0.0.0.0 whatever it is told; tests talk to it
+// on 127.0.0.1 only) and stops it when the test ends. It skips the test when node or fauxqs is
+// not installed.
+func StartSQS(t testing.TB) *SQSServer {
+	t.Helper()
+	cli, skip, err := FauxqsCLI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skip != "" {
+		t.Skip(skip)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("fauxqs needs node, which is not installed")
+	}
+	var lastErr error
+	// A port free when chosen can be taken before fauxqs binds it: try a few.
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &SQSServer{URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &bytes.Buffer{}}
+		s.cmd = exec.Command(node, cli)
+		s.cmd.Env = append(os.Environ(), "FAUXQS_PORT="+strconv.Itoa(port), "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false")
+		s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+		s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := s.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- s.cmd.Wait() }()
+		if lastErr = s.waitReady(exited); lastErr == nil {
+			t.Cleanup(func() {
+				syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+				<-exited
+			})
+			return s
+		}
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}
+	t.Fatalf("fauxqs did not start: %v", lastErr)
+	return nil
+}
+
+func (s *SQSServer) waitReady(exited <-chan error) error {
+	c := s.Client()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("fauxqs exited: %v: %s", err, s.out.String())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := c.ListQueues(ctx, &sqs.ListQueuesInput{})
+		cancel()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("fauxqs not ready after 15 s: %s", s.out.String())
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Client returns an SQS client on the server.
+func (s *SQSServer) Client() *sqs.Client {
+	return sqs.NewFromConfig(Config(s.URL))
+}
+
+// Queue is a queue and its dead-letter queue.
+type Queue struct {
+	URL, DLQURL string
+}
+
+// CreateQueue creates name and name-dlq, redriving to the latter after maxReceiveCount
+// deliveries, with the given default visibility timeout in seconds.
+func (s *SQSServer) CreateQueue(t testing.TB, name string, maxReceiveCount, visibility int) Queue {
+	t.Helper()
+	ctx := context.Background()
+	c := s.Client()
+	dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-dlq")})
+	if err != nil {
+		t.Fatalf("create queue: %v", err)
+	}
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatalf("dlq attributes: %v", err)
+	}
+	policy := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, attrs.Attributes["QueueArn"], maxReceiveCount)
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: map[string]string{
+		"RedrivePolicy": policy, "VisibilityTimeout": strconv.Itoa(visibility)}})
+	if err != nil {
+		t.Fatalf("create queue: %v", err)
+	}
+	return Queue{URL: aws.ToString(q.QueueUrl), DLQURL: aws.ToString(dlq.QueueUrl)}
+}
+
+// Counts returns the queue's approximate visible and in-flight message counts.
+func (s *SQSServer) Counts(t testing.TB, url string) (visible, inFlight int) {
+	t.Helper()
+	out, err := s.Client().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatalf("queue attributes: %v", err)
+	}
+	visible, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
+	inFlight, _ = strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	return visible, inFlight
+}
+
+// Eventually polls cond every 20 ms until it holds or timeout passes, then fails the test with
+// what. Tests wait on observable state this way rather than sleeping for a guessed time.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// OpenStore opens a fresh SQLite store in a temporary directory and closes it when the test ends.
+func OpenStore(t testing.TB) (*sqlite.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+// CreateVersion creates the package (if needed) and a DRAFT version of it.
+func CreateVersion(t testing.TB, st sbomcat.Store, pkg, version string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.CreatePackage(ctx, &sbomcat.Package{Name: pkg}); err != nil && sbomcat.ErrCode(err) != sbomcat.ECONFLICT {
+		t.Fatal(err)
+	}
+	if err := st.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: version}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Associate associates the object version with the package version as the API does, and
+// returns the association.
+func Associate(t testing.TB, st sbomcat.Store, pkg, version string, loc sbomcat.S3Location) sbomcat.Association {
+	t.Helper()
+	a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: pkg, VersionName: version, SBOM: loc, CreatedAt: time.Now()}
+	if _, err := st.Associate(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// Status returns the version's SBOM status and all its current results, in the store's order.
+func Status(t testing.TB, st sbomcat.Store, pkg, version string) (sbomcat.ValidationStatus, []sbomcat.FileResult) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := st.GetVersion(ctx, pkg, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []sbomcat.FileResult
+	page := sbomcat.PageRequest{}
+	for {
+		p, err := st.ListValidationResults(ctx, pkg, version, "", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, p.Items...)
+		if p.NextToken == "" {
+			return v.SBOMStatus, all
+		}
+		page.NextToken = p.NextToken
+	}
+}
