@@ -33,8 +33,11 @@ func (v *Validator) validateArchive(ctx context.Context, name string, src *sourc
 		}
 		return nil, err
 	}
-	vw := newView(src, d, bd)
-	zr, err := zip.NewReader(vw, vw.size())
+	vw, err := newView(src, size, d, bd)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := zip.NewReader(vw, vw.Size())
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are made safe below
 		if rerr := src.failed(); rerr != nil {
 			return nil, rerr
@@ -262,7 +265,7 @@ func (e *limitError) message() string {
 		return fmt.Sprintf("the archive's files add up to more than the %s limit on total uncompressed size (%s before this file); this file and the entries after it were not validated",
 			limitOf(e.limit), sizeOf(e.before))
 	}
-	return fmt.Sprintf("uncompressed, the file is over the %s limit for one file", limitOf(e.limit))
+	return fmt.Sprintf("file is over the %s limit for one file once uncompressed", limitOf(e.limit))
 }
 
 // entryError is the archive failing to give an entry's bytes: a damaged or unsupported entry.

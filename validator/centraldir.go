@@ -13,9 +13,9 @@ import (
 // of some 200 bytes per record, however many records there are. A 100 MiB object can hold two
 // million minimal records, half a gigabyte of them, so the entry limit must hold before
 // zip.NewReader runs. This file finds the central directory the way archive/zip does, counts
-// its records with bounded memory, and hands archive/zip a view of the object that ends after
-// the records it may read, followed by end records written to match. Entry data lies before
-// the central directory, so it reads through the view unchanged.
+// its records with bounded memory, and hands archive/zip a view of the object in which the
+// records stop after those it may read, followed by end records written to match. Everything
+// else reads through the view unchanged.
 
 const (
 	sigDirectoryEnd   = 0x06054b50
@@ -293,35 +293,44 @@ func scanDirectory(r io.ReaderAt, size int64, d directory, max int) (bounded, er
 	}
 }
 
-// view is the object from the archive's start (past any data before it) to the end of a
-// central directory's first records, with end records that declare exactly those.
+// view is the object from the archive's start (past any data before it), with the central
+// directory's records cut after the first ones, and end records after it all that declare
+// exactly those. Entry data and local headers stay where they are, wherever they are.
 type view struct {
 	r     io.ReaderAt
 	shift int64 // where the view starts in the object
-	cut   int64 // where it leaves the object, in the object's offsets
+	size  int64 // the object's size
+	cut   int64 // where the records are cut, in the object's offsets; -1 if they end there
 	tail  []byte
 }
 
-func (v *view) size() int64 { return v.cut - v.shift + int64(len(v.tail)) }
+func (v *view) Size() int64 { return v.size - v.shift + int64(len(v.tail)) }
 
 func (v *view) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("negative offset")
 	}
 	n := 0
-	if end := v.cut - v.shift; off < end {
-		m := int(min(int64(len(p)), end-off))
-		k, err := v.r.ReadAt(p[:m], off+v.shift)
-		n = k
+	if body := v.size - v.shift; off < body {
+		m := int(min(int64(len(p)), body-off))
+		o := off + v.shift
+		k, err := v.r.ReadAt(p[:m], o)
 		if k < m {
 			if err == nil || err == io.EOF {
 				err = io.ErrUnexpectedEOF // the object is shorter than its size says
 			}
-			return n, err
+			return k, err
 		}
+		// Four zero bytes over the next record's signature end the records there.
+		if v.cut >= 0 {
+			for i := max(v.cut, o); i < min(v.cut+4, o+int64(m)); i++ {
+				p[i-o] = 0
+			}
+		}
+		n = m
 	}
 	if n < len(p) {
-		t := off + int64(n) - (v.cut - v.shift)
+		t := off + int64(n) - (v.size - v.shift)
 		if t >= int64(len(v.tail)) {
 			return n, io.EOF
 		}
@@ -333,15 +342,29 @@ func (v *view) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// newView cuts the object after bd's records and appends zip64 end records (so that neither
-// count nor offset need fit in 16 or 32 bits) that lead archive/zip to the same records. Data
-// before the archive is left out, so that the view's records are where their offsets say and
-// archive/zip has no base offset to guess: its guess would read the end records written here.
-func newView(r io.ReaderAt, d directory, bd bounded) *view {
+// newView makes the view that shows archive/zip bd's records only. The end records are zip64
+// (so that neither count nor offset need fit in 16 or 32 bits). Data before the archive is
+// left out, so that the records' offsets count from the view's start and archive/zip has no
+// base offset to guess: its guess would read a record made of other bytes.
+func newView(r io.ReaderAt, size int64, d directory, bd bounded) (*view, error) {
 	le := binary.LittleEndian
+	// Where the records stop, archive/zip must stop too. Past the limit, a record follows; and
+	// where the scan found one it could not read whole (which archive/zip cannot either), the
+	// bytes after the object would complete it in the view. Neither is left a signature.
+	// Anything else there (a local header, the end record) stays as it is.
+	cut := int64(-1)
+	var sig [4]byte
+	if _, err := r.ReadAt(sig[:], bd.end); err != nil && err != io.EOF {
+		return nil, err
+	}
+	if le.Uint32(sig[:]) == sigDirectory {
+		cut = bd.end
+	}
 	shift := max(d.base, 0)
-	dirSize := uint64(bd.end - d.start)
+	// archive/zip takes the base offset to be where the end records start, less the
+	// directory's size and offset: declare the directory to run from its start to there.
 	dirOffset := uint64(d.start - d.base)
+	dirSize := uint64(size - d.start)
 	n := uint64(bd.n)
 	t := make([]byte, 0, lenDirectory64End+lenDirectory64Loc+lenDirectoryEnd)
 	// zip64 end of central directory record
@@ -358,8 +381,8 @@ func newView(r io.ReaderAt, d directory, bd bounded) *view {
 	// zip64 end of central directory locator
 	t = le.AppendUint32(t, sigDirectory64Loc)
 	t = le.AppendUint32(t, 0)
-	t = le.AppendUint64(t, uint64(bd.end-shift)) // where the zip64 end record is
-	t = le.AppendUint32(t, 1)                    // disks
+	t = le.AppendUint64(t, uint64(size-shift)) // where the zip64 end record is
+	t = le.AppendUint32(t, 1)                  // disks
 	// end of central directory record, saturated so that readers look for zip64
 	t = le.AppendUint32(t, sigDirectoryEnd)
 	t = le.AppendUint16(t, 0)
@@ -369,5 +392,5 @@ func newView(r io.ReaderAt, d directory, bd bounded) *view {
 	t = le.AppendUint32(t, 0xffffffff)
 	t = le.AppendUint32(t, 0xffffffff)
 	t = le.AppendUint16(t, 0) // comment length
-	return &view{r: r, shift: shift, cut: bd.end, tail: t}
+	return &view{r: r, shift: shift, size: size, cut: cut, tail: t}, nil
 }

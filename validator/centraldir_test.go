@@ -3,6 +3,8 @@ package validator
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"fmt"
 	"io"
 	"os"
@@ -47,6 +49,54 @@ func zip64Sized(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
+// dataAfterDirectory is an archive whose second entry lies after the central directory, as
+// no common tool writes but archive/zip reads.
+func dataAfterDirectory() []byte {
+	le := binary.LittleEndian
+	local := func(b []byte, name, data string) []byte {
+		b = le.AppendUint32(b, 0x04034b50)
+		b = le.AppendUint16(b, 20)
+		b = le.AppendUint16(b, 0) // flags
+		b = le.AppendUint16(b, 0) // stored
+		b = le.AppendUint32(b, 0) // time, date
+		b = le.AppendUint32(b, crc32.ChecksumIEEE([]byte(data)))
+		b = le.AppendUint32(b, uint32(len(data)))
+		b = le.AppendUint32(b, uint32(len(data)))
+		b = le.AppendUint16(b, uint16(len(name)))
+		b = le.AppendUint16(b, 0)
+		return append(append(b, name...), data...)
+	}
+	central := func(b []byte, name, data string, offset int) []byte {
+		b = le.AppendUint32(b, 0x02014b50)
+		b = le.AppendUint16(b, 20)
+		b = le.AppendUint16(b, 20)
+		b = le.AppendUint16(b, 0)
+		b = le.AppendUint16(b, 0)
+		b = le.AppendUint32(b, 0)
+		b = le.AppendUint32(b, crc32.ChecksumIEEE([]byte(data)))
+		b = le.AppendUint32(b, uint32(len(data)))
+		b = le.AppendUint32(b, uint32(len(data)))
+		b = le.AppendUint16(b, uint16(len(name)))
+		b = append(b, make([]byte, 12)...)
+		b = le.AppendUint32(b, uint32(offset))
+		return append(b, name...)
+	}
+	b := local(nil, "a.json", "{}")
+	cd := len(b)
+	cdSize := 2*46 + len("a.json") + len("b.json")
+	b = central(b, "a.json", "{}", 0)
+	b = central(b, "b.json", "[]", cd+cdSize)
+	b = local(b, "b.json", "[]")
+	b = le.AppendUint32(b, 0x06054b50)
+	b = le.AppendUint32(b, 0)
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint32(b, uint32(cdSize))
+	b = le.AppendUint32(b, uint32(cd))
+	b = le.AppendUint16(b, 0)
+	return b
+}
+
 func names(n int) []string {
 	s := make([]string, n)
 	for i := range s {
@@ -84,8 +134,11 @@ func checkAgainstZip(t *testing.T, data []byte, max int) {
 	if bd.n != len(want) {
 		t.Fatalf("scan found %d entries, archive/zip %d", bd.n, len(want))
 	}
-	vw := newView(r, d, bd)
-	vr, err := zip.NewReader(vw, vw.size())
+	vw, err := newView(r, size, d, bd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vr, err := zip.NewReader(vw, vw.Size())
 	if err != nil {
 		t.Fatalf("archive/zip refuses the view: %v", err)
 	}
@@ -134,6 +187,8 @@ func TestScanAgreesWithArchiveZip(t *testing.T) {
 		{"70000 entries, limit 1000", many, 1000},
 		{"data before the archive", append([]byte("#!/bin/sh\nexit 0\n"), plain...), 1000},
 		{"data before the archive, limit 1", append([]byte("#!/bin/sh\nexit 0\n"), plain...), 1},
+		{"an entry after the central directory", dataAfterDirectory(), 1000},
+		{"an entry after the central directory, limit 1", dataAfterDirectory(), 1},
 		{"truncated", plain[:len(plain)-1], 1000},
 		{"not a zip", []byte("PK\x03\x04 and nothing"), 1000},
 	}
@@ -150,6 +205,7 @@ func FuzzDirectory(f *testing.F) {
 	f.Add(buildArchive(f, ""), uint8(1))
 	f.Add(zip64Sized(f), uint8(1))
 	f.Add(append([]byte("prefix"), buildArchive(f, "", "x")...), uint8(1))
+	f.Add(dataAfterDirectory(), uint8(0))
 	seeds, _ := filepath.Glob("testdata/fuzz/FuzzValidateObject/*")
 	for _, s := range seeds {
 		if b, err := os.ReadFile(s); err == nil && len(b) < 1<<16 {
