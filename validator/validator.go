@@ -85,9 +85,10 @@ func (v *Validator) CheckSize(name string, size int64) (sbomcat.FileResult, bool
 // gets one result per file entry, in archive order (directories and __MACOSX/ entries have
 // none); callers that list results sort them by file name. Anything else gets one result.
 //
-// A non-nil error means the object could not be read: r failed (an I/O error, returned wrapped
-// so that the caller can retry) or ctx is done. Everything wrong with the object's content,
-// corrupt archives included, is a result.
+// A non-nil error means the object could not be read: r failed (a *ReadError, wrapped, so that
+// the caller can tell it from the rest and retry) or ctx is done. Everything wrong with the
+// object's content, corrupt archives included, is a result. r is only asked for bytes within
+// size, whatever offsets the archive's records name.
 func (v *Validator) ValidateObject(ctx context.Context, name string, r io.ReaderAt, size int64) ([]sbomcat.FileResult, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("validating %s: negative size %d", name, size)
