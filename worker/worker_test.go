@@ -489,11 +489,11 @@ func TestProcessEmitsMetrics(t *testing.T) {
 				Metrics    []struct{ Name, Unit string }
 			}
 		} `json:"_aws"`
-		Outcome                                                                        string
+		Outcome                                                                       string
 		Files, FilesSucceeded, FilesFailed, IncompatibleFormat, FileSizeLimitExceeded int
-		Bytes                                                                          int64
-		Duration                                                                       *float64
-		AssociationID                                                                  string `json:"associationId"`
+		Bytes                                                                         int64
+		Duration                                                                      *float64
+		AssociationID                                                                 string `json:"associationId"`
 	}
 	if err := json.Unmarshal([]byte(lines[0]), &doc); err != nil {
 		t.Fatal(err)

@@ -63,13 +63,13 @@ type S3Server struct {
 	// in for what gofakes3 cannot do itself (access policies, throttling).
 	Fault atomic.Pointer[func(r *http.Request) (status int, code string)]
 
-	handler   http.Handler
-	addr      string
-	mu        sync.Mutex
-	srv       *http.Server
-	getBytes  atomic.Int64
-	gets      atomic.Int64
-	heads     atomic.Int64
+	handler  http.Handler
+	addr     string
+	mu       sync.Mutex
+	srv      *http.Server
+	getBytes atomic.Int64
+	gets     atomic.Int64
+	heads    atomic.Int64
 }
 
 // StartS3 starts an S3 server; it stops when the test ends.

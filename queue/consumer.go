@@ -1,0 +1,126 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/sbomcat/sbomcat/worker"
+)
+
+// Processor does the work of one job; *worker.Worker implements it. Nil means the job is
+// finished; an error means it should be delivered again.
+type Processor interface {
+	Process(ctx context.Context, job worker.Job) error
+}
+
+// ProcessorFunc adapts a function to Processor.
+type ProcessorFunc func(ctx context.Context, job worker.Job) error
+
+// Process calls f.
+func (f ProcessorFunc) Process(ctx context.Context, job worker.Job) error { return f(ctx, job) }
+
+// Message is one delivery of a queue message, whatever brought it (the long-poll runner, or
+// Lambda's SQS event source through cmd/sbomworker-lambda).
+type Message struct {
+	ID   string
+	Body string
+	// ReceiveCount is SQS's ApproximateReceiveCount: 1 on the first delivery.
+	ReceiveCount int
+}
+
+// DefaultMaxReceiveCount is the number of deliveries assumed when neither configuration nor the
+// queue's redrive policy says.
+const DefaultMaxReceiveCount = 5
+
+// Consumer turns messages into jobs for a Processor.
+type Consumer struct {
+	Processor Processor
+	// MaxReceiveCount is the queue's redrive policy maxReceiveCount: a delivery with this
+	// ApproximateReceiveCount or more is the last one, after which SQS moves the message to the
+	// dead-letter queue. 0 means DefaultMaxReceiveCount.
+	MaxReceiveCount int
+	// Concurrency bounds HandleBatch's parallelism; 0 means the batch's size.
+	Concurrency int
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// PoisonError is a message that is not an association event. It is reported as a failure so
+// that the queue's redrive policy moves it to the dead-letter queue, where it can be inspected;
+// it never reaches the worker.
+type PoisonError struct {
+	MessageID string
+	Err       error
+}
+
+func (e *PoisonError) Error() string { return fmt.Sprintf("poison message %s: %v", e.MessageID, e.Err) }
+func (e *PoisonError) Unwrap() error { return e.Err }
+
+// Handle processes one message: nil means delete it, an error means leave it for another
+// delivery (or the dead-letter queue).
+func (c *Consumer) Handle(ctx context.Context, m Message) error {
+	log := c.logger()
+	a, err := Decode([]byte(m.Body))
+	if err != nil {
+		log.Error("poison message: not an association event", "message_id", m.ID, "receive_count", m.ReceiveCount, "error", err.Error())
+		return &PoisonError{MessageID: m.ID, Err: err}
+	}
+	limit := c.MaxReceiveCount
+	if limit <= 0 {
+		limit = DefaultMaxReceiveCount
+	}
+	attempt := max(m.ReceiveCount, 1)
+	return c.Processor.Process(ctx, worker.Job{Association: a, MessageID: m.ID, Attempt: attempt, Last: attempt >= limit})
+}
+
+// HandleBatch processes messages concurrently and returns the ids of those that must be
+// delivered again, in the batch's order. One message's failure never holds up the others.
+func (c *Consumer) HandleBatch(ctx context.Context, msgs []Message) []string {
+	n := c.Concurrency
+	if n <= 0 || n > len(msgs) {
+		n = len(msgs)
+	}
+	failed := make([]bool, len(msgs))
+	sem := make(chan struct{}, max(n, 1))
+	var wg sync.WaitGroup
+	for i, m := range msgs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			defer func() {
+				// A panic in one job must not take the batch (and every other message's result)
+				// down with it: that message alone is retried.
+				if r := recover(); r != nil {
+					c.logger().Error("job panicked", "message_id", m.ID, "panic", fmt.Sprint(r))
+					failed[i] = true
+				}
+			}()
+			if err := c.Handle(ctx, m); err != nil {
+				failed[i] = true
+				var pe *PoisonError
+				if !errors.As(err, &pe) {
+					c.logger().Warn("message will be delivered again", "message_id", m.ID, "receive_count", m.ReceiveCount, "error", err.Error())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var ids []string
+	for i, f := range failed {
+		if f {
+			ids = append(ids, msgs[i].ID)
+		}
+	}
+	return ids
+}
+
+func (c *Consumer) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Logger
+}

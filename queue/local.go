@@ -1,0 +1,299 @@
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/worker"
+)
+
+// InProgressLister lists the current associations still IN_PROGRESS, oldest first;
+// sbomcat.Store implements it.
+type InProgressLister interface {
+	ListInProgress(ctx context.Context, limit int) ([]sbomcat.Association, error)
+}
+
+// LocalOptions configure a Local queue. Zero values mean the defaults below.
+type LocalOptions struct {
+	// Concurrency is how many associations are validated at once (default GOMAXPROCS).
+	Concurrency int
+	// MaxAttempts is how many times an association is tried before a transient failure is
+	// recorded as FAILED (default DefaultMaxReceiveCount). Attempts are counted in memory: a
+	// restart gives every association a fresh count.
+	MaxAttempts int
+	// Backoff is the wait before the next attempt after a failed one (default DefaultBackoff).
+	Backoff func(attempt int) time.Duration
+	// SweepInterval is how often the store is read for associations not announced to this
+	// process (another process's, or ones whose announcement was lost) (default 30 s).
+	SweepInterval time.Duration
+	// SweepLimit bounds one read of the store (default 1000).
+	SweepLimit int
+	// ShutdownGrace is how long validations in progress may finish after Run's context is done
+	// (default 10 s); the rest are interrupted and resume at the next start.
+	ShutdownGrace time.Duration
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// Local is the embedded queue of the single-process default: the store is the queue.
+// See the package documentation for why that is durable.
+type Local struct {
+	store InProgressLister
+	proc  Processor
+	o     LocalOptions
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	gen     uint64 // sweep generation, incremented when a sweep starts
+	running int
+	wake    chan struct{}
+
+	startOnce sync.Once
+	done      chan struct{}
+	err       error
+}
+
+type entryState int
+
+const (
+	queued entryState = iota
+	running
+	finished
+)
+
+// entry is one association the queue knows.
+type entry struct {
+	a         sbomcat.Association
+	state     entryState
+	attempts  int       // failed attempts so far
+	notBefore time.Time // queued entries wait until then after a failure
+	gen       uint64    // the sweep generation when the entry was added or finished
+}
+
+// NewLocal returns a Local queue that feeds the associations of store to p.
+func NewLocal(store InProgressLister, p Processor, o LocalOptions) *Local {
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxReceiveCount
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = 30 * time.Second
+	}
+	if o.SweepLimit <= 0 {
+		o.SweepLimit = 1000
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Local{store: store, proc: p, o: o, log: o.Logger, entries: map[string]*entry{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Notify announces a new association, recorded in the store already, so that its validation
+// starts at once rather than at the next sweep. It never blocks. Announcing an association
+// twice, or one the queue found itself, changes nothing.
+func (l *Local) Notify(a sbomcat.Association) {
+	l.mu.Lock()
+	if _, ok := l.entries[a.ID]; !ok {
+		l.entries[a.ID] = &entry{a: a, gen: l.gen}
+	}
+	l.mu.Unlock()
+	l.poke()
+}
+
+// Publish is Notify as a Publisher. The association is durable already: Store.Associate made
+// it IN_PROGRESS, which is what the queue reads.
+func (l *Local) Publish(_ context.Context, a sbomcat.Association) error {
+	l.Notify(a)
+	return nil
+}
+
+// Enqueue is Publish under the name api.Enqueuer uses, so that a Local can be the API's
+// Config.Queue as it is.
+func (l *Local) Enqueue(ctx context.Context, a sbomcat.Association) error { return l.Publish(ctx, a) }
+
+// Start runs the queue in the background until ctx is done; Wait waits for it to stop.
+func (l *Local) Start(ctx context.Context) {
+	l.startOnce.Do(func() {
+		go func() {
+			l.err = l.run(ctx)
+			close(l.done)
+		}()
+	})
+}
+
+// Wait returns once the queue started by Start has stopped, validations in progress finished
+// or interrupted. Close the store only after it returns.
+func (l *Local) Wait() error {
+	<-l.done
+	return l.err
+}
+
+// Run is Start and Wait.
+func (l *Local) Run(ctx context.Context) error {
+	l.Start(ctx)
+	return l.Wait()
+}
+
+func (l *Local) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *Local) run(ctx context.Context) error {
+	l.log.Info("local queue started", "concurrency", l.o.Concurrency, "max_attempts", l.o.MaxAttempts)
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	nextSweep := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		now := time.Now()
+		if !now.Before(nextSweep) {
+			l.sweep(ctx)
+			nextSweep = time.Now().Add(l.o.SweepInterval)
+		}
+		wait := l.dispatch(work, &wg, time.Now())
+		timer.Reset(min(wait, time.Until(nextSweep)))
+		select {
+		case <-ctx.Done():
+		case <-l.wake:
+		case <-timer.C:
+		}
+	}
+
+	l.log.Info("local queue stopping", "grace_s", l.o.ShutdownGrace.Seconds())
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(l.o.ShutdownGrace):
+		l.log.Warn("shutdown grace over: interrupting validations in progress; they resume at the next start")
+		stopWork()
+		<-done
+	}
+	l.log.Info("local queue stopped")
+	return nil
+}
+
+// sweep reads the store's IN_PROGRESS associations: new ones are queued, and queued ones that
+// are no longer in progress (superseded, disassociated) are forgotten.
+func (l *Local) sweep(ctx context.Context) {
+	l.mu.Lock()
+	l.gen++
+	g := l.gen
+	l.mu.Unlock()
+	list, err := l.store.ListInProgress(ctx, l.o.SweepLimit)
+	if err != nil {
+		if ctx.Err() == nil {
+			l.log.Error("reading associations in progress failed", "error", err.Error())
+		}
+		return
+	}
+	listed := make(map[string]bool, len(list))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	added := 0
+	for _, a := range list {
+		listed[a.ID] = true
+		e, ok := l.entries[a.ID]
+		switch {
+		case !ok:
+			l.entries[a.ID] = &entry{a: a, gen: g}
+			added++
+		case e.state == finished && e.gen < g:
+			// Finished before this read began, yet still in progress: the store did not take
+			// the result (it cannot happen with a correct worker), so try again rather than
+			// leave it stuck.
+			l.log.Warn("association still in progress after its validation finished; retrying", "association_id", a.ID)
+			*e = entry{a: a, gen: g}
+			added++
+		}
+	}
+	complete := len(list) < l.o.SweepLimit
+	for id, e := range l.entries {
+		if listed[id] || e.gen >= g || e.state == running {
+			continue
+		}
+		// Known before this read began and not in progress any more: finished entries have
+		// served their purpose; queued ones were superseded or disassociated, and validating
+		// them would be wasted. When the read was cut at the limit, absence proves nothing
+		// about queued entries.
+		if e.state == finished || complete {
+			delete(l.entries, id)
+		}
+	}
+	if added > 0 {
+		l.log.Info("associations in progress found in the store", "count", added)
+	}
+}
+
+// dispatch starts queued entries, oldest first, while there are free slots, and returns how
+// long until the next queued entry's backoff ends.
+func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.running < l.o.Concurrency {
+		var next *entry
+		for _, e := range l.entries {
+			if e.state == queued && !e.notBefore.After(now) && (next == nil || e.a.CreatedAt.Before(next.a.CreatedAt)) {
+				next = e
+			}
+		}
+		if next == nil {
+			break
+		}
+		next.state = running
+		l.running++
+		wg.Add(1)
+		attempt := next.attempts + 1
+		job := worker.Job{Association: next.a, Attempt: attempt, Last: attempt >= l.o.MaxAttempts}
+		go func(e *entry) {
+			defer wg.Done()
+			err := l.proc.Process(work, job)
+			l.finish(e, err, work.Err() != nil)
+		}(next)
+	}
+	wait := l.o.SweepInterval
+	for _, e := range l.entries {
+		if e.state == queued && e.notBefore.After(now) {
+			wait = min(wait, e.notBefore.Sub(now))
+		}
+	}
+	return wait
+}
+
+func (l *Local) finish(e *entry, err error, interrupted bool) {
+	l.mu.Lock()
+	l.running--
+	switch {
+	case err == nil:
+		e.state, e.gen = finished, l.gen
+	case interrupted:
+		// Not a failure: it resumes at the next start, from the store.
+		e.state = queued
+	default:
+		e.attempts++
+		e.state = queued
+		e.notBefore = time.Now().Add(l.o.Backoff(e.attempts))
+		l.log.Warn("validation will be retried", "association_id", e.a.ID, "attempt", e.attempts, "error", err.Error())
+	}
+	l.mu.Unlock()
+	l.poke()
+}

@@ -1,0 +1,338 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// Publisher hands new associations to the validation queue. The API calls it after
+// Store.Associate; SQSPublisher and Local implement it.
+type Publisher interface {
+	Publish(ctx context.Context, a sbomcat.Association) error
+}
+
+// SQSSender is the part of the SQS client SQSPublisher uses; *sqs.Client implements it.
+type SQSSender interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+// SQSPublisher publishes association events to an SQS queue.
+type SQSPublisher struct {
+	client SQSSender
+	url    string
+}
+
+// NewSQSPublisher returns a publisher to the queue at queueURL. A FIFO queue (its name ends in
+// ".fifo") gets the version as message group, so that one version's associations are delivered
+// in order, and the association id as deduplication id.
+func NewSQSPublisher(client SQSSender, queueURL string) *SQSPublisher {
+	return &SQSPublisher{client: client, url: queueURL}
+}
+
+// Publish sends a's event.
+func (p *SQSPublisher) Publish(ctx context.Context, a sbomcat.Association) error {
+	body, err := Encode(a)
+	if err != nil {
+		return err
+	}
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(p.url), MessageBody: aws.String(string(body))}
+	if strings.HasSuffix(p.url, ".fifo") {
+		in.MessageGroupId = aws.String(a.PackageName + "/" + a.VersionName)
+		in.MessageDeduplicationId = aws.String(a.ID)
+	}
+	if _, err := p.client.SendMessage(ctx, in); err != nil {
+		return fmt.Errorf("publish association %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// Enqueue is Publish under the name api.Enqueuer uses, so that an SQSPublisher can be the API's
+// Config.Queue as it is.
+func (p *SQSPublisher) Enqueue(ctx context.Context, a sbomcat.Association) error {
+	return p.Publish(ctx, a)
+}
+
+// SQSReceiver is the part of the SQS client the Runner uses; *sqs.Client implements it.
+type SQSReceiver interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, opts ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+// RunnerOptions configure a Runner. Zero values mean the defaults below.
+type RunnerOptions struct {
+	// Concurrency is how many messages are processed at once (default GOMAXPROCS: validation
+	// is CPU-bound).
+	Concurrency int
+	// WaitTime is ReceiveMessage's long-poll wait, at most 20 s (default 20 s).
+	WaitTime time.Duration
+	// VisibilityTimeout is how long a received message stays hidden (default 60 s). While a job
+	// runs, the runner extends it every third of that, so a long validation keeps its message
+	// however long it takes, and a crashed worker's message comes back within this time.
+	VisibilityTimeout time.Duration
+	// MaxReceiveCount is the redrive policy's maxReceiveCount, which decides the last attempt.
+	// 0 reads it from the queue's RedrivePolicy, or DefaultMaxReceiveCount without one.
+	MaxReceiveCount int
+	// Backoff is how long a failed message stays hidden before its next delivery, given its
+	// receive count (default DefaultBackoff).
+	Backoff func(receiveCount int) time.Duration
+	// ShutdownGrace is how long jobs in progress may finish after Run's context is done
+	// (default 20 s, within the 30 s that ECS and Kubernetes give after SIGTERM; at least
+	// WaitTime plus a second). Jobs still running then are interrupted and their messages made
+	// visible again at once.
+	ShutdownGrace time.Duration
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+// DefaultBackoff doubles from 2 s up to 5 minutes.
+func DefaultBackoff(receiveCount int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < receiveCount && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 5*time.Minute)
+}
+
+// Runner long-polls an SQS queue and hands each message to a Processor: the worker's loop
+// outside Lambda. A message is deleted when its job is finished and otherwise left to come back
+// after a backoff, until the queue's redrive policy moves it to the dead-letter queue.
+type Runner struct {
+	client SQSReceiver
+	url    string
+	proc   Processor
+	o      RunnerOptions
+	log    *slog.Logger
+}
+
+// NewRunner returns a Runner on the queue at queueURL.
+func NewRunner(client SQSReceiver, queueURL string, p Processor, o RunnerOptions) *Runner {
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if o.WaitTime <= 0 || o.WaitTime > 20*time.Second {
+		o.WaitTime = 20 * time.Second
+	}
+	if o.VisibilityTimeout <= 0 {
+		o.VisibilityTimeout = 60 * time.Second
+	}
+	o.VisibilityTimeout = max(o.VisibilityTimeout.Round(time.Second), 3*time.Second)
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 20 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{client: client, url: queueURL, proc: p, o: o, log: o.Logger.With("queue_url", queueURL)}
+}
+
+// MaxReceiveCount returns the redrive policy's maxReceiveCount of the queue, 0 if it has none.
+func MaxReceiveCount(ctx context.Context, client SQSReceiver, queueURL string) (int, error) {
+	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(queueURL), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue attributes of %s: %w", queueURL, err)
+	}
+	policy := out.Attributes[string(types.QueueAttributeNameRedrivePolicy)]
+	if policy == "" {
+		return 0, nil
+	}
+	var rp struct {
+		// SQS writes it as a number; the console and some tools as a string.
+		MaxReceiveCount json.Number `json:"maxReceiveCount"`
+	}
+	if err := json.Unmarshal([]byte(policy), &rp); err != nil {
+		return 0, fmt.Errorf("redrive policy of %s: %w", queueURL, err)
+	}
+	n, err := strconv.Atoi(rp.MaxReceiveCount.String())
+	if err != nil {
+		return 0, fmt.Errorf("redrive policy of %s: maxReceiveCount %q: %w", queueURL, rp.MaxReceiveCount, err)
+	}
+	return n, nil
+}
+
+// Run receives and processes messages until ctx is done, then lets jobs in progress finish
+// within the shutdown grace and returns. It returns an error only if the queue cannot be used
+// at all at start (it does not exist, or its attributes cannot be read).
+func (r *Runner) Run(ctx context.Context) error {
+	maxRC := r.o.MaxReceiveCount
+	if maxRC <= 0 {
+		n, err := MaxReceiveCount(ctx, r.client, r.url)
+		if err != nil {
+			return err
+		}
+		if maxRC = n; maxRC <= 0 {
+			maxRC = DefaultMaxReceiveCount
+			r.log.Warn("queue has no redrive policy: poison messages will not reach a dead-letter queue", "assumed_max_receive_count", maxRC)
+		}
+	}
+	consumer := &Consumer{Processor: r.proc, MaxReceiveCount: maxRC, Logger: r.log}
+	r.log.Info("runner started", "concurrency", r.o.Concurrency, "max_receive_count", maxRC, "visibility_timeout_s", r.o.VisibilityTimeout.Seconds())
+
+	// Jobs run under work, which outlives ctx by the shutdown grace.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	slots := make(chan struct{}, r.o.Concurrency)
+	var wg sync.WaitGroup
+	pause := time.Duration(0)
+	for ctx.Err() == nil {
+		// Ask for as many messages as there are free slots, so that none waits invisible
+		// behind a busy worker while another could take it.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		free := 1
+	fill:
+		for free < min(r.o.Concurrency, 10) {
+			select {
+			case slots <- struct{}{}:
+				free++
+			default:
+				break fill
+			}
+		}
+		msgs, err := r.receive(ctx, free)
+		for range free - len(msgs) {
+			<-slots
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			// The queue is unreachable or throttling: back off instead of spinning.
+			pause = min(max(2*pause, time.Second), 30*time.Second)
+			r.log.Error("receive failed", "error", err.Error(), "retry_in_s", pause.Seconds())
+			sleep(ctx, pause)
+			continue
+		}
+		pause = 0
+		for _, m := range msgs {
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done() }()
+				r.handle(work, consumer, m)
+			}()
+		}
+	}
+
+	// The long poll in progress was abandoned, but SQS may still hand it messages until its
+	// wait time ends, and they would stay invisible for the visibility timeout: so interrupted
+	// messages are released only after that, whatever the grace.
+	grace := max(r.o.ShutdownGrace, r.o.WaitTime+time.Second)
+	r.log.Info("runner stopping", "grace_s", grace.Seconds())
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		r.log.Warn("shutdown grace over: interrupting jobs in progress")
+		stopWork()
+		<-done
+	}
+	r.log.Info("runner stopped")
+	return nil
+}
+
+func (r *Runner) receive(ctx context.Context, n int) ([]types.Message, error) {
+	out, err := r.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(r.url),
+		MaxNumberOfMessages:         int32(n),
+		WaitTimeSeconds:             int32(r.o.WaitTime / time.Second),
+		VisibilityTimeout:           int32(r.o.VisibilityTimeout / time.Second),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Messages, nil
+}
+
+// handle processes one message, keeping it invisible while its job runs.
+func (r *Runner) handle(work context.Context, c *Consumer, m types.Message) {
+	id := aws.ToString(m.MessageId)
+	rc, _ := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
+	log := r.log.With("message_id", id, "receive_count", rc)
+
+	hbCtx, stopHB := context.WithCancel(work)
+	var hb sync.WaitGroup
+	hb.Add(1)
+	go func() { defer hb.Done(); r.heartbeat(hbCtx, m.ReceiptHandle, log) }()
+	err := c.Handle(work, Message{ID: id, Body: aws.ToString(m.Body), ReceiveCount: rc})
+	stopHB()
+	hb.Wait()
+
+	// Acknowledgements must be sent even while shutting down.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(work), 10*time.Second)
+	defer cancel()
+	switch {
+	case err == nil:
+		if _, derr := r.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle}); derr != nil {
+			// The message comes back and is processed again, which changes nothing.
+			log.Warn("delete failed; the message will be delivered again", "error", derr.Error())
+		}
+	case work.Err() != nil:
+		// Interrupted by shutdown: hand it back at once for another worker (or this one after
+		// a restart) to take.
+		r.setVisibility(ctx, m.ReceiptHandle, 0, log)
+	default:
+		var pe *PoisonError
+		if !errors.As(err, &pe) {
+			log.Warn("job failed; the message will be delivered again", "error", err.Error())
+		}
+		r.setVisibility(ctx, m.ReceiptHandle, r.o.Backoff(rc), log)
+	}
+}
+
+// heartbeat extends the message's visibility until ctx is done.
+func (r *Runner) heartbeat(ctx context.Context, receipt *string, log *slog.Logger) {
+	t := time.NewTicker(r.o.VisibilityTimeout / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.setVisibility(ctx, receipt, r.o.VisibilityTimeout, log)
+		}
+	}
+}
+
+func (r *Runner) setVisibility(ctx context.Context, receipt *string, d time.Duration, log *slog.Logger) {
+	secs := int32(min(d, 12*time.Hour) / time.Second) // SQS's maximum
+	_, err := r.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(r.url), ReceiptHandle: receipt, VisibilityTimeout: secs,
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Warn("changing visibility failed", "visibility_s", secs, "error", err.Error())
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

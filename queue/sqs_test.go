@@ -1,0 +1,486 @@
+package queue_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/queue"
+	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/validator"
+	"github.com/sbomcat/sbomcat/worker"
+	"github.com/sbomcat/sbomcat/worker/workertest"
+)
+
+const bucket = "sboms"
+
+// loop is the whole asynchronous path on real engines: fauxqs for SQS, gofakes3 for S3, an
+// SQLite store, and the real worker.
+type loop struct {
+	s3      *workertest.S3Server
+	sqs     *workertest.SQSServer
+	q       workertest.Queue
+	client  *countingSQS
+	store   *sqlite.Store
+	w       *worker.Worker
+	pub     *queue.SQSPublisher
+	metrics *syncBuffer
+}
+
+func newLoop(t *testing.T, maxReceiveCount int, configure func(*worker.Config)) *loop {
+	t.Helper()
+	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &syncBuffer{}}
+	l.store, _ = workertest.OpenStore(t)
+	l.s3.CreateBucket(t, bucket)
+	l.q = l.sqs.CreateQueue(t, "associations", maxReceiveCount, 30)
+	l.client = &countingSQS{Client: l.sqs.Client()}
+	l.pub = queue.NewSQSPublisher(l.client, l.q.URL)
+	cfg := worker.Config{
+		Store:   l.store,
+		Objects: objects.NewFromClient(quickRetryS3(l.s3)),
+		Logger:  testLogger(t),
+		Metrics: l.metrics,
+		TempDir: t.TempDir(),
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	l.w = worker.New(cfg)
+	return l
+}
+
+// quickRetryS3 is the server's client with fast retries, so that tests of an unreachable S3 do
+// not wait out the SDK's production backoff.
+func quickRetryS3(s *workertest.S3Server) *s3.Client {
+	return s3.New(s.Client().Options(), func(o *s3.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 2
+			so.MaxBackoff = 10 * time.Millisecond
+		})
+	})
+}
+
+// run starts a Runner until the returned stop is called (or the test ends).
+func (l *loop) run(t *testing.T, o queue.RunnerOptions) (stop func()) {
+	t.Helper()
+	if o.WaitTime == 0 {
+		o.WaitTime = time.Second
+	}
+	if o.Backoff == nil {
+		o.Backoff = func(int) time.Duration { return 0 }
+	}
+	o.Logger = testLogger(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := queue.NewRunner(l.client, l.q.URL, l.w, o)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// associate creates version fw/<version>, stores body as key and associates it, as the API
+// does: Store.Associate, then Publish.
+func (l *loop) associate(t *testing.T, version, key string, body []byte) sbomcat.Association {
+	t.Helper()
+	if _, err := l.store.GetVersion(context.Background(), "fw", version); err != nil {
+		workertest.CreateVersion(t, l.store, "fw", version)
+	}
+	v := l.s3.Put(t, bucket, key, body)
+	a := workertest.Associate(t, l.store, "fw", version, sbomcat.S3Location{Bucket: bucket, Key: key, Version: v})
+	if err := l.pub.Publish(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func (l *loop) status(t *testing.T, version string) (sbomcat.ValidationStatus, []sbomcat.FileResult) {
+	t.Helper()
+	return workertest.Status(t, l.store, "fw", version)
+}
+
+func (l *loop) waitStatus(t *testing.T, version string, want sbomcat.ValidationStatus) []sbomcat.FileResult {
+	t.Helper()
+	var got []sbomcat.FileResult
+	workertest.Eventually(t, 30*time.Second, "fw/"+version+" to be "+string(want), func() bool {
+		var s sbomcat.ValidationStatus
+		s, got = l.status(t, version)
+		return s == want
+	})
+	return got
+}
+
+// waitDrained waits until the queue has no message, visible or in flight.
+func (l *loop) waitDrained(t *testing.T, url string) {
+	t.Helper()
+	workertest.Eventually(t, 30*time.Second, "the queue to drain", func() bool {
+		v, f := l.sqs.Counts(t, url)
+		return v == 0 && f == 0
+	})
+}
+
+func (l *loop) receiveDLQ(t *testing.T) []string {
+	t.Helper()
+	out, err := l.sqs.Client().ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(l.q.DLQURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, m := range out.Messages {
+		bodies = append(bodies, aws.ToString(m.Body))
+	}
+	return bodies
+}
+
+func (l *loop) sendRaw(t *testing.T, body string) {
+	t.Helper()
+	if _, err := l.sqs.Client().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(l.q.URL), MessageBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countingSQS is the real client, counting visibility changes.
+type countingSQS struct {
+	*sqs.Client
+	visibilityChanges atomic.Int64
+}
+
+func (c *countingSQS) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	c.visibilityChanges.Add(1)
+	return c.Client.ChangeMessageVisibility(ctx, in, opts...)
+}
+
+// TestSQSEndToEnd publishes associations of every kind, plus a poison message, and checks the
+// results each version ends with, that the queue drains, and that only the poison message
+// reaches the dead-letter queue.
+func TestSQSEndToEnd(t *testing.T) {
+	l := newLoop(t, 2, func(c *worker.Config) { c.Validator.Limits = validator.Limits{MaxObjectBytes: 64 << 10} })
+	cdx, spdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "not-sbom.json")
+	cases := []struct {
+		version, key string
+		body         []byte
+		status       sbomcat.ValidationStatus
+		files        []string
+		code         sbomcat.ErrorCode
+	}{
+		{"1", "fw/1/sbom.json", cdx, sbomcat.StatusSucceeded, []string{"sbom.json"}, ""},
+		{"2", "fw/2/bundle.zip", zipOf(t, "cdx.json", cdx, "spdx.json", spdx), sbomcat.StatusSucceeded, []string{"cdx.json", "spdx.json"}, ""},
+		{"3", "fw/3/bad.json", bad, sbomcat.StatusFailed, []string{"bad.json"}, sbomcat.ErrorIncompatibleFormat},
+		{"4", "fw/4/huge.json", bytes.Repeat([]byte{' '}, 100<<10), sbomcat.StatusFailed, []string{"huge.json"}, sbomcat.ErrorFileSizeLimitExceeded},
+	}
+	l.sendRaw(t, "this is not an event")
+	for _, c := range cases {
+		l.associate(t, c.version, c.key, c.body)
+	}
+	// An association whose object is deleted before the worker gets to it.
+	workertest.CreateVersion(t, l.store, "fw", "5")
+	v := l.s3.Put(t, bucket, "fw/5/gone.json", cdx)
+	l.s3.DeleteVersion(t, bucket, "fw/5/gone.json", v)
+	a := workertest.Associate(t, l.store, "fw", "5", sbomcat.S3Location{Bucket: bucket, Key: "fw/5/gone.json", Version: v})
+	if err := l.pub.Publish(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+
+	l.run(t, queue.RunnerOptions{Concurrency: 2})
+	for _, c := range cases {
+		got := l.waitStatus(t, c.version, c.status)
+		var files []string
+		for _, r := range got {
+			files = append(files, r.FileName)
+			if !r.Succeeded() && r.ErrorCode != c.code {
+				t.Errorf("fw/%s: %s has code %q, want %q", c.version, r.FileName, r.ErrorCode, c.code)
+			}
+		}
+		if fmt.Sprint(files) != fmt.Sprint(c.files) {
+			t.Errorf("fw/%s: files %v, want %v", c.version, files, c.files)
+		}
+	}
+	got := l.waitStatus(t, "5", sbomcat.StatusFailed)
+	if len(got) != 1 || got[0].FileName != "gone.json" || got[0].ErrorCode != "" || !strings.Contains(got[0].ErrorMessage, "does not exist") {
+		t.Errorf("deleted object: results %+v", got)
+	}
+	l.waitDrained(t, l.q.URL)
+	if dlq := l.receiveDLQ(t); len(dlq) != 1 || dlq[0] != "this is not an event" {
+		t.Errorf("dead-letter queue holds %q, want only the poison message", dlq)
+	}
+	if n, b := l.s3.Gets(), l.s3.BytesServed(); b > int64(len(cases[0].body)+len(cases[1].body)+len(cases[2].body)) {
+		t.Errorf("%d GETs served %d bytes: the oversize object was downloaded", n, b)
+	}
+}
+
+// TestSQSDuplicateDelivery sends the same event twice: one set of results.
+func TestSQSDuplicateDelivery(t *testing.T) {
+	l := newLoop(t, 3, nil)
+	a := l.associate(t, "1", "b.zip", zipOf(t, "a.json", fixture(t, "cdx16-valid.json"), "b.json", fixture(t, "not-sbom.json")))
+	if err := l.pub.Publish(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	l.run(t, queue.RunnerOptions{Concurrency: 2})
+	l.waitDrained(t, l.q.URL)
+	status, got := l.status(t, "1")
+	if status != sbomcat.StatusFailed || len(got) != 2 {
+		t.Errorf("status %s, results %+v; want FAILED with 2 results", status, got)
+	}
+	if n := strings.Count(l.metrics.String(), `"Validations":1`); n != 2 {
+		t.Errorf("%d validations, want 2 (one per delivery)", n)
+	}
+}
+
+// TestSQSSupersededMidValidation re-associates a version while its first SBOM is being
+// downloaded: the first results are discarded, the second stand, both messages are deleted.
+func TestSQSSupersededMidValidation(t *testing.T) {
+	l := newLoop(t, 3, nil)
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(r *http.Request) (int, string) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/old.json") {
+			once.Do(func() { close(started); <-release })
+		}
+		return 0, ""
+	}
+	l.s3.Fault.Store(&hold)
+	l.associate(t, "1", "old.json", fixture(t, "not-sbom.json"))
+	l.run(t, queue.RunnerOptions{Concurrency: 2})
+	<-started
+	l.associate(t, "1", "new.json", fixture(t, "cdx16-valid.json"))
+	got := l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+	close(release)
+	l.waitDrained(t, l.q.URL)
+	status, got := l.status(t, "1")
+	if status != sbomcat.StatusSucceeded || len(got) != 1 || got[0].FileName != "new.json" {
+		t.Errorf("status %s, results %+v; want the new association's", status, got)
+	}
+	if !strings.Contains(l.metrics.String(), `"Outcome":"DISCARDED"`) {
+		t.Error("the superseded validation was not discarded")
+	}
+}
+
+// TestSQSTransientFailures takes S3 away. With S3 back before the attempts run out, the
+// validation succeeds; without, the last attempt records FAILED, the message is deleted and
+// nothing reaches the dead-letter queue.
+func TestSQSTransientFailures(t *testing.T) {
+	cdx := fixture(t, "cdx16-valid.json")
+	t.Run("S3 restarted", func(t *testing.T) {
+		l := newLoop(t, 50, nil)
+		l.associate(t, "1", "sbom.json", cdx)
+		l.s3.Stop()
+		l.run(t, queue.RunnerOptions{Backoff: func(int) time.Duration { return time.Second }})
+		workertest.Eventually(t, 30*time.Second, "a failed attempt", func() bool {
+			return strings.Contains(l.metrics.String(), `"Outcome":"RETRY"`)
+		})
+		if status, _ := l.status(t, "1"); status != sbomcat.StatusInProgress {
+			t.Fatalf("status %s while S3 is down, want IN_PROGRESS", status)
+		}
+		l.s3.Start(t)
+		l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+		l.waitDrained(t, l.q.URL)
+	})
+	t.Run("last attempt", func(t *testing.T) {
+		l := newLoop(t, 3, nil)
+		l.associate(t, "1", "dir/sbom.json", cdx)
+		l.s3.Stop()
+		l.run(t, queue.RunnerOptions{})
+		got := l.waitStatus(t, "1", sbomcat.StatusFailed)
+		if len(got) != 1 || got[0].FileName != "sbom.json" || got[0].ErrorCode != "" ||
+			!strings.Contains(got[0].ErrorMessage, "Validation could not complete after 3 attempts") {
+			t.Errorf("results %+v", got)
+		}
+		l.waitDrained(t, l.q.URL)
+		if dlq := l.receiveDLQ(t); len(dlq) != 0 {
+			t.Errorf("dead-letter queue holds %q; the last attempt should have finished the job", dlq)
+		}
+		if n := strings.Count(l.metrics.String(), `"Outcome":"RETRY"`); n != 2 {
+			t.Errorf("%d retries before the last attempt, want 2", n)
+		}
+	})
+}
+
+// TestSQSVisibilityExtended holds a validation for longer than the visibility timeout: the
+// runner must keep the message invisible (no second delivery) and delete it at the end.
+func TestSQSVisibilityExtended(t *testing.T) {
+	l := newLoop(t, 5, nil)
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(r *http.Request) (int, string) {
+		if r.Method == http.MethodGet {
+			once.Do(func() { close(started); <-release })
+		}
+		return 0, ""
+	}
+	l.s3.Fault.Store(&hold)
+	l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+	var calls atomic.Int64
+	counted := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+		calls.Add(1)
+		return l.w.Process(ctx, j)
+	})
+	r := queue.NewRunner(l.client, l.q.URL, counted, queue.RunnerOptions{VisibilityTimeout: 3 * time.Second, WaitTime: time.Second, Logger: testLogger(t)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-started
+	// Four extensions of a 3 s timeout, every second: the message has been held past its
+	// original visibility, and would have been delivered again without them.
+	workertest.Eventually(t, 30*time.Second, "visibility extensions", func() bool { return l.client.visibilityChanges.Load() >= 4 })
+	if v, f := l.sqs.Counts(t, l.q.URL); v != 0 || f != 1 {
+		t.Errorf("while held: %d visible, %d in flight; want 0, 1", v, f)
+	}
+	close(release)
+	l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+	l.waitDrained(t, l.q.URL)
+	if n := calls.Load(); n != 1 {
+		t.Errorf("processed %d times, want once", n)
+	}
+}
+
+// TestSQSGracefulShutdown stops the runner while a validation runs: within the grace it
+// finishes and its message is deleted; past the grace it is interrupted and its message made
+// visible again at once, the version still IN_PROGRESS for the next worker.
+func TestSQSGracefulShutdown(t *testing.T) {
+	for _, finish := range []bool{true, false} {
+		t.Run(fmt.Sprintf("finishes=%v", finish), func(t *testing.T) {
+			l := newLoop(t, 5, nil)
+			started, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			hold := func(r *http.Request) (int, string) {
+				if r.Method == http.MethodGet {
+					once.Do(func() { close(started); <-release })
+				}
+				return 0, ""
+			}
+			l.s3.Fault.Store(&hold)
+			l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+			grace := time.Hour
+			if !finish {
+				grace = time.Millisecond
+			}
+			stop := l.run(t, queue.RunnerOptions{ShutdownGrace: grace})
+			<-started
+			stopped := make(chan struct{})
+			go func() { stop(); close(stopped) }()
+			if finish {
+				close(release)
+				<-stopped
+				if status, _ := l.status(t, "1"); status != sbomcat.StatusSucceeded {
+					t.Errorf("status %s, want SUCCEEDED", status)
+				}
+				l.waitDrained(t, l.q.URL)
+				return
+			}
+			<-stopped // the grace is over: the job was interrupted
+			close(release)
+			if status, _ := l.status(t, "1"); status != sbomcat.StatusInProgress {
+				t.Errorf("status %s, want IN_PROGRESS", status)
+			}
+			workertest.Eventually(t, 10*time.Second, "the message to be visible again", func() bool {
+				v, _ := l.sqs.Counts(t, l.q.URL)
+				return v == 1
+			})
+			// A new runner finishes the job.
+			l.run(t, queue.RunnerOptions{})
+			l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+			l.waitDrained(t, l.q.URL)
+		})
+	}
+}
+
+func TestRunnerFailsOnMissingQueue(t *testing.T) {
+	s := workertest.StartSQS(t)
+	r := queue.NewRunner(s.Client(), s.URL+"/000000000000/nope", queue.ProcessorFunc(func(context.Context, worker.Job) error { return nil }), queue.RunnerOptions{})
+	if err := r.Run(context.Background()); err == nil {
+		t.Fatal("Run on a missing queue succeeded")
+	}
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "worker", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func zipOf(t testing.TB, entries ...any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := 0; i < len(entries); i += 2 {
+		w, err := zw.Create(entries[i].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(entries[i+1].([]byte))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testLogger logs to t.Log while the test runs (shown for failures and with -v) and drops
+// lines that come after it ended.
+func testLogger(t *testing.T) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+type testWriter struct {
+	mu   sync.Mutex
+	t    *testing.T
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
