@@ -380,7 +380,7 @@ func testListObjectsV2(t *testing.T, c *s3.Client) {
 	}
 	for _, tc := range []struct {
 		name, prefix, delim string
-		want               []string // keys and "P:" common prefixes, in S3's order
+		want                []string // keys and "P:" common prefixes, in S3's order
 	}{
 		{"prefix only", "list/a/", "", []string{"list/a/1", "list/a/2", "list/a/b/3"}},
 		{"prefix and delimiter", "list/a/", "/", []string{"list/a/1", "list/a/2", "P:list/a/b/"}},
