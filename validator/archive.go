@@ -42,8 +42,9 @@ func (v *Validator) validateArchive(ctx context.Context, name string, src *sourc
 		if rerr := src.failed(); rerr != nil {
 			return nil, rerr
 		}
-		// The view holds nothing but records that the scan read whole, so what is left for
-		// archive/zip to refuse is a record's content, such as a zip64 size it lacks.
+		// The scan applies archive/zip's own rules to the records (FuzzDirectory holds it to
+		// that), so this is not expected; should they ever disagree, it is still the archive
+		// that is at fault, not the caller's reads.
 		return []sbomcat.FileResult{incompatible(name, "corrupt zip archive: a central directory record is malformed")}, nil
 	}
 
