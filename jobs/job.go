@@ -29,17 +29,16 @@ const EINVALIDSTATE = "invalid_state_transition"
 
 // Limits from the AWS IoT model (botocore iot 2015-05-28) and spec §4.
 const (
-	MaxJobIDLen            = 64    // JobId
-	MaxDocumentLen         = 32768 // JobDocument, in characters
-	MaxDescriptionLen      = 2028  // JobDescription
-	MaxDestinations        = 25    // destinationPackageVersions, CreateJob doc
-	MaxTargetARNLen        = 2048  // TargetArn
-	MinExpiresInSec        = 60    // ExpiresInSec
-	MaxExpiresInSec        = 3600  // ExpiresInSec
-	DefaultExpiresInSec    = 3600  // decisions item 19
-	DefaultListMaxResults  = 100   // as every other list of this service (decisions item 14)
-	MaxListMaxResults      = 250   // LaserMaxResults
-	maxPackageVersionARNLn = sbomcat.MaxPackageVersionARN
+	MaxJobIDLen           = 64    // JobId
+	MaxDocumentLen        = 32768 // JobDocument, in characters
+	MaxDescriptionLen     = 2028  // JobDescription
+	MaxDestinations       = 25    // destinationPackageVersions, CreateJob doc
+	MaxTargetARNLen       = 2048  // TargetArn
+	MinExpiresInSec       = 60    // ExpiresInSec
+	MaxExpiresInSec       = 3600  // ExpiresInSec
+	DefaultExpiresInSec   = 3600  // decisions item 19
+	DefaultListMaxResults = 100   // as every other list of this service (decisions item 14)
+	MaxListMaxResults     = 250   // LaserMaxResults
 )
 
 var (
@@ -177,6 +176,9 @@ type CreateRequest struct {
 	PresignedURLConfig         *PresignedURLConfig
 	Targets                    []string
 	Description                string
+	// TargetSelection "" means SNAPSHOT, AWS's default. CONTINUOUS is refused: this server has
+	// no thing groups whose later members a continuous job would reach.
+	TargetSelection TargetSelection
 }
 
 // Validate checks the request's shape against the model: the members' lengths, patterns and
@@ -206,12 +208,19 @@ func (r *CreateRequest) Validate() error {
 	for i, t := range r.Targets {
 		v.Length(fmt.Sprintf("targets.%d.member", i+1), t, 0, MaxTargetARNLen, false)
 	}
+	switch r.TargetSelection {
+	case "", TargetSelectionSnapshot:
+	case TargetSelectionContinuous:
+		v.Addf("targetSelection CONTINUOUS is not supported by this server; its jobs are SNAPSHOT")
+	default:
+		v.Enum("targetSelection", string(r.TargetSelection), string(TargetSelectionContinuous), string(TargetSelectionSnapshot))
+	}
 	if len(r.DestinationPackageVersions) > MaxDestinations {
 		v.Add("destinationPackageVersions", nil, fmt.Sprintf("Member must have length less than or equal to %d", MaxDestinations))
 	}
 	for i, arn := range r.DestinationPackageVersions {
 		field := fmt.Sprintf("destinationPackageVersions.%d.member", i+1)
-		v.Length(field, arn, 1, maxPackageVersionARNLn, false)
+		v.Length(field, arn, 1, sbomcat.MaxPackageVersionARN, false)
 		if arn != "" && !versionARNPattern.MatchString(arn) {
 			v.Add(field, &arn, "Member must satisfy regular expression pattern: ^arn:[!-~]+$")
 		}

@@ -96,7 +96,7 @@ func scanRange(doc string, from, to int) ([]token, error) {
 // message AWS uses for what the inner one is.
 func nestedError(doc string, inner int) error {
 	body := doc[inner+2:]
-	if k := strings.IndexAny(body, "}"); k >= 0 {
+	if k := strings.IndexByte(body, '}'); k >= 0 {
 		body = body[:k]
 	}
 	if p, err := parseRef(body); err == nil && p != nil {

@@ -262,6 +262,10 @@ func TestCreateRefuses(t *testing.T) {
 			"1 validation error detected: Value '3601' at 'presignedUrlConfig.expiresInSec' failed to satisfy constraint: Member must have value less than or equal to 3600"},
 		{"role ARN too short", jobs.CreateRequest{Document: `{}`, PresignedURLConfig: &jobs.PresignedURLConfig{RoleARN: "arn:role"}},
 			"1 validation error detected: Value 'arn:role' at 'presignedUrlConfig.roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"},
+		{"targetSelection CONTINUOUS", jobs.CreateRequest{Document: `{}`, TargetSelection: jobs.TargetSelectionContinuous},
+			"1 validation error detected: targetSelection CONTINUOUS is not supported by this server; its jobs are SNAPSHOT"},
+		{"targetSelection unknown", jobs.CreateRequest{Document: `{}`, TargetSelection: "SOMETIMES"},
+			"1 validation error detected: Value 'SOMETIMES' at 'targetSelection' failed to satisfy constraint: Member must satisfy enum value set: [CONTINUOUS, SNAPSHOT]"},
 		{"description too long", jobs.CreateRequest{Document: `{}`, Description: strings.Repeat("d", jobs.MaxDescriptionLen+1)},
 			"1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2028"},
 		{"description with a control character", jobs.CreateRequest{Document: `{}`, Description: "line\nbreak"},
@@ -388,7 +392,7 @@ func equalMaps(a, b map[string]string) bool {
 
 func TestCreateDefaults(t *testing.T) {
 	e := newEnv(t)
-	j, err := e.svc.Create(e.ctx, jobs.CreateRequest{JobID: "defaults", Document: `{}`, Targets: targets, Description: "deploy",
+	j, err := e.svc.Create(e.ctx, jobs.CreateRequest{JobID: "defaults", Document: `{}`, Targets: targets, Description: "deploy", TargetSelection: jobs.TargetSelectionSnapshot,
 		PresignedURLConfig: &jobs.PresignedURLConfig{RoleARN: roleARN}})
 	if err != nil {
 		t.Fatal(err)
