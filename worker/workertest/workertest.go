@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -243,19 +244,18 @@ func (s *S3Server) DeleteVersion(t testing.TB, bucket, key, version string) {
 // SQSServer is a fauxqs process.
 type SQSServer struct {
 	URL string
-	cmd *exec.Cmd
-	out *bytes.Buffer
 }
 
-// FauxqsCLI finds fauxqs's cli.js: under $SBOMCAT_TOOLS, else under the module's .tools (where
-// `make tools` installs it). It returns a skip reason when neither is there and SBOMCAT_TOOLS is
-// unset; when SBOMCAT_TOOLS is set, a missing fauxqs is an error.
-func FauxqsCLI() (cli, skip string, err error) {
-	const rel = "node_modules/fauxqs/dist/cli.js"
+// ToolCLI finds an npm tool's script (rel, under node_modules): under $SBOMCAT_TOOLS, else
+// under the module's .tools (where `make tools` installs them). It returns a skip reason when
+// neither has it and SBOMCAT_TOOLS is unset; when SBOMCAT_TOOLS is set, a missing tool is an
+// error, so that CI cannot pass by skipping.
+func ToolCLI(rel string) (cli, skip string, err error) {
+	rel = filepath.Join("node_modules", rel)
 	if tools := os.Getenv("SBOMCAT_TOOLS"); tools != "" {
 		cli = filepath.Join(tools, rel)
 		if _, err := os.Stat(cli); err != nil {
-			return "", "", fmt.Errorf("SBOMCAT_TOOLS=%s but fauxqs is not installed there (run `make tools`): %w", tools, err)
+			return "", "", fmt.Errorf("SBOMCAT_TOOLS=%s but %s is not installed there (run `make tools`): %w", tools, rel, err)
 		}
 		return cli, "", nil
 	}
@@ -265,7 +265,7 @@ func FauxqsCLI() (cli, skip string, err error) {
 	}
 	cli = filepath.Join(root, ".tools", rel)
 	if _, err := os.Stat(cli); err != nil {
-		return "", "fauxqs not installed: run `make tools` (npm install fauxqs@1.9.2 into .tools) or set SBOMCAT_TOOLS", nil
+		return "", rel + " not installed: run `make tools` (npm install into .tools) or set SBOMCAT_TOOLS", nil
 	}
 	return cli, "", nil
 }
@@ -288,12 +288,12 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-// StartSQS starts fauxqs on a free port (it binds 0.0.0.0 whatever it is told; tests talk to it
-// on 127.0.0.1 only) and stops it when the test ends. It skips the test when node or fauxqs is
-// not installed.
-func StartSQS(t testing.TB) *SQSServer {
+// startNode runs the npm tool rel on a free port until the test ends and returns its URL, once
+// ready says it answers. args and env get the port. It skips the test when node or the tool
+// is not installed.
+func startNode(t testing.TB, rel string, args func(port string) []string, env func(port string) []string, ready func(url string) error) string {
 	t.Helper()
-	cli, skip, err := FauxqsCLI()
+	cli, skip, err := ToolCLI(rel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,57 +302,107 @@ func StartSQS(t testing.TB) *SQSServer {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("fauxqs needs node, which is not installed")
+		t.Skip(rel + " needs node, which is not installed")
 	}
 	var lastErr error
-	// A port free when chosen can be taken before fauxqs binds it: try a few.
+	// A port free when chosen can be taken before the tool binds it: try a few.
 	for range 5 {
-		port, err := freePort()
+		p, err := freePort()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &SQSServer{URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &bytes.Buffer{}}
-		s.cmd = exec.Command(node, cli)
-		s.cmd.Env = append(os.Environ(), "FAUXQS_PORT="+strconv.Itoa(port), "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false")
-		s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-		s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := s.cmd.Start(); err != nil {
+		port := strconv.Itoa(p)
+		out := &lockedBuffer{}
+		cmd := exec.Command(node, append([]string{cli}, args(port)...)...)
+		cmd.Env = append(os.Environ(), env(port)...)
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		exited := make(chan error, 1)
-		go func() { exited <- s.cmd.Wait() }()
-		if lastErr = s.waitReady(exited); lastErr == nil {
-			t.Cleanup(func() {
-				syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-				<-exited
-			})
-			return s
+		go func() { exited <- cmd.Wait() }()
+		kill := func() {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
 		}
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
+		url := "http://127.0.0.1:" + port
+		if lastErr = waitReady(url, ready, exited, out); lastErr == nil {
+			t.Cleanup(kill)
+			return url
+		}
+		kill()
 	}
-	t.Fatalf("fauxqs did not start: %v", lastErr)
-	return nil
+	t.Fatalf("%s did not start: %v", rel, lastErr)
+	return ""
 }
 
-func (s *SQSServer) waitReady(exited <-chan error) error {
-	c := s.Client()
-	deadline := time.Now().Add(15 * time.Second)
+func waitReady(url string, ready func(string) error, exited <-chan error, out *lockedBuffer) error {
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
-			return fmt.Errorf("fauxqs exited: %v: %s", err, s.out.String())
+			return fmt.Errorf("exited: %v: %s", err, out.String())
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := c.ListQueues(ctx, &sqs.ListQueuesInput{})
-		cancel()
-		if err == nil {
+		if ready(url) == nil {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("fauxqs not ready after 15 s: %s", s.out.String())
+	return fmt.Errorf("not ready after 20 s: %s", out.String())
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// StartSQS starts fauxqs 1.9.2 on a free port and stops it when the test ends. fauxqs binds
+// 0.0.0.0 whatever it is told; tests talk to it on 127.0.0.1 only.
+func StartSQS(t testing.TB) *SQSServer {
+	t.Helper()
+	url := startNode(t, "fauxqs/dist/cli.js",
+		func(string) []string { return nil },
+		func(port string) []string {
+			return []string{"FAUXQS_PORT=" + port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false"}
+		},
+		func(url string) error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_, err := sqs.NewFromConfig(Config(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
+			return err
+		})
+	return &SQSServer{URL: url}
+}
+
+// StartDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, stops it when the
+// test ends, and returns its URL.
+func StartDynamoDB(t testing.TB) string {
+	t.Helper()
+	return startNode(t, "dynalite/cli.js",
+		func(port string) []string {
+			return []string{"--port", port, "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+		},
+		func(string) []string { return nil },
+		func(url string) error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_, err := ddb.NewFromConfig(Config(url)).ListTables(ctx, &ddb.ListTablesInput{})
+			return err
+		})
 }
 
 func freePort() (int, error) {

@@ -1,0 +1,386 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/queue"
+	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/worker/workertest"
+)
+
+const bucket = "sboms"
+
+// awsEnv points the SDK's own configuration (config.LoadDefaultConfig) at the test engines
+// and away from anything on the machine.
+func awsEnv(t *testing.T, endpoints map[string]string) []string {
+	env := []string{
+		"AWS_REGION=" + workertest.Region,
+		"AWS_ACCESS_KEY_ID=" + workertest.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
+		"AWS_CONFIG_FILE=" + filepath.Join(t.TempDir(), "none"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "none"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"SBOMCAT_S3_USE_PATH_STYLE=true",
+	}
+	for k, v := range endpoints {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+func setenv(t *testing.T, env []string) {
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "worker", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func record(t *testing.T, id string, a sbomcat.Association, receiveCount int) events.SQSMessage {
+	t.Helper()
+	body, err := queue.Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.SQSMessage{MessageId: id, ReceiptHandle: "rh-" + id, Body: string(body), EventSource: "aws:sqs",
+		EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:associations",
+		Attributes:     map[string]string{"ApproximateReceiveCount": strconv.Itoa(receiveCount)}}
+}
+
+// TestHandleReportsExactlyTheMessagesToRetry calls the handler directly with a batch of every
+// kind, on the real worker, gofakes3 and SQLite.
+func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
+	s3 := workertest.StartS3(t)
+	s3.CreateBucket(t, bucket)
+	s3.CreateBucket(t, "flaky")
+	flaky := func(r *http.Request) (int, string) {
+		if strings.HasPrefix(r.URL.Path, "/flaky/") {
+			return http.StatusServiceUnavailable, "SlowDown"
+		}
+		return 0, ""
+	}
+	s3.Fault.Store(&flaky)
+	dbPath := filepath.Join(t.TempDir(), "catalog.db")
+	setenv(t, awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_MAX_ATTEMPTS": "1"}))
+	getenv := func(k string) string {
+		return map[string]string{"SBOMWORKER_SQLITE_PATH": dbPath, "SBOMWORKER_MAX_RECEIVE_COUNT": "3", "SBOMCAT_S3_USE_PATH_STYLE": "true"}[k]
+	}
+	var stdout, stderr bytes.Buffer
+	h, closeStore, err := newHandler(context.Background(), getenv, &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	store := openSQLite(t, dbPath)
+
+	assoc := func(version, b, key string, body []byte) sbomcat.Association {
+		workertest.CreateVersion(t, store, "fw", version)
+		v := "unknown"
+		if body != nil {
+			s3.Fault.Store(nil)
+			v = s3.Put(t, b, key, body)
+			s3.Fault.Store(&flaky)
+		}
+		return workertest.Associate(t, store, "fw", version, sbomcat.S3Location{Bucket: b, Key: key, Version: v})
+	}
+	cdx := fixture(t, "cdx16-valid.json")
+	ok := assoc("ok", bucket, "ok.json", cdx)
+	transient := assoc("transient", "flaky", "t.json", cdx)
+	last := assoc("last", "flaky", "last.json", cdx)
+	gone := assoc("gone", bucket, "gone.json", nil)
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		record(t, "m-ok", ok, 1),
+		{MessageId: "m-poison", Body: `{"hello":"world"}`, Attributes: map[string]string{"ApproximateReceiveCount": "1"}},
+		record(t, "m-transient", transient, 1),
+		record(t, "m-last", last, 3),
+		record(t, "m-gone", gone, 1),
+	}}
+	resp, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if want := []string{"m-poison", "m-transient"}; !slices.Equal(failed, want) {
+		t.Errorf("BatchItemFailures %v, want %v", failed, want)
+	}
+	for _, c := range []struct {
+		version string
+		status  sbomcat.ValidationStatus
+		message string
+	}{
+		{"ok", sbomcat.StatusSucceeded, ""},
+		{"transient", sbomcat.StatusInProgress, ""},
+		{"last", sbomcat.StatusFailed, "Validation could not complete after 3 attempts"},
+		{"gone", sbomcat.StatusFailed, "does not exist"},
+	} {
+		status, got := workertest.Status(t, store, "fw", c.version)
+		if status != c.status || (c.message != "" && (len(got) != 1 || !strings.Contains(got[0].ErrorMessage, c.message))) {
+			t.Errorf("fw/%s: status %s, results %+v; want %s with %q", c.version, status, got, c.status, c.message)
+		}
+	}
+	if !strings.Contains(stderr.String(), `"message_id":"m-poison"`) {
+		t.Errorf("the poison message's id is not logged:\n%s", stderr.String())
+	}
+	if n := strings.Count(stdout.String(), `"_aws"`); n != 4 {
+		t.Errorf("%d metric documents on stdout, want 4 (one per job)", n)
+	}
+
+	// An empty batch, and the JSON Lambda sends back: no failures is an empty list.
+	resp, _ = h.Handle(context.Background(), events.SQSEvent{})
+	if b, _ := json.Marshal(resp); string(b) != `{"batchItemFailures":null}` && string(b) != `{"batchItemFailures":[]}` {
+		t.Errorf("empty batch response %s", b)
+	}
+}
+
+// TestLambdaRuntimeLoop runs the real function binary under lambda.Start against a stand-in of
+// the Lambda Runtime API that plays the SQS event source mapping on fauxqs (receive a batch,
+// invoke, delete what did not fail), with the catalog in DynamoDB (dynalite) and SBOMs in
+// gofakes3.
+func TestLambdaRuntimeLoop(t *testing.T) {
+	s3 := workertest.StartS3(t)
+	s3.CreateBucket(t, bucket)
+	sqsSrv := workertest.StartSQS(t)
+	ddbURL := workertest.StartDynamoDB(t)
+	q := sqsSrv.CreateQueue(t, "associations", 2, 1)
+
+	ctx := context.Background()
+	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
+	if err := store.CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pub := queue.NewSQSPublisher(sqsSrv.Client(), q.URL)
+	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	want := map[string]sbomcat.ValidationStatus{}
+	for i, body := range [][]byte{cdx, bad, cdx, cdx, bad} {
+		ver := fmt.Sprint(i)
+		workertest.CreateVersion(t, store, "fw", ver)
+		v := s3.Put(t, bucket, "fw/"+ver+"/sbom.json", body)
+		a := workertest.Associate(t, store, "fw", ver, sbomcat.S3Location{Bucket: bucket, Key: "fw/" + ver + "/sbom.json", Version: v})
+		if err := pub.Publish(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		want[ver] = sbomcat.StatusSucceeded
+		if !bytes.Equal(body, cdx) {
+			want[ver] = sbomcat.StatusFailed
+		}
+	}
+	if _, err := sqsSrv.Client().SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.URL), MessageBody: aws.String("poison")}); err != nil {
+		t.Fatal(err)
+	}
+
+	rt := newRuntimeAPI(t, sqsSrv.Client(), q.URL)
+	bin := buildLambda(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddbURL}),
+		"AWS_LAMBDA_RUNTIME_API="+rt.addr, "SBOMWORKER_STORE=dynamodb", "SBOMWORKER_TABLE=sbomcat", "SBOMWORKER_MAX_RECEIVE_COUNT=2",
+		"PATH="+os.Getenv("PATH"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+
+	for ver, status := range want {
+		workertest.Eventually(t, 60*time.Second, "fw/"+ver+" to be "+string(status), func() bool {
+			s, _ := workertest.Status(t, store, "fw", ver)
+			return s == status
+		})
+	}
+	workertest.Eventually(t, 60*time.Second, "the queue to drain", func() bool {
+		v, f := sqsSrv.Counts(t, q.URL)
+		return v == 0 && f == 0
+	})
+	dlq, err := sqsSrv.Client().ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q.DLQURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dlq.Messages) != 1 || aws.ToString(dlq.Messages[0].Body) != "poison" {
+		t.Errorf("dead-letter queue: %d messages, want only the poison one", len(dlq.Messages))
+	}
+	if rt.invocations() == 0 || !rt.sawFailure() {
+		t.Errorf("invocations %d, poison reported as a batch item failure: %v", rt.invocations(), rt.sawFailure())
+	}
+	if t.Failed() {
+		t.Logf("function output:\n%s", out.String())
+	}
+}
+
+func buildLambda(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	build := exec.Command(goCmd, "build", "-tags", "lambda.norpc", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runtimeAPI is a stand-in for the Lambda Runtime API (the part lambda.Start uses) plus the
+// SQS event source mapping that feeds it: it long-polls the queue, hands each batch to the
+// function as an invocation, and deletes the records the response does not list as failures.
+type runtimeAPI struct {
+	addr    string
+	pending chan invocation
+	mu      sync.Mutex
+	waiting map[string]chan []byte
+	count   int
+	failure bool
+}
+
+type invocation struct {
+	id    string
+	event []byte
+}
+
+func newRuntimeAPI(t *testing.T, client *sqs.Client, queueURL string) *runtimeAPI {
+	rt := &runtimeAPI{pending: make(chan invocation), waiting: map[string]chan []byte{}}
+	srv := httptest.NewServer(http.HandlerFunc(rt.serve))
+	rt.addr = strings.TrimPrefix(srv.URL, "http://")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); rt.eventSource(ctx, client, queueURL) }()
+	t.Cleanup(func() { cancel(); <-done; srv.CloseClientConnections(); srv.Close() })
+	return rt
+}
+
+func (rt *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	const prefix = "/2018-06-01/runtime/invocation/"
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == prefix+"next":
+		select {
+		case inv := <-rt.pending:
+			w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+			w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10))
+			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:sbomworker")
+			w.Write(inv.event)
+		case <-r.Context().Done():
+		}
+	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, prefix):
+		id, kind, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, prefix), "/")
+		body, _ := io.ReadAll(r.Body)
+		rt.mu.Lock()
+		ch := rt.waiting[id]
+		rt.mu.Unlock()
+		if ch == nil {
+			http.Error(w, "unknown request id", http.StatusBadRequest)
+			return
+		}
+		if kind == "error" {
+			body = nil // the whole batch failed
+		}
+		ch <- body
+		w.WriteHeader(http.StatusAccepted)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// eventSource is the event source mapping: batches of up to 10, ReportBatchItemFailures.
+func (rt *runtimeAPI) eventSource(ctx context.Context, client *sqs.Client, queueURL string) {
+	for n := 0; ctx.Err() == nil; n++ {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
+		if err != nil || len(out.Messages) == 0 {
+			continue
+		}
+		var ev events.SQSEvent
+		for _, m := range out.Messages {
+			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+				Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs",
+				EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:associations", AWSRegion: "us-east-1"})
+		}
+		body, _ := json.Marshal(ev)
+		id := fmt.Sprintf("req-%d", n)
+		ch := make(chan []byte, 1)
+		rt.mu.Lock()
+		rt.waiting[id] = ch
+		rt.count++
+		rt.mu.Unlock()
+		select {
+		case rt.pending <- invocation{id: id, event: body}:
+		case <-ctx.Done():
+			return
+		}
+		var resp []byte
+		select {
+		case resp = <-ch:
+		case <-ctx.Done():
+			return
+		}
+		var r events.SQSEventResponse
+		if resp == nil || json.Unmarshal(resp, &r) != nil {
+			continue // whole batch failed: every record comes back after the visibility timeout
+		}
+		failed := map[string]bool{}
+		for _, f := range r.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		rt.mu.Lock()
+		rt.failure = rt.failure || len(failed) > 0
+		rt.mu.Unlock()
+		for _, m := range ev.Records {
+			if !failed[m.MessageId] {
+				client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: aws.String(m.ReceiptHandle)})
+			}
+		}
+	}
+}
+
+func (rt *runtimeAPI) invocations() int {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.count
+}
+
+func (rt *runtimeAPI) sawFailure() bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.failure
+}
+
+func openSQLite(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
