@@ -231,3 +231,56 @@ func TestStreamingMemoryIsFlat(t *testing.T) {
 		t.Errorf("live heap grew by %d bytes while streaming a %d-byte document", grew, len(data))
 	}
 }
+
+// TestLongStrings checks strings past maxKeptString: only a prefix is kept, yet length,
+// equality and uniqueness see the whole value.
+func TestLongStrings(t *testing.T) {
+	long := strings.Repeat("é", maxKeptString) // 2 bytes each: twice the kept size
+	tests := []struct {
+		name, schema, instance string
+		valid                  bool
+	}{
+		{"maxLength counts every character", `{"maxLength":` + strconv.Itoa(maxKeptString) + `}`, `"` + long + `"`, true},
+		{"maxLength exceeded by the unkept tail", `{"maxLength":` + strconv.Itoa(maxKeptString-1) + `}`, `"` + long + `"`, false},
+		{"equal long strings are equal", `{"uniqueItems":true}`, `["` + long + `","` + long + `"]`, false},
+		{"strings differing after the kept prefix differ", `{"uniqueItems":true}`, `["` + long + `a","` + long + `b"]`, true},
+		{"escapes in the tail count", `{"uniqueItems":true}`, `["` + long + `\u0041","` + long + `A"]`, false},
+		{"const compares the whole value", `{"const":"x"}`, `"` + long + `"`, false},
+		{"a pattern cannot be half-checked", `{"pattern":"^é+$"}`, `"` + long + `"`, false},
+		{"no constraint, no problem", `{"type":"string"}`, `"` + long + `"`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := streamValidate(t, compileInline(t, tt.schema), tt.instance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if valid := st.ev.count == 0; valid != tt.valid {
+				t.Fatalf("valid=%v, want %v: %v", valid, tt.valid, st.ev.errs)
+			}
+		})
+	}
+}
+
+// TestLongStringMemory validates a document whose one string is 64 MiB and checks the live
+// heap does not hold it.
+func TestLongStringMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 64 MiB document")
+	}
+	head := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"type":"library","name":"`
+	data := []byte(head + strings.Repeat("a", 64<<20) + `"}}}`)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	h := &heapSampler{}
+	v, err := Validate(t.Context(), func() (io.ReadCloser, error) { h.r = bytes.NewReader(data); return io.NopCloser(h), nil }, Options{})
+	if err != nil || !v.Valid() {
+		t.Fatalf("%v %s", err, v.Problem)
+	}
+	grew := int64(h.max) - int64(before.HeapAlloc)
+	t.Logf("64 MiB string: live heap grew by at most %.1f MiB", float64(grew)/(1<<20))
+	if grew > 16<<20 {
+		t.Errorf("live heap grew by %d bytes for a 64 MiB string", grew)
+	}
+}

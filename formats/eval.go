@@ -138,7 +138,7 @@ func (e *evaluator) validate(s *schema, i int32) bool {
 	case kindArray:
 		ok = e.array(s, i)
 	case kindString:
-		ok = e.str(s, n.str)
+		ok = e.str(s, n)
 	case kindNumber:
 		ok = e.number(s, n)
 	}
@@ -175,7 +175,7 @@ func (e *evaluator) validate(s *schema, i int32) bool {
 func (e *evaluator) inEnum(s *schema, i int32) bool {
 	n := &e.t.nodes[i]
 	if s.enumStrs != nil {
-		if n.kind != kindString {
+		if n.kind != kindString || n.truncated() { // no enumerated value is megabytes long
 			return false
 		}
 		_, found := s.enumStrs[bytesString(n.str)]
@@ -469,10 +469,19 @@ func (e *evaluator) array(s *schema, i int32) bool {
 	return ok
 }
 
-func (e *evaluator) str(s *schema, v []byte) bool {
+func (e *evaluator) str(s *schema, n *node) bool {
 	ok := true
+	v := n.str
+	if n.truncated() && (s.pattern != nil || s.format != nil) {
+		// Checking a pattern or format would need the whole value in memory; no accepted
+		// schema constrains a value this long that way, so it is refused, not half-checked.
+		return e.fail("string of %d characters is too long to check against its pattern or format (the limit is %d bytes)", e.t.long[n.first].runes, maxKeptString)
+	}
 	if s.minLen > 0 || s.maxLen >= 0 {
 		l := utf8.RuneCount(v)
+		if n.truncated() {
+			l = e.t.long[n.first].runes
+		}
 		if l < s.minLen {
 			ok = e.fail("string of %d characters is shorter than the minimum %d", l, s.minLen)
 		}

@@ -3,6 +3,7 @@ package formats
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"strconv"
@@ -42,6 +43,51 @@ type scanner struct {
 	rerr error // a read error other than io.EOF
 
 	keyBuf []byte // member names; callers copy what they keep before reading on
+
+	// A string longer than maxKeptString keeps only its first maxKeptString bytes; the rest
+	// is digested and counted as it streams by (see spill), so one 1 GiB string costs 1 MiB.
+	strStart int    // where the current string starts in the buffer it is appended to
+	spill    *spill // non-nil once the current string went over maxKeptString
+}
+
+// maxKeptString is how much of a string value is kept in memory for checks that need its text
+// (pattern, format, enum); length, equality and uniqueness use the whole string.
+const maxKeptString = 1 << 20
+
+// spill digests the part of a long string that is not kept: the same digest leafHash computes
+// for a kept string (maphash.Bytes equals Write then Sum64), and its length in characters.
+type spill struct {
+	h     [2]maphash.Hash
+	runes int
+}
+
+func (sp *spill) write(b []byte) {
+	sp.h[0].Write(b)
+	sp.h[1].Write(b)
+	sp.runes += utf8.RuneCount(b)
+}
+
+// keep appends string content to dst, spilling once the string grows past maxKeptString.
+// Content always arrives in whole characters.
+func (s *scanner) keep(dst, b []byte) []byte {
+	if s.spill != nil {
+		s.spill.write(b)
+		return dst
+	}
+	dst = append(dst, b...)
+	if len(dst)-s.strStart > maxKeptString {
+		sp := &spill{}
+		sp.h[0].SetSeed(hashSeeds[0])
+		sp.h[1].SetSeed(hashSeeds[1])
+		sp.write(dst[s.strStart:])
+		cut := s.strStart + maxKeptString
+		for cut > s.strStart && !utf8.RuneStart(dst[cut]) {
+			cut--
+		}
+		dst = dst[:cut]
+		s.spill = sp
+	}
+	return dst
 }
 
 const scanBufSize = 256 << 10
@@ -175,6 +221,7 @@ var stringSpecial = func() (t [256]bool) {
 // characters.
 func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 	s.pos++ // opening quote
+	s.strStart, s.spill = len(dst), nil
 	for {
 		start := s.pos
 		buf := s.buf[:s.end]
@@ -183,7 +230,7 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 			i++
 		}
 		if keep {
-			dst = append(dst, buf[start:i]...)
+			dst = s.keep(dst, buf[start:i])
 		}
 		s.pos = i
 		if i == len(buf) {
@@ -212,7 +259,7 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 				return dst, s.fail("invalid UTF-8 (%s) inside a string (JSON must be UTF-8)", describeByte(s.buf[s.pos]))
 			}
 			if keep {
-				dst = append(dst, s.buf[s.pos:s.pos+size]...)
+				dst = s.keep(dst, s.buf[s.pos:s.pos+size])
 			}
 			s.pos += size
 		}
@@ -271,7 +318,8 @@ func (s *scanner) readEscape(dst []byte, keep bool) ([]byte, error) {
 			}
 		}
 		if keep {
-			dst = utf8.AppendRune(dst, r)
+			var enc [utf8.UTFMax]byte
+			dst = s.keep(dst, enc[:utf8.EncodeRune(enc[:], r)])
 		}
 		return dst, nil
 	default:
@@ -279,7 +327,7 @@ func (s *scanner) readEscape(dst []byte, keep bool) ([]byte, error) {
 		return dst, s.fail("invalid escape '\\%c' inside a string", c)
 	}
 	if keep {
-		dst = append(dst, out)
+		dst = s.keep(dst, []byte{out})
 	}
 	s.pos += 2
 	return dst, nil
@@ -541,7 +589,16 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 			return 0, err
 		}
 		t.bytes = b
-		t.nodes = append(t.nodes, node{kind: kindString, str: b[start:len(b):len(b)]})
+		n := node{kind: kindString, str: b[start:len(b):len(b)]}
+		if sp := s.spill; sp != nil { // a long string: its digest and length stand in for it
+			s.spill = nil
+			n.first, n.n = int32(len(t.long)), -1
+			t.long = append(t.long, longString{
+				hash:  valueHash{mix(sp.h[0].Sum64(), tag(kindString, lane0)), mix(sp.h[1].Sum64(), tag(kindString, lane1))},
+				runes: sp.runes,
+			})
+		}
+		t.nodes = append(t.nodes, n)
 	case 't':
 		if err := s.literal("true"); err != nil {
 			return 0, err

@@ -14,6 +14,7 @@ type tree struct {
 	nodes      []node
 	bytes      []byte // string contents and number literals
 	stack      []node // children of containers still open
+	long       []longString
 	numScratch []byte
 }
 
@@ -55,7 +56,18 @@ type node struct {
 	n     int32
 }
 
+// longString stands in for a string value longer than maxKeptString: node.str holds only its
+// first maxKeptString bytes, and the node's n is -1 with first indexing tree.long.
+type longString struct {
+	hash  valueHash
+	runes int
+}
+
+// truncated reports whether a string node kept only a prefix of its value.
+func (n *node) truncated() bool { return n.kind == kindString && n.n < 0 }
+
 func (t *tree) reset() {
+	t.long = t.long[:0]
 	t.nodes = t.nodes[:0]
 	t.bytes = t.bytes[:0]
 	t.stack = t.stack[:0]
@@ -157,6 +169,11 @@ func (t *tree) hashNode(i int32) valueHash {
 		return o.sum()
 	case kindTrue, kindFalse:
 		return leafHash(n.kind, 0, nil)
+	case kindString:
+		if n.truncated() {
+			return t.long[n.first].hash
+		}
+		return leafHash(n.kind, 0, n.str)
 	default:
 		return leafHash(n.kind, n.num, n.str)
 	}
