@@ -44,7 +44,7 @@ func (b *Backend) OpenObject(ctx context.Context, bucket, key, versionID string)
 	}
 	r, obj, err := b.getRow(ctx, bucket, key, v, nil, true)
 	if err == nil && obj.IsDeleteMarker {
-		err = gofakes3.KeyNotFound(key)
+		err = errNoSuchKey()
 	}
 	if err != nil {
 		return nil, ObjectInfo{}, localError(bucket, key, versionID, err)
@@ -59,7 +59,7 @@ func (b *Backend) lookupLocal(ctx context.Context, bucket, key, versionID string
 	}
 	r, err := lookup(ctx, b.db, bucket, key, v)
 	if err == nil && r.deleteMarker {
-		err = gofakes3.KeyNotFound(key)
+		err = errNoSuchKey()
 	}
 	if err != nil {
 		return r, localError(bucket, key, versionID, err)

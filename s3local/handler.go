@@ -22,6 +22,9 @@ import (
 // verification.
 //
 // Between net/http and gofakes3 the handler fixes what gofakes3 v1.2.0 gets wrong:
+//   - CopyObject honours the source versionId and reports the new version's id, and
+//     UploadPartCopy exists (copy.go);
+//   - user metadata headers go out in lower case, as S3 sends them;
 //   - HEAD ?versionId= is answered from that version (gofakes3 ignores the version id and
 //     reports the latest version's size, ETag and metadata); DELETE ?versionId=null deletes
 //     the null version (gofakes3 treats "null" as no version id and adds a delete marker);
@@ -88,7 +91,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if key != "" {
-		switch v, ok := r.URL.Query()["versionId"]; {
+		q := r.URL.Query()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			w = &metaCaseWriter{ResponseWriter: w}
+		}
+		if r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" {
+			if q.Has("uploadId") {
+				h.uploadPartCopy(w, r, bucket, key)
+			} else {
+				h.copyObject(w, r, bucket, key)
+			}
+			return
+		}
+		switch v, ok := q["versionId"]; {
 		case ok && r.Method == http.MethodHead && len(v) > 0 && v[0] != "":
 			h.headVersion(w, r, bucket, key, v[0])
 			return
@@ -340,13 +355,7 @@ func parseRange(s string) (*gofakes3.ObjectRangeRequest, error) {
 func (h *handler) deleteNullVersion(w http.ResponseWriter, r *http.Request, bucket, key string) {
 	res, err := h.b.DeleteObjectVersion(bucket, key, "null")
 	if err != nil {
-		var s3err gofakes3.Error
-		if errors.As(err, &s3err) {
-			writeError(w, r, s3err.ErrorCode().Status(), string(s3err.ErrorCode()), err.Error())
-			return
-		}
-		h.b.log.ErrorContext(r.Context(), "s3local: delete null version", "bucket", bucket, "key", key, "err", err)
-		writeError(w, r, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+		h.writeS3Error(w, r, err)
 		return
 	}
 	w.Header().Set("x-amz-request-id", randomID(12))

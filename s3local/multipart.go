@@ -43,7 +43,7 @@ func getUpload(ctx context.Context, q querier, bucket, key string, id gofakes3.U
 	err := q.QueryRowContext(ctx, `SELECT bucket, name, meta, checksum_alg, initiated_ms FROM uploads WHERE id = ?`, string(id)).
 		Scan(&u.bucket, &u.name, &meta, &u.checksumAlg, &ms)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (u.bucket != bucket || u.name != key)) {
-		return u, gofakes3.ErrNoSuchUpload
+		return u, gofakes3.ErrorMessage(gofakes3.ErrNoSuchUpload, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 	}
 	if err != nil {
 		return u, fmt.Errorf("s3local: read upload %s: %w", id, err)

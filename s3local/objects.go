@@ -23,6 +23,12 @@ import (
 
 const defaultContentType = "binary/octet-stream" // what S3 stores when a PUT names none
 
+// errNoSuchKey carries S3's message; gofakes3.KeyNotFound has none, which clients print as
+// "Unknown".
+func errNoSuchKey() error {
+	return gofakes3.ErrorMessage(gofakes3.ErrNoSuchKey, "The specified key does not exist.")
+}
+
 // row is one object version or delete marker.
 type row struct {
 	seq          int64
@@ -117,7 +123,7 @@ func lookup(ctx context.Context, q querier, bucket, key string, versionID *strin
 		if versionID != nil {
 			return got, gofakes3.ErrorMessage(gofakes3.ErrNoSuchVersion, "The specified version does not exist.")
 		}
-		return got, gofakes3.KeyNotFound(key)
+		return got, errNoSuchKey()
 	}
 	if err != nil {
 		return got, fmt.Errorf("s3local: read %s/%s: %w", bucket, key, err)
@@ -268,7 +274,7 @@ func (b *Backend) CreateBucket(name string) error {
 	ctx := context.Background()
 	return b.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := versioning(ctx, tx, name); err == nil {
-			return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
+			return gofakes3.ErrorMessage(gofakes3.ErrBucketAlreadyExists, "The requested bucket name is not available. Select a different name and try again.")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO buckets(name, created_ms) VALUES(?, ?)`, name, b.now().UnixMilli()); err != nil {
 			return fmt.Errorf("s3local: create bucket %s: %w", name, err)
@@ -309,7 +315,7 @@ func (b *Backend) deleteBucket(ctx context.Context, name string, force bool) err
 				return fmt.Errorf("s3local: count objects: %w", err)
 			}
 			if n > 0 {
-				return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+				return gofakes3.ErrorMessage(gofakes3.ErrBucketNotEmpty, "The bucket you tried to delete is not empty. Delete every object version and delete marker first.")
 			}
 		}
 		for _, q := range []struct {
@@ -484,43 +490,67 @@ func errEntityTooLarge(size, max int64) error {
 	return gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument, "Your proposed upload size %d exceeds the maximum allowed object size %d.", size, max)
 }
 
-// CopyObject copies the latest version of srcKey. gofakes3 has already merged the source's
-// metadata under the request's; S3's default directive (COPY) keeps the source's metadata
-// exactly, REPLACE takes the request's. The content file is hard-linked, not copied.
+// CopyObject copies the latest version of srcKey; gofakes3's interface has no source
+// version. gofakes3 has already merged the source's metadata under the request's; S3's
+// default directive (COPY) keeps the source's metadata exactly, REPLACE takes the request's.
+// Handler does not route copies here: it serves CopyObject and UploadPartCopy itself (see
+// copy.go), with source versions and the destination's version id.
 func (b *Backend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	ctx := context.Background()
-	var res gofakes3.CopyObjectResult
+	var replace map[string]string
+	if strings.EqualFold(meta["X-Amz-Metadata-Directive"], "REPLACE") {
+		replace = storedMeta(meta)
+	}
+	src, _, err := b.copyObject(ctx, srcBucket, srcKey, nil, dstBucket, dstKey, replace, nil)
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	return gofakes3.CopyObjectResult{ETag: gofakes3.FormatETag(src.md5), LastModified: gofakes3.NewContentTime(b.now())}, nil
+}
+
+// copyObject copies a version of srcKey (srcVersion nil = latest) to a new latest version of
+// dstKey, with the source's metadata or, if replace is not nil, with replace. check, if not
+// nil, vets the source first (x-amz-copy-source-if-* conditions). The content file is
+// hard-linked, not copied. It returns the source row and the new version id.
+func (b *Backend) copyObject(ctx context.Context, srcBucket, srcKey string, srcVersion *string, dstBucket, dstKey string,
+	replace map[string]string, check func(row) error) (row, string, error) {
 	for attempt := 0; ; attempt++ {
-		src, err := lookup(ctx, b.db, srcBucket, srcKey, nil)
+		src, err := lookup(ctx, b.db, srcBucket, srcKey, srcVersion)
 		if err != nil {
-			return res, err
+			return src, "", err
 		}
 		if src.deleteMarker {
-			return res, gofakes3.KeyNotFound(srcKey)
+			return src, "", errNoSuchKey()
+		}
+		if check != nil {
+			if err := check(src); err != nil {
+				return src, "", err
+			}
 		}
 		w, err := b.linkBlob(ctx, src.blob.String)
 		if errors.Is(err, os.ErrNotExist) && attempt < 3 {
-			continue // the source was replaced meanwhile: copy what is latest now
+			continue // the source was replaced meanwhile: look again
 		}
 		if err != nil {
-			return res, fmt.Errorf("s3local: copy %s/%s: %w", srcBucket, srcKey, err)
+			return src, "", fmt.Errorf("s3local: copy %s/%s: %w", srcBucket, srcKey, err)
 		}
 		v := newVersion{blob: w.blob, size: src.size, md5: src.md5, meta: src.meta, checksumAlg: src.checksumAlg, checksum: src.checksum}
-		if strings.EqualFold(meta["X-Amz-Metadata-Directive"], "REPLACE") {
-			v.meta = storedMeta(meta)
+		if replace != nil {
+			v.meta = replace
 		}
+		var vid string
 		var garbage []string
 		err = b.inTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			_, garbage, err = b.commitVersion(ctx, tx, dstBucket, dstKey, v, nil)
+			vid, garbage, err = b.commitVersion(ctx, tx, dstBucket, dstKey, v, nil)
 			return err
 		})
 		if err != nil {
 			b.removeFiles(ctx, w.path)
-			return res, err
+			return src, "", err
 		}
 		b.removeFiles(ctx, garbage...)
-		return gofakes3.CopyObjectResult{ETag: gofakes3.FormatETag(src.md5), LastModified: gofakes3.NewContentTime(b.now())}, nil
+		return src, vid, nil
 	}
 }
 

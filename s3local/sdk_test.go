@@ -460,6 +460,62 @@ func testCopyAndMultiDelete(t *testing.T, c *s3.Client) {
 		t.Errorf("copy after deleting the source = %q", got)
 	}
 
+	// Copy a specific source version into a versioned bucket: the new object gets a version
+	// of its own, and the response names both.
+	v1 := put(t, c, "versioned", "cp/src", []byte("first"), map[string]string{"n": "1"})
+	put(t, c, "versioned", "cp/src", []byte("second"), map[string]string{"n": "2"})
+	cp, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("versioned"), Key: aws.String("cp/dst"),
+		CopySource: aws.String("versioned/cp/src?versionId=" + v1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(cp.CopySourceVersionId) != v1 || !versionIDPattern.MatchString(aws.ToString(cp.VersionId)) || aws.ToString(cp.VersionId) == v1 {
+		t.Errorf("CopyObject versions: source %q new %q (v1 %q)", aws.ToString(cp.CopySourceVersionId), aws.ToString(cp.VersionId), v1)
+	}
+	out, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("versioned"), Key: aws.String("cp/dst"), VersionId: cp.VersionId})
+	if err == nil && out.Metadata["n"] != "1" {
+		t.Errorf("copied metadata = %v", out.Metadata)
+	}
+	if got := readAll(t, out, err); string(got) != "first" {
+		t.Errorf("copy of version 1 = %q", got)
+	}
+	// REPLACE takes the request's metadata; a failed x-amz-copy-source-if-match copies nothing.
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("versioned"), Key: aws.String("cp/dst"), CopySource: aws.String("versioned/cp/src"),
+		MetadataDirective: types.MetadataDirectiveReplace, Metadata: map[string]string{"fresh": "yes"}, ContentType: aws.String("text/plain")}); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("versioned"), Key: aws.String("cp/dst")}); err != nil ||
+		!mapsEqual(h.Metadata, map[string]string{"fresh": "yes"}) || aws.ToString(h.ContentType) != "text/plain" || aws.ToInt64(h.ContentLength) != 6 {
+		t.Errorf("REPLACE copy: %+v, %v", h, err)
+	}
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("versioned"), Key: aws.String("cp/dst"), CopySource: aws.String("versioned/cp/src"),
+		CopySourceIfMatch: aws.String(`"00000000000000000000000000000000"`)})
+	if apiCode(err) != "PreconditionFailed" {
+		t.Errorf("copy with a failing if-match: %v", err)
+	}
+	// UploadPartCopy, with and without a range.
+	mp, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("plain"), Key: aws.String("cp/parts")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []types.CompletedPart
+	for i, rng := range []*string{aws.String("bytes=1-3"), nil} {
+		n := int32(i + 1)
+		pc, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("plain"), Key: aws.String("cp/parts"), UploadId: mp.UploadId,
+			PartNumber: &n, CopySource: aws.String("versioned/cp/src?versionId=" + v1), CopySourceRange: rng})
+		if err != nil {
+			t.Fatalf("UploadPartCopy %d: %v", n, err)
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: &n, ETag: pc.CopyPartResult.ETag})
+	}
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("plain"), Key: aws.String("cp/parts"), UploadId: mp.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := getBody(t, c, &s3.GetObjectInput{Bucket: aws.String("plain"), Key: aws.String("cp/parts")}); string(got) != "irsfirst" {
+		t.Errorf("object from UploadPartCopy = %q", got)
+	}
+
 	for _, k := range []string{"m1", "m2"} {
 		put(t, c, "plain", k, []byte(k), nil)
 	}
