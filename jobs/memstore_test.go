@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -23,10 +22,11 @@ type memStore struct {
 
 func newMemStore() *memStore { return &memStore{jobs: map[string][]byte{}} }
 
-// Jobs are kept JSON-encoded, as a durable store might keep them, so that a caller's later
-// changes to a job never reach the stored copy and the encoding round trip is exercised.
+// Jobs are kept in their stored form (jobs.EncodeJob), as the durable stores keep them, so
+// that a caller's later changes to a job never reach the stored copy and every service test
+// exercises the encoding round trip.
 func (s *memStore) CreateJob(_ context.Context, j *jobs.Job) error {
-	b, err := json.Marshal(j)
+	b, err := jobs.EncodeJob(j)
 	if err != nil {
 		return err
 	}
@@ -46,8 +46,7 @@ func (s *memStore) GetJob(_ context.Context, id string) (*jobs.Job, error) {
 	if !ok {
 		return nil, jobs.NotFound(id)
 	}
-	var j jobs.Job
-	return &j, json.Unmarshal(b, &j)
+	return jobs.DecodeJob(b)
 }
 
 const memTokenPrefix = "mem:"

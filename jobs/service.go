@@ -55,6 +55,9 @@ func (s *Service) now() time.Time {
 	return now().UTC().Truncate(time.Millisecond)
 }
 
+// msgNoPresigner refuses artifact placeholders on a server that was given no S3 endpoint.
+const msgNoPresigner = "This server is not configured with an S3 endpoint to presign artifact URLs, so the job document cannot use artifact presigned-URL placeholders."
+
 // Create is CreateJob: it validates the request, resolves the document and the destinations
 // against the catalog, and stores the job IN_PROGRESS / SNAPSHOT. Refusals are EINVALID with
 // the messages of spec §4; AlreadyExists (ECONFLICT) for a duplicate id.
@@ -65,6 +68,11 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Job, error) {
 	res, err := newResolver(s.Catalog, s.Scope).resolve(ctx, &req)
 	if err != nil {
 		return nil, err
+	}
+	// Refused now rather than failing every GetJobDocument later: without a presigner the
+	// document could never be served.
+	if len(res.Artifacts) > 0 && s.Presigner == nil {
+		return nil, sbomcat.Errorf(sbomcat.EINVALID, msgNoPresigner)
 	}
 	now := s.now()
 	j := &Job{
