@@ -118,6 +118,14 @@ CREATE TABLE package_configuration (
 	role_arn TEXT NOT NULL
 ) STRICT;
 `,
+	// 2: jobs (jobs.Store). A job is read and written whole, so it is one row: its id, by which
+	// ListJobs pages, and its stored form (jobs.EncodeJob).
+	`
+CREATE TABLE jobs (
+	id   TEXT PRIMARY KEY,
+	body TEXT NOT NULL
+) STRICT;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

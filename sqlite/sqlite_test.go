@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/jobs/jobstest"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/storetest"
 )
@@ -116,5 +118,30 @@ func TestProcesses(t *testing.T) {
 	}
 	if c.Packages != 61 || c.Versions != 61 || c.ValidationsInProgress != 1 {
 		t.Errorf("counts after two writers: %+v", c)
+	}
+}
+
+func TestJobsConformance(t *testing.T) {
+	jobstest.Run(t, func(t *testing.T) jobs.Store {
+		return open(t, filepath.Join(t.TempDir(), sqlite.FileName))
+	})
+}
+
+// TestJobsAcrossHandles: a job one handle (process) creates is seen, and its id refused, by
+// another on the same file.
+func TestJobsAcrossHandles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	a, b := open(t, path), open(t, path)
+	if err := a.CreateJob(ctx, jobstest.FullJob("shared")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.GetJob(ctx, "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobstest.EqualJobs(t, got, jobstest.FullJob("shared"))
+	if err := b.CreateJob(ctx, jobstest.MinimalJob("shared")); sbomcat.ErrCode(err) != sbomcat.ECONFLICT {
+		t.Fatalf("second handle created a duplicate job: %v", err)
 	}
 }

@@ -1,0 +1,109 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/jobs"
+)
+
+// The store keeps jobs next to the catalog, so one file serves both and sbomd needs nothing
+// more to serve the job operations.
+var _ jobs.Store = (*Store)(nil)
+
+// CreateJob implements jobs.Store. ON CONFLICT DO NOTHING makes the existence check and the
+// insert one statement, so of two concurrent creates of one id exactly one inserts, without
+// matching the driver's constraint-violation error.
+func (s *Store) CreateJob(ctx context.Context, j *jobs.Job) error {
+	body, err := jobs.EncodeJob(j)
+	if err != nil {
+		return fmt.Errorf("sqlite: create job: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, j.ID, string(body))
+	if err != nil {
+		return fmt.Errorf("sqlite: create job %s: %w", j.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: create job %s: %w", j.ID, err)
+	}
+	if n == 0 {
+		return jobs.AlreadyExists(j.ID)
+	}
+	return nil
+}
+
+// GetJob implements jobs.Store.
+func (s *Store) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
+	var body string
+	err := s.db.QueryRowContext(ctx, `SELECT body FROM jobs WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, jobs.NotFound(id)
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: get job %s: %w", id, err)
+	}
+	j, err := jobs.DecodeJob([]byte(body))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get job %s: %w", id, err)
+	}
+	return j, nil
+}
+
+// jobsList names ListJobs' tokens, so that a token of another list is refused.
+var jobsList = sbomcat.ListID("jobs")
+
+// ListJobs implements jobs.Store: pages by id, the token carrying the last id returned.
+func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[jobs.Summary], error) {
+	var out sbomcat.Page[jobs.Summary]
+	var after string
+	if nextToken != "" {
+		if err := sbomcat.DecodePageToken(nextToken, jobsList, &after); err != nil {
+			return out, err
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM jobs WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
+	if err != nil {
+		return out, fmt.Errorf("sqlite: list jobs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return out, fmt.Errorf("sqlite: list jobs: %w", err)
+		}
+		j, err := jobs.DecodeJob([]byte(body))
+		if err != nil {
+			return out, fmt.Errorf("sqlite: list jobs: %w", err)
+		}
+		out.Items = append(out.Items, j.Summary())
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("sqlite: list jobs: %w", err)
+	}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		if out.NextToken, err = sbomcat.EncodePageToken(jobsList, out.Items[limit-1].ID); err != nil {
+			return out, fmt.Errorf("sqlite: list jobs: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// DeleteJob implements jobs.Store.
+func (s *Store) DeleteJob(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete job %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: delete job %s: %w", id, err)
+	}
+	if n == 0 {
+		return jobs.NotFound(id)
+	}
+	return nil
+}
