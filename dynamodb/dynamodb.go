@@ -7,6 +7,7 @@
 //	validation result    R#<association>    <rank>         rank = position in (fileName, input order)
 //	idempotency record   I#<op>#<token>     #IDEM
 //	configuration        #CONFIG            #CONFIG
+//	job                  #JOBS              <jobId>
 //
 // Single-item invariants are conditional writes; read-modify-write updates are optimistic on a
 // revision counter. An association's results live under the association's id, so a new

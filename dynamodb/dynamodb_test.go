@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/jobs/jobstest"
 	"github.com/sbomcat/sbomcat/storetest"
 )
 
@@ -152,4 +155,27 @@ func newStore(t *testing.T) sbomcat.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, newStore)
+}
+
+func TestJobsConformance(t *testing.T) {
+	jobstest.Run(t, func(t *testing.T) jobs.Store { return newStore(t).(*dynamodb.Store) })
+}
+
+// TestJobsLargeDocuments: two documents of 32,768 characters that JSON would escape sixfold
+// still fit one item, because documents are attributes of their own.
+func TestJobsLargeDocuments(t *testing.T) {
+	s := newStore(t).(*dynamodb.Store)
+	ctx := context.Background()
+	j := jobstest.FullJob("big")
+	j.Document = strings.Repeat("\x01", jobs.MaxDocumentLen)
+	j.Resolved.Document = strings.Repeat("\x02", jobs.MaxDocumentLen)
+	j.Resolved.Artifacts = nil
+	if err := s.CreateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetJob(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobstest.EqualJobs(t, got, j)
 }
