@@ -2,16 +2,21 @@ package s3local_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // TestAWSCLI drives the server with the unmodified AWS CLI when one is installed: it uses
@@ -113,7 +118,16 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "HEAD /cli/sboms/small.json?versionId=%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", p1.VersionId)
+	req, _ := http.NewRequest(http.MethodHead, s.srv.URL+"/cli/sboms/small.json?versionId="+p1.VersionId, nil)
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	req.Close = true
+	if err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).SignHTTP(context.Background(),
+		awssdk.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := req.Write(conn); err != nil {
+		t.Fatal(err)
+	}
 	raw, _ := io.ReadAll(conn)
 	if !bytes.Contains(raw, []byte("\r\nx-amz-meta-gen: 1\r\n")) {
 		t.Errorf("HEAD response:\n%s\nwant the header x-amz-meta-gen in lower case", raw)

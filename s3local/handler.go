@@ -66,6 +66,8 @@ var knownParams = map[string]bool{
 	"part-number-marker": true, "max-parts": true, "partNumber": true, "versionId": true,
 	"uploadId": true, "uploads": true, "versioning": true, "versions": true, "delete": true,
 	"location": true, "x-id": true, "optional-object-attributes": true,
+	// ListBuckets paging (gofakes3 returns every bucket in one untruncated page, which is valid).
+	"max-buckets": true, "bucket-region": true,
 }
 
 func unsupportedParam(r *http.Request) string {

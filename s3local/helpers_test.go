@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -41,12 +43,17 @@ func startServer(t *testing.T, dir string, tls bool) *server {
 	}
 	s := &server{dir: dir, b: b}
 	if tls {
-		s.srv = httptest.NewTLSServer(b.Handler())
+		s.srv = httptest.NewTLSServer(authenticated(b))
 	} else {
-		s.srv = httptest.NewServer(b.Handler())
+		s.srv = httptest.NewServer(authenticated(b))
 	}
 	t.Cleanup(s.stop)
 	return s
+}
+
+// authenticated is the handler as a server mounts it: SigV4 (test/test, us-east-1) in front.
+func authenticated(b *s3local.Backend) http.Handler {
+	return s3local.Authenticate(b.Handler(), s3local.AuthConfig{Credentials: map[string]string{"test": "test"}, Region: "us-east-1"})
 }
 
 // stop closes the server, then the backend (idempotent, so tests can restart a directory).
@@ -64,7 +71,7 @@ func (s *server) stop() {
 // client builds the official SDK client as an application would against a local endpoint:
 // static test/test credentials, path-style, BaseEndpoint, and no shared config files so the
 // machine's ~/.aws cannot change the outcome.
-func (s *server) client(t *testing.T, calc aws.RequestChecksumCalculation) *s3.Client {
+func (s *server) client(t *testing.T, calc aws.RequestChecksumCalculation, opts ...func(*s3.Options)) *s3.Client {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion("us-east-1"),
@@ -83,6 +90,9 @@ func (s *server) client(t *testing.T, calc aws.RequestChecksumCalculation) *s3.C
 		// Set here rather than through config: LoadDefaultConfig would try to add
 		// AWS_CA_BUNDLE (if the environment sets it) to this client and fail.
 		o.HTTPClient = s.srv.Client()
+		for _, opt := range opts {
+			opt(o)
+		}
 	})
 }
 
@@ -141,8 +151,9 @@ func put(t *testing.T, c *s3.Client, bucket, key string, body []byte, meta map[s
 	return aws.ToString(out.VersionId)
 }
 
-// rawRequest sends an unsigned request straight to the server (for what the SDK cannot send).
-func (s *server) rawRequest(t *testing.T, method, path string, body io.Reader, hdr map[string]string) *http.Response {
+// rawRequest sends a request the SDK cannot produce, signed with test/test (SigV4 for s3,
+// payload hash from hdr's X-Amz-Content-Sha256, UNSIGNED-PAYLOAD if absent) unless unsigned.
+func (s *server) rawRequest(t *testing.T, method, path string, body io.Reader, hdr map[string]string, unsigned ...bool) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, s.srv.URL+path, body)
 	if err != nil {
@@ -150,6 +161,16 @@ func (s *server) rawRequest(t *testing.T, method, path string, body io.Reader, h
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
+	}
+	if len(unsigned) == 0 || !unsigned[0] {
+		if req.Header.Get("X-Amz-Content-Sha256") == "" {
+			req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		}
+		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		if err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req,
+			req.Header.Get("X-Amz-Content-Sha256"), "s3", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	resp, err := s.srv.Client().Do(req)
 	if err != nil {

@@ -35,7 +35,7 @@ func TestStreamingTrailer(t *testing.T) {
 	defer b.Close()
 	var mu sync.Mutex
 	var seen []string // x-amz-content-sha256 of each PUT
-	h := b.Handler()
+	h := authenticated(b)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut {
 			mu.Lock()
