@@ -25,7 +25,26 @@
 // gofakes3.MultipartBackend on disk.
 //
 // Handler wraps the gofakes3 server with a thin layer that fixes what gofakes3 v1.2.0 gets
-// wrong or leaves out (HEAD with a versionId, aws-chunked bodies with trailing checksums,
-// x-amz-content-sha256 and x-amz-checksum-* verification, object size limits, bounded XML
-// bodies); see handler.go.
+// wrong or leaves out (HEAD with a versionId, copies of a version and UploadPartCopy,
+// aws-chunked bodies with trailing checksums, x-amz-content-sha256 and x-amz-checksum-*
+// verification, object size limits, bounded XML bodies, misrouted subresources); see
+// handler.go. gofakes3 authenticates nothing: Authenticate verifies S3 SigV4 in front of it
+// without reading the body, and SigV4Service tells which service a request was signed for, so
+// one port can serve S3 next to another AWS API:
+//
+//	s3b, err := s3local.Open(filepath.Join(dataDir, "s3"))
+//	...
+//	defer s3b.Close() // after http.Server.Shutdown
+//	s3h := s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: creds, Region: region})
+//	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		if s3local.SigV4Service(r) == "s3" {
+//			s3h.ServeHTTP(w, r) // no body cap here: objects go up to 5 GiB
+//			return
+//		}
+//		iotAPI.ServeHTTP(w, r) // answers 403 to unsigned requests and to other services
+//	})
+//
+// Serve root directly (an http.ServeMux in front would clean paths and redirect keys such as
+// "a//b"), and set no ReadTimeout or WriteTimeout on the http.Server, only ReadHeaderTimeout:
+// a 5 GiB body takes a while. In-process readers (the worker) can skip HTTP with OpenObject.
 package s3local

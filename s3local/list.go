@@ -79,7 +79,7 @@ func (l listing) resume(marker string) (string, bool) {
 	return from, true
 }
 
-// bounds returns the SQL condition and arguments restricting name to l.prefix.
+// upper returns the SQL condition and argument that keep name below every key after l.prefix.
 func (l listing) upper() (string, []any) {
 	if l.prefix == "" {
 		return "", nil
