@@ -39,7 +39,9 @@ func TestAWSCLI(t *testing.T) {
 	}
 	aws := func(args ...string) []byte {
 		t.Helper()
-		cmd := exec.Command(awsPath, append(args, "--output", "json")...)
+		// --endpoint-url as well as AWS_ENDPOINT_URL: a CLI too old for the variable must not
+		// reach for real AWS.
+		cmd := exec.Command(awsPath, append(args, "--output", "json", "--endpoint-url", s.srv.URL)...)
 		cmd.Env, cmd.Dir = env, work
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
