@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/jobs"
 )
 
 // Enqueuer hands a new SBOM association to the validation worker's queue (SQS when deployed).
@@ -65,8 +67,19 @@ type Config struct {
 	MaxInFlightValidations int
 	// IdempotencyTTL is how long a clientToken is remembered.
 	IdempotencyTTL time.Duration
-	// Now returns the current time (signature expiry, idempotency records). Nil is time.Now.
+	// Now returns the current time (signature expiry, idempotency records, job times). Nil is
+	// time.Now.
 	Now func() time.Time
+
+	// Jobs keeps the jobs of CreateJob, DescribeJob, GetJobDocument, ListJobs and DeleteJob
+	// (sqlite.Store and dynamodb.Store implement jobs.Store next to sbomcat.Store, so the
+	// catalog's store usually serves). Nil leaves those operations unserved: their paths
+	// answer UnknownOperationException like any path this server does not know.
+	Jobs jobs.Store
+	// Presigner signs the S3 URLs that replace artifact placeholders at each GetJobDocument
+	// (s3presign.New over an S3 client for the artifacts' endpoint). Nil refuses job documents
+	// with artifact placeholders at CreateJob; every other job works.
+	Presigner jobs.Presigner
 }
 
 // Handler is the API's http.Handler.
@@ -74,6 +87,9 @@ type Handler struct {
 	cfg    Config
 	log    *slog.Logger
 	verify *verifier
+	// ops are the operations served: the catalog's, and the jobs' when Config.Jobs is set.
+	ops  []*operation
+	jobs *jobs.Service
 }
 
 // New returns a Handler for cfg.
@@ -111,7 +127,13 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger}
+	h := &Handler{cfg: cfg, log: cfg.Logger, ops: operations}
+	if cfg.Jobs != nil {
+		// The service reads the same catalog and scope as the catalog operations, so that a
+		// job's destinations are checked against what this endpoint serves.
+		h.jobs = &jobs.Service{Catalog: cfg.Store, Store: cfg.Jobs, Presigner: cfg.Presigner, Scope: cfg.Scope, Now: cfg.Now}
+		h.ops = append(slices.Clip(operations), jobOperations...)
+	}
 	if !cfg.DisableAuth {
 		h.verify = &verifier{keys: cfg.Credentials, region: cfg.Scope.Region, now: cfg.Now, signer: v4.NewSigner()}
 	}
@@ -135,15 +157,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-RequestId", reqID)
 	log := h.log.With("request_id", reqID)
 
-	op, params, routeErr := route(r)
+	op, params, routeErr := route(h.ops, r)
 	d := catalogErrors
 	opName := ""
 	if op != nil {
 		d, opName = op.errors, op.name
 	}
 	status, errName := http.StatusOK, ""
-	fail := func(err error, resourceID string) {
-		shape := writeError(w, d, err, resourceID)
+	fail := func(err error, res resource) {
+		shape := writeError(w, d, err, res)
 		status, errName = shape.Status, shape.Name
 		if shape.Status >= 500 {
 			log.Error("internal error", "op", opName, "error", err.Error())
@@ -152,7 +174,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("panic", "op", opName, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			fail(errors.New("panic"), "")
+			fail(errors.New("panic"), resource{})
 		}
 		log.Info("request", "op", opName, "method", r.Method, "path", r.URL.EscapedPath(),
 			"status", status, "error", errName, "duration_ms", time.Since(start).Milliseconds())
@@ -162,7 +184,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// keeps that read bounded.
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
 	if err != nil {
-		fail(sbomcat.Errorf(sbomcat.EINVALID, "The request body could not be read."), "")
+		fail(sbomcat.Errorf(sbomcat.EINVALID, "The request body could not be read."), resource{})
 		return
 	}
 	tooBig := int64(len(body)) > h.cfg.MaxBodyBytes
@@ -170,38 +192,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// An oversize body was not read in full, so its signature cannot be checked; everything
 		// else about the credentials still is.
 		if werr := h.verify.verify(r.Context(), r, body, !tooBig); werr != nil {
-			fail(werr, "")
+			fail(werr, resource{})
 			return
 		}
 	}
 	if tooBig {
-		fail(sbomcat.Errorf(sbomcat.EINVALID, "The request body exceeds the limit of %d bytes.", h.cfg.MaxBodyBytes), "")
+		fail(sbomcat.Errorf(sbomcat.EINVALID, "The request body exceeds the limit of %d bytes.", h.cfg.MaxBodyBytes), resource{})
 		return
 	}
 	if routeErr != nil {
-		fail(routeErr, "")
+		fail(routeErr, resource{})
 		return
 	}
 
 	req := &request{ctx: r.Context(), op: op, params: params, query: r.URL.Query(), body: body}
 	out, err := op.handle(h, req)
 	if err != nil {
-		fail(err, h.resourceARN(params))
+		fail(err, h.subject(params))
 		return
 	}
 	writeJSON(w, out)
 }
 
-// resourceARN names the resource a request is about, for ConflictException.resourceId.
-func (h *Handler) resourceARN(params map[string]string) string {
-	pkg, ver := params["packageName"], params["versionName"]
+// subject names the resource a request is about, for the members of conflict errors:
+// ConflictException.resourceId (the package or version ARN) and
+// ResourceAlreadyExistsException.resourceId and resourceArn (the job id and ARN).
+func (h *Handler) subject(params map[string]string) resource {
+	pkg, ver, job := params["packageName"], params["versionName"], params["jobId"]
 	switch {
 	case pkg != "" && ver != "":
-		return h.cfg.Scope.VersionARN(pkg, ver)
+		return resource{id: h.cfg.Scope.VersionARN(pkg, ver)}
 	case pkg != "":
-		return h.cfg.Scope.PackageARN(pkg)
+		return resource{id: h.cfg.Scope.PackageARN(pkg)}
+	case job != "":
+		return resource{id: job, arn: jobs.ARN(h.cfg.Scope, job)}
 	}
-	return ""
+	return resource{}
 }
 
 // writeJSON writes a 200 response: out as JSON, or an empty body when out is nil (the update,
@@ -215,7 +241,7 @@ func writeJSON(w http.ResponseWriter, out any) {
 	default:
 		var err error
 		if b, err = json.Marshal(v); err != nil {
-			writeError(w, catalogErrors, err, "")
+			writeError(w, catalogErrors, err, resource{})
 			return
 		}
 	}
@@ -318,6 +344,8 @@ func jsonType(goType string) string {
 		return "boolean"
 	case strings.Contains(goType, "string"):
 		return "string"
+	case strings.Contains(goType, "int"):
+		return "long" // presignedUrlConfig.expiresInSec, the only number member
 	}
 	return goType
 }

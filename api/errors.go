@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/jobs"
 )
 
 // awsError is an error shape on the wire: its name (X-Amzn-ErrorType and __type) and status.
@@ -35,6 +36,22 @@ var (
 		sbomcat.EQUOTA:    {"LimitExceededException", http.StatusGone},
 		sbomcat.EINTERNAL: {"InternalFailureException", http.StatusInternalServerError},
 	}
+	// jobErrors are the job operations' names: InvalidRequestException for every refused
+	// request (decisions item 20), ResourceAlreadyExistsException for a duplicate job id, and
+	// InvalidStateTransitionException for deleting a running job without force. The SDK
+	// returns typed errors for each where the operation's model lists it (CreateJob:
+	// InvalidRequest, ResourceAlreadyExists, ResourceNotFound, LimitExceeded; DescribeJob,
+	// GetJobDocument, ListJobs: InvalidRequest, ResourceNotFound; DeleteJob: InvalidRequest,
+	// InvalidStateTransition, ResourceNotFound, LimitExceeded). InternalFailureException is
+	// in none of them, so it arrives as a generic API error with that code.
+	jobErrors = dialect{
+		sbomcat.EINVALID:   {"InvalidRequestException", http.StatusBadRequest},
+		sbomcat.ENOTFOUND:  {"ResourceNotFoundException", http.StatusNotFound},
+		sbomcat.ECONFLICT:  {"ResourceAlreadyExistsException", http.StatusConflict},
+		jobs.EINVALIDSTATE: {"InvalidStateTransitionException", http.StatusConflict},
+		sbomcat.EQUOTA:     {"LimitExceededException", http.StatusGone},
+		sbomcat.EINTERNAL:  {"InternalFailureException", http.StatusInternalServerError},
+	}
 )
 
 func (d dialect) of(code string) awsError {
@@ -54,15 +71,23 @@ type wireError struct {
 func (e *wireError) Error() string { return e.Name + ": " + e.Message }
 
 type errorBody struct {
-	Type       string `json:"__type"`
-	Message    string `json:"message"`
-	ResourceID string `json:"resourceId,omitempty"`
+	Type        string `json:"__type"`
+	Message     string `json:"message"`
+	ResourceID  string `json:"resourceId,omitempty"`
+	ResourceArn string `json:"resourceArn,omitempty"`
+}
+
+// resource is what a request is about, for the members of conflict errors.
+type resource struct {
+	id  string // ConflictException and ResourceAlreadyExistsException resourceId
+	arn string // ResourceAlreadyExistsException resourceArn
 }
 
 // writeError writes err as decisions item 16 says: X-Amzn-ErrorType, X-Amzn-RequestId (set by
-// the caller) and {"__type","message"} plus resourceId for conflicts. It returns the shape
-// written, for the access log.
-func writeError(w http.ResponseWriter, d dialect, err error, resourceID string) awsError {
+// the caller) and {"__type","message"}, plus resourceId for ConflictException and resourceId
+// and resourceArn for ResourceAlreadyExistsException. It returns the shape written, for the
+// access log.
+func writeError(w http.ResponseWriter, d dialect, err error, res resource) awsError {
 	var shape awsError
 	var body errorBody
 	if we, ok := err.(*wireError); ok {
@@ -70,11 +95,17 @@ func writeError(w http.ResponseWriter, d dialect, err error, resourceID string) 
 	} else {
 		code := sbomcat.ErrCode(err)
 		shape, body.Message = d.of(code), sbomcat.ErrMessage(err)
-		if code == sbomcat.ECONFLICT && shape.Name == "ConflictException" {
-			body.ResourceID = resourceID
-			var e *sbomcat.Error
-			if errors.As(err, &e) && e.ResourceID != "" {
-				body.ResourceID = e.ResourceID
+		if code == sbomcat.ECONFLICT {
+			switch shape.Name {
+			case "ConflictException":
+				body.ResourceID = res.id
+				var e *sbomcat.Error
+				if errors.As(err, &e) && e.ResourceID != "" {
+					body.ResourceID = e.ResourceID
+				}
+			case "ResourceAlreadyExistsException":
+				// The job of the request's path is the one that exists.
+				body.ResourceID, body.ResourceArn = res.id, res.arn
 			}
 		}
 	}

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/jobs"
 )
 
 // Shared request checks.
@@ -591,4 +594,181 @@ func (h *Handler) listTags(r *request) (any, error) {
 		return nil, err
 	}
 	return listTagsOutput{Tags: tagList(maps.Clone(tags))}, nil
+}
+
+// Jobs.
+
+// boolQuery reads a boolean query parameter (beforeSubstitution, force); absent is false.
+func boolQuery(r *request, name string, v *sbomcat.Violations) bool {
+	if !r.query.Has(name) {
+		return false
+	}
+	s := r.query.Get(name)
+	switch strings.ToLower(s) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	v.Add(name, &s, "Member must be a boolean (true or false)")
+	return false
+}
+
+// unsupportedQuery refuses query parameters of the model that this server does not implement,
+// with the reason, rather than answering as if they had not been given.
+func unsupportedQuery(r *request, v *sbomcat.Violations, reasons map[string]string) {
+	for _, name := range slices.Sorted(maps.Keys(reasons)) {
+		if r.query.Has(name) {
+			v.Addf("%s is not supported by this server (%s)", name, reasons[name])
+		}
+	}
+}
+
+const (
+	noExecutions = "it runs no job executions"
+	noNamespaces = "it has no job namespaces"
+)
+
+// unsupportedCreateJobMembers refuses the CreateJob members this server does not implement.
+// documentSource is refused by jobs.CreateRequest.Validate, next to the rules about document.
+func unsupportedCreateJobMembers(in *createJobInput, v *sbomcat.Violations) {
+	for _, m := range []struct {
+		name, reason string
+		raw          json.RawMessage
+	}{
+		{"abortConfig", noExecutions, in.AbortConfig},
+		{"documentParameters", "it has no job templates", in.DocumentParameters},
+		{"jobExecutionsRetryConfig", noExecutions, in.JobExecutionsRetryConfig},
+		{"jobExecutionsRolloutConfig", noExecutions, in.JobExecutionsRolloutConfig},
+		{"jobTemplateArn", "it has no job templates", in.JobTemplateArn},
+		{"namespaceId", noNamespaces, in.NamespaceID},
+		{"schedulingConfig", "its jobs start when they are created", in.SchedulingConfig},
+		{"tags", "it does not tag jobs", in.Tags},
+		{"timeoutConfig", noExecutions, in.TimeoutConfig},
+	} {
+		if len(m.raw) > 0 && string(m.raw) != "null" {
+			v.Addf("%s is not supported by this server (%s)", m.name, m.reason)
+		}
+	}
+}
+
+func (h *Handler) createJob(r *request) (any, error) {
+	var in createJobInput
+	if err := decode(r.body, &in); err != nil {
+		return nil, err
+	}
+	var v sbomcat.Violations
+	unsupportedCreateJobMembers(&in, &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	req := jobs.CreateRequest{
+		JobID: r.params["jobId"], Document: deref(in.Document), DocumentSource: deref(in.DocumentSource),
+		DestinationPackageVersions: in.DestinationPackageVersions, Targets: in.Targets,
+		Description: deref(in.Description), TargetSelection: jobs.TargetSelection(deref(in.TargetSelection)),
+	}
+	if c := in.PresignedURLConfig; c != nil {
+		req.PresignedURLConfig = &jobs.PresignedURLConfig{RoleARN: deref(c.RoleArn), ExpiresInSec: c.ExpiresInSec}
+	}
+	j, err := h.jobs.Create(r.ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return createJobOutput{JobArn: jobs.ARN(h.cfg.Scope, j.ID), JobID: j.ID, Description: j.Description}, nil
+}
+
+func (h *Handler) describeJob(r *request) (any, error) {
+	var v sbomcat.Violations
+	before := boolQuery(r, "beforeSubstitution", &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	j, err := h.jobs.Describe(r.ctx, r.params["jobId"])
+	if err != nil {
+		return nil, err
+	}
+	out := jobJSON{
+		JobArn: jobs.ARN(h.cfg.Scope, j.ID), JobID: j.ID, TargetSelection: string(j.TargetSelection), Status: string(j.Status),
+		Targets: j.Targets, Description: j.Description, CreatedAt: epoch(j.CreatedAt), LastUpdatedAt: epoch(j.LastUpdatedAt),
+		JobProcessDetails:          jobProcessDetails{ProcessingTargets: []string{}},
+		DestinationPackageVersions: j.DestinationsView(before),
+	}
+	if c := j.PresignedURLConfig; c != nil {
+		out.PresignedURLConfig = &presignedURLConfigJSON{ExpiresInSec: c.ExpiresInSec}
+		if c.RoleARN != "" {
+			out.PresignedURLConfig.RoleArn = &c.RoleARN
+		}
+	}
+	return describeJobOutput{Job: out}, nil
+}
+
+func (h *Handler) getJobDocument(r *request) (any, error) {
+	var v sbomcat.Violations
+	before := boolQuery(r, "beforeSubstitution", &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	doc, err := h.jobs.Document(r.ctx, r.params["jobId"], before)
+	if err != nil {
+		return nil, err
+	}
+	return getJobDocumentOutput{Document: doc}, nil
+}
+
+func (h *Handler) listJobs(r *request) (any, error) {
+	var v sbomcat.Violations
+	unsupportedQuery(r, &v, map[string]string{
+		"namespaceId": noNamespaces, "thingGroupId": "it has no thing groups", "thingGroupName": "it has no thing groups",
+	})
+	req := jobs.ListRequest{Status: jobs.Status(r.query.Get("status")), TargetSelection: jobs.TargetSelection(r.query.Get("targetSelection"))}
+	if r.query.Has("maxResults") {
+		s := r.query.Get("maxResults")
+		n, err := strconv.Atoi(s)
+		switch {
+		case err != nil:
+			v.Add("maxResults", &s, "Member must be an integer")
+		case n < 1:
+			// The service reads 0 as "not given"; on the wire it was given.
+			v.Add("maxResults", &s, "Member must have value greater than or equal to 1")
+		default:
+			req.MaxResults = n
+		}
+	}
+	if r.query.Has("nextToken") {
+		if req.NextToken = r.query.Get("nextToken"); req.NextToken == "" {
+			v.Add("nextToken", &req.NextToken, "Member must not be empty")
+		}
+	}
+	// An empty filter is a filter on nothing, which the enum refuses.
+	if r.query.Has("status") && req.Status == "" {
+		v.Add("status", new(string), "Member must satisfy enum value set: [IN_PROGRESS, CANCELED, COMPLETED, DELETION_IN_PROGRESS, SCHEDULED]")
+	}
+	if r.query.Has("targetSelection") && req.TargetSelection == "" {
+		v.Add("targetSelection", new(string), "Member must satisfy enum value set: [CONTINUOUS, SNAPSHOT]")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	page, err := h.jobs.List(r.ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := listJobsOutput{Jobs: []jobSummary{}, NextToken: page.NextToken}
+	for _, s := range page.Items {
+		out.Jobs = append(out.Jobs, jobSummary{
+			JobArn: jobs.ARN(h.cfg.Scope, s.ID), JobID: s.ID, Status: string(s.Status), TargetSelection: string(s.TargetSelection),
+			CreatedAt: epoch(s.CreatedAt), LastUpdatedAt: epoch(s.LastUpdatedAt),
+		})
+	}
+	return out, nil
+}
+
+func (h *Handler) deleteJob(r *request) (any, error) {
+	var v sbomcat.Violations
+	unsupportedQuery(r, &v, map[string]string{"namespaceId": noNamespaces})
+	force := boolQuery(r, "force", &v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return nil, h.jobs.Delete(r.ctx, r.params["jobId"], force)
 }

@@ -37,13 +37,24 @@ var operations = []*operation{
 	{"ListTagsForResource", http.MethodGet, "/tags", taggingErrors, (*Handler).listTags},
 }
 
-// route finds the operation for r and its path labels. Matching works on the escaped path,
+// jobOperations are the job operations of the subset that deploys package versions (spec §4),
+// served when Config.Jobs is set. Their model lists the older error names, as the tagging
+// operations' does.
+var jobOperations = []*operation{
+	{"CreateJob", http.MethodPut, "/jobs/{jobId}", jobErrors, (*Handler).createJob},
+	{"DescribeJob", http.MethodGet, "/jobs/{jobId}", jobErrors, (*Handler).describeJob},
+	{"DeleteJob", http.MethodDelete, "/jobs/{jobId}", jobErrors, (*Handler).deleteJob},
+	{"GetJobDocument", http.MethodGet, "/jobs/{jobId}/job-document", jobErrors, (*Handler).getJobDocument},
+	{"ListJobs", http.MethodGet, "/jobs", jobErrors, (*Handler).listJobs},
+}
+
+// route finds the operation of ops for r and its path labels. Matching works on the escaped path,
 // segment by segment, so an escaped "/" inside a name never splits it; labels are unescaped.
 // It has no side effects, so it may run before authentication to pick the error dialect.
-func route(r *http.Request) (*operation, map[string]string, error) {
+func route(ops []*operation, r *http.Request) (*operation, map[string]string, error) {
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
 	pathMatched := false
-	for _, op := range operations {
+	for _, op := range ops {
 		params, ok := match(op.path, segs)
 		if !ok {
 			continue

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
@@ -224,4 +225,92 @@ func tagList(m map[string]string) []tagJSON {
 		out = append(out, tagJSON{Key: &k, Value: &v})
 	}
 	return out
+}
+
+// Jobs (the subset that deploys package versions, spec §4).
+
+type presignedURLConfigJSON struct {
+	RoleArn *string `json:"roleArn,omitempty"`
+	// A pointer, so that an absent expiresInSec (default 3600) is told apart from 0 (refused).
+	ExpiresInSec *int64 `json:"expiresInSec,omitempty"`
+}
+
+type createJobInput struct {
+	Document                   *string                 `json:"document"`
+	DocumentSource             *string                 `json:"documentSource"`
+	DestinationPackageVersions []string                `json:"destinationPackageVersions"`
+	PresignedURLConfig         *presignedURLConfigJSON `json:"presignedUrlConfig"`
+	Targets                    []string                `json:"targets"`
+	Description                *string                 `json:"description"`
+	TargetSelection            *string                 `json:"targetSelection"`
+
+	// Members of the model this server does not implement. They are decoded only to be
+	// refused (unsupportedCreateJobMembers): ignoring them would create a job other than the
+	// one asked for, and DescribeJob would not show them.
+	AbortConfig                json.RawMessage `json:"abortConfig"`
+	DocumentParameters         json.RawMessage `json:"documentParameters"`
+	JobExecutionsRetryConfig   json.RawMessage `json:"jobExecutionsRetryConfig"`
+	JobExecutionsRolloutConfig json.RawMessage `json:"jobExecutionsRolloutConfig"`
+	JobTemplateArn             json.RawMessage `json:"jobTemplateArn"`
+	NamespaceID                json.RawMessage `json:"namespaceId"`
+	SchedulingConfig           json.RawMessage `json:"schedulingConfig"`
+	Tags                       json.RawMessage `json:"tags"`
+	TimeoutConfig              json.RawMessage `json:"timeoutConfig"`
+}
+
+type createJobOutput struct {
+	JobArn      string `json:"jobArn"`
+	JobID       string `json:"jobId"`
+	Description string `json:"description,omitempty"`
+}
+
+// jobProcessDetails are all zero: this server has no devices to run executions on.
+type jobProcessDetails struct {
+	ProcessingTargets        []string `json:"processingTargets"`
+	NumberOfCanceledThings   int      `json:"numberOfCanceledThings"`
+	NumberOfSucceededThings  int      `json:"numberOfSucceededThings"`
+	NumberOfFailedThings     int      `json:"numberOfFailedThings"`
+	NumberOfRejectedThings   int      `json:"numberOfRejectedThings"`
+	NumberOfQueuedThings     int      `json:"numberOfQueuedThings"`
+	NumberOfInProgressThings int      `json:"numberOfInProgressThings"`
+	NumberOfRemovedThings    int      `json:"numberOfRemovedThings"`
+	NumberOfTimedOutThings   int      `json:"numberOfTimedOutThings"`
+}
+
+type jobJSON struct {
+	JobArn                     string                  `json:"jobArn"`
+	JobID                      string                  `json:"jobId"`
+	TargetSelection            string                  `json:"targetSelection"`
+	Status                     string                  `json:"status"`
+	Targets                    []string                `json:"targets"`
+	Description                string                  `json:"description,omitempty"`
+	PresignedURLConfig         *presignedURLConfigJSON `json:"presignedUrlConfig,omitempty"`
+	CreatedAt                  epoch                   `json:"createdAt"`
+	LastUpdatedAt              epoch                   `json:"lastUpdatedAt"`
+	JobProcessDetails          jobProcessDetails       `json:"jobProcessDetails"`
+	DestinationPackageVersions []string                `json:"destinationPackageVersions,omitempty"`
+	IsConcurrent               bool                    `json:"isConcurrent"`
+}
+
+type describeJobOutput struct {
+	Job jobJSON `json:"job"`
+}
+
+type getJobDocumentOutput struct {
+	Document string `json:"document"`
+}
+
+type jobSummary struct {
+	JobArn          string `json:"jobArn"`
+	JobID           string `json:"jobId"`
+	Status          string `json:"status"`
+	TargetSelection string `json:"targetSelection"`
+	CreatedAt       epoch  `json:"createdAt"`
+	LastUpdatedAt   epoch  `json:"lastUpdatedAt"`
+	IsConcurrent    bool   `json:"isConcurrent"`
+}
+
+type listJobsOutput struct {
+	Jobs      []jobSummary `json:"jobs"`
+	NextToken string       `json:"nextToken,omitempty"`
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/jobs"
 )
 
 // TestAPI runs the deployed stack, the API handler on the DynamoDB store, through the SDK: the
@@ -79,5 +80,74 @@ func TestAPI(t *testing.T) {
 	var ve *types.ValidationException
 	if !errors.As(err, &ve) {
 		t.Errorf("deleting a package with versions: %v", err)
+	}
+}
+
+// TestJobsAPI runs the job operations on the deployed stack (API handler on DynamoDB), where a
+// job's documents and body are separate attributes: the placeholder resolution, both views,
+// paging across Query pages, the conflict and the forced delete.
+func TestJobsAPI(t *testing.T) {
+	store := newStore(t)
+	srv := httptest.NewServer(api.New(api.Config{Store: store, Jobs: store.(jobs.Store)}))
+	defer srv.Close()
+	c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
+		func(o *iot.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	ctx := context.Background()
+
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(c.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("fw")}))
+	must(c.CreatePackageVersion(ctx, &iot.CreatePackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0"), Attributes: map[string]string{"url": "https://x/fw-1.0.bin"}}))
+	must(c.UpdatePackageVersion(ctx, &iot.UpdatePackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0"), Action: types.PackageVersionActionPublish}))
+	must(c.UpdatePackage(ctx, &iot.UpdatePackageInput{PackageName: aws.String("fw"), DefaultVersionName: aws.String("1.0")}))
+
+	doc := `{"url":"${aws:iot:package:fw:version:$default:attributes:url}"}`
+	dests := []string{"arn:aws:iot:us-east-1:000000000000:package/fw/version/$default"}
+	for i := range 5 {
+		must(c.CreateJob(ctx, &iot.CreateJobInput{JobId: aws.String(fmt.Sprint("job-", i)), Document: aws.String(doc), DestinationPackageVersions: dests,
+			Targets: []string{"arn:aws:iot:us-east-1:000000000000:thing/d"}}))
+	}
+	_, err := c.CreateJob(ctx, &iot.CreateJobInput{JobId: aws.String("job-0"), Document: aws.String(`{}`), Targets: []string{"t"}})
+	var exists *types.ResourceAlreadyExistsException
+	if !errors.As(err, &exists) || aws.ToString(exists.ResourceId) != "job-0" {
+		t.Fatalf("duplicate CreateJob: %v", err)
+	}
+
+	after, err := c.GetJobDocument(ctx, &iot.GetJobDocumentInput{JobId: aws.String("job-3")})
+	if err != nil || aws.ToString(after.Document) != `{"url":"https://x/fw-1.0.bin"}` {
+		t.Fatalf("GetJobDocument = %v, %v", after, err)
+	}
+	before, err := c.GetJobDocument(ctx, &iot.GetJobDocumentInput{JobId: aws.String("job-3"), BeforeSubstitution: true})
+	if err != nil || aws.ToString(before.Document) != doc {
+		t.Fatalf("GetJobDocument(beforeSubstitution) = %v, %v", before, err)
+	}
+	d, err := c.DescribeJob(ctx, &iot.DescribeJobInput{JobId: aws.String("job-3")})
+	if err != nil || fmt.Sprint(d.Job.DestinationPackageVersions) != "[arn:aws:iot:us-east-1:000000000000:package/fw/version/1.0]" {
+		t.Fatalf("DescribeJob = %+v, %v", d, err)
+	}
+
+	var ids []string
+	for p := iot.NewListJobsPaginator(c, &iot.ListJobsInput{MaxResults: aws.Int32(2)}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.Jobs {
+			ids = append(ids, aws.ToString(s.JobId))
+		}
+	}
+	if fmt.Sprint(ids) != "[job-0 job-1 job-2 job-3 job-4]" {
+		t.Errorf("listed %v", ids)
+	}
+
+	must(c.DeleteJob(ctx, &iot.DeleteJobInput{JobId: aws.String("job-3"), Force: true}))
+	_, err = c.DeleteJob(ctx, &iot.DeleteJobInput{JobId: aws.String("job-3"), Force: true})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("deleting a deleted job: %v", err)
 	}
 }
