@@ -1,7 +1,16 @@
 // Package api serves the AWS IoT Software Package Catalog operations over restJson1, wire
 // compatible with the AWS SDKs: same paths, query parameters, status codes, member names and
 // error shapes. It is the only package that knows the wire format; the catalog itself is an
-// sbomcat.Store.
+// sbomcat.Store. With Config.Jobs it also serves the job operations that deploy package
+// versions (CreateJob, DescribeJob, GetJobDocument, ListJobs, DeleteJob; package jobs).
+//
+// CreateJob takes the members the jobs package implements (jobId, document,
+// destinationPackageVersions, presignedUrlConfig, targets, description, targetSelection) and
+// refuses every other member of the model that is given (documentSource, abortConfig,
+// documentParameters, jobExecutionsRetryConfig, jobExecutionsRolloutConfig, jobTemplateArn,
+// namespaceId, schedulingConfig, tags, timeoutConfig) with an InvalidRequestException naming
+// it, rather than create a job other than the one asked for; ListJobs and DeleteJob refuse
+// namespaceId, thingGroupId and thingGroupName likewise.
 package api
 
 import (
