@@ -26,7 +26,7 @@ type local struct {
 	metrics *syncBuffer
 }
 
-func newLocal(t *testing.T) *local {
+func newLocal(t testing.TB) *local {
 	t.Helper()
 	l := &local{s3: workertest.StartS3(t), metrics: &syncBuffer{}}
 	l.store, _ = workertest.OpenStore(t)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -44,7 +45,7 @@ type loop struct {
 	metrics *syncBuffer
 }
 
-func newLoop(t *testing.T, maxReceiveCount int, configure func(*worker.Config)) *loop {
+func newLoop(t testing.TB, maxReceiveCount int, configure func(*worker.Config)) *loop {
 	t.Helper()
 	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &syncBuffer{}}
 	l.store, _ = workertest.OpenStore(t)
@@ -464,7 +465,11 @@ func (s *syncBuffer) String() string {
 
 // testLogger logs to t.Log while the test runs (shown for failures and with -v) and drops
 // lines that come after it ended.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
+	if _, ok := t.(*testing.B); ok {
+		// Benchmarks format every line as production does, and drop it.
+		return slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
 	w := &testWriter{t: t}
 	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
 	return slog.New(slog.NewJSONHandler(w, nil))
@@ -472,7 +477,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 type testWriter struct {
 	mu   sync.Mutex
-	t    *testing.T
+	t    testing.TB
 	done bool
 }
 
