@@ -84,8 +84,8 @@ func TestAuth(t *testing.T) {
 		t.Errorf("object after rejected PUTs = %q", got)
 	}
 
-	// Unsigned, whatever the path; presigned URLs are refused too.
-	for _, path := range []string{"/", "/auth", "/auth/plain.json", "/auth/plain.json?X-Amz-Signature=abc&X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"} {
+	// Unsigned, whatever the path (presigned URLs: presign_test.go).
+	for _, path := range []string{"/", "/auth", "/auth/plain.json", "/auth/plain.json?versionId=x"} {
 		resp := s.rawRequest(t, http.MethodGet, path, nil, nil, true)
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("<Code>AccessDenied</Code>")) {

@@ -29,8 +29,10 @@
 // aws-chunked bodies with trailing checksums, x-amz-content-sha256 and x-amz-checksum-*
 // verification, object size limits, bounded XML bodies, misrouted subresources); see
 // handler.go. gofakes3 authenticates nothing: Authenticate verifies S3 SigV4 in front of it
-// without reading the body, and SigV4Service tells which service a request was signed for, so
-// one port can serve S3 next to another AWS API:
+// without reading the body, from the Authorization header or from a presigned URL's query
+// string (X-Amz-Expires enforced, so job documents can hand devices URLs that expire), and
+// SigV4Service tells which service a request was signed for, so one port can serve S3 next
+// to another AWS API:
 //
 //	s3b, err := s3local.Open(filepath.Join(dataDir, "s3"))
 //	...
