@@ -8,6 +8,8 @@
 //
 // For one job it
 //
+//  0. checks in the store that the association is still current and not yet validated, so
+//     that superseded associations and duplicate deliveries cost no download;
 //  1. asks S3 for the object version's size (HeadObject) and, when it is over the object limit,
 //     records one FILE_SIZE_LIMIT_EXCEEDED result without downloading a byte (decisions item 7);
 //  2. downloads the version (GetObject with the VersionId), holding small objects in memory and
@@ -48,8 +50,9 @@ type Objects interface {
 // Errors from Objects that are (or wrap) an *objects.Error whose Permanent method says true end
 // the validation FAILED with the error's Message; every other error is transient.
 
-// Recorder records validation results; sbomcat.Store implements it.
-type Recorder interface {
+// Store is the part of the catalog the worker uses; sbomcat.Store implements it.
+type Store interface {
+	GetVersion(ctx context.Context, pkg, version string) (*sbomcat.PackageVersion, error)
 	RecordValidation(ctx context.Context, v sbomcat.Validation) error
 }
 
@@ -67,7 +70,7 @@ type Job struct {
 
 // Config configures a Worker. Store and Objects are required.
 type Config struct {
-	Store     Recorder
+	Store     Store
 	Objects   Objects
 	Validator validator.Validator
 	// Logger receives one line per job. Nil discards.
@@ -130,6 +133,7 @@ const (
 	OutcomeSucceeded = "SUCCEEDED" // recorded, every file valid
 	OutcomeFailed    = "FAILED"    // recorded, at least one failure (or unreadable object)
 	OutcomeDiscarded = "DISCARDED" // the association was superseded, removed or deleted
+	OutcomeDuplicate = "DUPLICATE" // already validated: a duplicate delivery
 	OutcomeRetry     = "RETRY"     // transient failure, returned for another delivery
 )
 
@@ -164,6 +168,24 @@ func (w *Worker) Process(ctx context.Context, job Job) error {
 
 func (w *Worker) process(ctx context.Context, job Job, log *slog.Logger) (report, error) {
 	a := job.Association
+	// A message for an association that is no longer current, or that is already done (a
+	// duplicate delivery), needs no download: RecordValidation would discard the first and
+	// rewrite the second with the same results.
+	v, err := w.cfg.Store.GetVersion(ctx, a.PackageName, a.VersionName)
+	switch {
+	case sbomcat.ErrCode(err) == sbomcat.ENOTFOUND:
+		log.Info("results discarded", "reason", sbomcat.ErrMessage(err))
+		return report{outcome: OutcomeDiscarded}, nil
+	case err != nil:
+		return report{}, fmt.Errorf("get version: %w", err)
+	case v.AssociationID != a.ID:
+		log.Info("results discarded", "reason", "the association was superseded or removed before its validation began")
+		return report{outcome: OutcomeDiscarded}, nil
+	case v.SBOMStatus != sbomcat.StatusInProgress:
+		log.Info("already validated: duplicate delivery", "status", v.SBOMStatus)
+		return report{outcome: OutcomeDuplicate}, nil
+	}
+
 	results, n, err := w.validate(ctx, a.SBOM)
 	rep := report{bytes: n}
 	if err != nil {

@@ -434,6 +434,41 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 		})
 	}
 
+	// Without a download: checked in the store before S3 is asked anything.
+	t.Run("superseded before its turn", func(t *testing.T) {
+		e := newEnv(t, nil)
+		a := e.associate(t, "old.json", bad)
+		b := e.associate(t, "new.json", cdx)
+		if err := e.w.Process(ctx, job(a)); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.s3.Heads() + e.s3.Gets(); n != 0 {
+			t.Errorf("%d S3 requests for a superseded association, want none", n)
+		}
+		if status, _ := e.status(t); status != sbomcat.StatusInProgress {
+			t.Errorf("status %s, want IN_PROGRESS (the new association's)", status)
+		}
+		if err := e.w.Process(ctx, job(b)); err != nil {
+			t.Fatal(err)
+		}
+		checkResults(t, func() []sbomcat.FileResult { _, r := e.status(t); return r }(), []want{{file: "new.json", result: "SUCCEEDED"}})
+	})
+	t.Run("late duplicate", func(t *testing.T) {
+		e := newEnv(t, nil)
+		a := e.associate(t, "sbom.json", cdx)
+		for range 2 {
+			if err := e.w.Process(ctx, job(a)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := e.s3.Gets(); n != 1 {
+			t.Errorf("%d downloads, want 1: the duplicate should find the work done", n)
+		}
+		if !strings.Contains(e.metrics.String(), `"Outcome":"DUPLICATE"`) {
+			t.Error("no DUPLICATE outcome")
+		}
+		checkResults(t, func() []sbomcat.FileResult { _, r := e.status(t); return r }(), []want{{file: "sbom.json", result: "SUCCEEDED"}})
+	})
 	t.Run("version deleted", func(t *testing.T) {
 		e := newEnv(t, nil)
 		a := e.associate(t, "old.json", cdx)
