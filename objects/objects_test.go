@@ -1,0 +1,114 @@
+package objects_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/worker/workertest"
+)
+
+func TestStatAndOpen(t *testing.T) {
+	s := workertest.StartS3(t)
+	s.CreateBucket(t, "bkt")
+	v1 := s.Put(t, "bkt", "dir/sbom.json", []byte("first version"))
+	s.Put(t, "bkt", "dir/sbom.json", []byte("the second, longer version"))
+	// Configured as the binaries configure it: SDK config plus path-style from the environment.
+	o, err := objects.OptionsFromEnv(func(k string) string { return map[string]string{objects.EnvUsePathStyle: "true"}[k] })
+	if err != nil || !o.UsePathStyle {
+		t.Fatalf("OptionsFromEnv = %+v, %v", o, err)
+	}
+	obj := objects.New(workertest.Config(s.URL), o)
+	ctx := context.Background()
+	loc := sbomcat.S3Location{Bucket: "bkt", Key: "dir/sbom.json", Version: v1}
+	body, size, err := obj.Open(ctx, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || string(b) != "first version" || size != int64(len(b)) {
+		t.Errorf("Open(v1) = %q (size %d), %v; want the first version", b, size, err)
+	}
+	// gofakes3's HEAD ignores the version id (it answers for the latest version); S3 does not.
+	// The worker checks GET's own length too, so the limit holds either way.
+	if n, err := obj.Stat(ctx, loc); err != nil || n <= 0 {
+		t.Errorf("Stat = %d, %v", n, err)
+	}
+}
+
+// TestErrors checks how failures are classified and what users are told.
+func TestErrors(t *testing.T) {
+	s := workertest.StartS3(t)
+	s.CreateBucket(t, "bkt")
+	v := s.Put(t, "bkt", "k.json", []byte("{}"))
+	cfg := workertest.Config(s.URL)
+	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
+	obj := objects.New(cfg, objects.Options{UsePathStyle: true})
+	tests := []struct {
+		name    string
+		loc     sbomcat.S3Location
+		fault   func(*http.Request) (int, string)
+		reason  objects.Reason
+		message string
+	}{
+		{"no bucket", sbomcat.S3Location{Bucket: "nope", Key: "k.json", Version: v}, nil, objects.NoSuchBucket,
+			"The SBOM could not be read: S3 bucket nope does not exist."},
+		{"no key", sbomcat.S3Location{Bucket: "bkt", Key: "other.json", Version: v}, nil, objects.NoSuchKey,
+			"The SBOM could not be read: S3 object s3://bkt/other.json does not exist."},
+		{"no version", sbomcat.S3Location{Bucket: "bkt", Key: "k.json", Version: "v0"}, nil, objects.NoSuchVersion,
+			"The SBOM could not be read: version v0 of S3 object s3://bkt/k.json does not exist."},
+		{"access denied", sbomcat.S3Location{Bucket: "bkt", Key: "k.json", Version: v},
+			func(*http.Request) (int, string) { return http.StatusForbidden, "AccessDenied" }, objects.AccessDenied,
+			"The SBOM could not be read: access to version " + v + " of S3 object s3://bkt/k.json was denied. Allow the validation worker s3:GetObject and s3:GetObjectVersion on it (without s3:ListBucket, S3 also answers this way for an object that does not exist)."},
+		{"delete marker", sbomcat.S3Location{Bucket: "bkt", Key: "k.json", Version: v},
+			func(*http.Request) (int, string) { return http.StatusMethodNotAllowed, "MethodNotAllowed" }, objects.DeleteMarker,
+			"The SBOM could not be read: version " + v + " of S3 object s3://bkt/k.json is a delete marker (the object was deleted)."},
+		{"bad version id", sbomcat.S3Location{Bucket: "bkt", Key: "k.json", Version: "%%%"},
+			func(*http.Request) (int, string) { return http.StatusBadRequest, "InvalidArgument" }, objects.InvalidVersion,
+			`The SBOM could not be read: "%%%" is not a valid version id for S3 object s3://bkt/k.json.`},
+		{"internal error", sbomcat.S3Location{Bucket: "bkt", Key: "k.json", Version: v},
+			func(*http.Request) (int, string) { return http.StatusInternalServerError, "InternalError" }, objects.Unavailable,
+			"S3 was unavailable while reading version " + v + " of S3 object s3://bkt/k.json (HTTP 500)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.fault != nil {
+				s.Fault.Store(&tt.fault)
+				defer s.Fault.Store(nil)
+			}
+			// As the worker reads: HEAD, then GET. (gofakes3's HEAD ignores the version id, so
+			// a missing version shows at the GET there; S3 answers the HEAD already.)
+			_, err := obj.Stat(context.Background(), tt.loc)
+			if err == nil {
+				_, _, err = obj.Open(context.Background(), tt.loc)
+			}
+			var oe *objects.Error
+			if !errors.As(err, &oe) {
+				t.Fatalf("Stat = %v, want an *objects.Error", err)
+			}
+			if oe.Reason != tt.reason || oe.Permanent() != (tt.reason != objects.Unavailable) || oe.Message() != tt.message {
+				t.Errorf("reason %d permanent %v message\n%s\nwant reason %d message\n%s", oe.Reason, oe.Permanent(), oe.Message(), tt.reason, tt.message)
+			}
+		})
+	}
+}
+
+func TestCanceledIsNotAnS3Failure(t *testing.T) {
+	s := workertest.StartS3(t)
+	obj := objects.New(workertest.Config(s.URL), objects.Options{UsePathStyle: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := obj.Stat(ctx, sbomcat.S3Location{Bucket: "bkt", Key: "k", Version: "v"})
+	var oe *objects.Error
+	if !errors.Is(err, context.Canceled) || errors.As(err, &oe) {
+		t.Errorf("Stat with a canceled context = %v; want context.Canceled, not an S3 error", err)
+	}
+}
