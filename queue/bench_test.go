@@ -20,7 +20,8 @@ import (
 // queue → worker (HEAD, GET, validate) → RecordValidation, timed until the store shows every
 // association done. Run with
 //
-//	go test ./queue -run '^$' -bench Loop -benchtime 200x
+//	go test ./queue -run '^$' -bench 'Loop.*/small' -benchtime 500x
+//	go test ./queue -run '^$' -bench 'Loop.*/50MB' -benchtime 5x
 //
 // validations/s is the number to compare for small SBOMs, MB/s (SetBytes) for large ones.
 
