@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/jobs/s3presign"
+	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/queue"
+	"github.com/sbomcat/sbomcat/s3local"
+	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/worker"
+)
+
+// catalog is what sbomd keeps in its store: the package catalog and the jobs.
+// sqlite.Store and dynamodb.Store are both.
+type catalog interface {
+	sbomcat.Store
+	jobs.Store
+}
+
+// run serves until ctx is done, then shuts down gracefully. ready, if not nil, is called with
+// the listening address once requests can be served.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(addr string)) error {
+	c, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.level}))
+	return serve(ctx, c, log, ready)
+}
+
+func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr string)) error {
+	// The SDK's configuration is loaded only when an AWS service is used, so that
+	// AWS_ENDPOINT_URL pointing at sbomd itself (as the walkthrough sets it for the CLI) cannot
+	// turn sbomd into its own client.
+	var awsCfg aws.Config
+	if c.table != "" || c.queueURL != "" || c.s3 == s3External {
+		var err error
+		if awsCfg, err = loadAWS(ctx, c.region); err != nil {
+			return err
+		}
+	}
+
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	store, where, err := openStore(ctx, c, awsCfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	var s3b *s3local.Backend
+	if c.s3 == s3Embedded {
+		if s3b, err = s3local.Open(filepath.Join(c.dataDir, "s3"), s3local.WithLogger(log.With("component", "s3"))); err != nil {
+			return fmt.Errorf("s3 store: %w", err)
+		}
+		// Deferred after store.Close, so it runs first: the worker reads both, and it has
+		// stopped by the time either closes.
+		defer s3b.Close()
+	}
+
+	// Listen before building the handler: presigned URLs name the address actually bound
+	// (a free port when --addr ends in :0).
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	publicURL := c.publicURL
+	if publicURL == "" {
+		publicURL = "http://" + advertised(ln.Addr())
+	}
+
+	var (
+		objs      worker.Objects
+		presigner jobs.Presigner
+	)
+	if s3b != nil {
+		objs = localObjects{b: s3b}
+		presigner = s3presign.New(s3.New(s3.Options{
+			Region:       c.region,
+			BaseEndpoint: aws.String(publicURL),
+			UsePathStyle: true,
+			Credentials:  credentials.NewStaticCredentialsProvider(c.presignKey, c.credentials[c.presignKey], ""),
+		}))
+	} else {
+		objs = objects.New(awsCfg, c.s3Options)
+		presigner = s3presign.New(s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = c.s3Options.UsePathStyle }))
+	}
+	w := worker.New(worker.Config{
+		Store:     store,
+		Objects:   objs,
+		Validator: c.validator,
+		Logger:    log.With("component", "worker"),
+		// Metrics are CloudWatch Embedded Metric Format lines for Lambda and the CloudWatch
+		// agent; locally the worker's log line per job says the same.
+		Metrics: nil,
+		Timeout: c.validationTimeout,
+	})
+
+	// The queue: what the API hands associations to, and what (if anything) validates them here.
+	var (
+		enq      api.Enqueuer
+		consumer func(context.Context) error
+		mode     string
+	)
+	switch {
+	case c.queueURL != "":
+		client := sqs.NewFromConfig(awsCfg)
+		enq, mode = queue.NewSQSPublisher(client, c.queueURL), "sqs"
+		if c.worker {
+			consumer = queue.NewRunner(client, c.queueURL, w, queue.RunnerOptions{
+				Concurrency: c.concurrency, ShutdownGrace: c.shutdownGrace, Logger: log.With("component", "queue"),
+			}).Run
+		}
+	case c.worker:
+		local := queue.NewLocal(store, w, queue.LocalOptions{
+			Concurrency: c.concurrency, ShutdownGrace: c.shutdownGrace, Logger: log.With("component", "queue"),
+		})
+		enq, consumer, mode = local, local.Run, "embedded"
+	default:
+		// No consumer here: the store keeps the associations IN_PROGRESS, and the next sbomd
+		// started with a worker on this catalog takes them up (Store.ListInProgress).
+		mode = "embedded"
+		log.Warn("no validation worker runs in this process: associations stay IN_PROGRESS until an sbomd with --worker=true runs on this catalog")
+	}
+
+	handler := api.New(api.Config{
+		Store:                  store,
+		Queue:                  enq,
+		Scope:                  sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: c.region, Account: c.account},
+		Credentials:            c.credentials,
+		Logger:                 log.With("component", "api"),
+		MaxBodyBytes:           c.maxBody,
+		MaxPackages:            c.maxPackages,
+		MaxVersions:            c.maxVersions,
+		MaxInFlightValidations: c.maxInFlight,
+		Jobs:                   store,
+		Presigner:              presigner,
+	})
+	var s3h http.Handler
+	if s3b != nil {
+		s3h = s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region})
+	}
+	srv := &http.Server{
+		Handler: route(handler, s3h),
+		// Only the header has a deadline: a 5 GiB object takes a while to upload or download.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	var workErr error
+	if consumer != nil {
+		wg.Go(func() {
+			if err := consumer(work); err != nil {
+				workErr = err
+				log.Error("validation worker stopped", "error", err.Error())
+			}
+		})
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	// Access key ids are listed so that a user can see which pair to use; secrets never are.
+	keyIDs := make([]string, 0, len(c.credentials))
+	for k := range c.credentials {
+		keyIDs = append(keyIDs, k)
+	}
+	slices.Sort(keyIDs)
+	s3Where := "external (AWS SDK configuration)"
+	if s3b != nil {
+		s3Where = s3b.Dir()
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "public_url", publicURL, "catalog", where, "s3", s3Where,
+		"queue", mode, "worker", c.worker, "concurrency", c.concurrency,
+		"region", c.region, "account", c.account, "access_keys", keyIDs)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace_s", c.shutdownGrace.Seconds())
+	// Requests and validations finish side by side within the grace; validations still running
+	// then are interrupted and, being still IN_PROGRESS in the store, resume at the next start.
+	stopWork()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+		log.Warn("requests still running at the end of the grace were cut off", "error", err.Error())
+	}
+	wg.Wait()
+	log.Info("stopped")
+	return errors.Join(serveErrOf(serveErr), workErr)
+}
+
+func serveErrOf(err error) error {
+	if err == nil || errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve: %w", err)
+}
+
+// route sends each request to the API its SigV4 credential scope names, as LocalStack's edge
+// port does: s3 to the S3 endpoint (which verifies S3's flavour of SigV4, presigned URLs
+// included, and takes objects up to 5 GiB), everything else to the IoT API, which verifies
+// the signature before anything else and answers 403 to unsigned requests and to other
+// services, whatever the path. s3 is nil when S3 is external. The handler is served directly,
+// not behind an http.ServeMux, which would clean paths and redirect S3 keys such as "a//b".
+func route(iotAPI, s3 http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s3 != nil && s3local.SigV4Service(r) == "s3" {
+			s3.ServeHTTP(w, r)
+			return
+		}
+		iotAPI.ServeHTTP(w, r)
+	})
+}
+
+// openStore opens the catalog: SQLite in the data directory, or the DynamoDB table.
+func openStore(ctx context.Context, c config, awsCfg aws.Config) (catalog, string, error) {
+	if c.table != "" {
+		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.table), "dynamodb:" + c.table, nil
+	}
+	path := filepath.Join(c.dataDir, sqlite.FileName)
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, "", fmt.Errorf("catalog: %w", err)
+	}
+	return st, path, nil
+}
+
+// loadAWS loads the SDK's standard configuration (credentials, AWS_ENDPOINT_URL_*), in
+// sbomd's region unless AWS_REGION or a profile names one.
+func loadAWS(ctx context.Context, region string) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return cfg, fmt.Errorf("aws configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = region
+	}
+	return cfg, nil
+}
+
+// advertised is the host:port clients reach a listener at: an unspecified host (0.0.0.0,
+// [::]) becomes loopback.
+func advertised(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	host := "127.0.0.1"
+	if tcp.IP.To4() == nil {
+		host = "::1"
+	}
+	return net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}
