@@ -7,6 +7,11 @@
 // any failed, 2 on a usage or I/O error (the reason goes to stderr). Limits also come from the
 // environment (SBOMCAT_MAX_OBJECT_BYTES, SBOMCAT_MAX_FILE_BYTES, SBOMCAT_MAX_TOTAL_BYTES,
 // SBOMCAT_MAX_ENTRIES); flags win.
+//
+//	sbomctl demo [--endpoint http://127.0.0.1:4566]
+//
+// drives the whole service loop against a running sbomd with the AWS SDK for Go and prints the
+// validation results (demo.go).
 package main
 
 import (

@@ -25,9 +25,13 @@ const (
 )
 
 const usage = `usage: sbomctl validate [--profile aws|strict] [--json] [limit flags] PATH...
+       sbomctl demo [--endpoint URL] [flags]
 
-Validates SBOM files, each PATH a file or a zip archive of files, as the service does.
+validate checks SBOM files, each PATH a file or a zip archive of files, as the service does.
 Exit status: 0 when every file succeeded, 1 when any failed, 2 on a usage or I/O error.
+
+demo drives the whole loop (bucket, upload, package version, association, results) against a
+running sbomd; sbomctl demo -h says more.
 `
 
 // run is sbomctl: it reads args (without the program name) and the environment through getenv,
@@ -40,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch args[0] {
 	case "validate":
 		return validate(ctx, args[1:], stdout, stderr, getenv)
+	case "demo":
+		return demo(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
