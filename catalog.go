@@ -251,3 +251,24 @@ type Page[T any] struct {
 
 // NewID returns a fresh random identifier (128 bits of entropy), used for association ids.
 func NewID() string { return rand.Text() }
+
+// AddTags merges tags into a resource's current tags m, refusing a result with more than
+// MaxTags tags (TagResource). Every Store applies it inside its own read-modify-write.
+func AddTags(m, tags map[string]string) error {
+	for k, v := range tags {
+		m[k] = v
+	}
+	if len(m) > MaxTags {
+		return Errorf(EINVALID, "A resource can have at most %d tags; this request would leave %d.", MaxTags, len(m))
+	}
+	return nil
+}
+
+// RemoveTags deletes keys from a resource's current tags m; absent keys are ignored
+// (UntagResource).
+func RemoveTags(m map[string]string, keys []string) error {
+	for _, k := range keys {
+		delete(m, k)
+	}
+	return nil
+}

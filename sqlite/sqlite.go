@@ -776,23 +776,14 @@ func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(m
 // TagResource implements sbomcat.Store.
 func (s *Store) TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error {
 	return wrap("tag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		for k, v := range tags {
-			m[k] = v
-		}
-		if len(m) > sbomcat.MaxTags {
-			return sbomcat.Errorf(sbomcat.EINVALID, "A resource can have at most %d tags; this request would leave %d.", sbomcat.MaxTags, len(m))
-		}
-		return nil
+		return sbomcat.AddTags(m, tags)
 	}))
 }
 
 // UntagResource implements sbomcat.Store.
 func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
 	return wrap("untag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		for _, k := range keys {
-			delete(m, k)
-		}
-		return nil
+		return sbomcat.RemoveTags(m, keys)
 	}))
 }
 
