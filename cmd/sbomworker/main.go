@@ -20,10 +20,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat/queue"
+	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workerconfig"
 )
 
@@ -56,6 +58,7 @@ const usage = `usage: sbomworker (configured by environment variables)
   SBOMWORKER_WAIT_TIME          long-poll wait (default 20s)
   SBOMWORKER_SHUTDOWN_GRACE     time for validations to finish after SIGTERM (default 20s)
   SBOMWORKER_TIMEOUT            bound on one validation (default 10m)
+  SBOMWORKER_REAP_AFTER         an association still IN_PROGRESS after this ends FAILED (default 2h)
   SBOMWORKER_LOG_LEVEL          debug, info, warn or error (default info)
   SBOMCAT_PROFILE               aws (default) or strict
   SBOMCAT_MAX_OBJECT_BYTES, SBOMCAT_MAX_FILE_BYTES, SBOMCAT_MAX_TOTAL_BYTES, SBOMCAT_MAX_ENTRIES
@@ -92,5 +95,13 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		ShutdownGrace:     c.ShutdownGrace,
 		Logger:            log,
 	})
+	// The reaper ends associations no delivery finished (a worker that died on the last
+	// attempt, an event that reached the dead-letter queue unprocessed).
+	reapAfter := c.ReapAfter
+	if reapAfter == 0 {
+		reapAfter = workerconfig.DefaultReapAfter
+	}
+	reaper := &worker.Reaper{Store: store, MaxAge: reapAfter, Logger: log}
+	go reaper.Run(ctx, min(reapAfter/4, 5*time.Minute))
 	return r.Run(ctx)
 }

@@ -61,6 +61,7 @@ const (
 	EnvShutdownGrace     = "SBOMWORKER_SHUTDOWN_GRACE"
 	EnvTimeout           = "SBOMWORKER_TIMEOUT"
 	EnvLogLevel          = "SBOMWORKER_LOG_LEVEL"
+	EnvReapAfter         = "SBOMWORKER_REAP_AFTER"
 	EnvProfile           = "SBOMCAT_PROFILE"
 )
 
@@ -69,6 +70,10 @@ const (
 	StoreSQLite   = "sqlite"
 	StoreDynamoDB = "dynamodb"
 )
+
+// DefaultReapAfter bounds how long an association may stay IN_PROGRESS: far beyond what the
+// default retries take (5 deliveries, each at most SBOMWORKER_TIMEOUT's 10 minutes, plus backoff).
+const DefaultReapAfter = 2 * time.Hour
 
 // DefaultSQLitePath is the database of `sbomd` run with its default data directory, so that a
 // worker started beside it shares its catalog.
@@ -87,6 +92,9 @@ type Config struct {
 	VisibilityTimeout time.Duration
 	WaitTime          time.Duration
 	ShutdownGrace     time.Duration
+	// ReapAfter is how long an association may stay IN_PROGRESS before the runner's reaper
+	// records it FAILED (worker.Reaper); 0 means DefaultReapAfter.
+	ReapAfter time.Duration
 
 	Timeout   time.Duration
 	LogLevel  slog.Level
@@ -133,7 +141,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		env string
 		dst *time.Duration
-	}{{EnvVisibilityTimeout, &c.VisibilityTimeout}, {EnvWaitTime, &c.WaitTime}, {EnvShutdownGrace, &c.ShutdownGrace}, {EnvTimeout, &c.Timeout}} {
+	}{{EnvVisibilityTimeout, &c.VisibilityTimeout}, {EnvWaitTime, &c.WaitTime}, {EnvShutdownGrace, &c.ShutdownGrace}, {EnvTimeout, &c.Timeout}, {EnvReapAfter, &c.ReapAfter}} {
 		if v := getenv(d.env); v != "" {
 			t, err := time.ParseDuration(strings.TrimSpace(v))
 			if err != nil || t <= 0 {
