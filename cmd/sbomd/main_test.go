@@ -130,6 +130,12 @@ func TestBadConfiguration(t *testing.T) {
 		{"unknown flag", []string{"--bogus"}, "bogus"},
 		{"stray argument", []string{"serve"}, "unexpected arguments"},
 		{"invalid address", []string{"--addr", "256.0.0.1:1", "--data-dir", t.TempDir()}, "listen"},
+		{"unknown s3 mode", []string{"--s3", "minio"}, "embedded or external"},
+		{"unknown profile", []string{"--profile", "lenient"}, `profile "lenient"`},
+		{"no concurrency", []string{"--concurrency", "0"}, "concurrency"},
+		{"bad public URL", []string{"--public-url", "localhost:4566"}, "public-url"},
+		{"bad limit flag", []string{"--max-object-bytes", "lots"}, "lots"},
+		{"help", []string{"-h"}, "-queue-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +143,31 @@ func TestBadConfiguration(t *testing.T) {
 			err := run(context.Background(), tt.args, func(string) string { return "" }, &stderr, nil)
 			if err == nil || !strings.Contains(err.Error()+stderr.String(), tt.want) {
 				t.Errorf("err = %v, stderr %q; want mention of %q", err, stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestBadEnvironment: a variable that cannot be read stops sbomd with its name, rather than
+// being ignored in favour of a default the user did not ask for.
+func TestBadEnvironment(t *testing.T) {
+	for name, val := range map[string]string{
+		"SBOMD_WORKER":              "sometimes",
+		"SBOMD_MAX_PACKAGES":        "many",
+		"SBOMD_VALIDATION_TIMEOUT":  "forever",
+		"SBOMCAT_MAX_ENTRIES":       "-1",
+		"SBOMCAT_S3_USE_PATH_STYLE": "perhaps",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(context.Background(), []string{"--data-dir", t.TempDir()}, func(k string) string {
+				if k == name {
+					return val
+				}
+				return ""
+			}, &stderr, nil)
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%s: err = %v", name, val, err)
 			}
 		})
 	}

@@ -163,7 +163,8 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	})
 	var s3h http.Handler
 	if s3b != nil {
-		s3h = s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region})
+		s3h = logRequests(log.With("component", "s3"),
+			s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
 	}
 	srv := &http.Server{
 		Handler: route(handler, s3h),
@@ -287,3 +288,38 @@ func advertised(a net.Addr) string {
 	}
 	return net.JoinHostPort(host, fmt.Sprint(tcp.Port))
 }
+
+// logRequests writes one line per S3 request, as the IoT API does for its own.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request", "method", r.Method, "path", r.URL.EscapedPath(), "status", rec.status,
+			"bytes_out", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wroteHeader {
+		s.status, s.wroteHeader = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	s.wroteHeader = true
+	n, err := s.ResponseWriter.Write(p)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer (flushes, deadlines).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
