@@ -1,60 +1,136 @@
 // Command sbomapi-lambda serves the package catalog API from AWS Lambda behind an API Gateway
 // HTTP API (payload format 2.0), on DynamoDB. It is a thin adapter: the handler is the same
 // api.Handler that sbomd serves, and API Gateway's IAM authorisation replaces SigV4
-// verification.
+// verification. New SBOM associations are published to the SQS queue that the worker function
+// consumes; job documents get their artifact URLs presigned with the function's own
+// credentials.
 //
-// Environment: SBOMCAT_TABLE (required) names the DynamoDB table; SBOMCAT_ACCOUNT_ID (required)
-// is the account of ARNs; AWS_REGION is set by Lambda.
+// Environment (template.yaml sets every one):
+//
+//	SBOMCAT_TABLE                     DynamoDB table (required)
+//	SBOMCAT_ACCOUNT_ID                account id of ARNs (required)
+//	SBOMCAT_QUEUE_URL                 SQS queue of association events (required)
+//	SBOMCAT_MAX_PACKAGES              packages in the catalog, -1 for no limit (default 100)
+//	SBOMCAT_MAX_VERSIONS              package versions, -1 for no limit (default 10000)
+//	SBOMCAT_MAX_INFLIGHT_VALIDATIONS  validations in progress at once, -1 for no limit (default 100)
+//
+// AWS_REGION and the credentials are Lambda's.
 package main
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/jobs/s3presign"
+	"github.com/sbomcat/sbomcat/queue"
+)
+
+// Environment variables (see the package documentation).
+const (
+	envTable       = "SBOMCAT_TABLE"
+	envAccountID   = "SBOMCAT_ACCOUNT_ID"
+	envQueueURL    = "SBOMCAT_QUEUE_URL"
+	envMaxPackages = "SBOMCAT_MAX_PACKAGES"
+	envMaxVersions = "SBOMCAT_MAX_VERSIONS"
+	envMaxInFlight = "SBOMCAT_MAX_INFLIGHT_VALIDATIONS"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
+	c, err := configFromEnv(os.Getenv)
+	if err != nil {
+		// An init error: Lambda reports it, and API Gateway answers 500 until it is fixed.
+		log.Error("configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		log.Error("aws configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	table := os.Getenv("SBOMCAT_TABLE")
-	store := dynamodb.New(awsddb.NewFromConfig(cfg), table)
-	h, err := newHandler(store, os.Getenv, cfg.Region, log)
-	if err != nil {
-		log.Error("configuration", "error", err.Error())
-		os.Exit(1)
-	}
+	h := newHandler(c, cfg.Region, dynamodb.New(awsddb.NewFromConfig(cfg), c.table),
+		queue.NewSQSPublisher(sqs.NewFromConfig(cfg), c.queueURL),
+		s3presign.New(s3.NewFromConfig(cfg)), log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }
 
-// newHandler configures the API for Lambda from the environment.
-func newHandler(store sbomcat.Store, getenv func(string) string, region string, log *slog.Logger) (http.Handler, error) {
-	if getenv("SBOMCAT_TABLE") == "" {
-		return nil, errors.New("SBOMCAT_TABLE must name the DynamoDB table")
+// catalog is what the API keeps in its store: the package catalog and the jobs;
+// dynamodb.Store is both.
+type catalog interface {
+	sbomcat.Store
+	jobs.Store
+}
+
+// fnConfig is the function's configuration. Zero limits mean the API's defaults.
+type fnConfig struct {
+	table, account, queueURL              string
+	maxPackages, maxVersions, maxInFlight int
+}
+
+// configFromEnv reads the configuration through getenv (os.Getenv in production) and names
+// every variable that is missing or malformed.
+func configFromEnv(getenv func(string) string) (fnConfig, error) {
+	c := fnConfig{table: getenv(envTable), account: getenv(envAccountID), queueURL: getenv(envQueueURL)}
+	var errs []error
+	if c.table == "" {
+		errs = append(errs, errors.New(envTable+" must name the DynamoDB table"))
 	}
-	account := getenv("SBOMCAT_ACCOUNT_ID")
-	if account == "" {
-		return nil, errors.New("SBOMCAT_ACCOUNT_ID must give the account id of ARNs")
+	if c.account == "" {
+		errs = append(errs, errors.New(envAccountID+" must give the account id of ARNs"))
 	}
+	if c.queueURL == "" {
+		// Without a queue nothing would ever validate an association: the store's own
+		// queueing is for sbomd's in-process worker, which Lambda has not.
+		errs = append(errs, errors.New(envQueueURL+" must give the URL of the association queue"))
+	}
+	for _, l := range []struct {
+		env string
+		dst *int
+	}{{envMaxPackages, &c.maxPackages}, {envMaxVersions, &c.maxVersions}, {envMaxInFlight, &c.maxInFlight}} {
+		v := strings.TrimSpace(getenv(l.env))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 || n == 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number or -1 (no limit)", l.env, v))
+			continue
+		}
+		*l.dst = n
+	}
+	return c, errors.Join(errs...)
+}
+
+// newHandler builds the API on its parts: the store, the queue the worker reads, and the
+// presigner of job artifact URLs.
+func newHandler(c fnConfig, region string, store catalog, q api.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
 	return api.New(api.Config{
-		Store:       store,
-		Scope:       sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: region, Account: account},
-		DisableAuth: true, // API Gateway's IAM authoriser has verified the caller
-		Logger:      log,
-	}), nil
+		Store:                  store,
+		Queue:                  q,
+		Scope:                  sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: region, Account: c.account},
+		DisableAuth:            true, // API Gateway's IAM authoriser has verified the caller
+		Logger:                 log,
+		MaxPackages:            c.maxPackages,
+		MaxVersions:            c.maxVersions,
+		MaxInFlightValidations: c.maxInFlight,
+		Jobs:                   store,
+		Presigner:              p,
+	})
 }
