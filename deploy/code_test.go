@@ -55,8 +55,8 @@ type sdkCall struct {
 	// Presigned: the call only signs a URL; whoever uses the URL makes the request, with the
 	// signer's permissions.
 	Presigned bool
-	Func                   string // the enclosing module function
-	Pos                    string
+	Func      string // the enclosing module function
+	Pos       string
 }
 
 // code is the module's source, type-checked, for the packages linked into some binaries.
