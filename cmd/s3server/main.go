@@ -1,0 +1,117 @@
+// Command s3server serves a persistent, versioned S3 endpoint on its own: the S3 half of sbomd
+// (package s3local), for running the API and the worker against "external" S3 without
+// LocalStack, as deploy/localstack's tests do next to standalone SQS and DynamoDB emulators.
+//
+//	go run ./cmd/s3server --addr 127.0.0.1:4570 --data-dir ./.s3server
+//	AWS_ENDPOINT_URL_S3=http://127.0.0.1:4570 aws s3api create-bucket --bucket sboms
+//
+// Every request must be signed (SigV4, header or presigned query string) with one of the
+// configured key pairs for the configured region; buckets and object versions survive restarts.
+// Clients must use path-style addressing (SBOMCAT_S3_USE_PATH_STYLE=true for sbomcat's
+// binaries). Once listening it logs a JSON line {"msg":"serving","addr":...} on stderr, with the
+// port actually bound when --addr ends in :0. SIGTERM or SIGINT stops it gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sbomcat/sbomcat/s3local"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "s3server:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr, dataDir, region string
+	credentials           map[string]string
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	var creds string
+	fs := flag.NewFlagSet("s3server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:4570", "listen `address`")
+	fs.StringVar(&c.dataDir, "data-dir", ".s3server", "`directory` of the buckets (created if missing; one process at a time)")
+	fs.StringVar(&c.region, "region", "us-east-1", "region requests must be signed for")
+	fs.StringVar(&creds, "credentials", "test:test", "accepted access keys, `KEY:SECRET[,KEY:SECRET...]`")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.credentials = map[string]string{}
+	for _, pair := range strings.Split(creds, ",") {
+		k, secret, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok || k == "" || secret == "" {
+			return c, errors.New("credentials must be KEY:SECRET pairs separated by commas")
+		}
+		c.credentials[k] = secret
+	}
+	return c, nil
+}
+
+// run serves until ctx is done.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	b, err := s3local.Open(c.dataDir, s3local.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("open %s: %w", c.dataDir, err)
+	}
+	// Closed after the server has stopped: requests in flight still read and write it.
+	defer b.Close()
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		// Served directly, not behind a ServeMux, which would clean paths and redirect keys
+		// such as "a//b"; only the header has a deadline, as a 5 GiB body takes a while.
+		Handler:           s3local.Authenticate(b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "data_dir", b.Dir(), "region", c.region)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
