@@ -6,7 +6,7 @@ export GONOSUMDB := github.com/CycloneDX/sbom-utility
 # Test harnesses find the emulators here (installed by `make tools`).
 export SBOMCAT_TOOLS := $(TOOLS)
 
-.PHONY: all build run test test-short tools fuzz fuzz-long bench bench-compare build-lambda clean
+.PHONY: all build run demo test test-short tools fuzz fuzz-long bench bench-compare bench-loop build-lambda clean
 
 all: build
 
@@ -16,6 +16,12 @@ build:
 # The service on embedded defaults (SQLite under ./.sbomd, API on 127.0.0.1:4566).
 run:
 	$(GO) run ./cmd/sbomd
+
+SBOMD_ENDPOINT ?= http://127.0.0.1:4566
+# The whole loop against a running sbomd (`make run` in another terminal): versioned bucket, a
+# zip of SBOMs, a package version, the association, the results table.
+demo:
+	$(GO) run ./cmd/sbomctl demo --endpoint $(SBOMD_ENDPOINT)
 
 # Emulators the integration tests start on loopback ports (npm registry only; no Docker):
 # dynalite (DynamoDB) and fauxqs (SQS). Tests find them under $$SBOMCAT_TOOLS/node_modules.
@@ -48,6 +54,10 @@ fuzz-long:
 bench:
 	$(GO) test ./formats -run '^$$' -bench . -benchtime 3x
 	$(GO) test ./validator -run '^$$' -bench 'ZipBomb|ManyEntries'
+
+# Whole-loop figures through a built sbomd process.
+bench-loop:
+	$(GO) test ./cmd/sbomd -run '^$$' -bench Loop -benchtime 20x
 
 # Lambda bootstraps for `sam build` (provided.al2023, arm64).
 LAMBDAS := sbomapi-lambda sbomworker-lambda
