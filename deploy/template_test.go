@@ -204,7 +204,7 @@ func TestFunctionsAreTheBinaries(t *testing.T) {
 			if !slices.Contains(strings.Fields(string(lambdas[1])), f.Cmd) {
 				t.Errorf("the Makefile's LAMBDAS (%s) does not build %s", lambdas[1], f.Cmd)
 			}
-			for _, flag := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc", "-o bin/$$f/bootstrap", "./cmd/$$f"} {
+			for _, flag := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "-tags lambda.norpc", "-s -w", "-o bin/$$f/bootstrap", "./cmd/$$f"} {
 				if !strings.Contains(string(recipe[1]), flag) {
 					t.Errorf("build-lambda recipe lacks %q:\n%s", flag, recipe[1])
 				}
