@@ -3,25 +3,36 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sbomcat/sbomcat"
@@ -202,7 +213,22 @@ func TestDeployedParts(t *testing.T) {
 	presignClient := s3.NewFromConfig(workertest.Config(s3Srv.URL), func(o *s3.Options) { o.UsePathStyle = true })
 	h := newHandler(c, workertest.Region, store, queue.NewSQSPublisher(sqsClient, c.queueURL), s3presign.New(presignClient), discard)
 	gw := gateway(t, httpadapter.NewV2(h).ProxyWithContext)
-	iotc := iot.NewFromConfig(workertest.Config(gw.URL))
+	iotc := iot.NewFromConfig(workertest.Config(gw.URL), signForExecuteAPI)
+
+	t.Run("API Gateway refuses requests signed for iot or with a wrong key", func(t *testing.T) {
+		wrongKey := workertest.Config(gw.URL)
+		wrongKey.Credentials = credentials.NewStaticCredentialsProvider(workertest.AccessKey, "wrong", "")
+		for name, c := range map[string]*iot.Client{
+			"signed for iot": iot.NewFromConfig(workertest.Config(gw.URL)),
+			"wrong secret":   iot.NewFromConfig(wrongKey, signForExecuteAPI),
+		} {
+			_, err := c.ListPackages(ctx, &iot.ListPackagesInput{})
+			var re *awshttp.ResponseError
+			if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
+				t.Errorf("%s: %v, want 403", name, err)
+			}
+		}
+	})
 
 	_, err = iotc.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("fw")})
 	ok(t, err)
@@ -277,6 +303,13 @@ func gateway(t *testing.T, proxy func(context.Context, events.APIGatewayV2HTTPRe
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		// The HTTP API's IAM authorisation: requests signed for execute-api, or 403.
+		if err := verifyExecuteAPI(r, body); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `{"message":%q}`, err.Error())
+			return
+		}
 		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "ANY /{proxy+}", RawPath: r.URL.EscapedPath(),
 			RawQueryString: r.URL.RawQuery, Headers: map[string]string{}}
 		for k, v := range r.Header {
@@ -312,6 +345,54 @@ func gateway(t *testing.T, proxy func(context.Context, events.APIGatewayV2HTTPRe
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// signForExecuteAPI makes an IoT client sign for execute-api, the service API Gateway's IAM
+// authorisation checks, instead of iot: how a client calls the deployed API (README's sam
+// deploy walkthrough).
+func signForExecuteAPI(o *iot.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("SignForExecuteAPI",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				return next.HandleInitialize(awsmiddleware.SetSigningName(ctx, "execute-api"), in)
+			}), middleware.Before)
+	})
+}
+
+// verifyExecuteAPI checks a request's SigV4 signature as API Gateway's IAM authorisation does
+// for the test credentials: scoped to execute-api in the test region, and matching the
+// signature of the signed headers recomputed here.
+func verifyExecuteAPI(r *http.Request, body []byte) error {
+	auth := r.Header.Get("Authorization")
+	m := regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]+$`).FindStringSubmatch(auth)
+	if m == nil {
+		return fmt.Errorf("missing or malformed Authorization %q", auth)
+	}
+	if m[1] != workertest.AccessKey || m[3] != workertest.Region || m[4] != "execute-api" {
+		return fmt.Errorf("credential scope %s/%s/%s: want %s/%s/execute-api", m[1], m[3], m[4], workertest.AccessKey, workertest.Region)
+	}
+	at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if err != nil {
+		return fmt.Errorf("X-Amz-Date: %w", err)
+	}
+	req, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	for _, h := range strings.Split(m[5], ";") {
+		if h != "host" {
+			req.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
+		}
+	}
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: workertest.AccessKey, SecretAccessKey: workertest.SecretKey}
+	if err := v4.NewSigner().SignHTTP(r.Context(), creds, req, hex.EncodeToString(sum[:]), "execute-api", m[3], at); err != nil {
+		return err
+	}
+	if req.Header.Get("Authorization") != auth {
+		return errors.New("signature mismatch")
+	}
+	return nil
 }
 
 func ok(t *testing.T, err error) {
