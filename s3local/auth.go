@@ -1,16 +1,14 @@
 package s3local
 
 import (
-	"crypto/hmac"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/sbomcat/sbomcat/sigv4"
 )
 
 // S3's flavour of SigV4, so the S3 endpoint can authenticate requests the way the IoT API
@@ -26,28 +24,10 @@ import (
 // authentication (presigned URLs: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
 // X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature), whose payload is always
 // UNSIGNED-PAYLOAD (a URL is signed before anyone knows what will be sent to it; a hex
-// x-amz-content-sha256 header is still checked against the body by Handler). Either way the verifier rebuilds the
-// request from what the client signed and signs it again with the SDK's own signer and the
-// stored secret; the request is genuine when both signatures agree.
-
-const (
-	sigV4Algorithm = "AWS4-HMAC-SHA256"
-	amzDateFormat  = "20060102T150405Z"
-	maxClockSkew   = 15 * time.Minute // as in S3
-	// maxPresignExpiry is S3's longest X-Amz-Expires: seven days.
-	maxPresignExpiry = 7 * 24 * time.Hour
-	unsignedPayload  = "UNSIGNED-PAYLOAD"
-)
-
-// Query parameters of S3's query-string authentication.
-const (
-	qAlgorithm     = "X-Amz-Algorithm"
-	qCredential    = "X-Amz-Credential"
-	qDate          = "X-Amz-Date"
-	qExpires       = "X-Amz-Expires"
-	qSignedHeaders = "X-Amz-SignedHeaders"
-	qSignature     = "X-Amz-Signature"
-)
+// x-amz-content-sha256 header is still checked against the body by Handler). Either way
+// package sigv4 rebuilds the request from what the client signed and signs it again with the
+// SDK's own signer and the stored secret; the request is genuine when both signatures agree.
+// What is left here is S3's: which form, which payload hash, and S3's errors.
 
 // AuthConfig configures Authenticate.
 type AuthConfig struct {
@@ -60,23 +40,7 @@ type AuthConfig struct {
 // "iot", ...), from the Authorization header or a presigned URL's X-Amz-Credential, or ""
 // for a request that carries no SigV4 credential. A server that serves several AWS APIs on
 // one port routes by it, as LocalStack does.
-func SigV4Service(r *http.Request) string {
-	cred := ""
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, sigV4Algorithm+" ") {
-		for _, part := range strings.Split(strings.TrimPrefix(h, sigV4Algorithm+" "), ",") {
-			if k, v, _ := strings.Cut(strings.TrimSpace(part), "="); k == "Credential" {
-				cred = v
-			}
-		}
-	} else {
-		cred = r.URL.Query().Get(qCredential)
-	}
-	scope := strings.Split(cred, "/")
-	if len(scope) != 5 || scope[4] != "aws4_request" {
-		return ""
-	}
-	return scope[3]
-}
+func SigV4Service(r *http.Request) string { return sigv4.Service(r) }
 
 // Authenticate lets through only requests signed with SigV4 for service s3 in cfg.Region
 // with one of cfg.Credentials, in the Authorization header or in the query string (a
@@ -86,13 +50,7 @@ func Authenticate(next http.Handler, cfg AuthConfig) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	signer := v4.NewSigner(func(o *v4.SignerOptions) {
-		o.DisableURIPathEscaping = true
-		// A presigned request's headers are whatever X-Amz-SignedHeaders lists; the SDK would
-		// otherwise move x-amz-* headers into the query while re-signing, and no longer sign
-		// the request the client signed.
-		o.DisableHeaderHoisting = true
-	})
+	signer := sigv4.NewSigner(false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if status, code, msg := verifyS3(r, cfg, signer); status != 0 {
 			writeError(w, r, status, code, msg)
@@ -102,205 +60,99 @@ func Authenticate(next http.Handler, cfg AuthConfig) http.Handler {
 	})
 }
 
-// sigV4 is what a request says about its signature, from either form.
-type sigV4 struct {
-	accessKey, date, region, service string
-	signedHeaders, signature         string
-	signingTime                      time.Time
-	payloadHash                      string
-	presigned                        bool
-	expires                          time.Duration // presigned only
-}
-
 // verifyS3 returns 0 for an authentic request, else the status, code and message to answer.
 func verifyS3(r *http.Request, cfg AuthConfig, signer *v4.Signer) (int, string, string) {
 	q := r.URL.Query()
-	queryAuth := q.Has(qAlgorithm) || q.Has(qSignature) || q.Has(qCredential)
+	queryAuth := q.Has(sigv4.QAlgorithm) || q.Has(sigv4.QSignature) || q.Has(sigv4.QCredential)
 	var (
-		s         sigV4
-		status    int
-		code, msg string
+		a   sigv4.Auth
+		err error
+		// A presigned URL is signed before anyone knows what will be sent to it.
+		payloadHash = sigv4.UnsignedPayload
 	)
 	switch h := r.Header.Get("Authorization"); {
 	case h != "" && queryAuth:
 		return http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified."
 	case h != "":
-		s, status, code, msg = parseHeaderAuth(r, h)
+		if a, err = sigv4.ParseAuthorization(h); err == nil {
+			err = a.SetDate(r.Header.Get("X-Amz-Date"))
+		}
+		payloadHash = r.Header.Get("X-Amz-Content-Sha256")
+		if err == nil && payloadHash == "" {
+			return http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
+		}
 	case queryAuth:
-		s, status, code, msg = parseQueryAuth(q)
+		a, err = sigv4.ParseQuery(q)
 	default:
 		return http.StatusForbidden, "AccessDenied", "Access Denied: the request is not signed."
 	}
-	if status != 0 {
-		return status, code, msg
+	if err != nil {
+		return s3AuthError(&a, err, cfg.Region)
 	}
-	secret, ok := cfg.Credentials[s.accessKey]
-	if !ok {
-		return http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+	creds, err := a.Credentials(cfg.Credentials, cfg.Region, "s3")
+	if err == nil {
+		err = a.CheckTime(cfg.Now())
 	}
-	malformed := "AuthorizationHeaderMalformed"
-	if s.presigned {
-		malformed = "AuthorizationQueryParametersError"
+	if err == nil {
+		// Sign again what the client signed, with the stored secret, and compare.
+		err = a.Verify(r.Context(), signer, r, creds, payloadHash)
 	}
-	if s.region != cfg.Region {
-		return http.StatusBadRequest, malformed, fmt.Sprintf("The credential is malformed; the region '%s' is wrong; expecting '%s'.", s.region, cfg.Region)
-	}
-	if s.service != "s3" {
-		return http.StatusBadRequest, malformed, fmt.Sprintf("The credential is malformed; the service '%s' is wrong; expecting 's3'.", s.service)
-	}
-	if s.date != s.signingTime.Format("20060102") {
-		return http.StatusBadRequest, malformed, "The credential is malformed; the credential date does not match X-Amz-Date."
-	}
-	now := cfg.Now()
-	if s.presigned {
-		// A presigned URL is valid from its signing time (give or take the clock skew S3
-		// tolerates) until X-Amz-Expires seconds later, however often it is used meanwhile.
-		if s.signingTime.Sub(now) > maxClockSkew {
-			return http.StatusForbidden, "AccessDenied", "Request is not valid yet."
-		}
-		if now.After(s.signingTime.Add(s.expires)) {
-			return http.StatusForbidden, "AccessDenied", "Request has expired."
-		}
-	} else if d := now.Sub(s.signingTime); d > maxClockSkew || d < -maxClockSkew {
-		return http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."
-	}
-
-	// Sign again what the client signed, with the stored secret, and compare.
-	re := rebuild(r, s.signedHeaders)
-	creds := aws.Credentials{AccessKeyID: s.accessKey, SecretAccessKey: secret}
-	var wantHeaders, wantSig string
-	if s.presigned {
-		rq := re.URL.Query()
-		rq.Del(qSignature)
-		re.URL.RawQuery = rq.Encode()
-		signed, _, err := signer.PresignHTTP(r.Context(), creds, re, s.payloadHash, "s3", s.region, s.signingTime)
-		if err != nil {
-			return http.StatusForbidden, "SignatureDoesNotMatch", "The request signature could not be computed: " + err.Error()
-		}
-		u, err := url.Parse(signed)
-		if err != nil {
-			return http.StatusForbidden, "SignatureDoesNotMatch", "The request signature could not be computed: " + err.Error()
-		}
-		wantHeaders, wantSig = u.Query().Get(qSignedHeaders), u.Query().Get(qSignature)
-	} else {
-		if err := signer.SignHTTP(r.Context(), creds, re, s.payloadHash, "s3", s.region, s.signingTime); err != nil {
-			return http.StatusForbidden, "SignatureDoesNotMatch", "The request signature could not be computed: " + err.Error()
-		}
-		want := re.Header.Get("Authorization")
-		wantSig = want[strings.LastIndex(want, "Signature=")+len("Signature="):]
-		if i := strings.Index(want, "SignedHeaders="); i >= 0 {
-			wantHeaders, _, _ = strings.Cut(want[i+len("SignedHeaders="):], ",")
-		}
-	}
-	if wantHeaders != s.signedHeaders || !hmac.Equal([]byte(wantSig), []byte(s.signature)) {
-		return http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."
+	if err != nil {
+		return s3AuthError(&a, err, cfg.Region)
 	}
 	return 0, "", ""
 }
 
-// parseHeaderAuth reads "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/s3/aws4_request,
-// SignedHeaders=host;x-amz-date, Signature=hex" and the headers it relies on.
-func parseHeaderAuth(r *http.Request, h string) (s sigV4, status int, code, msg string) {
-	alg, rest, _ := strings.Cut(h, " ")
-	if alg != sigV4Algorithm {
-		return s, http.StatusBadRequest, "InvalidArgument", "Unsupported Authorization type; sign requests with AWS4-HMAC-SHA256."
+// s3AuthError answers a sigv4 failure with S3's status, code and message, which depend on
+// the form, header or query string (a presigned URL), the request was signed in.
+func s3AuthError(a *sigv4.Auth, err error, region string) (int, string, string) {
+	malformed := "AuthorizationHeaderMalformed"
+	if a.Presigned {
+		malformed = "AuthorizationQueryParametersError"
 	}
-	var cred string
-	for _, part := range strings.Split(rest, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "Credential":
-			cred = v
-		case "SignedHeaders":
-			s.signedHeaders = v
-		case "Signature":
-			s.signature = v
-		}
-	}
-	if !s.setScope(cred) || s.signedHeaders == "" || s.signature == "" {
-		return s, http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed."
-	}
-	var err error
-	if s.signingTime, err = time.Parse(amzDateFormat, r.Header.Get("X-Amz-Date")); err != nil {
-		return s, http.StatusForbidden, "AccessDenied", "AWS authentication requires a valid X-Amz-Date header."
-	}
-	if s.payloadHash = r.Header.Get("X-Amz-Content-Sha256"); s.payloadHash == "" {
-		return s, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
-	}
-	return s, 0, "", ""
-}
-
-// parseQueryAuth reads a presigned URL's X-Amz-* parameters, with S3's messages for what is
-// missing or malformed.
-func parseQueryAuth(q url.Values) (s sigV4, status int, code, msg string) {
 	const bad = "AuthorizationQueryParametersError"
-	s.presigned = true
-	for _, p := range []string{qAlgorithm, qCredential, qSignature, qDate, qSignedHeaders, qExpires} {
-		if q.Get(p) == "" {
-			return s, http.StatusBadRequest, bad, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
-		}
+	var e *sigv4.Error
+	if !errors.As(err, &e) {
+		e = &sigv4.Error{Reason: sigv4.SignFailed, Err: err}
 	}
-	if q.Get(qAlgorithm) != sigV4Algorithm {
-		return s, http.StatusBadRequest, bad, `X-Amz-Algorithm only supports "AWS4-HMAC-SHA256".`
+	switch reason := e.Reason; {
+	case a.Presigned && reason == sigv4.MissingParams:
+		return http.StatusBadRequest, bad, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+	case a.Presigned && reason == sigv4.BadAlgorithm:
+		return http.StatusBadRequest, bad, `X-Amz-Algorithm only supports "AWS4-HMAC-SHA256".`
+	case a.Presigned && reason == sigv4.BadCredential:
+		return http.StatusBadRequest, bad, "Error parsing the X-Amz-Credential parameter; it must have the form <access key>/<date>/<region>/s3/aws4_request."
+	case a.Presigned && reason == sigv4.BadDate:
+		return http.StatusBadRequest, bad, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"."
+	case reason == sigv4.BadExpires:
+		return http.StatusBadRequest, bad, "X-Amz-Expires should be a number."
+	case reason == sigv4.NegativeExpires:
+		return http.StatusBadRequest, bad, "X-Amz-Expires must be non-negative."
+	case reason == sigv4.ExpiresTooLong:
+		return http.StatusBadRequest, bad, "X-Amz-Expires must be less than a week (in seconds) that is 604800."
+	case reason == sigv4.BadAlgorithm:
+		return http.StatusBadRequest, "InvalidArgument", "Unsupported Authorization type; sign requests with AWS4-HMAC-SHA256."
+	case reason == sigv4.MissingParams, reason == sigv4.BadCredential:
+		return http.StatusBadRequest, "AuthorizationHeaderMalformed", "The authorization header is malformed."
+	case reason == sigv4.MissingDate, reason == sigv4.BadDate:
+		return http.StatusForbidden, "AccessDenied", "AWS authentication requires a valid X-Amz-Date header."
+	case reason == sigv4.UnknownKey:
+		return http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+	case reason == sigv4.WrongRegion:
+		return http.StatusBadRequest, malformed, fmt.Sprintf("The credential is malformed; the region '%s' is wrong; expecting '%s'.", a.Region, region)
+	case reason == sigv4.WrongService:
+		return http.StatusBadRequest, malformed, fmt.Sprintf("The credential is malformed; the service '%s' is wrong; expecting 's3'.", a.Service)
+	case reason == sigv4.DateMismatch:
+		return http.StatusBadRequest, malformed, "The credential is malformed; the credential date does not match X-Amz-Date."
+	case reason == sigv4.NotYetValid:
+		return http.StatusForbidden, "AccessDenied", "Request is not valid yet."
+	case reason == sigv4.Expired:
+		return http.StatusForbidden, "AccessDenied", "Request has expired."
+	case reason == sigv4.Skewed:
+		return http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."
+	case reason == sigv4.SignFailed:
+		return http.StatusForbidden, "SignatureDoesNotMatch", "The request signature could not be computed: " + e.Err.Error()
+	default: // SignatureMismatch
+		return http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."
 	}
-	if !s.setScope(q.Get(qCredential)) {
-		return s, http.StatusBadRequest, bad, "Error parsing the X-Amz-Credential parameter; it must have the form <access key>/<date>/<region>/s3/aws4_request."
-	}
-	var err error
-	if s.signingTime, err = time.Parse(amzDateFormat, q.Get(qDate)); err != nil {
-		return s, http.StatusBadRequest, bad, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"."
-	}
-	secs, err := strconv.ParseInt(q.Get(qExpires), 10, 64)
-	switch {
-	case err != nil:
-		return s, http.StatusBadRequest, bad, "X-Amz-Expires should be a number."
-	case secs < 0:
-		return s, http.StatusBadRequest, bad, "X-Amz-Expires must be non-negative."
-	case time.Duration(secs)*time.Second > maxPresignExpiry:
-		return s, http.StatusBadRequest, bad, "X-Amz-Expires must be less than a week (in seconds) that is 604800."
-	}
-	s.expires = time.Duration(secs) * time.Second
-	s.signedHeaders, s.signature = q.Get(qSignedHeaders), q.Get(qSignature)
-	s.payloadHash = unsignedPayload
-	return s, 0, "", ""
-}
-
-// setScope splits a credential "AK/20260101/us-east-1/s3/aws4_request" into s.
-func (s *sigV4) setScope(cred string) bool {
-	scope := strings.Split(cred, "/")
-	if len(scope) != 5 || scope[4] != "aws4_request" || scope[0] == "" {
-		return false
-	}
-	s.accessKey, s.date, s.region, s.service = scope[0], scope[1], scope[2], scope[3]
-	return true
-}
-
-// rebuild returns a copy of r with only what the client signed: method, URL, host and the
-// headers listed in signedHeaders.
-func rebuild(r *http.Request, signedHeaders string) *http.Request {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	re := &http.Request{
-		Method: r.Method,
-		URL:    &url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery},
-		Host:   r.Host,
-		Header: http.Header{},
-	}
-	for _, name := range strings.Split(signedHeaders, ";") {
-		switch name {
-		case "host":
-		case "content-length":
-			re.ContentLength, _ = strconv.ParseInt(r.Header.Get("Content-Length"), 10, 64)
-			if re.ContentLength == 0 {
-				re.ContentLength = r.ContentLength
-			}
-		default:
-			if vals := r.Header.Values(name); len(vals) > 0 {
-				re.Header[http.CanonicalHeaderKey(name)] = vals
-			}
-		}
-	}
-	return re
 }
