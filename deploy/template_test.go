@@ -744,9 +744,10 @@ func TestOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"ApiUrl":    "https://" + RefToken("Api") + ".execute-api.us-east-1.amazonaws.com",
-		"QueueUrl":  RefToken("Queue"),
-		"TableName": RefToken("Table"),
+		"ApiUrl":       "https://" + RefToken("Api") + ".execute-api.us-east-1.amazonaws.com",
+		"ApiInvokeArn": "arn:aws:execute-api:us-east-1:" + TestAccount + ":" + RefToken("Api") + "/*",
+		"QueueUrl":     RefToken("Queue"),
+		"TableName":    RefToken("Table"),
 	}
 	for k, v := range want {
 		if got := mapOf(mapOf(out)[k])["Value"]; got != v {
