@@ -6,7 +6,7 @@ export GONOSUMDB := github.com/CycloneDX/sbom-utility
 # Test harnesses find the emulators here (installed by `make tools`).
 export SBOMCAT_TOOLS := $(TOOLS)
 
-.PHONY: all build run demo test test-short tools fuzz fuzz-long bench bench-compare bench-loop build-lambda clean
+.PHONY: all build run demo localstack test test-short tools fuzz fuzz-long bench bench-compare bench-loop build-lambda clean
 
 all: build
 
@@ -55,12 +55,18 @@ bench:
 	$(GO) test ./formats -run '^$$' -bench . -benchtime 3x
 	$(GO) test ./validator -run '^$$' -bench 'ZipBomb|ManyEntries'
 
+# sbomcat against LocalStack (AWS_ENDPOINT_URL=http://localhost:4566) or per-service emulators
+# (AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB): creates the bucket, queue + DLQ and table, then runs
+# sbomd (API) and sbomworker (long-poll runner) against them.
+localstack:
+	./deploy/localstack/run.sh
+
 # Whole-loop figures through a built sbomd process.
 bench-loop:
 	$(GO) test ./cmd/sbomd -run '^$$' -bench Loop -benchtime 20x
 
 # Lambda bootstraps for `sam build` (provided.al2023, arm64).
-LAMBDAS := sbomapi-lambda sbomworker-lambda
+LAMBDAS := sbomapi-lambda sbomworker-lambda sbomreaper-lambda
 build-lambda:
 	@set -e; for f in $(LAMBDAS); do mkdir -p bin/$$f; \
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$f/bootstrap ./cmd/$$f; \

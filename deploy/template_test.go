@@ -53,9 +53,29 @@ var functions = []struct {
 			workerconfig.EnvConcurrency:       "the default, the batch's size, is what the event source hands over",
 			workerconfig.EnvLogLevel:          "info unless debugging",
 			"SBOMCAT_S3_USE_PATH_STYLE":       "for S3 emulators only",
-			// worker.Reaper runs beside the long-poll runner (cmd/sbomworker) only; nothing in
-			// the Lambda binary uses this.
-			workerconfig.EnvReapAfter: "read by workerconfig for the long-poll runner's reaper, which the Lambda binary does not run",
+			// ReaperFunction reaps; nothing in the worker's Lambda binary uses this.
+			workerconfig.EnvReapAfter: "read by workerconfig for the reaper, which runs in ReaperFunction",
+		},
+	},
+	{
+		ID: "ReaperFunction", Cmd: "sbomreaper-lambda", Role: "ReaperRole", LogGroup: "ReaperLogGroup",
+		EventType: "Schedule", EventGoType: "github.com/aws/aws-lambda-go/events.EventBridgeEvent",
+		Optional: map[string]string{
+			workerconfig.EnvSQLitePath:        "the store is DynamoDB",
+			workerconfig.EnvQueueURL:          "the reaper reads no queue",
+			workerconfig.EnvVisibilityTimeout: "the long-poll runner's",
+			workerconfig.EnvWaitTime:          "the long-poll runner's",
+			workerconfig.EnvShutdownGrace:     "the long-poll runner's",
+			workerconfig.EnvConcurrency:       "the reaper validates nothing",
+			workerconfig.EnvMaxReceiveCount:   "the reaper reads no queue",
+			workerconfig.EnvTimeout:           "the reaper validates nothing",
+			workerconfig.EnvLogLevel:          "info unless debugging",
+			workerconfig.EnvProfile:           "the reaper validates nothing",
+			"SBOMCAT_MAX_OBJECT_BYTES":        "the reaper validates nothing",
+			"SBOMCAT_MAX_FILE_BYTES":          "the reaper validates nothing",
+			"SBOMCAT_MAX_TOTAL_BYTES":         "the reaper validates nothing",
+			"SBOMCAT_MAX_ENTRIES":             "the reaper validates nothing",
+			"SBOMCAT_S3_USE_PATH_STYLE":       "the reaper reads no S3",
 		},
 	},
 }
@@ -73,6 +93,9 @@ var wantSDKCalls = map[string][]string{
 		"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
 		"s3:GetObject (versioned)", "s3:HeadObject (versioned)",
 	},
+	"ReaperFunction": {
+		"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
+	},
 }
 
 // Actions a role needs that no SDK call in the code makes.
@@ -87,6 +110,10 @@ var infrastructureActions = map[string]map[string]string{
 		"sqs:ReceiveMessage":     "the SQS event source mapping polls the queue with the function's role",
 		"sqs:DeleteMessage":      "the event source mapping deletes the messages not reported as failed",
 		"sqs:GetQueueAttributes": "the event source mapping reads the queue's attributes",
+	},
+	"ReaperFunction": {
+		"logs:CreateLogStream": "Lambda writes the function's logs",
+		"logs:PutLogEvents":    "Lambda writes the function's logs",
 	},
 }
 
