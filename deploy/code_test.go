@@ -100,7 +100,9 @@ var (
 
 // loadCode type-checks the module packages linked into the Lambda binaries.
 func loadCode() (*code, error) {
-	loadOnce.Do(func() { loadedCode, loadErr = load("./cmd/sbomapi-lambda", "./cmd/sbomworker-lambda", "./cmd/sbomreaper-lambda") })
+	loadOnce.Do(func() {
+		loadedCode, loadErr = load("./cmd/sbomapi-lambda", "./cmd/sbomworker-lambda", "./cmd/sbomreaper-lambda")
+	})
 	return loadedCode, loadErr
 }
 
