@@ -32,6 +32,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"path/filepath"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
@@ -125,7 +126,31 @@ func New(cfg Config) *Worker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	removeOrphanSpools(cfg.TempDir, cfg.Logger)
 	return &Worker{cfg: cfg, log: cfg.Logger, metrics: newEMF(cfg.Metrics, cfg.Namespace)}
+}
+
+// Spool files are named after the process that writes them, so that a worker killed mid-download
+// (SIGKILL, an out-of-memory kill, a Lambda sandbox reset) leaves files the next worker can
+// recognise as orphans: their process is gone.
+func spoolPattern() string { return fmt.Sprintf("sbom-%d-*.spool", os.Getpid()) }
+
+// removeOrphanSpools deletes spool files in dir whose writing process no longer exists. Files of
+// live processes, other workers sharing the directory included, are left alone.
+func removeOrphanSpools(dir string, log *slog.Logger) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "sbom-*-*.spool"))
+	for _, m := range matches {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(m), "sbom-%d-", &pid); err != nil || pid <= 0 || processAlive(pid) {
+			continue
+		}
+		if err := os.Remove(m); err == nil {
+			log.Info("removed an orphaned spool file", "path", m, "pid", pid)
+		}
+	}
 }
 
 // Outcomes of a job, the metrics' dimension.
@@ -301,7 +326,7 @@ func (w *Worker) spool(ctx context.Context, body io.Reader, size, limit int64) (
 		}
 		return s, nil
 	}
-	f, err := os.CreateTemp(w.cfg.TempDir, "sbom-*.spool")
+	f, err := os.CreateTemp(w.cfg.TempDir, spoolPattern())
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
