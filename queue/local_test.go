@@ -23,12 +23,12 @@ type local struct {
 	s3      *workertest.S3Server
 	store   *sqlite.Store
 	w       *worker.Worker
-	metrics *syncBuffer
+	metrics *workertest.SyncBuffer
 }
 
 func newLocal(t testing.TB) *local {
 	t.Helper()
-	l := &local{s3: workertest.StartS3(t), metrics: &syncBuffer{}}
+	l := &local{s3: workertest.StartS3(t), metrics: &workertest.SyncBuffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
 	l.w = worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)),

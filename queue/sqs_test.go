@@ -42,12 +42,12 @@ type loop struct {
 	store   *sqlite.Store
 	w       *worker.Worker
 	pub     *queue.SQSPublisher
-	metrics *syncBuffer
+	metrics *workertest.SyncBuffer
 }
 
 func newLoop(t testing.TB, maxReceiveCount int, configure func(*worker.Config)) *loop {
 	t.Helper()
-	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &syncBuffer{}}
+	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &workertest.SyncBuffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
 	l.q = l.sqs.CreateQueue(t, "associations", maxReceiveCount, 30)
@@ -444,23 +444,6 @@ func zipOf(t testing.TB, entries ...any) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // testLogger logs to t.Log while the test runs (shown for failures and with -v) and drops

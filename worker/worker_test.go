@@ -34,13 +34,13 @@ type env struct {
 	s3      *workertest.S3Server
 	store   *sqlite.Store
 	w       *worker.Worker
-	metrics *syncBuffer
+	metrics *workertest.SyncBuffer
 	cfg     worker.Config
 }
 
 func newEnv(t *testing.T, configure func(*worker.Config)) *env {
 	t.Helper()
-	e := &env{s3: workertest.StartS3(t), metrics: &syncBuffer{}}
+	e := &env{s3: workertest.StartS3(t), metrics: &workertest.SyncBuffer{}}
 	e.store, _ = workertest.OpenStore(t)
 	e.s3.CreateBucket(t, bucket)
 	workertest.CreateVersion(t, e.store, "fw", "1.0")
@@ -555,23 +555,6 @@ func TestProcessEmitsMetrics(t *testing.T) {
 		doc.FileSizeLimitExceeded != 0 || doc.Bytes != int64(len(body)) || doc.Duration == nil || doc.AssociationID != a.ID {
 		t.Errorf("metrics %+v", doc)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // testWriter sends logs to t.Log, so they show only for failing tests.
