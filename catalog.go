@@ -216,6 +216,9 @@ type PackageConfiguration struct {
 	VersionUpdateByJobsRoleARN string
 }
 
+// NoLimit, given as a Store's quota limit, turns the quota off.
+const NoLimit = -1
+
 // Counts are the numbers that the account quotas limit.
 type Counts struct {
 	Packages int
@@ -271,4 +274,21 @@ func RemoveTags(m map[string]string, keys []string) error {
 		delete(m, k)
 	}
 	return nil
+}
+
+// Quota names an account limit that a Store enforces.
+type Quota string
+
+const (
+	QuotaPackages Quota = "packages"
+	QuotaVersions Quota = "package versions"
+	QuotaInFlight Quota = "ongoing SBOM validation workflows"
+)
+
+// QuotaExceeded is the EQUOTA error a Store returns when a create would pass limit.
+func QuotaExceeded(q Quota, limit int) error {
+	if q == QuotaInFlight {
+		return Errorf(EQUOTA, "Too many ongoing SBOM validation workflows. Please wait and retry")
+	}
+	return Errorf(EQUOTA, "The quota of %d %s per account is reached.", limit, q)
 }

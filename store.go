@@ -12,8 +12,9 @@ import "context"
 // internal.
 type Store interface {
 	// CreatePackage stores a new package with its tags, stamping CreatedAt/UpdatedAt.
-	// ECONFLICT if a package of that name exists.
-	CreatePackage(ctx context.Context, p *Package) error
+	// ECONFLICT if a package of that name exists; EQUOTA if limit is not NoLimit and the
+	// account already has limit packages. The check and the write are one atomic step.
+	CreatePackage(ctx context.Context, p *Package, limit int) error
 	// GetPackage returns the package with its tags. ENOTFOUND if it does not exist.
 	GetPackage(ctx context.Context, name string) (*Package, error)
 	// UpdatePackage applies u (see Package.Apply) and returns the updated package.
@@ -28,8 +29,9 @@ type Store interface {
 	ListPackages(ctx context.Context, page PageRequest) (Page[Package], error)
 
 	// CreateVersion stores a new DRAFT version with its tags, stamping the times and the status.
-	// ENOTFOUND if the package does not exist; ECONFLICT if the version exists.
-	CreateVersion(ctx context.Context, v *PackageVersion) error
+	// ENOTFOUND if the package does not exist; ECONFLICT if the version exists; EQUOTA if limit
+	// is not NoLimit and the account already has limit versions (checked atomically).
+	CreateVersion(ctx context.Context, v *PackageVersion, limit int) error
 	// GetVersion returns the version with its tags. ENOTFOUND if it does not exist.
 	GetVersion(ctx context.Context, pkg, version string) (*PackageVersion, error)
 	// UpdateVersion applies u (see PackageVersion.Apply) and returns the updated version.
@@ -46,11 +48,11 @@ type Store interface {
 	// Associate makes a the version's current SBOM association: it sets the SBOM, status
 	// IN_PROGRESS and the association id, and drops the previous association's results (even
 	// while the previous one is still being validated). It returns the updated version.
-	// ENOTFOUND if the version does not exist.
-	//
-	// Seam for the worker: an implementation may also enqueue a durably in the same
-	// transaction (the embedded queue); otherwise the caller hands a to its queue.
-	Associate(ctx context.Context, a Association) (*PackageVersion, error)
+	// ENOTFOUND if the version does not exist; EQUOTA if maxInFlight is not NoLimit, the
+	// version is not already IN_PROGRESS (re-associating replaces work rather than adding
+	// to it) and maxInFlight associations are IN_PROGRESS. Existence, quota and write are one
+	// atomic step.
+	Associate(ctx context.Context, a Association, maxInFlight int) (*PackageVersion, error)
 	// Disassociate removes the version's SBOM, status and results. A version without an SBOM
 	// is left unchanged. ENOTFOUND if the version does not exist.
 	Disassociate(ctx context.Context, pkg, version string) error

@@ -126,20 +126,6 @@ func (h *Handler) idempotent(r *request, token string, params any, do func() (an
 	return out, nil
 }
 
-func (h *Handler) quota(r *request, what string, limit int, count func(sbomcat.Counts) int) error {
-	if limit < 0 {
-		return nil
-	}
-	c, err := h.cfg.Store.Counts(r.ctx)
-	if err != nil {
-		return err
-	}
-	if count(c) >= limit {
-		return sbomcat.Errorf(sbomcat.EQUOTA, "The quota of %d %s per account is reached.", limit, what)
-	}
-	return nil
-}
-
 // Packages.
 
 func (h *Handler) createPackage(r *request) (any, error) {
@@ -157,10 +143,7 @@ func (h *Handler) createPackage(r *request) (any, error) {
 		return nil, err
 	}
 	return h.idempotent(r, token, in, func() (any, error) {
-		if err := h.quota(r, "packages", h.cfg.MaxPackages, func(c sbomcat.Counts) int { return c.Packages }); err != nil {
-			return nil, err
-		}
-		if err := h.cfg.Store.CreatePackage(r.ctx, p); err != nil {
+		if err := h.cfg.Store.CreatePackage(r.ctx, p, h.cfg.MaxPackages); err != nil {
 			return nil, err
 		}
 		return createPackageOutput{PackageName: p.Name, PackageArn: h.cfg.Scope.PackageARN(p.Name), Description: p.Description}, nil
@@ -269,10 +252,7 @@ func (h *Handler) createVersion(r *request) (any, error) {
 		return nil, err
 	}
 	return h.idempotent(r, token, in, func() (any, error) {
-		if err := h.quota(r, "package versions", h.cfg.MaxVersions, func(c sbomcat.Counts) int { return c.Versions }); err != nil {
-			return nil, err
-		}
-		if err := h.cfg.Store.CreateVersion(r.ctx, pv); err != nil {
+		if err := h.cfg.Store.CreateVersion(r.ctx, pv, h.cfg.MaxVersions); err != nil {
 			return nil, err
 		}
 		return createVersionOutput{
@@ -394,22 +374,9 @@ func (h *Handler) associate(r *request) (any, error) {
 		return nil, err
 	}
 	return h.idempotent(r, token, in, func() (any, error) {
-		// Decisions item 11: shape, then existence, then the in-flight limit. Re-associating a
-		// version that is already being validated replaces work rather than adding to it.
-		current, err := h.cfg.Store.GetVersion(r.ctx, pkg, ver)
-		if err != nil {
-			return nil, err
-		}
-		if current.SBOMStatus != sbomcat.StatusInProgress {
-			if err := h.quota(r, "ongoing SBOM validation workflows", h.cfg.MaxInFlightValidations,
-				func(c sbomcat.Counts) int { return c.ValidationsInProgress }); sbomcat.ErrCode(err) == sbomcat.EQUOTA {
-				return nil, sbomcat.Errorf(sbomcat.EQUOTA, "Too many ongoing SBOM validation workflows. Please wait and retry")
-			} else if err != nil {
-				return nil, err
-			}
-		}
+		// Decisions item 11: shape, then existence, then the in-flight limit (one store call).
 		a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: pkg, VersionName: ver, SBOM: *sbom, CreatedAt: h.cfg.Now()}
-		pv, err := h.cfg.Store.Associate(r.ctx, a)
+		pv, err := h.cfg.Store.Associate(r.ctx, a, h.cfg.MaxInFlightValidations)
 		if err != nil {
 			return nil, err
 		}

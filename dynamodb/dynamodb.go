@@ -217,7 +217,10 @@ func (s *Store) getPackage(ctx context.Context, name string) (*sbomcat.Package, 
 }
 
 // CreatePackage implements sbomcat.Store.
-func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package) error {
+func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package, limit int) error {
+	if err := s.checkQuota(ctx, sbomcat.QuotaPackages, limit, func(c sbomcat.Counts) int { return c.Packages }); err != nil {
+		return err
+	}
 	now := s.now()
 	it := packageKey(p.Name)
 	it["gsi1pk"], it["gsi1sk"] = str(packagesPK), str(p.Name)
@@ -374,9 +377,12 @@ func (s *Store) getVersion(ctx context.Context, pkg, ver string) (*sbomcat.Packa
 }
 
 // CreateVersion implements sbomcat.Store.
-func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion) error {
+func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, limit int) error {
 	if _, _, err := s.getPackage(ctx, v.PackageName); err != nil {
 		return wrap("create version", err)
+	}
+	if err := s.checkQuota(ctx, sbomcat.QuotaVersions, limit, func(c sbomcat.Counts) int { return c.Versions }); err != nil {
+		return err
 	}
 	now := s.now()
 	it := versionKey(v.PackageName, v.VersionName)
@@ -511,7 +517,16 @@ func inProgressSK(ms int64, id string) string { return fmt.Sprintf("%015d#%s", m
 
 // Associate implements sbomcat.Store. One conditional UpdateItem switches the association and
 // returns the old one, whose results are then cleaned up; they are unreachable already.
-func (s *Store) Associate(ctx context.Context, a sbomcat.Association) (*sbomcat.PackageVersion, error) {
+func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
+	current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
+	if err != nil {
+		return nil, wrap("associate", err)
+	}
+	if current.SBOMStatus != sbomcat.StatusInProgress {
+		if err := s.checkQuota(ctx, sbomcat.QuotaInFlight, maxInFlight, func(c sbomcat.Counts) int { return c.ValidationsInProgress }); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	created := a.CreatedAt
 	if created.IsZero() {
@@ -776,6 +791,22 @@ func (s *Store) count(ctx context.Context, query *dynamodb.QueryInput, scan *dyn
 			return n, nil
 		}
 	}
+}
+
+// checkQuota returns EQUOTA when the count has reached limit. It reads, then the caller
+// writes: concurrent creates can pass the limit together.
+func (s *Store) checkQuota(ctx context.Context, q sbomcat.Quota, limit int, count func(sbomcat.Counts) int) error {
+	if limit == sbomcat.NoLimit {
+		return nil
+	}
+	c, err := s.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	if count(c) >= limit {
+		return sbomcat.QuotaExceeded(q, limit)
+	}
+	return nil
 }
 
 // Counts implements sbomcat.Store. Versions are counted with a scan: fine for the quota's

@@ -143,11 +143,11 @@ func (e *env) mustCatalog(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"TestPackage", "Plain", "Other"} {
-		must(e.catalog.CreatePackage(ctx, &sbomcat.Package{Name: p}))
+		must(e.catalog.CreatePackage(ctx, &sbomcat.Package{Name: p}, sbomcat.NoLimit))
 	}
 	version := func(pkg, ver string, attrs map[string]string, artifact *sbomcat.S3Location, actions ...sbomcat.VersionAction) {
 		t.Helper()
-		must(e.catalog.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver, Attributes: attrs, Artifact: artifact}))
+		must(e.catalog.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver, Attributes: attrs, Artifact: artifact}, sbomcat.NoLimit))
 		for _, a := range actions {
 			_, err := e.catalog.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: a})
 			must(err)

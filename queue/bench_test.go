@@ -39,7 +39,7 @@ func benchLoop(b *testing.B, store *sqlite.Store, s3 *workertest.S3Server, publi
 	for i := range b.N {
 		a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "bench", VersionName: fmt.Sprint(i),
 			SBOM: sbomcat.S3Location{Bucket: bucket, Key: "bench/sbom.json", Version: v}, CreatedAt: time.Now()}
-		if _, err := store.Associate(ctx, a); err != nil {
+		if _, err := store.Associate(ctx, a, sbomcat.NoLimit); err != nil {
 			b.Fatal(err)
 		}
 		if err := publish(a); err != nil {

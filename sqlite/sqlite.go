@@ -245,7 +245,7 @@ func getPackage(ctx context.Context, q queryer, name string) (*sbomcat.Package, 
 }
 
 // CreatePackage implements sbomcat.Store.
-func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package) error {
+func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package, limit int) error {
 	now := s.now()
 	tags, err := encodeJSON(orEmpty(p.Tags))
 	if err != nil {
@@ -258,6 +258,9 @@ func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package) error {
 		}
 		if n > 0 {
 			return sbomcat.Errorf(sbomcat.ECONFLICT, "Package %s already exists.", p.Name)
+		}
+		if err := checkQuota(ctx, tx, `SELECT count(*) FROM packages`, sbomcat.QuotaPackages, limit); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO packages (`+packageColumns+`) VALUES (?, ?, '', ?, ?, ?)`,
 			p.Name, p.Description, tags, now.UnixMilli(), now.UnixMilli())
@@ -396,7 +399,7 @@ func getVersion(ctx context.Context, q queryer, pkg, version string) (*sbomcat.P
 }
 
 // CreateVersion implements sbomcat.Store.
-func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion) error {
+func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, limit int) error {
 	now := s.now()
 	attrs, err := encodeJSON(orEmpty(v.Attributes))
 	if err != nil {
@@ -420,6 +423,9 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion) er
 		}
 		if n > 0 {
 			return sbomcat.Errorf(sbomcat.ECONFLICT, "Package version %s/%s already exists.", v.PackageName, v.VersionName)
+		}
+		if err := checkQuota(ctx, tx, `SELECT count(*) FROM versions`, sbomcat.QuotaVersions, limit); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO versions (package_name, name, description, attributes, artifact, recipe, status, tags, created_ms, updated_ms)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -541,12 +547,17 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 // SBOM associations and validation results.
 
 // Associate implements sbomcat.Store.
-func (s *Store) Associate(ctx context.Context, a sbomcat.Association) (*sbomcat.PackageVersion, error) {
+func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
 	var v *sbomcat.PackageVersion
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		old, err := getVersion(ctx, tx, a.PackageName, a.VersionName)
 		if err != nil {
 			return err
+		}
+		if old.SBOMStatus != sbomcat.StatusInProgress {
+			if err := checkQuota(ctx, tx, `SELECT count(*) FROM versions WHERE sbom_status = 'IN_PROGRESS'`, sbomcat.QuotaInFlight, maxInFlight); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
 			return err
@@ -710,6 +721,21 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// checkQuota returns EQUOTA when count (a query in tx) has reached limit.
+func checkQuota(ctx context.Context, tx *sql.Tx, count string, q sbomcat.Quota, limit int) error {
+	if limit == sbomcat.NoLimit {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, count).Scan(&n); err != nil {
+		return err
+	}
+	if n >= limit {
+		return sbomcat.QuotaExceeded(q, limit)
+	}
+	return nil
 }
 
 // Counts implements sbomcat.Store.

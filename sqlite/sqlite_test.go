@@ -40,13 +40,13 @@ func TestSharedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), sqlite.FileName)
 	a := open(t, path)
 	b := open(t, path)
-	if err := a.CreatePackage(ctx, &sbomcat.Package{Name: "p"}); err != nil {
+	if err := a.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.GetPackage(ctx, "p"); err != nil {
 		t.Fatalf("second handle does not see the package: %v", err)
 	}
-	if err := b.CreatePackage(ctx, &sbomcat.Package{Name: "p"}); sbomcat.ErrCode(err) != sbomcat.ECONFLICT {
+	if err := b.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit); sbomcat.ErrCode(err) != sbomcat.ECONFLICT {
 		t.Fatalf("second handle created a duplicate: %v", err)
 	}
 	a.Close()
@@ -66,15 +66,15 @@ func TestHelperProcess(t *testing.T) {
 	s := open(t, path)
 	for i := range 30 {
 		name := fmt.Sprintf("%s-%02d", prefix, i)
-		if err := s.CreatePackage(ctx, &sbomcat.Package{Name: name}); err != nil {
+		if err := s.CreatePackage(ctx, &sbomcat.Package{Name: name}, sbomcat.NoLimit); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: name, VersionName: "1"}); err != nil {
+		if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: name, VersionName: "1"}, sbomcat.NoLimit); err != nil {
 			t.Fatal(err)
 		}
 		// Both processes also fight over one shared version's association.
 		if _, err := s.Associate(ctx, sbomcat.Association{ID: sbomcat.NewID(), PackageName: "shared", VersionName: "1",
-			SBOM: sbomcat.S3Location{Bucket: "b", Key: name, Version: "1"}}); err != nil {
+			SBOM: sbomcat.S3Location{Bucket: "b", Key: name, Version: "1"}}, sbomcat.NoLimit); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,10 +86,10 @@ func TestProcesses(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), sqlite.FileName)
 	s := open(t, path)
-	if err := s.CreatePackage(ctx, &sbomcat.Package{Name: "shared"}); err != nil {
+	if err := s.CreatePackage(ctx, &sbomcat.Package{Name: "shared"}, sbomcat.NoLimit); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "shared", VersionName: "1"}); err != nil {
+	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "shared", VersionName: "1"}, sbomcat.NoLimit); err != nil {
 		t.Fatal(err)
 	}
 	var cmds []*exec.Cmd

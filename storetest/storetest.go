@@ -65,13 +65,13 @@ func must(t *testing.T, err error) {
 
 func createPackage(t *testing.T, s sbomcat.Store, name string) {
 	t.Helper()
-	must(t, s.CreatePackage(context.Background(), &sbomcat.Package{Name: name}))
+	must(t, s.CreatePackage(context.Background(), &sbomcat.Package{Name: name}, sbomcat.NoLimit))
 }
 
 func createVersion(t *testing.T, s sbomcat.Store, pkg, ver string, status sbomcat.VersionStatus) {
 	t.Helper()
 	ctx := context.Background()
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver}))
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver}, sbomcat.NoLimit))
 	switch status {
 	case sbomcat.VersionPublished:
 		_, err := s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionPublish})
@@ -90,11 +90,11 @@ func testPackageCRUD(t *testing.T, s sbomcat.Store) {
 	wantCode(t, err, sbomcat.ENOTFOUND)
 
 	p := &sbomcat.Package{Name: "p", Description: "first", Tags: map[string]string{"team": "fw"}}
-	must(t, s.CreatePackage(ctx, p))
+	must(t, s.CreatePackage(ctx, p, sbomcat.NoLimit))
 	if p.CreatedAt.IsZero() || !p.UpdatedAt.Equal(p.CreatedAt) {
 		t.Errorf("CreatePackage stamped created=%v updated=%v", p.CreatedAt, p.UpdatedAt)
 	}
-	wantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}), sbomcat.ECONFLICT)
+	wantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit), sbomcat.ECONFLICT)
 
 	got, err := s.GetPackage(ctx, "p")
 	must(t, err)
@@ -231,7 +231,7 @@ func testListPackages(t *testing.T, s sbomcat.Store) {
 
 func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
-	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "nope", VersionName: "1"}), sbomcat.ENOTFOUND)
+	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "nope", VersionName: "1"}, sbomcat.NoLimit), sbomcat.ENOTFOUND)
 	createPackage(t, s, "p")
 
 	v := &sbomcat.PackageVersion{
@@ -242,11 +242,11 @@ func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 		Tags:       map[string]string{"k": "v"},
 		Status:     sbomcat.VersionPublished, // ignored: versions start as DRAFT
 	}
-	must(t, s.CreateVersion(ctx, v))
+	must(t, s.CreateVersion(ctx, v, sbomcat.NoLimit))
 	if v.Status != sbomcat.VersionDraft || v.CreatedAt.IsZero() {
 		t.Errorf("created version %+v", v)
 	}
-	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}), sbomcat.ECONFLICT)
+	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit), sbomcat.ECONFLICT)
 
 	got, err := s.GetVersion(ctx, "p", "1.0")
 	must(t, err)
@@ -277,7 +277,7 @@ func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 	wantCode(t, err, sbomcat.ENOTFOUND)
 
 	// A minimal version has no attributes, artifact or SBOM.
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "bare"}))
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "bare"}, sbomcat.NoLimit))
 	bare, err := s.GetVersion(ctx, "p", "bare")
 	must(t, err)
 	if len(bare.Attributes) != 0 || bare.Artifact != nil || bare.Recipe != "" || bare.Description != "" {
@@ -290,7 +290,7 @@ func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 	must(t, s.DeleteVersion(ctx, "p", "1.0"))
 	must(t, s.DeleteVersion(ctx, "nope", "1.0"))
 	// Re-creating starts afresh: DRAFT, no tags.
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}))
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit))
 	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p", VersionName: "1.0"})
 	must(t, err)
 	if len(tags) != 0 {
@@ -318,7 +318,7 @@ func testVersionLifecycle(t *testing.T, s sbomcat.Store) {
 		{sbomcat.VersionUpdate{Recipe: new("r2")}, "", sbomcat.VersionDeprecated},
 		{sbomcat.VersionUpdate{Action: sbomcat.ActionPublish}, "", sbomcat.VersionPublished},
 	}
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}))
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
 	for i, st := range steps {
 		_, err := s.UpdateVersion(ctx, "p", "1", st.upd)
 		if sbomcat.ErrCode(err) != st.code {
@@ -438,11 +438,11 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 	createPackage(t, s, "p")
 	createVersion(t, s, "p", "1", sbomcat.VersionPublished)
 
-	_, err := s.Associate(ctx, association("p", "nope", "x.zip"))
+	_, err := s.Associate(ctx, association("p", "nope", "x.zip"), sbomcat.NoLimit)
 	wantCode(t, err, sbomcat.ENOTFOUND)
 
 	a1 := association("p", "1", "a.zip")
-	v, err := s.Associate(ctx, a1)
+	v, err := s.Associate(ctx, a1, sbomcat.NoLimit)
 	must(t, err)
 	if v.SBOM == nil || *v.SBOM != a1.SBOM || v.SBOMStatus != sbomcat.StatusInProgress || v.AssociationID != a1.ID {
 		t.Fatalf("Associate returned %+v", v)
@@ -456,7 +456,7 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 
 	// A second association supersedes the first even while it is being validated.
 	a2 := association("p", "1", "b.zip")
-	_, err = s.Associate(ctx, a2)
+	_, err = s.Associate(ctx, a2, sbomcat.NoLimit)
 	must(t, err)
 	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a1.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
 	v, err = s.GetVersion(ctx, "p", "1")
@@ -488,7 +488,7 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 
 	// Re-associating drops the old results and starts over.
 	a3 := association("p", "1", "c.zip")
-	_, err = s.Associate(ctx, a3)
+	_, err = s.Associate(ctx, a3, sbomcat.NoLimit)
 	must(t, err)
 	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
 		t.Errorf("old results survive a new association: %v", got)
@@ -510,7 +510,7 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 
 	// Results for a deleted version.
 	a4 := association("p", "1", "d.zip")
-	_, err = s.Associate(ctx, a4)
+	_, err = s.Associate(ctx, a4, sbomcat.NoLimit)
 	must(t, err)
 	must(t, s.DeleteVersion(ctx, "p", "1"))
 	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a4.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ENOTFOUND)
@@ -526,7 +526,7 @@ func testValidationResults(t *testing.T, s sbomcat.Store) {
 		t.Fatalf("results without an SBOM: %v", got)
 	}
 	a := association("p", "1", "many.zip")
-	_, err := s.Associate(ctx, a)
+	_, err := s.Associate(ctx, a, sbomcat.NoLimit)
 	must(t, err)
 
 	var results []sbomcat.FileResult
@@ -598,7 +598,7 @@ func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	a2 := association("p", "2", "2.zip")
 	a3 := association("q", "1", "3.zip")
 	for _, a := range []sbomcat.Association{a1, a2, a3} {
-		_, err := s.Associate(ctx, a)
+		_, err := s.Associate(ctx, a, sbomcat.NoLimit)
 		must(t, err)
 	}
 	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "2",
@@ -632,8 +632,8 @@ func testTags(t *testing.T, s sbomcat.Store) {
 	wantCode(t, err, sbomcat.ENOTFOUND)
 	wantCode(t, s.UntagResource(ctx, ver, []string{"a"}), sbomcat.ENOTFOUND)
 
-	must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p", Tags: map[string]string{"a": "1"}}))
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1", Tags: map[string]string{"v": "x"}}))
+	must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p", Tags: map[string]string{"a": "1"}}, sbomcat.NoLimit))
+	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1", Tags: map[string]string{"v": "x"}}, sbomcat.NoLimit))
 
 	must(t, s.TagResource(ctx, pkg, map[string]string{"a": "2", "b": ""}))
 	tags, err := s.ListTags(ctx, pkg)
@@ -730,7 +730,7 @@ func testConcurrentCreate(t *testing.T, s sbomcat.Store) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)})
+			errs[i] = s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)}, sbomcat.NoLimit)
 		})
 	}
 	wg.Wait()
@@ -752,7 +752,7 @@ func testConcurrentCreate(t *testing.T, s sbomcat.Store) {
 	for i := range n {
 		wg.Go(func() {
 			a := association("race", "1", fmt.Sprintf("%d.zip", i))
-			_, errs[i] = s.Associate(ctx, a)
+			_, errs[i] = s.Associate(ctx, a, sbomcat.NoLimit)
 		})
 	}
 	wg.Wait()

@@ -490,10 +490,10 @@ func OpenStore(t testing.TB) (*sqlite.Store, string) {
 func CreateVersion(t testing.TB, st sbomcat.Store, pkg, version string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := st.CreatePackage(ctx, &sbomcat.Package{Name: pkg}); err != nil && sbomcat.ErrCode(err) != sbomcat.ECONFLICT {
+	if err := st.CreatePackage(ctx, &sbomcat.Package{Name: pkg}, sbomcat.NoLimit); err != nil && sbomcat.ErrCode(err) != sbomcat.ECONFLICT {
 		t.Fatal(err)
 	}
-	if err := st.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: version}); err != nil {
+	if err := st.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: version}, sbomcat.NoLimit); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -503,7 +503,7 @@ func CreateVersion(t testing.TB, st sbomcat.Store, pkg, version string) {
 func Associate(t testing.TB, st sbomcat.Store, pkg, version string, loc sbomcat.S3Location) sbomcat.Association {
 	t.Helper()
 	a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: pkg, VersionName: version, SBOM: loc, CreatedAt: time.Now()}
-	if _, err := st.Associate(context.Background(), a); err != nil {
+	if _, err := st.Associate(context.Background(), a, sbomcat.NoLimit); err != nil {
 		t.Fatal(err)
 	}
 	return a
