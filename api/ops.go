@@ -492,12 +492,8 @@ func (h *Handler) getJobDocument(r *request) (any, error) {
 	return getJobDocumentOutput{Document: doc}, nil
 }
 
-func (h *Handler) listJobs(r *request) (any, error) {
-	var v c.Violations
-	unsupportedQuery(r, &v, map[string]string{
-		"namespaceId": noNamespaces, "thingGroupId": "it has no thing groups", "thingGroupName": "it has no thing groups",
-	})
-	req := jobs.ListRequest{Status: jobs.Status(r.query.Get("status")), TargetSelection: jobs.TargetSelection(r.query.Get("targetSelection"))}
+// jobsPage reads ListJobs' maxResults and nextToken; their upper bound is jobs.Service's.
+func jobsPage(r *request, v *c.Violations, req *jobs.ListRequest) {
 	if r.query.Has("maxResults") {
 		s := r.query.Get("maxResults")
 		n, err := strconv.Atoi(s)
@@ -516,6 +512,15 @@ func (h *Handler) listJobs(r *request) (any, error) {
 			v.Add("nextToken", &req.NextToken, "Member must not be empty")
 		}
 	}
+}
+
+func (h *Handler) listJobs(r *request) (any, error) {
+	var v c.Violations
+	unsupportedQuery(r, &v, map[string]string{
+		"namespaceId": noNamespaces, "thingGroupId": "it has no thing groups", "thingGroupName": "it has no thing groups",
+	})
+	req := jobs.ListRequest{Status: jobs.Status(r.query.Get("status")), TargetSelection: jobs.TargetSelection(r.query.Get("targetSelection"))}
+	jobsPage(r, &v, &req)
 	// An empty filter is a filter on nothing, which the enum refuses.
 	if r.query.Has("status") && req.Status == "" {
 		v.Add("status", new(string), "Member must satisfy enum value set: [IN_PROGRESS, CANCELED, COMPLETED, DELETION_IN_PROGRESS, SCHEDULED]")
