@@ -34,35 +34,41 @@ func (s Scope) ARN(id ResourceID) string {
 	return s.PackageARN(id.PackageName)
 }
 
-// ParseARN returns the package or package version an ARN in scope s names. EINVALID when the
-// text is not an IoT package or package version ARN; ENOTFOUND when it is one but for another
-// partition, region or account, which this server does not hold.
-func (s Scope) ParseARN(arn string) (ResourceID, error) {
+// ARN is a parsed IoT package or package version ARN.
+type ARN struct {
+	Text     string // as given
+	Scope    Scope
+	Resource ResourceID
+	// Versioned reports that the ARN has a "/version/" part, even one with an empty name.
+	Versioned bool
+}
+
+// ParseARN parses an IoT package or package version ARN. EINVALID when the text is not one.
+// The names in it are not checked: their shapes are the caller's (the API edge checks them
+// against the model), and whether the resource is in this server's scope is Scope.Holds'.
+func ParseARN(arn string) (ARN, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iot" {
-		return ResourceID{}, Errorf(EINVALID, "%q is not a valid AWS IoT ARN.", arn)
+		return ARN{}, Errorf(EINVALID, "%q is not a valid AWS IoT ARN.", arn)
 	}
-	res := parts[5]
-	rest, ok := strings.CutPrefix(res, "package/")
+	rest, ok := strings.CutPrefix(parts[5], "package/")
 	if !ok {
-		return ResourceID{}, Errorf(EINVALID, "Resource %q is not a software package or package version; this server tags only those.", arn)
+		return ARN{}, Errorf(EINVALID, "Resource %q is not a software package or package version; this server tags only those.", arn)
 	}
-	var id ResourceID
+	a := ARN{Text: arn, Scope: Scope{Partition: parts[1], Region: parts[3], Account: parts[4]}}
 	if pkg, ver, ok := strings.Cut(rest, "/version/"); ok {
-		id = ResourceID{PackageName: pkg, VersionName: ver}
+		a.Resource, a.Versioned = ResourceID{PackageName: pkg, VersionName: ver}, true
 	} else {
-		id = ResourceID{PackageName: rest}
+		a.Resource = ResourceID{PackageName: rest}
 	}
-	var v Violations
-	v.PackageName("resourceArn package name", id.PackageName)
-	if id.VersionName != "" || strings.Contains(rest, "/version/") {
-		v.VersionName("resourceArn version name", id.VersionName)
+	return a, nil
+}
+
+// Holds returns ENOTFOUND when a is for another partition, region or account than s: this
+// server does not hold such a resource.
+func (s Scope) Holds(a ARN) error {
+	if a.Scope != s {
+		return Errorf(ENOTFOUND, "Resource %s does not exist: this endpoint serves partition %s, region %s, account %s.", a.Text, s.Partition, s.Region, s.Account)
 	}
-	if err := v.Err(); err != nil {
-		return ResourceID{}, err
-	}
-	if parts[1] != s.Partition || parts[3] != s.Region || parts[4] != s.Account {
-		return ResourceID{}, Errorf(ENOTFOUND, "Resource %s does not exist: this endpoint serves partition %s, region %s, account %s.", arn, s.Partition, s.Region, s.Account)
-	}
-	return id, nil
+	return nil
 }

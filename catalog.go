@@ -205,7 +205,8 @@ type IdempotencyRecord struct {
 	// Fingerprint identifies the request's parameters; the same token with another fingerprint
 	// is a conflict.
 	Fingerprint string
-	// Response is the serialised response body that the first request got.
+	// Response is the serialised result that the first request got (the catalog service's
+	// own encoding of its domain result; no wire format).
 	Response  []byte
 	CreatedAt time.Time
 }
@@ -214,6 +215,23 @@ type IdempotencyRecord struct {
 type PackageConfiguration struct {
 	VersionUpdateByJobsEnabled bool
 	VersionUpdateByJobsRoleARN string
+}
+
+// PackageConfigurationUpdate is UpdatePackageConfiguration's request. Nil fields are left as
+// they are.
+type PackageConfigurationUpdate struct {
+	VersionUpdateByJobsEnabled *bool
+	VersionUpdateByJobsRoleARN *string
+}
+
+// Apply changes c as u asks.
+func (c *PackageConfiguration) Apply(u PackageConfigurationUpdate) {
+	if u.VersionUpdateByJobsEnabled != nil {
+		c.VersionUpdateByJobsEnabled = *u.VersionUpdateByJobsEnabled
+	}
+	if u.VersionUpdateByJobsRoleARN != nil {
+		c.VersionUpdateByJobsRoleARN = *u.VersionUpdateByJobsRoleARN
+	}
 }
 
 // NoLimit, given as a Store's quota limit, turns the quota off.

@@ -119,9 +119,8 @@ func TestPackageApply(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("a", n) }
-	bigAttrs := map[string]string{"a": long(2000), "b": long(1100)}
 	manyTags := map[string]string{}
-	for i := range 51 {
+	for i := range MaxTags + 1 {
 		manyTags[long(i+1)] = "v"
 	}
 	tests := []struct {
@@ -129,34 +128,18 @@ func TestValidate(t *testing.T) {
 		err     error
 		wantMsg string // substring; "" means valid
 	}{
-		{"package ok", (&Package{Name: "a-b_c.1", Description: "x", Tags: map[string]string{"k": ""}}).Validate(), ""},
-		{"package name empty", (&Package{}).Validate(), "at 'packageName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
-		{"package name long", (&Package{Name: long(129)}).Validate(), "Member must have length less than or equal to 128"},
-		{"package name pattern", (&Package{Name: "a b"}).Validate(), "Value 'a b' at 'packageName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_.]+"},
-		{"description control", (&Package{Name: "a", Description: "x\x00"}).Validate(), "Value at 'description'"},
-		{"description long", (&Package{Name: "a", Description: long(1025)}).Validate(), "less than or equal to 1024"},
-		{"empty tags", (&Package{Name: "a", Tags: map[string]string{}}).Validate(), "at 'tags'"},
-		{"51 tags", (&Package{Name: "a", Tags: manyTags}).Validate(), "less than or equal to 50"},
-		{"tag key pattern", (&Package{Name: "a", Tags: map[string]string{"a*b": "v"}}).Validate(), "tags.a*b"},
-		{"tag key reserved", (&Package{Name: "a", Tags: map[string]string{"aws:x": "v"}}).Validate(), "reserved prefix"},
-		{"tag value long", (&Package{Name: "a", Tags: map[string]string{"k": long(257)}}).Validate(), "less than or equal to 256"},
-		{"version ok", (&PackageVersion{PackageName: "p", VersionName: "1.0", Attributes: map[string]string{"a:b_c-d": "v"}, Recipe: long(3072)}).Validate(), ""},
-		{"version name long", (&PackageVersion{PackageName: "p", VersionName: long(65)}).Validate(), "less than or equal to 64"},
-		{"attr key pattern", (&PackageVersion{PackageName: "p", VersionName: "1", Attributes: map[string]string{"a.b": "v"}}).Validate(), "[a-zA-Z0-9:_-]+"},
-		{"attr value empty", (&PackageVersion{PackageName: "p", VersionName: "1", Attributes: map[string]string{"a": ""}}).Validate(), "greater than or equal to 1"},
-		{"attrs 3KB", (&PackageVersion{PackageName: "p", VersionName: "1", Attributes: bigAttrs}).Validate(), "limited to 3072 bytes"},
-		{"recipe long", (&PackageVersion{PackageName: "p", VersionName: "1", Recipe: long(3073)}).Validate(), "Value at 'recipe'"},
-		{"artifact no key", (&PackageVersion{PackageName: "p", VersionName: "1", Artifact: &S3Location{Bucket: "b"}}).Validate(), "artifact.s3Location.key"},
-		{"two errors", (&PackageVersion{PackageName: "", VersionName: ""}).Validate(), "2 validation errors detected"},
-		{"update both default", PackageUpdate{DefaultVersion: new("1"), UnsetDefaultVersion: true}.Validate(), "at the same time"},
-		{"update bad action", VersionUpdate{Action: "DELETE"}.Validate(), "enum value set: [PUBLISH, DEPRECATE]"},
-		{"sbom nil", ValidateSBOM(nil), "needs to include SBOM reference"},
-		{"sbom no bucket", ValidateSBOM(&S3Location{Key: "k", Version: "v"}), "S3 bucket name for SBOM cannot be null"},
-		{"sbom no key", ValidateSBOM(&S3Location{Bucket: "b", Version: "v"}), "S3 key name for SBOM cannot be null"},
-		{"sbom no version", ValidateSBOM(&S3Location{Bucket: "b", Key: "k"}), "S3 object version for SBOM cannot be null"},
-		{"sbom long bucket", ValidateSBOM(&S3Location{Bucket: long(64), Key: "k", Version: "v"}), "String length exceeds limit"},
-		{"sbom ok", ValidateSBOM(&S3Location{Bucket: "b", Key: "k", Version: "v"}), ""},
-		{"config short role", PackageConfiguration{VersionUpdateByJobsRoleARN: "arn:x"}.Validate(), "roleArn"},
+		{"package ok", (&Package{Name: "p", Tags: map[string]string{"k": ""}}).Validate(), ""},
+		{"package no name", (&Package{}).Validate(), "needs a name"},
+		{"too many tags", (&Package{Name: "p", Tags: manyTags}).Validate(), "at most 50 tags"},
+		{"reserved tag key", (&Package{Name: "p", Tags: map[string]string{"AWS:x": "v"}}).Validate(), "reserved prefix"},
+		{"version ok", (&PackageVersion{PackageName: "p", VersionName: "1", Attributes: map[string]string{"a": long(3071)}}).Validate(), ""},
+		{"version no name", (&PackageVersion{PackageName: "p"}).Validate(), "version name"},
+		{"attributes 3KB", (&PackageVersion{PackageName: "p", VersionName: "1", Attributes: map[string]string{"a": long(2000), "b": long(1100)}}).Validate(), "limited to 3072 bytes"},
+		{"version reserved tag", (&PackageVersion{PackageName: "p", VersionName: "1", Tags: map[string]string{"aws:x": ""}}).Validate(), "reserved prefix"},
+		{"update attributes 3KB", VersionUpdate{Attributes: map[string]string{"k": long(3072)}}.Validate(), "these have 3073"},
+		{"sbom ok", ValidateSBOM(S3Location{Bucket: "b", Key: "k", Version: "v"}), ""},
+		{"sbom no version", ValidateSBOM(S3Location{Bucket: "b", Key: "k"}), "the object version is missing"},
+		{"sbom nothing", ValidateSBOM(S3Location{}), "the bucket and key and object version is missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,52 +159,34 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestClientToken(t *testing.T) {
-	tests := []struct {
-		token string
-		ok    bool
-	}{
-		{"", true},
-		{strings.Repeat("a", 36), true},
-		{strings.Repeat("a", 64), true},
-		{strings.Repeat("a", 35), false},
-		{strings.Repeat("a", 65), false},
-		{strings.Repeat("a", 30) + " " + strings.Repeat("a", 10), false},
-	}
-	for _, tt := range tests {
-		var v Violations
-		v.ClientToken("clientToken", tt.token)
-		if (v.Err() == nil) != tt.ok {
-			t.Errorf("token %q: err = %v, want ok=%v", tt.token, v.Err(), tt.ok)
-		}
-	}
-}
-
 func TestParseARN(t *testing.T) {
 	s := DefaultScope
 	tests := []struct {
-		arn     string
-		want    ResourceID
-		errCode string
+		arn       string
+		want      ResourceID
+		versioned bool
+		errCode   string // of ParseARN, then of Holds
 	}{
-		{s.PackageARN("p"), ResourceID{PackageName: "p"}, ""},
-		{s.VersionARN("p", "1.0"), ResourceID{PackageName: "p", VersionName: "1.0"}, ""},
-		{"arn:aws:iot:eu-west-1:000000000000:package/p", ResourceID{}, ENOTFOUND},
-		{"arn:aws:iot:us-east-1:111111111111:package/p", ResourceID{}, ENOTFOUND},
-		{"arn:aws:iot:us-east-1:000000000000:thing/t", ResourceID{}, EINVALID},
-		{"arn:aws:s3:::bucket", ResourceID{}, EINVALID},
-		{"garbage", ResourceID{}, EINVALID},
-		{"arn:aws:iot:us-east-1:000000000000:package/a b", ResourceID{}, EINVALID},
-		{"arn:aws:iot:us-east-1:000000000000:package/p/version/", ResourceID{}, EINVALID},
+		{s.PackageARN("p"), ResourceID{PackageName: "p"}, false, ""},
+		{s.VersionARN("p", "1.0"), ResourceID{PackageName: "p", VersionName: "1.0"}, true, ""},
+		{s.PackageARN("p") + "/version/", ResourceID{PackageName: "p"}, true, ""},
+		{"arn:aws:iot:eu-west-1:000000000000:package/p", ResourceID{PackageName: "p"}, false, ENOTFOUND},
+		{"arn:aws:iot:us-east-1:111111111111:package/p", ResourceID{PackageName: "p"}, false, ENOTFOUND},
+		{"arn:aws:iot:us-east-1:000000000000:thing/t", ResourceID{}, false, EINVALID},
+		{"arn:aws:s3:::bucket", ResourceID{}, false, EINVALID},
+		{"garbage", ResourceID{}, false, EINVALID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.arn, func(t *testing.T) {
-			got, err := s.ParseARN(tt.arn)
+			a, err := ParseARN(tt.arn)
+			if err == nil {
+				err = s.Holds(a)
+			}
 			if ErrCode(err) != tt.errCode {
 				t.Fatalf("err = %v, want %q", err, tt.errCode)
 			}
-			if got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
+			if a.Resource != tt.want || a.Versioned != tt.versioned {
+				t.Errorf("got %+v, want %+v (versioned %v)", a, tt.want, tt.versioned)
 			}
 		})
 	}

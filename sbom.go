@@ -50,14 +50,15 @@ const (
 )
 
 // FileResult is the verdict on one SBOM file: the AWS SbomValidationResultSummary plus what
-// was recognised, so callers can say "CycloneDX 1.5" without parsing messages.
+// was recognised, so callers can say "CycloneDX 1.5" without parsing messages. It has no wire
+// names: the API and the CLI each name its fields in their own output.
 type FileResult struct {
-	FileName     string           `json:"fileName"`
-	Result       ValidationResult `json:"validationResult"`
-	ErrorCode    ErrorCode        `json:"errorCode,omitempty"`
-	ErrorMessage string           `json:"errorMessage,omitempty"`
-	Format       Format           `json:"format"`
-	SpecVersion  string           `json:"specVersion"`
+	FileName     string
+	Result       ValidationResult
+	ErrorCode    ErrorCode
+	ErrorMessage string
+	Format       Format
+	SpecVersion  string
 }
 
 // Succeeded reports whether the file passed validation.

@@ -1,7 +1,7 @@
 // Package api serves the AWS IoT Software Package Catalog operations over restJson1, wire
 // compatible with the AWS SDKs: same paths, query parameters, status codes, member names and
-// error shapes. It is the only package that knows the wire format; the catalog itself is an
-// sbomcat.Store. With Config.Jobs it also serves the job operations that deploy package
+// error shapes. It is the only package that knows the wire format; the catalog's use cases are
+// a catalog.Service (Config.Catalog). With Config.Jobs it also serves the job operations that deploy package
 // versions (CreateJob, DescribeJob, GetJobDocument, ListJobs, DeleteJob; package jobs).
 //
 // CreateJob takes the members the jobs package implements (jobId, document,
@@ -33,31 +33,53 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
-// Enqueuer hands a new SBOM association to the validation worker's queue (SQS when deployed).
-// The worker calls Store.RecordValidation with the association's id when it is done.
-type Enqueuer interface {
-	Enqueue(ctx context.Context, a sbomcat.Association) error
+// Catalog is the package catalog's use cases the operations call: catalog.Service
+// implements it. Its read methods are the Store's (sbomcat.Store), so any front end reading
+// the catalog can take either.
+type Catalog interface {
+	CreatePackage(ctx context.Context, p sbomcat.Package, clientToken string) (*sbomcat.Package, error)
+	GetPackage(ctx context.Context, name string) (*sbomcat.Package, error)
+	ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error)
+	UpdatePackage(ctx context.Context, name string, u sbomcat.PackageUpdate, clientToken string) (*sbomcat.Package, error)
+	DeletePackage(ctx context.Context, name string, clientToken string) error
+
+	CreateVersion(ctx context.Context, v sbomcat.PackageVersion, clientToken string) (*sbomcat.PackageVersion, error)
+	GetVersion(ctx context.Context, pkg, version string) (*sbomcat.PackageVersion, error)
+	ListVersions(ctx context.Context, pkg string, status sbomcat.VersionStatus, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error)
+	UpdateVersion(ctx context.Context, pkg, version string, u sbomcat.VersionUpdate, clientToken string) (*sbomcat.PackageVersion, error)
+	DeleteVersion(ctx context.Context, pkg, version string, clientToken string) error
+
+	AssociateSBOM(ctx context.Context, pkg, version string, sbom sbomcat.S3Location, clientToken string) (*sbomcat.PackageVersion, error)
+	DisassociateSBOM(ctx context.Context, pkg, version string, clientToken string) error
+	ListValidationResults(ctx context.Context, pkg, version string, result sbomcat.ValidationResult, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.FileResult], error)
+
+	GetPackageConfiguration(ctx context.Context) (sbomcat.PackageConfiguration, error)
+	UpdatePackageConfiguration(ctx context.Context, u sbomcat.PackageConfigurationUpdate, clientToken string) (sbomcat.PackageConfiguration, error)
+
+	TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error
+	UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error
+	ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string]string, error)
 }
 
-// Defaults of Config's zero values.
+var _ Catalog = (*catalog.Service)(nil)
+
+// Defaults of Config's zero values, and the catalog's quota defaults under the names the
+// flags and the SAM template document them by.
 const (
 	DefaultMaxBodyBytes           = 1 << 20
-	DefaultMaxPackages            = 100
-	DefaultMaxVersions            = 10000
-	DefaultMaxInFlightValidations = 100
-	DefaultIdempotencyTTL         = 24 * time.Hour
+	DefaultMaxPackages            = catalog.DefaultMaxPackages
+	DefaultMaxVersions            = catalog.DefaultMaxVersions
+	DefaultMaxInFlightValidations = catalog.DefaultMaxInFlightValidations
 )
 
-// Config configures a Handler. Only Store is required.
+// Config configures a Handler. Only Catalog is required.
 type Config struct {
-	Store sbomcat.Store
-	// Queue receives every new association. Nil means the store queues associations itself,
-	// durably, in the transaction that records them (the embedded SQLite queue); associations
-	// are also recoverable with Store.ListInProgress.
-	Queue Enqueuer
+	// Catalog serves the catalog operations (catalog.New over a Store and the validation queue).
+	Catalog Catalog
 	// Scope gives the partition, region and account of ARNs; the region is also the one
 	// requests must be signed for. Zero fields take sbomcat.DefaultScope's.
 	Scope sbomcat.Scope
@@ -69,15 +91,9 @@ type Config struct {
 	DisableAuth bool
 	// Logger receives one structured line per request. Nil discards.
 	Logger *slog.Logger
-	// Limits; zero means the default, negative means no limit.
-	MaxBodyBytes           int64
-	MaxPackages            int
-	MaxVersions            int
-	MaxInFlightValidations int
-	// IdempotencyTTL is how long a clientToken is remembered.
-	IdempotencyTTL time.Duration
-	// Now returns the current time (signature expiry, idempotency records, job times). Nil is
-	// time.Now.
+	// MaxBodyBytes bounds a request body; zero means the default.
+	MaxBodyBytes int64
+	// Now returns the current time (signature expiry, job times). Nil is time.Now.
 	Now func() time.Time
 
 	// Jobs keeps the jobs of CreateJob, DescribeJob, GetJobDocument, ListJobs and DeleteJob
@@ -97,8 +113,9 @@ type Handler struct {
 	log    *slog.Logger
 	verify *verifier
 	// ops are the operations served: the catalog's, and the jobs' when Config.Jobs is set.
-	ops  []*operation
-	jobs *jobs.Service
+	ops     []*operation
+	catalog Catalog
+	jobs    *jobs.Service
 }
 
 // New returns a Handler for cfg.
@@ -121,26 +138,14 @@ func New(cfg Config) *Handler {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	if cfg.MaxPackages == 0 {
-		cfg.MaxPackages = DefaultMaxPackages
-	}
-	if cfg.MaxVersions == 0 {
-		cfg.MaxVersions = DefaultMaxVersions
-	}
-	if cfg.MaxInFlightValidations == 0 {
-		cfg.MaxInFlightValidations = DefaultMaxInFlightValidations
-	}
-	if cfg.IdempotencyTTL == 0 {
-		cfg.IdempotencyTTL = DefaultIdempotencyTTL
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, ops: operations}
+	h := &Handler{cfg: cfg, log: cfg.Logger, ops: operations, catalog: cfg.Catalog}
 	if cfg.Jobs != nil {
 		// The service reads the same catalog and scope as the catalog operations, so that a
 		// job's destinations are checked against what this endpoint serves.
-		h.jobs = &jobs.Service{Catalog: cfg.Store, Store: cfg.Jobs, Presigner: cfg.Presigner, Scope: cfg.Scope, Now: cfg.Now}
+		h.jobs = &jobs.Service{Catalog: cfg.Catalog, Store: cfg.Jobs, Presigner: cfg.Presigner, Scope: cfg.Scope, Now: cfg.Now}
 		h.ops = append(slices.Clip(operations), jobOperations...)
 	}
 	if !cfg.DisableAuth {

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/catalog"
 )
 
 const (
@@ -207,7 +207,9 @@ func TestLifecycle(t *testing.T) {
 // TestErrors checks every error type the operations produce: typed where the operation's model
 // lists the error, by ErrorCode() elsewhere.
 func TestErrors(t *testing.T) {
-	e := newEnv(t, func(c *api.Config) { c.MaxPackages = 3; c.MaxVersions = 3; c.MaxInFlightValidations = 1 })
+	e := newEnv(t, func(c *envConfig) {
+		c.Service.Limits = catalog.Limits{Packages: 3, Versions: 3, InFlightValidations: 1}
+	})
 	ctx := context.Background()
 	c := e.client
 	for _, p := range []string{"p", "other"} {
@@ -860,7 +862,7 @@ func TestURIEscaping(t *testing.T) {
 // TestIdempotencyExpiry: a clientToken is remembered for IdempotencyTTL only; after that the
 // same request is a new one.
 func TestIdempotencyExpiry(t *testing.T) {
-	e := newEnv(t, func(c *api.Config) { c.IdempotencyTTL = time.Nanosecond })
+	e := newEnv(t, func(c *envConfig) { c.Service.IdempotencyTTL = time.Nanosecond })
 	ctx := context.Background()
 	in := &iot.CreatePackageInput{PackageName: aws.String("p"), ClientToken: aws.String("11111111-2222-3333-4444-555555555555")}
 	must[*iot.CreatePackageOutput](t)(e.client.CreatePackage(ctx, in))

@@ -14,14 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
-
-	"github.com/sbomcat/sbomcat/api"
 )
 
 // TestSignatures checks SigV4 verification with the SDK's own clients, and with hand-signed
 // requests for what the SDK will not do.
 func TestSignatures(t *testing.T) {
-	e := newEnv(t, func(c *api.Config) {
+	e := newEnv(t, func(c *envConfig) {
 		c.Credentials = map[string]string{"test": "test", "AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
 	})
 	ctx := context.Background()
@@ -133,7 +131,7 @@ func TestSignatures(t *testing.T) {
 
 // TestAuthDisabled: behind API Gateway with IAM authorisation the handler trusts its caller.
 func TestAuthDisabled(t *testing.T) {
-	e := newEnv(t, func(c *api.Config) { c.DisableAuth = true })
+	e := newEnv(t, func(c *envConfig) { c.DisableAuth = true })
 	resp := e.raw(http.MethodPut, "/packages/p", nil, nil)
 	if resp.status != http.StatusOK || resp.json["packageArn"] != pkgARN+"p" {
 		t.Errorf("unsigned request with auth disabled: %d %s", resp.status, resp.body)
@@ -143,7 +141,7 @@ func TestAuthDisabled(t *testing.T) {
 // TestCustomScope: ARNs carry the configured partition, region and account, and requests must
 // be signed for that region.
 func TestCustomScope(t *testing.T) {
-	e := newEnv(t, func(c *api.Config) {
+	e := newEnv(t, func(c *envConfig) {
 		c.Scope.Region, c.Scope.Account = "eu-central-1", "123456789012"
 	})
 	ctx := context.Background()
@@ -162,7 +160,7 @@ func TestCustomScope(t *testing.T) {
 // TestLogs: one JSON line per request with the request id the client saw, and no secrets.
 func TestLogs(t *testing.T) {
 	const secret = "s3cr3t-DO-NOT-LOG"
-	e := newEnv(t, func(c *api.Config) { c.Credentials = map[string]string{"AKIALOGTEST": secret} })
+	e := newEnv(t, func(c *envConfig) { c.Credentials = map[string]string{"AKIALOGTEST": secret} })
 	ctx := context.Background()
 	c := e.newClient("AKIALOGTEST", secret, "us-east-1")
 	out := must[*iot.CreatePackageOutput](t)(c.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("p"), Description: aws.String("private words")}))

@@ -28,6 +28,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -89,7 +90,14 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
+// envConfig is what a test may change of an env: the API's configuration and the catalog
+// service's under it.
+type envConfig struct {
+	api.Config
+	Service catalog.Config
+}
+
+func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
 	if err != nil {
@@ -97,15 +105,16 @@ func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
 	}
 	t.Cleanup(func() { store.Close() })
 	e := &env{t: t, store: store, queue: &memQueue{}, logs: &syncBuffer{}}
-	cfg := api.Config{
-		Store:  store,
-		Queue:  e.queue,
-		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
-	}
+	log := slog.New(slog.NewJSONHandler(e.logs, nil))
+	cfg := envConfig{Config: api.Config{Logger: log}, Service: catalog.Config{Store: store, Queue: e.queue, Logger: log}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e.srv = httptest.NewServer(api.New(cfg))
+	if cfg.Service.Now == nil {
+		cfg.Service.Now = cfg.Now
+	}
+	cfg.Catalog = catalog.New(cfg.Service)
+	e.srv = httptest.NewServer(api.New(cfg.Config))
 	t.Cleanup(e.srv.Close)
 	e.client = e.newClient("test", "test", "us-east-1")
 	return e

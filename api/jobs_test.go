@@ -27,7 +27,6 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 )
@@ -93,8 +92,8 @@ func newJobsEnv(t *testing.T) *jobsEnv {
 
 	je := &jobsEnv{ctx: ctx, now: time.Now().UTC().Truncate(time.Millisecond)}
 	je.v1, je.v2 = put(firmwareV1), put(firmwareV2)
-	je.env = newEnv(t, func(c *api.Config) {
-		c.Jobs = c.Store.(jobs.Store)
+	je.env = newEnv(t, func(c *envConfig) {
+		c.Jobs = c.Service.Store.(jobs.Store)
 		c.Presigner = s3presign.New(s3c)
 		c.Now = func() time.Time { return je.now }
 	})

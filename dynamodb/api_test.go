@@ -14,6 +14,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
@@ -21,7 +22,7 @@ import (
 // operations whose storage differs most from SQLite (paging, association, tags, idempotency).
 func TestAPI(t *testing.T) {
 	store := newStore(t)
-	srv := httptest.NewServer(api.New(api.Config{Store: store}))
+	srv := httptest.NewServer(api.New(api.Config{Catalog: catalog.New(catalog.Config{Store: store})}))
 	defer srv.Close()
 	c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
 		func(o *iot.Options) { o.BaseEndpoint = aws.String(srv.URL) })
@@ -88,7 +89,7 @@ func TestAPI(t *testing.T) {
 // paging across Query pages, the conflict and the forced delete.
 func TestJobsAPI(t *testing.T) {
 	store := newStore(t)
-	srv := httptest.NewServer(api.New(api.Config{Store: store, Jobs: store.(jobs.Store)}))
+	srv := httptest.NewServer(api.New(api.Config{Catalog: catalog.New(catalog.Config{Store: store}), Jobs: store.(jobs.Store)}))
 	defer srv.Close()
 	c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
 		func(o *iot.Options) { o.BaseEndpoint = aws.String(srv.URL) })

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/api/constraint"
 )
 
 // EINVALIDSTATE is the application error code for a change the job's status does not allow:
@@ -185,7 +186,7 @@ type CreateRequest struct {
 // counts. Rules that need the catalog or the document's placeholders are checked by
 // Service.Create after this.
 func (r *CreateRequest) Validate() error {
-	var v sbomcat.Violations
+	var v constraint.Violations
 	ValidateJobID(&v, r.JobID)
 	if r.DocumentSource != "" {
 		v.Addf("documentSource is not supported by this server; give the job document inline in document")
@@ -220,14 +221,14 @@ func (r *CreateRequest) Validate() error {
 	}
 	for i, arn := range r.DestinationPackageVersions {
 		field := fmt.Sprintf("destinationPackageVersions.%d.member", i+1)
-		v.Length(field, arn, 1, sbomcat.MaxPackageVersionARN, false)
+		v.Length(field, arn, 1, constraint.PackageVersionArn.Max, false)
 		if arn != "" && !versionARNPattern.MatchString(arn) {
 			v.Add(field, &arn, "Member must satisfy regular expression pattern: ^arn:[!-~]+$")
 		}
 	}
 	if c := r.PresignedURLConfig; c != nil {
 		if c.RoleARN != "" {
-			v.Length("presignedUrlConfig.roleArn", c.RoleARN, sbomcat.MinRoleARNLen, sbomcat.MaxRoleARNLen, false)
+			v.Length("presignedUrlConfig.roleArn", c.RoleARN, constraint.RoleArn.Min, constraint.RoleArn.Max, false)
 		}
 		if e := c.ExpiresInSec; e != nil && (*e < MinExpiresInSec || *e > MaxExpiresInSec) {
 			s := fmt.Sprint(*e)
@@ -242,7 +243,7 @@ func (r *CreateRequest) Validate() error {
 }
 
 // ValidateJobID adds the violations of a JobId member (1–64 characters, [a-zA-Z0-9_-]+).
-func ValidateJobID(v *sbomcat.Violations, id string) {
+func ValidateJobID(v *constraint.Violations, id string) {
 	v.Length("jobId", id, 1, MaxJobIDLen, false)
 	if id != "" && !jobIDPattern.MatchString(id) {
 		v.Add("jobId", &id, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+")
@@ -252,7 +253,7 @@ func ValidateJobID(v *sbomcat.Violations, id string) {
 // checkJobID returns ValidateJobID's violations as one EINVALID error, for the operations
 // whose only member to check is the job id.
 func checkJobID(id string) error {
-	var v sbomcat.Violations
+	var v constraint.Violations
 	ValidateJobID(&v, id)
 	return v.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/api/constraint"
 )
 
 // Store keeps jobs durably. sqlite.Store and dynamodb.Store are to implement it next to
@@ -166,7 +167,7 @@ type ListRequest struct {
 // List is ListJobs, ordered by job id. Every job of this server is IN_PROGRESS and SNAPSHOT,
 // so a filter on another status or target selection gives an empty list.
 func (s *Service) List(ctx context.Context, req ListRequest) (sbomcat.Page[Summary], error) {
-	var v sbomcat.Violations
+	var v constraint.Violations
 	if req.MaxResults != 0 && (req.MaxResults < 1 || req.MaxResults > MaxListMaxResults) {
 		n := fmt.Sprint(req.MaxResults)
 		if req.MaxResults < 1 {

@@ -36,6 +36,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
@@ -69,13 +70,6 @@ func main() {
 		queue.NewSQSPublisher(sqs.NewFromConfig(cfg), c.queueURL),
 		s3presign.New(s3.NewFromConfig(cfg)), log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
-}
-
-// catalog is what the API keeps in its store: the package catalog and the jobs;
-// dynamodb.Store is both.
-type catalog interface {
-	sbomcat.Store
-	jobs.Store
 }
 
 // fnConfig is the function's configuration. Zero limits mean the API's defaults.
@@ -120,17 +114,14 @@ func configFromEnv(getenv func(string) string) (fnConfig, error) {
 
 // newHandler builds the API on its parts: the store, the queue the worker reads, and the
 // presigner of job artifact URLs.
-func newHandler(c fnConfig, region string, store catalog, q api.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
+func newHandler(c fnConfig, region string, store catalog.Store, q catalog.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
 	return api.New(api.Config{
-		Store:                  store,
-		Queue:                  q,
-		Scope:                  sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: region, Account: c.account},
-		DisableAuth:            true, // API Gateway's IAM authoriser has verified the caller
-		Logger:                 log,
-		MaxPackages:            c.maxPackages,
-		MaxVersions:            c.maxVersions,
-		MaxInFlightValidations: c.maxInFlight,
-		Jobs:                   store,
-		Presigner:              p,
+		Catalog: catalog.New(catalog.Config{Store: store, Queue: q, Logger: log,
+			Limits: catalog.Limits{Packages: c.maxPackages, Versions: c.maxVersions, InFlightValidations: c.maxInFlight}}),
+		Scope:       sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: region, Account: c.account},
+		DisableAuth: true, // API Gateway's IAM authoriser has verified the caller
+		Logger:      log,
+		Jobs:        store,
+		Presigner:   p,
 	})
 }

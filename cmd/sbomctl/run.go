@@ -149,20 +149,28 @@ type output interface {
 	close() error
 }
 
-// jsonLines writes one JSON object per result and line: the result (sbomcat.FileResult's
-// fields, errorCode and errorMessage omitted when empty) and the PATH it came from.
+// jsonLines writes one JSON object per result and line: the result (errorCode and
+// errorMessage omitted when empty) and the PATH it came from, under jsonResult's names.
 type jsonLines struct {
 	enc *json.Encoder
 	err error // the first write error
 }
 
+// jsonResult is one line of --json: its field names are documented, so they are the CLI's own.
 type jsonResult struct {
-	Source string `json:"source"`
-	sbomcat.FileResult
+	Source       string `json:"source"`
+	FileName     string `json:"fileName"`
+	Result       string `json:"validationResult"`
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	Format       string `json:"format"`
+	SpecVersion  string `json:"specVersion"`
 }
 
 func (j *jsonLines) write(source string, r sbomcat.FileResult) {
-	if err := j.enc.Encode(jsonResult{Source: source, FileResult: r}); err != nil && j.err == nil {
+	line := jsonResult{Source: source, FileName: r.FileName, Result: string(r.Result), ErrorCode: string(r.ErrorCode),
+		ErrorMessage: r.ErrorMessage, Format: string(r.Format), SpecVersion: r.SpecVersion}
+	if err := j.enc.Encode(line); err != nil && j.err == nil {
 		j.err = err
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
@@ -32,13 +33,6 @@ import (
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/worker"
 )
-
-// catalog is what sbomd keeps in its store: the package catalog and the jobs.
-// sqlite.Store and dynamodb.Store are both.
-type catalog interface {
-	sbomcat.Store
-	jobs.Store
-}
 
 // run serves until ctx is done, then shuts down gracefully. ready, if not nil, is called with
 // the listening address once requests can be served.
@@ -123,7 +117,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 
 	// The queue: what the API hands associations to, and what (if anything) validates them here.
 	var (
-		enq      api.Enqueuer
+		enq      catalog.Enqueuer
 		consumer func(context.Context) error
 		mode     string
 	)
@@ -149,17 +143,14 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	}
 
 	handler := api.New(api.Config{
-		Store:                  store,
-		Queue:                  enq,
-		Scope:                  sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: c.region, Account: c.account},
-		Credentials:            c.credentials,
-		Logger:                 log.With("component", "api"),
-		MaxBodyBytes:           c.maxBody,
-		MaxPackages:            c.maxPackages,
-		MaxVersions:            c.maxVersions,
-		MaxInFlightValidations: c.maxInFlight,
-		Jobs:                   store,
-		Presigner:              presigner,
+		Catalog: catalog.New(catalog.Config{Store: store, Queue: enq, Logger: log.With("component", "catalog"),
+			Limits: catalog.Limits{Packages: c.maxPackages, Versions: c.maxVersions, InFlightValidations: c.maxInFlight}}),
+		Scope:        sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: c.region, Account: c.account},
+		Credentials:  c.credentials,
+		Logger:       log.With("component", "api"),
+		MaxBodyBytes: c.maxBody,
+		Jobs:         store,
+		Presigner:    presigner,
 	})
 	var s3h http.Handler
 	if s3b != nil {
@@ -250,7 +241,7 @@ func route(iotAPI, s3 http.Handler) http.Handler {
 }
 
 // openStore opens the catalog: SQLite in the data directory, or the DynamoDB table.
-func openStore(ctx context.Context, c config, awsCfg aws.Config) (catalog, string, error) {
+func openStore(ctx context.Context, c config, awsCfg aws.Config) (catalog.Store, string, error) {
 	if c.table != "" {
 		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.table), "dynamodb:" + c.table, nil
 	}
