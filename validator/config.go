@@ -51,7 +51,7 @@ func LimitsFromEnv(getenv func(string) string) (Limits, error) {
 // setting l's fields when given. Call it after filling l from the environment so that flags
 // win over variables.
 func (l *Limits) AddFlags(fs *flag.FlagSet) {
-	d := l.withDefaults()
+	d := l.WithDefaults()
 	fs.Var((*sizeFlag)(&l.MaxObjectBytes), "max-object-bytes", fmt.Sprintf("largest object (file or zip archive) to validate, as a `size` such as 100MiB or 104857600 (env %s, default %s)", EnvMaxObjectBytes, limitOf(d.MaxObjectBytes)))
 	fs.Var((*sizeFlag)(&l.MaxFileBytes), "max-file-bytes", fmt.Sprintf("largest uncompressed file, as a `size` (env %s, default %s)", EnvMaxFileBytes, limitOf(d.MaxFileBytes)))
 	fs.Var((*sizeFlag)(&l.MaxTotalBytes), "max-total-bytes", fmt.Sprintf("largest uncompressed total of an archive's files, as a `size` (env %s, default %s)", EnvMaxTotalBytes, limitOf(d.MaxTotalBytes)))

@@ -40,6 +40,7 @@ import (
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 )
 
 // Environment variables (see the package documentation).
@@ -66,7 +67,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := newHandler(c, cfg.Region, dynamodb.New(awsddb.NewFromConfig(cfg), c.table),
-		queue.NewSQSPublisher(sqs.NewFromConfig(cfg), c.queueURL),
+		sbomsqs.NewPublisher(sqs.NewFromConfig(cfg), c.queueURL),
 		s3presign.New(s3.NewFromConfig(cfg)), log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }

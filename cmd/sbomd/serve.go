@@ -28,6 +28,7 @@ import (
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/s3local"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/worker"
@@ -130,9 +131,9 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	switch {
 	case c.queueURL != "":
 		client := sqs.NewFromConfig(awsCfg)
-		enq, mode = queue.NewSQSPublisher(client, c.queueURL), "sqs"
+		enq, mode = sbomsqs.NewPublisher(client, c.queueURL), "sqs"
 		if c.worker {
-			consumer = queue.NewRunner(client, c.queueURL, w, queue.RunnerOptions{
+			consumer = sbomsqs.NewRunner(client, c.queueURL, w, sbomsqs.RunnerOptions{
 				Concurrency: c.concurrency, ShutdownGrace: c.shutdownGrace, Logger: log.With("component", "queue"),
 			}).Run
 		}

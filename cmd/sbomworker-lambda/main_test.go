@@ -28,6 +28,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
@@ -183,7 +184,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	if err := store.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pub := queue.NewSQSPublisher(sqsSrv.Client(), q.URL)
+	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
 	want := map[string]sbomcat.ValidationStatus{}
 	for i, body := range [][]byte{cdx, bad, cdx, cdx, bad} {

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workerconfig"
 )
@@ -87,7 +88,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	defer store.Close()
 	w := c.Worker(awsCfg, store, log, stdout)
-	r := queue.NewRunner(sqs.NewFromConfig(awsCfg), c.QueueURL, w, queue.RunnerOptions{
+	r := sbomsqs.NewRunner(sqs.NewFromConfig(awsCfg), c.QueueURL, w, sbomsqs.RunnerOptions{
 		Concurrency:       c.Concurrency,
 		WaitTime:          c.WaitTime,
 		VisibilityTimeout: c.VisibilityTimeout,

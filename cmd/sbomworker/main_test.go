@@ -18,6 +18,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -70,7 +71,7 @@ func TestKilledAndRestarted(t *testing.T) {
 	q := sqsSrv.CreateQueue(t, "associations", 5, 30)
 	store, dbPath := workertest.OpenStore(t)
 	ctx := context.Background()
-	pub := queue.NewSQSPublisher(sqsSrv.Client(), q.URL)
+	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 
 	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
 	const n = 12
