@@ -40,8 +40,8 @@ import (
 	ddbstore "github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
-	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
