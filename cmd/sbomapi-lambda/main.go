@@ -35,6 +35,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -64,7 +65,7 @@ func main() {
 		log.Error("aws configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	store, _, err := wiring.OpenStore(ctx, wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}, cfg)
+	store, _, err := apiwiring.OpenStore(ctx, wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}, cfg)
 	if err != nil {
 		log.Error("catalog", "error", err.Error())
 		os.Exit(1)
@@ -117,8 +118,8 @@ func configFromEnv(getenv func(string) string) (fnConfig, error) {
 
 // newHandler builds the API on its parts: the store, the queue the worker reads, and the
 // presigner of job artifact URLs.
-func newHandler(c fnConfig, region string, store wiring.Catalog, q api.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
-	return wiring.NewAPI(wiring.APIConfig{
+func newHandler(c fnConfig, region string, store apiwiring.Catalog, q api.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
+	return apiwiring.NewAPI(apiwiring.APIConfig{
 		Store:       store,
 		Queue:       q,
 		Presigner:   p,

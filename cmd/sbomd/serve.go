@@ -22,6 +22,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
@@ -64,7 +65,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	if c.table != "" {
 		sc = wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}
 	}
-	store, where, err := wiring.OpenStore(ctx, sc, awsCfg)
+	store, where, err := apiwiring.OpenStore(ctx, sc, awsCfg)
 	if err != nil {
 		return err
 	}
@@ -147,7 +148,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		log.Warn("no validation worker runs in this process: associations stay IN_PROGRESS until an sbomd with --worker=true runs on this catalog")
 	}
 
-	handler := wiring.NewAPI(wiring.APIConfig{
+	handler := apiwiring.NewAPI(apiwiring.APIConfig{
 		Store:        store,
 		Queue:        enq,
 		Presigner:    presigner,

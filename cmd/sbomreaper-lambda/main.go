@@ -50,7 +50,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	if err != nil {
 		return nil, nil, err
 	}
-	store, _, err := wiring.OpenStore(ctx, c.Store, awsCfg)
+	store, err := c.OpenStore(ctx, awsCfg)
 	if err != nil {
 		return nil, nil, err
 	}

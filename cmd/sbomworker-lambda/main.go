@@ -55,7 +55,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr 
 	if err != nil {
 		return nil, nil, err
 	}
-	store, _, err := wiring.OpenStore(ctx, c.Store, awsCfg)
+	store, err := c.OpenStore(ctx, awsCfg)
 	if err != nil {
 		return nil, nil, err
 	}

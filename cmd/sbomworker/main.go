@@ -84,7 +84,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	store, _, err := wiring.OpenStore(ctx, c.Store, awsCfg)
+	store, err := c.OpenStore(ctx, awsCfg)
 	if err != nil {
 		return err
 	}

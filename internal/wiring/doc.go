@@ -2,7 +2,8 @@
 // stores, queues, S3 readers, the worker, and the API handler. It is the one place, besides
 // cmd/, that reads the environment, names its variables, and imports the packages bound to a
 // database or an SDK (sqlite, dynamodb, objects, s3local, sqs); libraries take configuration
-// as values.
+// as values. Its subpackage apiwiring builds the IoT API, apart so that the worker binaries do
+// not link it.
 //
 // # Environment variables
 //

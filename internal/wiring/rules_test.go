@@ -66,7 +66,7 @@ func TestOnlyWiringImportsAdapters(t *testing.T) {
 	for _, a := range []string{"sqlite", "dynamodb", "objects", "s3local"} {
 		adapters[module+"/"+a] = true
 	}
-	allowed := regexp.MustCompile(`^` + regexp.QuoteMeta(module) + `/(cmd/|internal/wiring$|deploy/|.*test$|(sqlite|dynamodb|objects|s3local)(/|$))`)
+	allowed := regexp.MustCompile(`^` + regexp.QuoteMeta(module) + `/(cmd/|internal/wiring(/|$)|deploy/|.*test$|(sqlite|dynamodb|objects|s3local)(/|$))`)
 	for _, p := range goList(t, "./...") {
 		if allowed.MatchString(p.ImportPath) {
 			continue

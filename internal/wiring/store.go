@@ -6,20 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/jobs"
-	"github.com/sbomcat/sbomcat/sqlite"
 )
-
-// Catalog is what the binaries keep in their store: the package catalog and the jobs.
-// sqlite.Store and dynamodb.Store are both.
-type Catalog interface {
-	sbomcat.Store
-	jobs.Store
-}
 
 // Store kinds.
 const (
@@ -37,19 +25,6 @@ type StoreConfig struct {
 	Table string
 	// Store options that the stores grow (SQLite's synchronous=NORMAL|FULL, say) belong here,
 	// read by the binaries' configuration and passed on by OpenStore.
-}
-
-// OpenStore opens the store and says where it is, for the start-up log line. awsCfg is used
-// for DynamoDB only. Close the store when done.
-func OpenStore(ctx context.Context, c StoreConfig, awsCfg aws.Config) (Catalog, string, error) {
-	if c.Kind == StoreDynamoDB {
-		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.Table), "dynamodb:" + c.Table, nil
-	}
-	st, err := sqlite.Open(ctx, c.SQLitePath)
-	if err != nil {
-		return nil, "", fmt.Errorf("catalog: %w", err)
-	}
-	return st, c.SQLitePath, nil
 }
 
 // LoadAWS loads the SDK's standard configuration (AWS_REGION, credentials, shared files,

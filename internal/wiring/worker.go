@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,7 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -121,4 +125,14 @@ func (c WorkerConfig) Worker(awsCfg aws.Config, store worker.Store, log *slog.Lo
 		Metrics:   metrics,
 		Timeout:   c.Timeout,
 	})
+}
+
+// OpenStore opens the worker binaries' store. It is typed as the catalog alone, not Catalog:
+// the worker and the reaper use no jobs, and the Lambdas' IAM policies (which deploy's tests
+// derive from the code reached) grant only what the catalog's reads and records need.
+func (c WorkerConfig) OpenStore(ctx context.Context, awsCfg aws.Config) (sbomcat.Store, error) {
+	if c.Store.Kind == StoreDynamoDB {
+		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.Store.Table), nil
+	}
+	return sqlite.Open(ctx, c.Store.SQLitePath)
 }
