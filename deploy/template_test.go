@@ -24,8 +24,8 @@ import (
 
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/validator"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/validator"
 )
 
 // The functions of template.yaml and what they are made of.
@@ -52,7 +52,7 @@ var functions = []struct {
 			wiring.EnvShutdownGrace:     "the long-poll runner's; Lambda ends invocations itself",
 			wiring.EnvConcurrency:       "the default, the batch's size, is what the event source hands over",
 			wiring.EnvLogLevel:          "info unless debugging",
-			"SBOMCAT_S3_USE_PATH_STYLE":       "for S3 emulators only",
+			"SBOMCAT_S3_USE_PATH_STYLE": "for S3 emulators only",
 			// ReaperFunction reaps; nothing in the worker's Lambda binary uses this.
 			wiring.EnvReapAfter: "read by workerconfig for the reaper, which runs in ReaperFunction",
 		},
@@ -68,14 +68,14 @@ var functions = []struct {
 			wiring.EnvShutdownGrace:     "the long-poll runner's",
 			wiring.EnvConcurrency:       "the reaper validates nothing",
 			wiring.EnvMaxReceiveCount:   "the reaper reads no queue",
-			wiring.EnvValidationTimeout:           "the reaper validates nothing",
+			wiring.EnvValidationTimeout: "the reaper validates nothing",
 			wiring.EnvLogLevel:          "info unless debugging",
 			wiring.EnvProfile:           "the reaper validates nothing",
-			"SBOMCAT_MAX_OBJECT_BYTES":        "the reaper validates nothing",
-			"SBOMCAT_MAX_FILE_BYTES":          "the reaper validates nothing",
-			"SBOMCAT_MAX_TOTAL_BYTES":         "the reaper validates nothing",
-			"SBOMCAT_MAX_ENTRIES":             "the reaper validates nothing",
-			"SBOMCAT_S3_USE_PATH_STYLE":       "the reaper reads no S3",
+			"SBOMCAT_MAX_OBJECT_BYTES":  "the reaper validates nothing",
+			"SBOMCAT_MAX_FILE_BYTES":    "the reaper validates nothing",
+			"SBOMCAT_MAX_TOTAL_BYTES":   "the reaper validates nothing",
+			"SBOMCAT_MAX_ENTRIES":       "the reaper validates nothing",
+			"SBOMCAT_S3_USE_PATH_STYLE": "the reaper reads no S3",
 		},
 	},
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 	"github.com/sbomcat/sbomcat/queue"
-	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
