@@ -54,7 +54,7 @@ var functions = []struct {
 			wiring.EnvLogLevel:          "info unless debugging",
 			"SBOMCAT_S3_USE_PATH_STYLE": "for S3 emulators only",
 			// ReaperFunction reaps; nothing in the worker's Lambda binary uses this.
-			wiring.EnvReapAfter: "read by workerconfig for the reaper, which runs in ReaperFunction",
+			wiring.EnvReapAfter: "read by wiring.WorkerFromEnv for the reaper, which runs in ReaperFunction",
 		},
 	},
 	{
