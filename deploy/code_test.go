@@ -328,7 +328,7 @@ var waiterOperations = map[string]string{
 
 // sdkOperation tells whether fn performs an AWS SDK operation, and which: a method whose first
 // result is *<svc>.<Name>Output (a client's, or an interface's declared with the client's
-// signature, as queue.SQSSender is), a presign client's Presign<Name>, a paginator's NextPage
+// signature, as sqs.Sender (package sbomcat/sqs) is), a presign client's Presign<Name>, a paginator's NextPage
 // or a waiter's Wait.
 func sdkOperation(fn *types.Func) (svc, op string, ok bool) {
 	sig, _ := fn.Type().(*types.Signature)

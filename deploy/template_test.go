@@ -24,8 +24,8 @@ import (
 
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/validator"
-	"github.com/sbomcat/sbomcat/worker/workerconfig"
 )
 
 // The functions of template.yaml and what they are made of.
@@ -45,37 +45,37 @@ var functions = []struct {
 		ID: "WorkerFunction", Cmd: "sbomworker-lambda", Role: "WorkerRole", LogGroup: "WorkerLogGroup",
 		EventType: "SQS", EventGoType: "github.com/aws/aws-lambda-go/events.SQSEvent",
 		Optional: map[string]string{
-			workerconfig.EnvSQLitePath:        "the store is DynamoDB",
-			workerconfig.EnvQueueURL:          "the long-poll runner's; in Lambda the SQS event source mapping delivers the messages",
-			workerconfig.EnvVisibilityTimeout: "the long-poll runner's; the queue's own visibility timeout applies in Lambda",
-			workerconfig.EnvWaitTime:          "the long-poll runner's",
-			workerconfig.EnvShutdownGrace:     "the long-poll runner's; Lambda ends invocations itself",
-			workerconfig.EnvConcurrency:       "the default, the batch's size, is what the event source hands over",
-			workerconfig.EnvLogLevel:          "info unless debugging",
-			"SBOMCAT_S3_USE_PATH_STYLE":       "for S3 emulators only",
+			wiring.EnvSQLitePath:        "the store is DynamoDB",
+			wiring.EnvQueueURL:          "the long-poll runner's; in Lambda the SQS event source mapping delivers the messages",
+			wiring.EnvVisibilityTimeout: "the long-poll runner's; the queue's own visibility timeout applies in Lambda",
+			wiring.EnvWaitTime:          "the long-poll runner's",
+			wiring.EnvShutdownGrace:     "the long-poll runner's; Lambda ends invocations itself",
+			wiring.EnvConcurrency:       "the default, the batch's size, is what the event source hands over",
+			wiring.EnvLogLevel:          "info unless debugging",
+			"SBOMCAT_S3_USE_PATH_STYLE": "for S3 emulators only",
 			// ReaperFunction reaps; nothing in the worker's Lambda binary uses this.
-			workerconfig.EnvReapAfter: "read by workerconfig for the reaper, which runs in ReaperFunction",
+			wiring.EnvReapAfter: "read by wiring.WorkerFromEnv for the reaper, which runs in ReaperFunction",
 		},
 	},
 	{
 		ID: "ReaperFunction", Cmd: "sbomreaper-lambda", Role: "ReaperRole", LogGroup: "ReaperLogGroup",
 		EventType: "Schedule", EventGoType: "github.com/aws/aws-lambda-go/events.EventBridgeEvent",
 		Optional: map[string]string{
-			workerconfig.EnvSQLitePath:        "the store is DynamoDB",
-			workerconfig.EnvQueueURL:          "the reaper reads no queue",
-			workerconfig.EnvVisibilityTimeout: "the long-poll runner's",
-			workerconfig.EnvWaitTime:          "the long-poll runner's",
-			workerconfig.EnvShutdownGrace:     "the long-poll runner's",
-			workerconfig.EnvConcurrency:       "the reaper validates nothing",
-			workerconfig.EnvMaxReceiveCount:   "the reaper reads no queue",
-			workerconfig.EnvTimeout:           "the reaper validates nothing",
-			workerconfig.EnvLogLevel:          "info unless debugging",
-			workerconfig.EnvProfile:           "the reaper validates nothing",
-			"SBOMCAT_MAX_OBJECT_BYTES":        "the reaper validates nothing",
-			"SBOMCAT_MAX_FILE_BYTES":          "the reaper validates nothing",
-			"SBOMCAT_MAX_TOTAL_BYTES":         "the reaper validates nothing",
-			"SBOMCAT_MAX_ENTRIES":             "the reaper validates nothing",
-			"SBOMCAT_S3_USE_PATH_STYLE":       "the reaper reads no S3",
+			wiring.EnvSQLitePath:        "the store is DynamoDB",
+			wiring.EnvQueueURL:          "the reaper reads no queue",
+			wiring.EnvVisibilityTimeout: "the long-poll runner's",
+			wiring.EnvWaitTime:          "the long-poll runner's",
+			wiring.EnvShutdownGrace:     "the long-poll runner's",
+			wiring.EnvConcurrency:       "the reaper validates nothing",
+			wiring.EnvMaxReceiveCount:   "the reaper reads no queue",
+			wiring.EnvValidationTimeout: "the reaper validates nothing",
+			wiring.EnvLogLevel:          "info unless debugging",
+			wiring.EnvProfile:           "the reaper validates nothing",
+			"SBOMCAT_MAX_OBJECT_BYTES":  "the reaper validates nothing",
+			"SBOMCAT_MAX_FILE_BYTES":    "the reaper validates nothing",
+			"SBOMCAT_MAX_TOTAL_BYTES":   "the reaper validates nothing",
+			"SBOMCAT_MAX_ENTRIES":       "the reaper validates nothing",
+			"SBOMCAT_S3_USE_PATH_STYLE": "the reaper reads no S3",
 		},
 	},
 }
@@ -319,7 +319,7 @@ func TestWorkerEnvironmentConfiguresTheWorker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := workerconfig.FromEnv(func(k string) string { return env[k] })
+		c, err := wiring.WorkerFromEnv(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatalf("the worker rejects the template's environment %v: %v", env, err)
 		}
@@ -327,8 +327,8 @@ func TestWorkerEnvironmentConfiguresTheWorker(t *testing.T) {
 		if got, _ := scalarString(redrive["maxReceiveCount"]); got != receives || strconv.Itoa(c.MaxReceiveCount) != receives {
 			t.Errorf("MaxReceiveCount=%s: redrive maxReceiveCount %v, worker %d", receives, redrive["maxReceiveCount"], c.MaxReceiveCount)
 		}
-		if c.Store != workerconfig.StoreDynamoDB || c.Table != RefToken("Table") {
-			t.Errorf("store %s table %s: want dynamodb on the template's table", c.Store, c.Table)
+		if c.Store.Kind != wiring.StoreDynamoDB || c.Store.Table != RefToken("Table") {
+			t.Errorf("store %+v: want dynamodb on the template's table", c.Store)
 		}
 		fn := resource(t, "WorkerFunction", v)
 		timeout, _ := scalarString(fn["Timeout"])

@@ -1,9 +1,11 @@
 // Package objects reads SBOM objects from Amazon S3 (or any S3-compatible server), always pinned
 // to an object version, and tells permanent failures apart from transient ones.
 //
-// It is the only package that imports the S3 SDK. The worker declares the small interface it
-// needs (Stat and Open) and S3 implements it; errors that a caller may act on are *Error, whose
-// Permanent method and Message say what the service tells the user (decisions item 9).
+// It implements worker.Objects and keeps the S3 SDK out of the worker: failures are *Error (S3's
+// reason, for this package's callers and tests), returned wrapped in the worker's own
+// *worker.ObjectError, whose Kind and Reason say what the service tells the user
+// (docs/behaviour.md, "Unreadable SBOMs"). Configuration comes as values (Options); reading it
+// from the environment is the wiring's job (internal/wiring).
 package objects
 
 import (
@@ -12,8 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -21,30 +21,14 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/worker"
 )
-
-// EnvUsePathStyle turns on path-style addressing (http://host/bucket/key instead of
-// http://bucket.host/key), which S3 emulators and most self-hosted S3 servers need. The SDK has
-// no environment variable of its own for it.
-const EnvUsePathStyle = "SBOMCAT_S3_USE_PATH_STYLE"
 
 // Options configure the S3 client beyond what the SDK's shared configuration says.
 type Options struct {
-	// UsePathStyle addresses buckets in the path rather than the host name.
+	// UsePathStyle addresses buckets in the path rather than the host name, which S3 emulators
+	// and most self-hosted S3 servers need.
 	UsePathStyle bool
-}
-
-// OptionsFromEnv reads Options from the environment through getenv (os.Getenv in production).
-func OptionsFromEnv(getenv func(string) string) (Options, error) {
-	var o Options
-	if v := getenv(EnvUsePathStyle); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return o, fmt.Errorf("%s: %q is not true or false", EnvUsePathStyle, v)
-		}
-		o.UsePathStyle = b
-	}
-	return o, nil
 }
 
 // S3 reads objects through an S3 client.
@@ -95,7 +79,7 @@ func (s *S3) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, i
 
 // headError classifies a HeadObject failure. A HEAD response has no body, so S3 can only say
 // 404 or 403, not whether the bucket, the key or the version is missing; a one-byte ranged GET
-// asks again and gets the error code, so that the user is told which (decisions item 9).
+// asks again and gets the error code, so that the user is told which (docs/behaviour.md, "Unreadable SBOMs").
 func (s *S3) headError(ctx context.Context, loc sbomcat.S3Location, headErr error) error {
 	e := classify("head", loc, headErr)
 	var oe *Error
@@ -109,7 +93,7 @@ func (s *S3) headError(ctx context.Context, loc sbomcat.S3Location, headErr erro
 	if err == nil {
 		// The object became readable between the two requests: try the whole thing again.
 		out.Body.Close()
-		return &Error{Reason: Unavailable, Location: loc, Op: "head", Err: fmt.Errorf("HEAD failed but GET succeeded: %w", headErr)}
+		return (&Error{Reason: Unavailable, Location: loc, Op: "head", Err: fmt.Errorf("HEAD failed but GET succeeded: %w", headErr)}).ForWorker()
 	}
 	if ge := classify("head", loc, err); errors.As(ge, &oe) && oe.Permanent() {
 		return ge
@@ -181,8 +165,20 @@ func (e *Error) Message() string {
 	return fmt.Sprintf("S3 was unavailable while reading version %s of S3 object %s%s.", l.Version, obj, status)
 }
 
-// classify turns an SDK error into an *Error; context cancellation passes through unchanged
-// because it says nothing about S3.
+// ForWorker returns e in the worker's error contract: a *worker.ObjectError that wraps e.
+func (e *Error) ForWorker() error {
+	kind := worker.ObjectNotFound
+	switch e.Reason {
+	case Unavailable:
+		kind = worker.ObjectTransient
+	case AccessDenied:
+		kind = worker.ObjectAccessDenied
+	}
+	return &worker.ObjectError{Kind: kind, Reason: e.Message(), Err: e}
+}
+
+// classify turns an SDK error into an *Error, in the worker's contract; context cancellation
+// passes through unchanged because it says nothing about S3.
 func classify(op string, loc sbomcat.S3Location, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
@@ -215,7 +211,7 @@ func classify(op string, loc sbomcat.S3Location, err error) error {
 	case status == http.StatusBadRequest && op == "head":
 		e.Reason = InvalidVersion
 	}
-	return e
+	return e.ForWorker()
 }
 
 func statusOf(err error) int {
@@ -226,7 +222,7 @@ func statusOf(err error) int {
 	return 0
 }
 
-// body turns read errors into transient *Errors: a connection cut mid-object is worth a retry.
+// body turns read errors into transient errors: a connection cut mid-object is worth a retry.
 type body struct {
 	rc  io.ReadCloser
 	loc sbomcat.S3Location
@@ -235,14 +231,9 @@ type body struct {
 func (b *body) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF && !errors.Is(err, context.Canceled) {
-		err = &Error{Reason: Unavailable, Location: b.loc, Op: "read", Err: err}
+		err = (&Error{Reason: Unavailable, Location: b.loc, Op: "read", Err: err}).ForWorker()
 	}
 	return n, err
 }
 
 func (b *body) Close() error { return b.rc.Close() }
-
-// Describe formats loc for logs.
-func Describe(loc sbomcat.S3Location) string {
-	return "s3://" + loc.Bucket + "/" + strings.TrimPrefix(loc.Key, "/") + "?versionId=" + loc.Version
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -20,12 +21,8 @@ func TestStatAndOpen(t *testing.T) {
 	s.CreateBucket(t, "bkt")
 	v1 := s.Put(t, "bkt", "dir/sbom.json", []byte("first version"))
 	s.Put(t, "bkt", "dir/sbom.json", []byte("the second, longer version"))
-	// Configured as the binaries configure it: SDK config plus path-style from the environment.
-	o, err := objects.OptionsFromEnv(func(k string) string { return map[string]string{objects.EnvUsePathStyle: "true"}[k] })
-	if err != nil || !o.UsePathStyle {
-		t.Fatalf("OptionsFromEnv = %+v, %v", o, err)
-	}
-	obj := objects.New(workertest.Config(s.URL), o)
+	// Configured as the binaries configure it: SDK config plus path-style, as emulators need.
+	obj := objects.New(workertest.Config(s.URL), objects.Options{UsePathStyle: true})
 	ctx := context.Background()
 	loc := sbomcat.S3Location{Bucket: "bkt", Key: "dir/sbom.json", Version: v1}
 	body, size, err := obj.Open(ctx, loc)
@@ -96,6 +93,11 @@ func TestErrors(t *testing.T) {
 			}
 			if oe.Reason != tt.reason || oe.Permanent() != (tt.reason != objects.Unavailable) || oe.Message() != tt.message {
 				t.Errorf("reason %d permanent %v message\n%s\nwant reason %d message\n%s", oe.Reason, oe.Permanent(), oe.Message(), tt.reason, tt.message)
+			}
+			// The worker sees the same verdict through its own contract.
+			var we *worker.ObjectError
+			if !errors.As(err, &we) || we.Permanent() != oe.Permanent() || we.Reason != tt.message {
+				t.Errorf("worker contract: %+v, want permanent %v and reason\n%s", we, oe.Permanent(), tt.message)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
@@ -85,11 +86,11 @@ func BenchmarkLoopSQS(b *testing.B) {
 			body := c.body(b)
 			l := newLoop(b, 5, func(c *worker.Config) { c.Metrics = io.Discard })
 			ctx, cancel := context.WithCancel(context.Background())
-			r := queue.NewRunner(l.client, l.q.URL, l.w, queue.RunnerOptions{WaitTime: time.Second})
+			r := sbomsqs.NewRunner(l.client, l.q.URL, l.w, sbomsqs.RunnerOptions{WaitTime: time.Second})
 			done := make(chan error, 1)
 			go func() { done <- r.Run(ctx) }()
 			defer func() { cancel(); <-done }()
-			benchLoop(b, l.store, l.s3, func(a sbomcat.Association) error { return l.pub.Publish(ctx, a) }, body)
+			benchLoop(b, l.store, l.s3, func(a sbomcat.Association) error { return l.pub.Enqueue(ctx, a) }, body)
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/sbomcat/sbomcat/worker"
 )
@@ -29,6 +30,16 @@ type Message struct {
 	Body string
 	// ReceiveCount is SQS's ApproximateReceiveCount: 1 on the first delivery.
 	ReceiveCount int
+}
+
+// DefaultBackoff is how long a failed delivery waits before the next one, given its receive
+// count: it doubles from 2 s up to 5 minutes. Local and the SQS runner (package sqs) both use it.
+func DefaultBackoff(receiveCount int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < receiveCount && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 5*time.Minute)
 }
 
 // DefaultMaxReceiveCount is the number of deliveries assumed when neither configuration nor the

@@ -4,18 +4,18 @@
 //
 // When an SBOM is associated with a package version, the API stores the association
 // (Store.Associate: the version becomes IN_PROGRESS under a fresh association id) and then hands
-// it to a Publisher. The message is Event, a versioned JSON document (see Event and
+// it to the queue (catalog.Enqueuer). The message is Event, a versioned JSON document (see Event and
 // EventVersion); Encode and Decode are its codec.
 //
 // # Deployed: SQS
 //
-// SQSPublisher sends events to an SQS queue. Two consumers read it, both built on Consumer,
+// Package sqs's Publisher sends events to an SQS queue. Two consumers read it, both built on Consumer,
 // which decodes a message and calls a Processor (the worker):
 //
 //   - the Lambda function in cmd/sbomworker-lambda, through Lambda's SQS event source with
 //     ReportBatchItemFailures: the failed message ids of Consumer.HandleBatch become
 //     BatchItemFailures;
-//   - Runner, a long-poll loop for running anywhere else (cmd/sbomworker): ReceiveMessage with
+//   - package sqs's Runner, a long-poll loop for running anywhere else (cmd/sbomworker): ReceiveMessage with
 //     a wait time, the message's visibility extended while its validation runs, DeleteMessage
 //     when it is finished, ChangeMessageVisibility with a backoff when it is not, and a graceful
 //     stop when its context is done.
@@ -41,7 +41,7 @@
 //     outlive its association (disassociating or re-associating removes the old one);
 //   - restart-safe: an association being validated when the process stopped is still
 //     IN_PROGRESS, and the first sweep after the next start takes it up again;
-//   - prompt: the API also calls Local.Notify (as its Publisher) after Associate, so a new
+//   - prompt: the API also hands each new association to Local (as its queue) after Associate, so a new
 //     association starts at once instead of at the next periodic sweep.
 //
 // Local retries transient failures with a backoff and, on its last attempt, the worker records

@@ -121,7 +121,7 @@ func (l *Local) Publish(_ context.Context, a sbomcat.Association) error {
 	return nil
 }
 
-// Enqueue is Publish under the name api.Enqueuer uses, so that a Local can be the API's
+// Enqueue is Publish under the name catalog.Enqueuer uses, so that a Local can be the API's
 // Config.Queue as it is.
 func (l *Local) Enqueue(ctx context.Context, a sbomcat.Association) error { return l.Publish(ctx, a) }
 

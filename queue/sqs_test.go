@@ -25,6 +25,7 @@ import (
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/validator"
 	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workertest"
@@ -41,7 +42,7 @@ type loop struct {
 	client  *countingSQS
 	store   *sqlite.Store
 	w       *worker.Worker
-	pub     *queue.SQSPublisher
+	pub     *sbomsqs.Publisher
 	metrics *workertest.SyncBuffer
 }
 
@@ -52,7 +53,7 @@ func newLoop(t testing.TB, maxReceiveCount int, configure func(*worker.Config)) 
 	l.s3.CreateBucket(t, bucket)
 	l.q = l.sqs.CreateQueue(t, "associations", maxReceiveCount, 30)
 	l.client = &countingSQS{Client: l.sqs.Client()}
-	l.pub = queue.NewSQSPublisher(l.client, l.q.URL)
+	l.pub = sbomsqs.NewPublisher(l.client, l.q.URL)
 	cfg := worker.Config{
 		Store:   l.store,
 		Objects: objects.NewFromClient(quickRetryS3(l.s3)),
@@ -79,7 +80,7 @@ func quickRetryS3(s *workertest.S3Server) *s3.Client {
 }
 
 // run starts a Runner until the returned stop is called (or the test ends).
-func (l *loop) run(t *testing.T, o queue.RunnerOptions) (stop func()) {
+func (l *loop) run(t *testing.T, o sbomsqs.RunnerOptions) (stop func()) {
 	t.Helper()
 	if o.WaitTime == 0 {
 		o.WaitTime = time.Second
@@ -89,7 +90,7 @@ func (l *loop) run(t *testing.T, o queue.RunnerOptions) (stop func()) {
 	}
 	o.Logger = testLogger(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := queue.NewRunner(l.client, l.q.URL, l.w, o)
+	r := sbomsqs.NewRunner(l.client, l.q.URL, l.w, o)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	var once sync.Once
@@ -114,7 +115,7 @@ func (l *loop) associate(t *testing.T, version, key string, body []byte) sbomcat
 	}
 	v := l.s3.Put(t, bucket, key, body)
 	a := workertest.Associate(t, l.store, "fw", version, sbomcat.S3Location{Bucket: bucket, Key: key, Version: v})
-	if err := l.pub.Publish(context.Background(), a); err != nil {
+	if err := l.pub.Enqueue(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -204,11 +205,11 @@ func TestSQSEndToEnd(t *testing.T) {
 	v := l.s3.Put(t, bucket, "fw/5/gone.json", cdx)
 	l.s3.DeleteVersion(t, bucket, "fw/5/gone.json", v)
 	a := workertest.Associate(t, l.store, "fw", "5", sbomcat.S3Location{Bucket: bucket, Key: "fw/5/gone.json", Version: v})
-	if err := l.pub.Publish(context.Background(), a); err != nil {
+	if err := l.pub.Enqueue(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
 
-	l.run(t, queue.RunnerOptions{Concurrency: 2})
+	l.run(t, sbomsqs.RunnerOptions{Concurrency: 2})
 	for _, c := range cases {
 		got := l.waitStatus(t, c.version, c.status)
 		var files []string
@@ -239,10 +240,10 @@ func TestSQSEndToEnd(t *testing.T) {
 func TestSQSDuplicateDelivery(t *testing.T) {
 	l := newLoop(t, 3, nil)
 	a := l.associate(t, "1", "b.zip", zipOf(t, "a.json", fixture(t, "cdx16-valid.json"), "b.json", fixture(t, "not-sbom.json")))
-	if err := l.pub.Publish(context.Background(), a); err != nil {
+	if err := l.pub.Enqueue(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	l.run(t, queue.RunnerOptions{Concurrency: 2})
+	l.run(t, sbomsqs.RunnerOptions{Concurrency: 2})
 	l.waitDrained(t, l.q.URL)
 	status, got := l.status(t, "1")
 	if status != sbomcat.StatusFailed || len(got) != 2 {
@@ -267,7 +268,7 @@ func TestSQSSupersededMidValidation(t *testing.T) {
 	}
 	l.s3.Fault.Store(&hold)
 	l.associate(t, "1", "old.json", fixture(t, "not-sbom.json"))
-	l.run(t, queue.RunnerOptions{Concurrency: 2})
+	l.run(t, sbomsqs.RunnerOptions{Concurrency: 2})
 	<-started
 	l.associate(t, "1", "new.json", fixture(t, "cdx16-valid.json"))
 	got := l.waitStatus(t, "1", sbomcat.StatusSucceeded)
@@ -291,7 +292,7 @@ func TestSQSTransientFailures(t *testing.T) {
 		l := newLoop(t, 50, nil)
 		l.associate(t, "1", "sbom.json", cdx)
 		l.s3.Stop()
-		l.run(t, queue.RunnerOptions{Backoff: func(int) time.Duration { return time.Second }})
+		l.run(t, sbomsqs.RunnerOptions{Backoff: func(int) time.Duration { return time.Second }})
 		workertest.Eventually(t, 30*time.Second, "a failed attempt", func() bool {
 			return strings.Contains(l.metrics.String(), `"Outcome":"RETRY"`)
 		})
@@ -306,7 +307,7 @@ func TestSQSTransientFailures(t *testing.T) {
 		l := newLoop(t, 3, nil)
 		l.associate(t, "1", "dir/sbom.json", cdx)
 		l.s3.Stop()
-		l.run(t, queue.RunnerOptions{})
+		l.run(t, sbomsqs.RunnerOptions{})
 		got := l.waitStatus(t, "1", sbomcat.StatusFailed)
 		if len(got) != 1 || got[0].FileName != "sbom.json" || got[0].ErrorCode != "" ||
 			!strings.Contains(got[0].ErrorMessage, "Validation could not complete after 3 attempts") {
@@ -341,7 +342,7 @@ func TestSQSVisibilityExtended(t *testing.T) {
 		calls.Add(1)
 		return l.w.Process(ctx, j)
 	})
-	r := queue.NewRunner(l.client, l.q.URL, counted, queue.RunnerOptions{VisibilityTimeout: 3 * time.Second, WaitTime: time.Second, Logger: testLogger(t)})
+	r := sbomsqs.NewRunner(l.client, l.q.URL, counted, sbomsqs.RunnerOptions{VisibilityTimeout: 3 * time.Second, WaitTime: time.Second, Logger: testLogger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -382,7 +383,7 @@ func TestSQSGracefulShutdown(t *testing.T) {
 			if !finish {
 				grace = time.Millisecond
 			}
-			stop := l.run(t, queue.RunnerOptions{ShutdownGrace: grace})
+			stop := l.run(t, sbomsqs.RunnerOptions{ShutdownGrace: grace})
 			<-started
 			stopped := make(chan struct{})
 			go func() { stop(); close(stopped) }()
@@ -405,7 +406,7 @@ func TestSQSGracefulShutdown(t *testing.T) {
 				return v == 1
 			})
 			// A new runner finishes the job.
-			l.run(t, queue.RunnerOptions{})
+			l.run(t, sbomsqs.RunnerOptions{})
 			l.waitStatus(t, "1", sbomcat.StatusSucceeded)
 			l.waitDrained(t, l.q.URL)
 		})
@@ -414,7 +415,7 @@ func TestSQSGracefulShutdown(t *testing.T) {
 
 func TestRunnerFailsOnMissingQueue(t *testing.T) {
 	s := workertest.StartSQS(t)
-	r := queue.NewRunner(s.Client(), s.URL+"/000000000000/nope", queue.ProcessorFunc(func(context.Context, worker.Job) error { return nil }), queue.RunnerOptions{})
+	r := sbomsqs.NewRunner(s.Client(), s.URL+"/000000000000/nope", queue.ProcessorFunc(func(context.Context, worker.Job) error { return nil }), sbomsqs.RunnerOptions{})
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("Run on a missing queue succeeded")
 	}

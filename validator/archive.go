@@ -17,7 +17,7 @@ import (
 
 // validateArchive judges each file entry of the zip archive in src (decisions.md items 4–7).
 func (v *Validator) validateArchive(ctx context.Context, name string, src *source, size int64) ([]sbomcat.FileResult, error) {
-	lim := v.Limits.withDefaults()
+	lim := v.Limits.WithDefaults()
 	d, err := findDirectory(src, size)
 	var bd bounded
 	if err == nil {

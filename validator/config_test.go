@@ -1,7 +1,6 @@
 package validator_test
 
 import (
-	"flag"
 	"testing"
 
 	"github.com/sbomcat/sbomcat/validator"
@@ -44,44 +43,6 @@ func TestParseSize(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestLimitsFromEnvAndFlags(t *testing.T) {
-	env := map[string]string{
-		validator.EnvMaxObjectBytes: "10MiB",
-		validator.EnvMaxFileBytes:   "2048",
-		validator.EnvMaxEntries:     "50",
-	}
-	l, err := validator.LimitsFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := (validator.Limits{MaxObjectBytes: 10 << 20, MaxFileBytes: 2048, MaxEntries: 50}); l != want {
-		t.Errorf("from the environment: %+v, want %+v", l, want)
-	}
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	l.AddFlags(fs)
-	if err := fs.Parse([]string{"-max-file-bytes", "1MiB", "--max-total-bytes=3GiB"}); err != nil {
-		t.Fatal(err)
-	}
-	if want := (validator.Limits{MaxObjectBytes: 10 << 20, MaxFileBytes: 1 << 20, MaxTotalBytes: 3 << 30, MaxEntries: 50}); l != want {
-		t.Errorf("after flags: %+v, want %+v", l, want)
-	}
-
-	for k, v := range map[string]string{
-		validator.EnvMaxObjectBytes: "big",
-		validator.EnvMaxTotalBytes:  "-5",
-		validator.EnvMaxEntries:     "1e3",
-	} {
-		if _, err := validator.LimitsFromEnv(func(key string) string {
-			if key == k {
-				return v
-			}
-			return ""
-		}); err == nil {
-			t.Errorf("%s=%s: no error", k, v)
 		}
 	}
 }

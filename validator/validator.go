@@ -42,8 +42,9 @@ type Limits struct {
 	MaxEntries int
 }
 
-// withDefaults fills in the zero fields.
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills in the zero fields with the defaults: the limits as enforced. The wiring
+// resolves them once, and the worker bounds its downloads with the same numbers.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxObjectBytes <= 0 {
 		l.MaxObjectBytes = DefaultMaxObjectBytes
 	}
@@ -70,7 +71,7 @@ type Validator struct {
 // the one result it gets, named name. Callers that must fetch the object first (the worker,
 // after HeadObject) call it to avoid downloading what ValidateObject would refuse anyway.
 func (v *Validator) CheckSize(name string, size int64) (sbomcat.FileResult, bool) {
-	max := v.Limits.withDefaults().MaxObjectBytes
+	max := v.Limits.WithDefaults().MaxObjectBytes
 	if size <= max {
 		return sbomcat.FileResult{}, false
 	}
@@ -145,7 +146,7 @@ func isZip(b []byte) bool {
 func (v *Validator) validateSingle(ctx context.Context, name string, src *source, size int64) (sbomcat.FileResult, error) {
 	// A single file is also a file: when the per-file limit is the lower one, it applies too.
 	// Its size is known, so there is nothing to count.
-	if max := v.Limits.withDefaults().MaxFileBytes; size > max {
+	if max := v.Limits.WithDefaults().MaxFileBytes; size > max {
 		return tooLarge(name, fmt.Sprintf("file is %s, over the %s limit for one file", sizeOf(size), limitOf(max))), nil
 	}
 	open := func() (io.ReadCloser, error) {

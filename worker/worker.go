@@ -36,20 +36,8 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/validator"
 )
-
-// Objects reads S3 object versions. objects.S3 implements it.
-type Objects interface {
-	// Stat returns the size of the object version, without reading it.
-	Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error)
-	// Open returns the object version's body and its size (-1 if unknown).
-	Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error)
-}
-
-// Errors from Objects that are (or wrap) an *objects.Error whose Permanent method says true end
-// the validation FAILED with the error's Message; every other error is transient.
 
 // Store is the part of the catalog the worker uses; sbomcat.Store implements it.
 type Store interface {
@@ -123,6 +111,8 @@ func New(cfg Config) *Worker {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	// Resolved once: the download bound below and the validator's checks use the same numbers.
+	cfg.Validator.Limits = cfg.Validator.Limits.WithDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -175,7 +165,7 @@ func (w *Worker) Process(ctx context.Context, job Job) error {
 	start := w.cfg.Now()
 	a := job.Association
 	log := w.log.With("association_id", a.ID, "package", a.PackageName, "version", a.VersionName,
-		"message_id", job.MessageID, "attempt", job.Attempt, "sbom", objects.Describe(a.SBOM))
+		"message_id", job.MessageID, "attempt", job.Attempt, "sbom", describe(a.SBOM))
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
 	defer cancel()
 
@@ -214,12 +204,12 @@ func (w *Worker) process(ctx context.Context, job Job, log *slog.Logger) (report
 	results, n, err := w.validate(ctx, a.SBOM)
 	rep := report{bytes: n}
 	if err != nil {
-		var oe *objects.Error
+		var oe *ObjectError
 		switch {
 		case errors.As(err, &oe) && oe.Permanent():
 			// Decisions item 9: one result named after the object, no error code.
 			log.Info("object unreadable", "reason", oe.Error())
-			results = []sbomcat.FileResult{{FileName: objectName(a.SBOM.Key), Result: sbomcat.ResultFailed, ErrorMessage: oe.Message()}}
+			results = []sbomcat.FileResult{{FileName: objectName(a.SBOM.Key), Result: sbomcat.ResultFailed, ErrorMessage: oe.Reason}}
 		case errors.Is(ctx.Err(), context.Canceled):
 			// Shutting down: the job was not failed, only interrupted; another delivery finishes it.
 			return rep, fmt.Errorf("interrupted: %w", err)
@@ -273,20 +263,15 @@ func (w *Worker) validate(ctx context.Context, loc sbomcat.S3Location) ([]sbomca
 	if res, over := v.CheckSize(name, gotSize); over {
 		return []sbomcat.FileResult{res}, 0, nil
 	}
-	limit := v.Limits.MaxObjectBytes
-	if limit <= 0 {
-		limit = validator.DefaultMaxObjectBytes
-	}
-	sp, err := w.spool(ctx, body, max(size, gotSize), limit)
+	sp, err := w.spool(ctx, body, max(size, gotSize), v.Limits.MaxObjectBytes)
 	if sp != nil {
 		defer sp.close()
 	}
 	if err != nil {
 		return nil, sp.bytes(), err
 	}
-	if res, over := v.CheckSize(name, sp.n); over {
-		return []sbomcat.FileResult{res}, sp.n, nil
-	}
+	// An object longer than both sizes claimed is caught here: ValidateObject checks the bytes
+	// actually read against the same limit.
 	results, err := v.ValidateObject(ctx, name, sp.r, sp.n)
 	return results, sp.n, err
 }
@@ -359,9 +344,9 @@ func objectName(key string) string { return path.Base(key) }
 // kind of failure it was without internal detail.
 func couldNotComplete(job Job, err error) string {
 	what := "An internal error occurred."
-	var oe *objects.Error
+	var oe *ObjectError
 	if errors.As(err, &oe) {
-		what = oe.Message()
+		what = oe.Reason
 	} else if errors.Is(err, context.DeadlineExceeded) {
 		what = "The validation timed out."
 	}

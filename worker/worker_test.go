@@ -295,11 +295,11 @@ func TestProcessTransientFailure(t *testing.T) {
 			a := e.associate(t, "sbom.json", cdx)
 			tt.break_(e)
 			ctx := context.Background()
-			var oe *objects.Error
+			var oe *worker.ObjectError
 			for attempt := 1; attempt <= 2; attempt++ {
 				err := e.w.Process(ctx, worker.Job{Association: a, Attempt: attempt})
 				if !errors.As(err, &oe) || oe.Permanent() {
-					t.Fatalf("attempt %d: Process = %v, want a transient *objects.Error", attempt, err)
+					t.Fatalf("attempt %d: Process = %v, want a transient *worker.ObjectError", attempt, err)
 				}
 				if status, got := e.status(t); status != sbomcat.StatusInProgress || len(got) != 0 {
 					t.Fatalf("after a transient failure: status %s, results %v; want IN_PROGRESS, none", status, got)

@@ -23,10 +23,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/s3local"
 )
 
@@ -62,15 +62,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	c.credentials = map[string]string{}
-	for _, pair := range strings.Split(creds, ",") {
-		k, secret, ok := strings.Cut(strings.TrimSpace(pair), ":")
-		if !ok || k == "" || secret == "" {
-			return c, errors.New("credentials must be KEY:SECRET pairs separated by commas")
-		}
-		c.credentials[k] = secret
-	}
-	return c, nil
+	var err error
+	c.credentials, _, err = wiring.ParseCredentials(creds)
+	return c, err
 }
 
 // run serves until ctx is done.

@@ -28,19 +28,17 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/catalog"
-	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
-	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 )
 
 // Environment variables (see the package documentation).
@@ -61,13 +59,18 @@ func main() {
 		log.Error("configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	ctx := context.Background()
+	cfg, err := wiring.LoadAWS(ctx, "")
 	if err != nil {
 		log.Error("aws configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	h := newHandler(c, cfg.Region, dynamodb.New(awsddb.NewFromConfig(cfg), c.table),
-		queue.NewSQSPublisher(sqs.NewFromConfig(cfg), c.queueURL),
+	store, _, err := apiwiring.OpenStore(ctx, wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}, cfg)
+	if err != nil {
+		log.Error("catalog", "error", err.Error())
+		os.Exit(1)
+	}
+	h := newHandler(c, cfg.Region, store, sbomsqs.NewPublisher(awssqs.NewFromConfig(cfg), c.queueURL),
 		s3presign.New(s3.NewFromConfig(cfg)), log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }
@@ -90,8 +93,9 @@ func configFromEnv(getenv func(string) string) (fnConfig, error) {
 		errs = append(errs, errors.New(envAccountID+" must give the account id of ARNs"))
 	}
 	if c.queueURL == "" {
-		// Without a queue nothing would ever validate an association: the store's own
-		// queueing is for sbomd's in-process worker, which Lambda has not.
+		// Without a queue nothing would ever validate an association: sbomd's embedded queue
+		// (which takes its work from the store's IN_PROGRESS versions) needs an in-process
+		// worker, which Lambda has not.
 		errs = append(errs, errors.New(envQueueURL+" must give the URL of the association queue"))
 	}
 	for _, l := range []struct {
@@ -114,14 +118,17 @@ func configFromEnv(getenv func(string) string) (fnConfig, error) {
 
 // newHandler builds the API on its parts: the store, the queue the worker reads, and the
 // presigner of job artifact URLs.
-func newHandler(c fnConfig, region string, store catalog.Store, q catalog.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
-	return api.New(api.Config{
-		Catalog: catalog.New(catalog.Config{Store: store, Queue: q, Logger: log,
-			Limits: catalog.Limits{Packages: c.maxPackages, Versions: c.maxVersions, InFlightValidations: c.maxInFlight}}),
+func newHandler(c fnConfig, region string, store apiwiring.Catalog, q catalog.Enqueuer, p jobs.Presigner, log *slog.Logger) http.Handler {
+	cfg := apiwiring.APIConfig{
+		Store:       store,
+		Queue:       q,
+		Presigner:   p,
 		Scope:       sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: region, Account: c.account},
 		DisableAuth: true, // API Gateway's IAM authoriser has verified the caller
 		Logger:      log,
-		Jobs:        store,
-		Presigner:   p,
-	})
+		MaxPackages: c.maxPackages,
+		MaxVersions: c.maxVersions,
+		MaxInFlight: c.maxInFlight,
+	}
+	return apiwiring.NewAPI(cfg, apiwiring.NewCatalog(cfg))
 }

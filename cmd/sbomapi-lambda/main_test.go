@@ -41,6 +41,7 @@ import (
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -211,7 +212,7 @@ func TestDeployedParts(t *testing.T) {
 	// The same construction as main, on the engines' endpoints.
 	sqsClient := sqs.NewFromConfig(workertest.Config(sqsSrv.URL))
 	presignClient := s3.NewFromConfig(workertest.Config(s3Srv.URL), func(o *s3.Options) { o.UsePathStyle = true })
-	h := newHandler(c, workertest.Region, store, queue.NewSQSPublisher(sqsClient, c.queueURL), s3presign.New(presignClient), discard)
+	h := newHandler(c, workertest.Region, store, sbomsqs.NewPublisher(sqsClient, c.queueURL), s3presign.New(presignClient), discard)
 	gw := gateway(t, httpadapter.NewV2(h).ProxyWithContext)
 	iotc := iot.NewFromConfig(workertest.Config(gw.URL), signForExecuteAPI)
 

@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 func validate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	limits, err := validator.LimitsFromEnv(getenv)
+	limits, err := wiring.LimitsFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "sbomctl: %v\n", err)
 		return exitError
@@ -67,7 +68,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(&flagOut)
 	profile := fs.String("profile", string(sbomcat.ProfileAWS), "`name` of the validation rules: aws (the official JSON Schemas) or strict (also reference integrity)")
 	asJSON := fs.Bool("json", false, "write one JSON object per file and line")
-	limits.AddFlags(fs)
+	wiring.AddLimitFlags(fs, &limits)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage, "\nFlags (-flag or --flag):\n")
 		fs.PrintDefaults()

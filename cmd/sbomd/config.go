@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/validator"
 	"github.com/sbomcat/sbomcat/worker"
@@ -23,6 +23,23 @@ import (
 const (
 	s3Embedded = "embedded" // served on sbomd's own address from DATA_DIR/s3
 	s3External = "external" // the SDK's S3 (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)
+)
+
+// sbomd's variables (internal/wiring documents the scheme); the previous release named them
+// SBOMD_<NAME> (SBOMD_ACCOUNT for SBOMCAT_ACCOUNT_ID).
+const (
+	envS3                     = "SBOMCAT_S3"
+	envAddr                   = "SBOMCAT_ADDR"
+	envDataDir                = "SBOMCAT_DATA_DIR"
+	envRegion                 = "SBOMCAT_REGION"
+	envAccountID              = "SBOMCAT_ACCOUNT_ID"
+	envCredentials            = "SBOMCAT_CREDENTIALS"
+	envPublicURL              = "SBOMCAT_PUBLIC_URL"
+	envMaxPackages            = "SBOMCAT_MAX_PACKAGES"
+	envMaxVersions            = "SBOMCAT_MAX_VERSIONS"
+	envMaxInflightValidations = "SBOMCAT_MAX_INFLIGHT_VALIDATIONS"
+	envMaxBodyBytes           = "SBOMCAT_MAX_BODY_BYTES"
+	envWorker                 = "SBOMCAT_WORKER"
 )
 
 // config is sbomd's configuration: flags, defaulted from environment variables.
@@ -50,70 +67,22 @@ type config struct {
 	s3Options         objects.Options // external S3 only
 
 	level slog.Level
+	// warnings are logged on start: deprecated variable names in use.
+	warnings []string
 }
 
 const usage = `usage: sbomd [flags]
 
 Serves the AWS IoT Software Package Catalog API and an S3 endpoint on one address, and validates
-associated SBOMs in the same process. Every flag has an environment variable; flags win.
+associated SBOMs in the same process. Every flag has an environment variable; flags win. The
+SBOMD_ names of the previous release still work for this release, with a warning; the SBOMCAT_
+name wins when both are set.
 
 Flags (-flag or --flag):
 `
 
-// env reads the environment through getenv, remembering what it could not parse.
-type env struct {
-	getenv func(string) string
-	errs   []error
-}
-
-func (e *env) str(name, def string) string {
-	if v := e.getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func (e *env) int(name string, def int) int {
-	v := e.getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: %q is not a whole number", name, v))
-		return def
-	}
-	return n
-}
-
-func (e *env) bool(name string, def bool) bool {
-	v := e.getenv(name)
-	if v == "" {
-		return def
-	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: %q is not true or false", name, v))
-		return def
-	}
-	return b
-}
-
-func (e *env) duration(name string, def time.Duration) time.Duration {
-	v := e.getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(v))
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: %q is not a duration like 30s or 5m", name, v))
-		return def
-	}
-	return d
-}
-
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	e := &env{getenv: getenv}
+	e := wiring.NewEnv(getenv)
 	var c config
 	var creds, profile, logLevel string
 	fs := flag.NewFlagSet("sbomd", flag.ContinueOnError)
@@ -122,37 +91,34 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&c.addr, "addr", e.str("SBOMD_ADDR", "127.0.0.1:4566"), "listen `address` of both APIs (SBOMD_ADDR)")
-	fs.StringVar(&c.dataDir, "data-dir", e.str("SBOMD_DATA_DIR", ".sbomd"), "`directory` of the SQLite catalog (catalog.db) and the S3 store (s3/) (SBOMD_DATA_DIR)")
-	fs.StringVar(&c.region, "region", e.str("SBOMD_REGION", sbomcat.DefaultScope.Region), "region of ARNs and of request signatures (SBOMD_REGION)")
-	fs.StringVar(&c.account, "account", e.str("SBOMD_ACCOUNT", sbomcat.DefaultScope.Account), "account id of ARNs (SBOMD_ACCOUNT)")
-	fs.StringVar(&creds, "credentials", e.str("SBOMD_CREDENTIALS", "test:test"), "accepted access keys, `KEY:SECRET[,KEY:SECRET...]`; the first also signs presigned URLs (SBOMD_CREDENTIALS)")
-	fs.StringVar(&c.publicURL, "public-url", e.str("SBOMD_PUBLIC_URL", ""), "`URL` clients reach sbomd at, written into presigned artifact URLs (SBOMD_PUBLIC_URL, default http://ADDR, 127.0.0.1 for an unspecified host)")
-	fs.StringVar(&logLevel, "log-level", e.str("SBOMD_LOG_LEVEL", "info"), "debug, info, warn or error (SBOMD_LOG_LEVEL)")
-	fs.IntVar(&c.maxPackages, "max-packages", e.int("SBOMD_MAX_PACKAGES", api.DefaultMaxPackages), "packages per account, -1 for no limit (SBOMD_MAX_PACKAGES)")
-	fs.IntVar(&c.maxVersions, "max-versions", e.int("SBOMD_MAX_VERSIONS", api.DefaultMaxVersions), "package versions per account, -1 for no limit (SBOMD_MAX_VERSIONS)")
-	fs.IntVar(&c.maxInFlight, "max-inflight-validations", e.int("SBOMD_MAX_INFLIGHT_VALIDATIONS", api.DefaultMaxInFlightValidations), "SBOM validations in progress at once, -1 for no limit (SBOMD_MAX_INFLIGHT_VALIDATIONS)")
-	fs.Int64Var(&c.maxBody, "max-body-bytes", int64(e.int("SBOMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest IoT API request body; S3 objects may have up to 5 GiB whatever this says (SBOMD_MAX_BODY_BYTES)")
+	fs.StringVar(&c.addr, "addr", e.String(envAddr, "SBOMD_ADDR", "127.0.0.1:4566"), "listen `address` of both APIs (SBOMCAT_ADDR)")
+	fs.StringVar(&c.dataDir, "data-dir", e.String(envDataDir, "SBOMD_DATA_DIR", ".sbomd"), "`directory` of the SQLite catalog (catalog.db) and the S3 store (s3/) (SBOMCAT_DATA_DIR)")
+	fs.StringVar(&c.region, "region", e.String(envRegion, "SBOMD_REGION", sbomcat.DefaultScope.Region), "region of ARNs and of request signatures (SBOMCAT_REGION)")
+	fs.StringVar(&c.account, "account", e.String(envAccountID, "SBOMD_ACCOUNT", sbomcat.DefaultScope.Account), "account id of ARNs (SBOMCAT_ACCOUNT_ID)")
+	fs.StringVar(&creds, "credentials", e.String(envCredentials, "SBOMD_CREDENTIALS", "test:test"), "accepted access keys, `KEY:SECRET[,KEY:SECRET...]`; the first also signs presigned URLs (SBOMCAT_CREDENTIALS)")
+	fs.StringVar(&c.publicURL, "public-url", e.String(envPublicURL, "SBOMD_PUBLIC_URL", ""), "`URL` clients reach sbomd at, written into presigned artifact URLs (SBOMCAT_PUBLIC_URL, default http://ADDR, 127.0.0.1 for an unspecified host)")
+	fs.StringVar(&logLevel, "log-level", e.String(wiring.EnvLogLevel, "SBOMD_LOG_LEVEL", "info"), "debug, info, warn or error (SBOMCAT_LOG_LEVEL)")
+	fs.IntVar(&c.maxPackages, "max-packages", e.Int(envMaxPackages, "SBOMD_MAX_PACKAGES", api.DefaultMaxPackages), "packages per account, -1 for no limit (SBOMCAT_MAX_PACKAGES)")
+	fs.IntVar(&c.maxVersions, "max-versions", e.Int(envMaxVersions, "SBOMD_MAX_VERSIONS", api.DefaultMaxVersions), "package versions per account, -1 for no limit (SBOMCAT_MAX_VERSIONS)")
+	fs.IntVar(&c.maxInFlight, "max-inflight-validations", e.Int(envMaxInflightValidations, "SBOMD_MAX_INFLIGHT_VALIDATIONS", api.DefaultMaxInFlightValidations), "SBOM validations in progress at once, -1 for no limit (SBOMCAT_MAX_INFLIGHT_VALIDATIONS)")
+	fs.Int64Var(&c.maxBody, "max-body-bytes", int64(e.Int(envMaxBodyBytes, "SBOMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest IoT API request body; S3 objects may have up to 5 GiB whatever this says (SBOMCAT_MAX_BODY_BYTES)")
 
-	fs.StringVar(&c.s3, "s3", e.str("SBOMD_S3", s3Embedded), "where SBOMs and artifacts are: embedded (served here from DATA_DIR/s3) or external (the AWS SDK's S3: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS; SBOMCAT_S3_USE_PATH_STYLE for emulators) (SBOMD_S3)")
-	fs.StringVar(&c.table, "table", e.str("SBOMD_TABLE", ""), "DynamoDB `table` of the catalog instead of SQLite (AWS_ENDPOINT_URL_DYNAMODB for an emulator) (SBOMD_TABLE)")
-	fs.StringVar(&c.queueURL, "queue-url", e.str("SBOMD_QUEUE_URL", ""), "SQS queue `URL` for associations instead of the embedded queue (AWS_ENDPOINT_URL_SQS for an emulator) (SBOMD_QUEUE_URL)")
-	fs.BoolVar(&c.worker, "worker", e.bool("SBOMD_WORKER", true), "validate SBOMs in this process: from the embedded queue, or long-polling --queue-url; false leaves them to sbomworker (SBOMD_WORKER)")
-	fs.IntVar(&c.concurrency, "concurrency", e.int("SBOMD_CONCURRENCY", runtime.GOMAXPROCS(0)), "validations at once (SBOMD_CONCURRENCY, default the number of CPUs)")
-	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.duration("SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMD_VALIDATION_TIMEOUT)")
-	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.duration("SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMD_SHUTDOWN_GRACE)")
-	fs.StringVar(&profile, "profile", e.str("SBOMCAT_PROFILE", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
-	limits, err := validator.LimitsFromEnv(getenv)
-	if err != nil {
-		e.errs = append(e.errs, err)
-	}
-	limits.AddFlags(fs)
-	if c.s3Options, err = objects.OptionsFromEnv(getenv); err != nil {
-		e.errs = append(e.errs, err)
-	}
-	if err := errors.Join(e.errs...); err != nil {
+	fs.StringVar(&c.s3, "s3", e.String(envS3, "SBOMD_S3", s3Embedded), "where SBOMs and artifacts are: embedded (served here from DATA_DIR/s3) or external (the AWS SDK's S3: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS; SBOMCAT_S3_USE_PATH_STYLE for emulators) (SBOMD_S3)")
+	fs.StringVar(&c.table, "table", e.String(wiring.EnvTable, "SBOMD_TABLE", ""), "DynamoDB `table` of the catalog instead of SQLite (AWS_ENDPOINT_URL_DYNAMODB for an emulator) (SBOMCAT_TABLE)")
+	fs.StringVar(&c.queueURL, "queue-url", e.String(wiring.EnvQueueURL, "SBOMD_QUEUE_URL", ""), "SQS queue `URL` for associations instead of the embedded queue (AWS_ENDPOINT_URL_SQS for an emulator) (SBOMCAT_QUEUE_URL)")
+	fs.BoolVar(&c.worker, "worker", e.Bool(envWorker, "SBOMD_WORKER", true), "validate SBOMs in this process: from the embedded queue, or long-polling --queue-url; false leaves them to sbomworker (SBOMCAT_WORKER)")
+	fs.IntVar(&c.concurrency, "concurrency", e.Int(wiring.EnvConcurrency, "SBOMD_CONCURRENCY", runtime.GOMAXPROCS(0)), "validations at once (SBOMCAT_CONCURRENCY, default the number of CPUs)")
+	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
+	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
+	limits := e.Limits()
+	wiring.AddLimitFlags(fs, &limits)
+	c.s3Options.UsePathStyle = e.Bool(wiring.EnvS3UsePathStyle, "", false)
+	c.warnings = e.Warnings()
+	if err := e.Err(); err != nil {
 		return c, err
 	}
+	var err error
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -160,13 +126,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 
-	if c.credentials, c.presignKey, err = parseCredentials(creds); err != nil {
+	if c.credentials, c.presignKey, err = wiring.ParseCredentials(creds); err != nil {
 		return c, err
 	}
 	if err := c.level.UnmarshalText([]byte(logLevel)); err != nil {
 		return c, fmt.Errorf("log level: %w", err)
 	}
-	c.validator = validator.Validator{Limits: limits, Profile: sbomcat.Profile(strings.ToLower(profile))}
+	c.validator = validator.Validator{Limits: limits.WithDefaults(), Profile: sbomcat.Profile(strings.ToLower(profile))}
 	if p := c.validator.Profile; p != sbomcat.ProfileAWS && p != sbomcat.ProfileStrict {
 		return c, fmt.Errorf("profile %q: use aws or strict", profile)
 	}
@@ -186,21 +152,4 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		c.publicURL = strings.TrimSuffix(c.publicURL, "/")
 	}
 	return c, nil
-}
-
-// parseCredentials reads KEY:SECRET pairs and returns them with the first key id.
-func parseCredentials(s string) (map[string]string, string, error) {
-	keys := map[string]string{}
-	first := ""
-	for _, pair := range strings.Split(s, ",") {
-		k, secret, ok := strings.Cut(strings.TrimSpace(pair), ":")
-		if !ok || k == "" || secret == "" {
-			return nil, "", errors.New("credentials must be KEY:SECRET pairs separated by commas")
-		}
-		if first == "" {
-			first = k
-		}
-		keys[k] = secret
-	}
-	return keys, first, nil
 }

@@ -15,22 +15,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/catalog"
-	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
-	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/s3local"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
 )
 
@@ -42,6 +40,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.level}))
+	for _, msg := range c.warnings {
+		log.Warn(msg)
+	}
 	return serve(ctx, c, log, ready)
 }
 
@@ -52,7 +53,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	var awsCfg aws.Config
 	if c.table != "" || c.queueURL != "" || c.s3 == s3External {
 		var err error
-		if awsCfg, err = loadAWS(ctx, c.region); err != nil {
+		if awsCfg, err = wiring.LoadAWS(ctx, c.region); err != nil {
 			return err
 		}
 	}
@@ -60,7 +61,11 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	store, where, err := openStore(ctx, c, awsCfg)
+	sc := wiring.StoreConfig{Kind: wiring.StoreSQLite, SQLitePath: filepath.Join(c.dataDir, sqlite.FileName)}
+	if c.table != "" {
+		sc = wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}
+	}
+	store, where, err := apiwiring.OpenStore(ctx, sc, awsCfg)
 	if err != nil {
 		return err
 	}
@@ -93,7 +98,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		presigner jobs.Presigner
 	)
 	if s3b != nil {
-		objs = localObjects{b: s3b}
+		objs = wiring.LocalObjects(s3b)
 		presigner = s3presign.New(s3.New(s3.Options{
 			Region:       c.region,
 			BaseEndpoint: aws.String(publicURL),
@@ -101,7 +106,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 			Credentials:  credentials.NewStaticCredentialsProvider(c.presignKey, c.credentials[c.presignKey], ""),
 		}))
 	} else {
-		objs = objects.New(awsCfg, c.s3Options)
+		objs = wiring.S3Objects(awsCfg, c.s3Options)
 		presigner = s3presign.New(s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = c.s3Options.UsePathStyle }))
 	}
 	w := worker.New(worker.Config{
@@ -123,10 +128,10 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	)
 	switch {
 	case c.queueURL != "":
-		client := sqs.NewFromConfig(awsCfg)
-		enq, mode = queue.NewSQSPublisher(client, c.queueURL), "sqs"
+		client := awssqs.NewFromConfig(awsCfg)
+		enq, mode = sbomsqs.NewPublisher(client, c.queueURL), "sqs"
 		if c.worker {
-			consumer = queue.NewRunner(client, c.queueURL, w, queue.RunnerOptions{
+			consumer = sbomsqs.NewRunner(client, c.queueURL, w, sbomsqs.RunnerOptions{
 				Concurrency: c.concurrency, ShutdownGrace: c.shutdownGrace, Logger: log.With("component", "queue"),
 			}).Run
 		}
@@ -136,22 +141,26 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		})
 		enq, consumer, mode = local, local.Run, "embedded"
 	default:
-		// No consumer here: the store keeps the associations IN_PROGRESS, and the next sbomd
-		// started with a worker on this catalog takes them up (Store.ListInProgress).
+		// No consumer here: the associations stay IN_PROGRESS in the store, and the embedded
+		// queue of the next sbomd started with a worker on this catalog takes them up from
+		// there (Store.ListInProgress).
 		mode = "embedded"
 		log.Warn("no validation worker runs in this process: associations stay IN_PROGRESS until an sbomd with --worker=true runs on this catalog")
 	}
 
-	handler := api.New(api.Config{
-		Catalog: catalog.New(catalog.Config{Store: store, Queue: enq, Logger: log.With("component", "catalog"),
-			Limits: catalog.Limits{Packages: c.maxPackages, Versions: c.maxVersions, InFlightValidations: c.maxInFlight}}),
+	apiCfg := apiwiring.APIConfig{
+		Store:        store,
+		Queue:        enq,
+		Presigner:    presigner,
 		Scope:        sbomcat.Scope{Partition: sbomcat.DefaultScope.Partition, Region: c.region, Account: c.account},
 		Credentials:  c.credentials,
 		Logger:       log.With("component", "api"),
 		MaxBodyBytes: c.maxBody,
-		Jobs:         store,
-		Presigner:    presigner,
-	})
+		MaxPackages:  c.maxPackages,
+		MaxVersions:  c.maxVersions,
+		MaxInFlight:  c.maxInFlight,
+	}
+	handler := apiwiring.NewAPI(apiCfg, apiwiring.NewCatalog(apiCfg))
 	var s3h http.Handler
 	if s3b != nil {
 		s3h = logRequests(log.With("component", "s3"),
@@ -238,32 +247,6 @@ func route(iotAPI, s3 http.Handler) http.Handler {
 		}
 		iotAPI.ServeHTTP(w, r)
 	})
-}
-
-// openStore opens the catalog: SQLite in the data directory, or the DynamoDB table.
-func openStore(ctx context.Context, c config, awsCfg aws.Config) (catalog.Store, string, error) {
-	if c.table != "" {
-		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.table), "dynamodb:" + c.table, nil
-	}
-	path := filepath.Join(c.dataDir, sqlite.FileName)
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, "", fmt.Errorf("catalog: %w", err)
-	}
-	return st, path, nil
-}
-
-// loadAWS loads the SDK's standard configuration (credentials, AWS_ENDPOINT_URL_*), in
-// sbomd's region unless AWS_REGION or a profile names one.
-func loadAWS(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return cfg, fmt.Errorf("aws configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = region
-	}
-	return cfg, nil
 }
 
 // advertised is the host:port clients reach a listener at: an unspecified host (0.0.0.0,

@@ -2,11 +2,12 @@
 // (runtime provided.al2023, build with -tags lambda.norpc) invoked on a schedule. The SQS worker
 // retries and records a failure on the last delivery, but a worker killed during that delivery,
 // or an event that reaches the dead-letter queue unprocessed, would leave a version IN_PROGRESS
-// forever (decisions item 9); worker.Reaper records those FAILED once they are older than
-// SBOMWORKER_REAP_AFTER, which must exceed the queue's visibility timeout × maxReceiveCount.
+// forever (docs/behaviour.md, "Unreadable SBOMs"); worker.Reaper records those FAILED once they
+// are older than SBOMCAT_REAP_AFTER, which must exceed the queue's visibility timeout ×
+// maxReceiveCount.
 //
-// Configuration is the environment of package workerconfig (the store settings and
-// SBOMWORKER_REAP_AFTER).
+// Configuration is the worker binaries' environment (internal/wiring): the store settings and
+// SBOMCAT_REAP_AFTER.
 package main
 
 import (
@@ -18,18 +19,18 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/worker"
-	"github.com/sbomcat/sbomcat/worker/workerconfig"
 )
 
 func main() {
 	ctx := context.Background()
-	h, closeStore, err := newHandler(ctx, os.Getenv, os.Stderr)
+	// The store stays open for the life of the sandbox: lambda.Start never returns.
+	h, _, err := newHandler(ctx, os.Getenv, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sbomreaper-lambda:", err)
 		os.Exit(1)
 	}
-	defer closeStore()
 	lambda.Start(h.Handle)
 }
 
@@ -41,11 +42,11 @@ type result struct {
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, stderr io.Writer) (*handler, func() error, error) {
-	c, err := workerconfig.FromEnv(getenv)
+	c, err := wiring.WorkerFromEnv(getenv)
 	if err != nil {
 		return nil, nil, err
 	}
-	awsCfg, err := workerconfig.AWS(ctx)
+	awsCfg, err := wiring.LoadAWS(ctx, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -53,11 +54,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	if err != nil {
 		return nil, nil, err
 	}
-	maxAge := c.ReapAfter
-	if maxAge == 0 {
-		maxAge = workerconfig.DefaultReapAfter
-	}
-	return &handler{reaper: &worker.Reaper{Store: store, MaxAge: maxAge, Logger: c.Logger(stderr)}}, store.Close, nil
+	return &handler{reaper: &worker.Reaper{Store: store, MaxAge: c.ReapAfter, Logger: c.Logger(stderr)}}, store.Close, nil
 }
 
 // Handle reaps once per scheduled event. An error makes Lambda report the invocation failed;

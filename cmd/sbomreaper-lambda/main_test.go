@@ -25,7 +25,7 @@ func TestHandleReapsOldAssociations(t *testing.T) {
 	workertest.Associate(t, st, "fw", "1.0", sbomcat.S3Location{Bucket: "b", Key: "k/sbom.json", Version: "v"})
 	st.Close()
 
-	env := map[string]string{"SBOMWORKER_STORE": "sqlite", "SBOMWORKER_SQLITE_PATH": path, "SBOMWORKER_REAP_AFTER": "1ns"}
+	env := map[string]string{"SBOMCAT_STORE": "sqlite", "SBOMCAT_SQLITE_PATH": path, "SBOMCAT_REAP_AFTER": "1ns"}
 	var logs bytes.Buffer
 	h, closeStore, err := newHandler(t.Context(), func(k string) string { return env[k] }, &logs)
 	if err != nil {

@@ -4,8 +4,8 @@
 // reports the messages to retry as BatchItemFailures; everything else is package queue's and
 // package worker's, which know nothing of Lambda.
 //
-// Configuration is the environment of package workerconfig; set SBOMWORKER_MAX_RECEIVE_COUNT to
-// the queue's redrive maxReceiveCount (default 5) so that the last attempt records a failure
+// Configuration is the worker binaries' environment (internal/wiring, the README's table); set
+// SBOMCAT_MAX_RECEIVE_COUNT to the queue's redrive maxReceiveCount (default 5) so that the last attempt records a failure
 // instead of leaving the version IN_PROGRESS.
 package main
 
@@ -20,19 +20,20 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/queue"
-	"github.com/sbomcat/sbomcat/worker/workerconfig"
 )
 
 func main() {
 	ctx := context.Background()
-	h, closeStore, err := newHandler(ctx, os.Getenv, os.Stdout, os.Stderr)
+	// The store stays open for the life of the sandbox: lambda.Start never returns, and Lambda
+	// ends the process without warning, so there is no point at which to close it.
+	h, _, err := newHandler(ctx, os.Getenv, os.Stdout, os.Stderr)
 	if err != nil {
 		// An init error: Lambda reports it and retries the batch later.
 		fmt.Fprintln(os.Stderr, "sbomworker-lambda:", err)
 		os.Exit(1)
 	}
-	defer closeStore()
 	lambda.Start(h.Handle)
 }
 
@@ -45,12 +46,12 @@ type handler struct {
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*handler, func() error, error) {
-	c, err := workerconfig.FromEnv(getenv)
+	c, err := wiring.WorkerFromEnv(getenv)
 	if err != nil {
 		return nil, nil, err
 	}
 	log := c.Logger(stderr)
-	awsCfg, err := workerconfig.AWS(ctx)
+	awsCfg, err := wiring.LoadAWS(ctx, "")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -95,7 +96,7 @@ func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "catalog.db")
 	setenv(t, awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_MAX_ATTEMPTS": "1"}))
 	getenv := func(k string) string {
-		return map[string]string{"SBOMWORKER_SQLITE_PATH": dbPath, "SBOMWORKER_MAX_RECEIVE_COUNT": "3", "SBOMCAT_S3_USE_PATH_STYLE": "true"}[k]
+		return map[string]string{"SBOMCAT_SQLITE_PATH": dbPath, "SBOMCAT_MAX_RECEIVE_COUNT": "3", "SBOMCAT_S3_USE_PATH_STYLE": "true"}[k]
 	}
 	var stdout, stderr bytes.Buffer
 	h, closeStore, err := newHandler(context.Background(), getenv, &stdout, &stderr)
@@ -183,7 +184,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	if err := store.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pub := queue.NewSQSPublisher(sqsSrv.Client(), q.URL)
+	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
 	want := map[string]sbomcat.ValidationStatus{}
 	for i, body := range [][]byte{cdx, bad, cdx, cdx, bad} {
@@ -191,7 +192,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 		workertest.CreateVersion(t, store, "fw", ver)
 		v := s3.Put(t, bucket, "fw/"+ver+"/sbom.json", body)
 		a := workertest.Associate(t, store, "fw", ver, sbomcat.S3Location{Bucket: bucket, Key: "fw/" + ver + "/sbom.json", Version: v})
-		if err := pub.Publish(ctx, a); err != nil {
+		if err := pub.Enqueue(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 		want[ver] = sbomcat.StatusSucceeded
@@ -207,7 +208,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	bin := buildLambda(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddbURL}),
-		"AWS_LAMBDA_RUNTIME_API="+rt.addr, "SBOMWORKER_STORE=dynamodb", "SBOMWORKER_TABLE=sbomcat", "SBOMWORKER_MAX_RECEIVE_COUNT=2",
+		"AWS_LAMBDA_RUNTIME_API="+rt.addr, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat", "SBOMCAT_MAX_RECEIVE_COUNT=2",
 		"PATH="+os.Getenv("PATH"))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

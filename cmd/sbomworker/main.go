@@ -2,12 +2,12 @@
 // a VM, or next to LocalStack): it long-polls the queue, validates each association's SBOM from
 // S3, and records the results in the catalog store.
 //
-//	SBOMWORKER_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/123456789012/sbom-associations \
-//	SBOMWORKER_STORE=dynamodb SBOMWORKER_TABLE=sbomcat sbomworker
+//	SBOMCAT_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/123456789012/sbom-associations \
+//	SBOMCAT_STORE=dynamodb SBOMCAT_TABLE=sbomcat sbomworker
 //
 // Configuration is environment only; `sbomworker -h` lists the variables (package
-// workerconfig). SIGTERM or SIGINT stops it gracefully: no new messages are taken, validations
-// in progress get SBOMWORKER_SHUTDOWN_GRACE to finish, and the messages of any still running are
+// internal/wiring reads them). SIGTERM or SIGINT stops it gracefully: no new messages are
+// taken, validations in progress get SBOMCAT_SHUTDOWN_GRACE to finish, and the messages of any still running are
 // handed back to the queue. Validation metrics go to stdout in CloudWatch Embedded Metric Format,
 // logs to stderr as JSON.
 package main
@@ -22,11 +22,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/sbomcat/sbomcat/queue"
+	"github.com/sbomcat/sbomcat/internal/wiring"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
-	"github.com/sbomcat/sbomcat/worker/workerconfig"
 )
 
 func main() {
@@ -48,36 +48,39 @@ func main() {
 
 const usage = `usage: sbomworker (configured by environment variables)
 
-  SBOMWORKER_QUEUE_URL          SQS queue URL (required)
-  SBOMWORKER_STORE              sqlite (default) or dynamodb
-  SBOMWORKER_SQLITE_PATH        SQLite database file (default .sbomd/catalog.db)
-  SBOMWORKER_TABLE              DynamoDB table (with SBOMWORKER_STORE=dynamodb)
-  SBOMWORKER_CONCURRENCY        validations at once (default: number of CPUs)
-  SBOMWORKER_MAX_RECEIVE_COUNT  last delivery attempt (default: the queue's redrive policy)
-  SBOMWORKER_VISIBILITY_TIMEOUT message visibility, extended while a validation runs (default 60s)
-  SBOMWORKER_WAIT_TIME          long-poll wait (default 20s)
-  SBOMWORKER_SHUTDOWN_GRACE     time for validations to finish after SIGTERM (default 20s)
-  SBOMWORKER_TIMEOUT            bound on one validation (default 10m)
-  SBOMWORKER_REAP_AFTER         an association still IN_PROGRESS after this ends FAILED (default 2h)
-  SBOMWORKER_LOG_LEVEL          debug, info, warn or error (default info)
-  SBOMCAT_PROFILE               aws (default) or strict
+  SBOMCAT_QUEUE_URL           SQS queue URL (required)
+  SBOMCAT_STORE               sqlite (default) or dynamodb
+  SBOMCAT_SQLITE_PATH         SQLite database file (default .sbomd/catalog.db)
+  SBOMCAT_TABLE               DynamoDB table (with SBOMCAT_STORE=dynamodb)
+  SBOMCAT_CONCURRENCY         validations at once (default: number of CPUs)
+  SBOMCAT_MAX_RECEIVE_COUNT   last delivery attempt (default: the queue's redrive policy)
+  SBOMCAT_VISIBILITY_TIMEOUT  message visibility, extended while a validation runs (default 60s)
+  SBOMCAT_WAIT_TIME           long-poll wait (default 20s)
+  SBOMCAT_SHUTDOWN_GRACE      time for validations to finish after SIGTERM (default 20s)
+  SBOMCAT_VALIDATION_TIMEOUT  bound on one validation (default 10m)
+  SBOMCAT_REAP_AFTER          an association still IN_PROGRESS after this ends FAILED (default 2h)
+  SBOMCAT_LOG_LEVEL           debug, info, warn or error (default info)
+  SBOMCAT_PROFILE             aws (default) or strict
   SBOMCAT_MAX_OBJECT_BYTES, SBOMCAT_MAX_FILE_BYTES, SBOMCAT_MAX_TOTAL_BYTES, SBOMCAT_MAX_ENTRIES
-  SBOMCAT_S3_USE_PATH_STYLE     true for S3 emulators
+  SBOMCAT_S3_USE_PATH_STYLE   true for S3 emulators
   AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB,
-  credentials ...               as for every AWS SDK
+  credentials ...             as for every AWS SDK
+
+The SBOMWORKER_ names of the previous release (SBOMWORKER_TIMEOUT for
+SBOMCAT_VALIDATION_TIMEOUT) still work for this release, with a warning; the SBOMCAT_ name wins.
 `
 
 // run works until ctx is done. Metrics go to stdout, logs to stderr.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := workerconfig.FromEnv(getenv)
+	c, err := wiring.WorkerFromEnv(getenv)
 	if err != nil {
 		return err
 	}
 	if c.QueueURL == "" {
-		return errors.New(workerconfig.EnvQueueURL + " is required")
+		return errors.New(wiring.EnvQueueURL + " is required")
 	}
 	log := c.Logger(stderr)
-	awsCfg, err := workerconfig.AWS(ctx)
+	awsCfg, err := wiring.LoadAWS(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -87,7 +90,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	defer store.Close()
 	w := c.Worker(awsCfg, store, log, stdout)
-	r := queue.NewRunner(sqs.NewFromConfig(awsCfg), c.QueueURL, w, queue.RunnerOptions{
+	r := sbomsqs.NewRunner(awssqs.NewFromConfig(awsCfg), c.QueueURL, w, sbomsqs.RunnerOptions{
 		Concurrency:       c.Concurrency,
 		WaitTime:          c.WaitTime,
 		VisibilityTimeout: c.VisibilityTimeout,
@@ -97,11 +100,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	})
 	// The reaper ends associations no delivery finished (a worker that died on the last
 	// attempt, an event that reached the dead-letter queue unprocessed).
-	reapAfter := c.ReapAfter
-	if reapAfter == 0 {
-		reapAfter = workerconfig.DefaultReapAfter
-	}
-	reaper := &worker.Reaper{Store: store, MaxAge: reapAfter, Logger: log}
-	go reaper.Run(ctx, min(reapAfter/4, 5*time.Minute))
+	reaper := &worker.Reaper{Store: store, MaxAge: c.ReapAfter, Logger: log}
+	go reaper.Run(ctx, min(c.ReapAfter/4, 5*time.Minute))
 	return r.Run(ctx)
 }

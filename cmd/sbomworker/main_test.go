@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/queue"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -70,7 +70,7 @@ func TestKilledAndRestarted(t *testing.T) {
 	q := sqsSrv.CreateQueue(t, "associations", 5, 30)
 	store, dbPath := workertest.OpenStore(t)
 	ctx := context.Background()
-	pub := queue.NewSQSPublisher(sqsSrv.Client(), q.URL)
+	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 
 	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
 	const n = 12
@@ -85,7 +85,7 @@ func TestKilledAndRestarted(t *testing.T) {
 		workertest.CreateVersion(t, store, "fw", ver)
 		v := s3.Put(t, bucket, "fw/"+ver+"/sbom.json", body)
 		a := workertest.Associate(t, store, "fw", ver, sbomcat.S3Location{Bucket: bucket, Key: "fw/" + ver + "/sbom.json", Version: v})
-		if err := pub.Publish(ctx, a); err != nil {
+		if err := pub.Enqueue(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +108,8 @@ func TestKilledAndRestarted(t *testing.T) {
 		"AWS_CONFIG_FILE=" + filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "none"),
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_SQS=" + sqsSrv.URL, "SBOMCAT_S3_USE_PATH_STYLE=true",
-		"SBOMWORKER_QUEUE_URL=" + q.URL, "SBOMWORKER_SQLITE_PATH=" + dbPath,
+		"SBOMCAT_QUEUE_URL=" + q.URL, "SBOMCAT_SQLITE_PATH=" + dbPath,
+		// Names of the previous release still work for one release.
 		"SBOMWORKER_CONCURRENCY=2", "SBOMWORKER_VISIBILITY_TIMEOUT=3s", "SBOMWORKER_WAIT_TIME=1s",
 		"TMPDIR=" + t.TempDir(),
 	}
@@ -177,12 +178,12 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{}, "SBOMWORKER_QUEUE_URL is required"},
-		{map[string]string{"SBOMWORKER_QUEUE_URL": "http://q", "SBOMWORKER_STORE": "postgres"}, `SBOMWORKER_STORE: "postgres" is not sqlite or dynamodb`},
-		{map[string]string{"SBOMWORKER_QUEUE_URL": "http://q", "SBOMWORKER_STORE": "dynamodb"}, "needs SBOMWORKER_TABLE"},
-		{map[string]string{"SBOMWORKER_QUEUE_URL": "http://q", "SBOMWORKER_VISIBILITY_TIMEOUT": "soon"}, "SBOMWORKER_VISIBILITY_TIMEOUT"},
-		{map[string]string{"SBOMWORKER_QUEUE_URL": "http://q", "SBOMCAT_PROFILE": "lax"}, `SBOMCAT_PROFILE: "lax"`},
-		{map[string]string{"SBOMWORKER_QUEUE_URL": "http://q", "SBOMCAT_MAX_OBJECT_BYTES": "big"}, "SBOMCAT_MAX_OBJECT_BYTES"},
+		{map[string]string{}, "SBOMCAT_QUEUE_URL is required"},
+		{map[string]string{"SBOMCAT_QUEUE_URL": "http://q", "SBOMCAT_STORE": "postgres"}, `SBOMCAT_STORE: "postgres" is not sqlite or dynamodb`},
+		{map[string]string{"SBOMCAT_QUEUE_URL": "http://q", "SBOMCAT_STORE": "dynamodb"}, "needs SBOMCAT_TABLE"},
+		{map[string]string{"SBOMCAT_QUEUE_URL": "http://q", "SBOMCAT_VISIBILITY_TIMEOUT": "soon"}, "SBOMCAT_VISIBILITY_TIMEOUT"},
+		{map[string]string{"SBOMCAT_QUEUE_URL": "http://q", "SBOMCAT_PROFILE": "lax"}, `SBOMCAT_PROFILE: "lax"`},
+		{map[string]string{"SBOMCAT_QUEUE_URL": "http://q", "SBOMCAT_MAX_OBJECT_BYTES": "big"}, "SBOMCAT_MAX_OBJECT_BYTES"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

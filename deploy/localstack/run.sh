@@ -18,8 +18,8 @@
 # Settings (environment, with defaults):
 #   SBOMCAT_BUCKET=sboms  SBOMCAT_QUEUE=sbomcat-associations  SBOMCAT_TABLE=sbomcat
 #   SBOMCAT_MAX_RECEIVE_COUNT=5  SBOMCAT_VISIBILITY_TIMEOUT=60
-#   SBOMD_ADDR=127.0.0.1:4599  address of the IoT package catalog API (sign requests for
-#                              AWS_REGION with the AWS_ACCESS_KEY_ID pair, or SBOMD_CREDENTIALS)
+#   SBOMCAT_ADDR=127.0.0.1:4599  address of the IoT package catalog API (sign requests for
+#                              AWS_REGION with the AWS_ACCESS_KEY_ID pair, or SBOMCAT_CREDENTIALS)
 #   SBOMCAT_STATE_DIR=.sbomcat-localstack  binaries and sbomd's data directory
 #   SBOMCAT_BIN=  directory holding prebuilt sbomd, sbomworker and setup; built with go if unset
 #   AWS_REGION=us-east-1  AWS_ACCESS_KEY_ID=test  AWS_SECRET_ACCESS_KEY=test
@@ -45,7 +45,7 @@ queue=${SBOMCAT_QUEUE:-sbomcat-associations}
 table=${SBOMCAT_TABLE:-sbomcat}
 max_receive=${SBOMCAT_MAX_RECEIVE_COUNT:-5}
 visibility=${SBOMCAT_VISIBILITY_TIMEOUT:-60}
-addr=${SBOMD_ADDR:-127.0.0.1:4599}
+addr=${SBOMCAT_ADDR:-127.0.0.1:4599}
 state=${SBOMCAT_STATE_DIR:-$root/.sbomcat-localstack}
 mkdir -p "$state"
 
@@ -87,13 +87,13 @@ trap 'stop' EXIT
 # presigned for the S3 endpoint); validation is the worker's.
 # It accepts the same key pair as the emulators, so one set of credentials serves a client.
 "$bin/sbomd" --addr "$addr" --data-dir "$state/sbomd" --region "$AWS_REGION" \
-	--credentials "${SBOMD_CREDENTIALS:-$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY}" \
+	--credentials "${SBOMCAT_CREDENTIALS:-$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY}" \
 	--table "$table" --queue-url "$queue_url" --s3 external --worker=false &
 pids+=($!)
 
 # The worker's long-poll runner, told the redrive policy's receive count.
-SBOMWORKER_STORE=dynamodb SBOMWORKER_TABLE=$table SBOMWORKER_QUEUE_URL=$queue_url \
-	SBOMWORKER_MAX_RECEIVE_COUNT=$max_receive "$bin/sbomworker" &
+SBOMCAT_STORE=dynamodb SBOMCAT_TABLE=$table SBOMCAT_QUEUE_URL=$queue_url \
+	SBOMCAT_MAX_RECEIVE_COUNT=$max_receive "$bin/sbomworker" &
 pids+=($!)
 
 host=${addr%:*} port=${addr##*:}

@@ -59,15 +59,15 @@ func TestRunAgainstEmulators(t *testing.T) {
 		"AWS_ENDPOINT_URL_SQS":      sqsSrv.URL,
 		"AWS_ENDPOINT_URL_DYNAMODB": ddbURL,
 		// Where the API listens and the script keeps its files: test settings, not code.
-		"SBOMD_ADDR":        apiAddr,
+		"SBOMCAT_ADDR":      apiAddr,
 		"SBOMCAT_STATE_DIR": t.TempDir(),
 		// A stopped worker's long poll can outlive it on the SQS side (fauxqs, like SQS,
 		// does not notice the closed connection) and take a message sent meanwhile, which
 		// then stays invisible for the receive's visibility timeout. Short polls and a short
 		// visibility keep the restart below from waiting on that; the worker's own settings,
 		// passed through the script's environment.
-		"SBOMWORKER_WAIT_TIME":          "1s",
-		"SBOMWORKER_VISIBILITY_TIMEOUT": "5s",
+		"SBOMCAT_WAIT_TIME":          "1s",
+		"SBOMCAT_VISIBILITY_TIMEOUT": "5s",
 	}
 
 	s3c := s3.NewFromConfig(workertest.Config(s3URL), func(o *s3.Options) { o.UsePathStyle = true })

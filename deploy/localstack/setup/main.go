@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -36,7 +36,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/internal/wiring"
 )
 
 type config struct {
@@ -79,19 +79,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("set AWS_ENDPOINT_URL (LocalStack) or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_DYNAMODB (emulators): " +
 			"this program only sets up local endpoints; use template.yaml for AWS")
 	}
-	s3opts, err := objects.OptionsFromEnv(getenv)
+	env := wiring.NewEnv(getenv)
+	usePathStyle := env.Bool(wiring.EnvS3UsePathStyle, "", false)
+	if err := env.Err(); err != nil {
+		return err
+	}
+	cfg, err := wiring.LoadAWS(ctx, "us-east-1")
 	if err != nil {
 		return err
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return fmt.Errorf("aws configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
 
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s3opts.UsePathStyle })
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = usePathStyle })
 	if err := setupBucket(ctx, s3c, c.bucket); err != nil {
 		return err
 	}

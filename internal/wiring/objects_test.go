@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/s3local"
+	"github.com/sbomcat/sbomcat/worker"
 )
 
 // TestLocalObjects: the worker's in-process reader gives the bytes of exactly the version asked
@@ -83,6 +84,10 @@ func TestLocalObjects(t *testing.T) {
 				if !errors.As(err, &oe) || oe.Reason != tc.want || !oe.Permanent() || oe.Op != op || oe.Location != tc.loc {
 					t.Errorf("%s: %v (%+v), want reason %d", op, err, oe, tc.want)
 				}
+				var we *worker.ObjectError
+				if !errors.As(err, &we) || !we.Permanent() || we.Reason != oe.Message() {
+					t.Errorf("%s: worker contract %+v, want permanent with reason %q", op, we, oe.Message())
+				}
 			}
 		})
 	}
@@ -90,7 +95,8 @@ func TestLocalObjects(t *testing.T) {
 	// A closed store is a failure to retry, not a verdict on the SBOM.
 	b.Close()
 	var oe *objects.Error
-	if _, err := o.Stat(ctx, sbomcat.S3Location{Bucket: "sboms", Key: "fw.json", Version: v1}); !errors.As(err, &oe) || oe.Permanent() {
+	var we *worker.ObjectError
+	if _, err := o.Stat(ctx, sbomcat.S3Location{Bucket: "sboms", Key: "fw.json", Version: v1}); !errors.As(err, &oe) || oe.Permanent() || !errors.As(err, &we) || we.Permanent() {
 		t.Errorf("Stat on a closed store: %v, want a transient *objects.Error", err)
 	}
 }

@@ -1,4 +1,8 @@
-package queue
+// Package sqs carries association events over Amazon SQS (or an emulator): Publisher sends them
+// for the API, Runner long-polls them for the worker outside Lambda. The event format and the
+// consumer that turns a message into a worker job are package queue's, which imports no SDK;
+// the Lambda handler (cmd/sbomworker-lambda) uses queue.Consumer directly.
+package sqs
 
 import (
 	"context"
@@ -13,43 +17,40 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/queue"
 )
 
-// Publisher hands new associations to the validation queue. The API calls it after
-// Store.Associate; SQSPublisher and Local implement it.
-type Publisher interface {
-	Publish(ctx context.Context, a sbomcat.Association) error
+// Sender is the part of the SQS client Publisher uses; *awssqs.Client implements it.
+type Sender interface {
+	SendMessage(ctx context.Context, in *awssqs.SendMessageInput, opts ...func(*awssqs.Options)) (*awssqs.SendMessageOutput, error)
 }
 
-// SQSSender is the part of the SQS client SQSPublisher uses; *sqs.Client implements it.
-type SQSSender interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-// SQSPublisher publishes association events to an SQS queue.
-type SQSPublisher struct {
-	client SQSSender
+// Publisher publishes association events to an SQS queue: the API's queue (catalog.Enqueuer) when
+// associations are validated by Lambda or by a worker long-polling SQS.
+type Publisher struct {
+	client Sender
 	url    string
 }
 
-// NewSQSPublisher returns a publisher to the queue at queueURL. A FIFO queue (its name ends in
+// NewPublisher returns a publisher to the queue at queueURL. A FIFO queue (its name ends in
 // ".fifo") gets the version as message group, so that one version's associations are delivered
 // in order, and the association id as deduplication id.
-func NewSQSPublisher(client SQSSender, queueURL string) *SQSPublisher {
-	return &SQSPublisher{client: client, url: queueURL}
+func NewPublisher(client Sender, queueURL string) *Publisher {
+	return &Publisher{client: client, url: queueURL}
 }
 
-// Publish sends a's event.
-func (p *SQSPublisher) Publish(ctx context.Context, a sbomcat.Association) error {
-	body, err := Encode(a)
+// Enqueue sends a's event. It is catalog.Enqueuer's method, so that a Publisher can be the API's
+// queue as it is.
+func (p *Publisher) Enqueue(ctx context.Context, a sbomcat.Association) error {
+	body, err := queue.Encode(a)
 	if err != nil {
 		return err
 	}
-	in := &sqs.SendMessageInput{QueueUrl: aws.String(p.url), MessageBody: aws.String(string(body))}
+	in := &awssqs.SendMessageInput{QueueUrl: aws.String(p.url), MessageBody: aws.String(string(body))}
 	if strings.HasSuffix(p.url, ".fifo") {
 		in.MessageGroupId = aws.String(a.PackageName + "/" + a.VersionName)
 		in.MessageDeduplicationId = aws.String(a.ID)
@@ -60,18 +61,12 @@ func (p *SQSPublisher) Publish(ctx context.Context, a sbomcat.Association) error
 	return nil
 }
 
-// Enqueue is Publish under the name api.Enqueuer uses, so that an SQSPublisher can be the API's
-// Config.Queue as it is.
-func (p *SQSPublisher) Enqueue(ctx context.Context, a sbomcat.Association) error {
-	return p.Publish(ctx, a)
-}
-
-// SQSReceiver is the part of the SQS client the Runner uses; *sqs.Client implements it.
-type SQSReceiver interface {
-	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
-	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, opts ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+// Receiver is the part of the SQS client the Runner uses; *awssqs.Client implements it.
+type Receiver interface {
+	ReceiveMessage(ctx context.Context, in *awssqs.ReceiveMessageInput, opts ...func(*awssqs.Options)) (*awssqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *awssqs.DeleteMessageInput, opts ...func(*awssqs.Options)) (*awssqs.DeleteMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *awssqs.ChangeMessageVisibilityInput, opts ...func(*awssqs.Options)) (*awssqs.ChangeMessageVisibilityOutput, error)
+	GetQueueAttributes(ctx context.Context, in *awssqs.GetQueueAttributesInput, opts ...func(*awssqs.Options)) (*awssqs.GetQueueAttributesOutput, error)
 }
 
 // RunnerOptions configure a Runner. Zero values mean the defaults below.
@@ -86,10 +81,10 @@ type RunnerOptions struct {
 	// however long it takes, and a crashed worker's message comes back within this time.
 	VisibilityTimeout time.Duration
 	// MaxReceiveCount is the redrive policy's maxReceiveCount, which decides the last attempt.
-	// 0 reads it from the queue's RedrivePolicy, or DefaultMaxReceiveCount without one.
+	// 0 reads it from the queue's RedrivePolicy, or queue.DefaultMaxReceiveCount without one.
 	MaxReceiveCount int
 	// Backoff is how long a failed message stays hidden before its next delivery, given its
-	// receive count (default DefaultBackoff).
+	// receive count (default queue.DefaultBackoff).
 	Backoff func(receiveCount int) time.Duration
 	// ShutdownGrace is how long jobs in progress may finish after Run's context is done
 	// (default 20 s, within the 30 s that ECS and Kubernetes give after SIGTERM; at least
@@ -100,28 +95,19 @@ type RunnerOptions struct {
 	Logger *slog.Logger
 }
 
-// DefaultBackoff doubles from 2 s up to 5 minutes.
-func DefaultBackoff(receiveCount int) time.Duration {
-	d := 2 * time.Second
-	for i := 1; i < receiveCount && d < 5*time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, 5*time.Minute)
-}
-
-// Runner long-polls an SQS queue and hands each message to a Processor: the worker's loop
+// Runner long-polls an SQS queue and hands each message to a queue.Processor: the worker's loop
 // outside Lambda. A message is deleted when its job is finished and otherwise left to come back
 // after a backoff, until the queue's redrive policy moves it to the dead-letter queue.
 type Runner struct {
-	client SQSReceiver
+	client Receiver
 	url    string
-	proc   Processor
+	proc   queue.Processor
 	o      RunnerOptions
 	log    *slog.Logger
 }
 
 // NewRunner returns a Runner on the queue at queueURL.
-func NewRunner(client SQSReceiver, queueURL string, p Processor, o RunnerOptions) *Runner {
+func NewRunner(client Receiver, queueURL string, p queue.Processor, o RunnerOptions) *Runner {
 	if o.Concurrency <= 0 {
 		o.Concurrency = runtime.GOMAXPROCS(0)
 	}
@@ -133,7 +119,7 @@ func NewRunner(client SQSReceiver, queueURL string, p Processor, o RunnerOptions
 	}
 	o.VisibilityTimeout = max(o.VisibilityTimeout.Round(time.Second), 3*time.Second)
 	if o.Backoff == nil {
-		o.Backoff = DefaultBackoff
+		o.Backoff = queue.DefaultBackoff
 	}
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 20 * time.Second
@@ -145,8 +131,8 @@ func NewRunner(client SQSReceiver, queueURL string, p Processor, o RunnerOptions
 }
 
 // MaxReceiveCount returns the redrive policy's maxReceiveCount of the queue, 0 if it has none.
-func MaxReceiveCount(ctx context.Context, client SQSReceiver, queueURL string) (int, error) {
-	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+func MaxReceiveCount(ctx context.Context, client Receiver, queueURL string) (int, error) {
+	out, err := client.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(queueURL), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameRedrivePolicy},
 	})
 	if err != nil {
@@ -181,11 +167,11 @@ func (r *Runner) Run(ctx context.Context) error {
 			return err
 		}
 		if maxRC = n; maxRC <= 0 {
-			maxRC = DefaultMaxReceiveCount
+			maxRC = queue.DefaultMaxReceiveCount
 			r.log.Warn("queue has no redrive policy: poison messages will not reach a dead-letter queue", "assumed_max_receive_count", maxRC)
 		}
 	}
-	consumer := &Consumer{Processor: r.proc, MaxReceiveCount: maxRC, Logger: r.log}
+	consumer := &queue.Consumer{Processor: r.proc, MaxReceiveCount: maxRC, Logger: r.log}
 	r.log.Info("runner started", "concurrency", r.o.Concurrency, "max_receive_count", maxRC, "visibility_timeout_s", r.o.VisibilityTimeout.Seconds())
 
 	// Jobs run under work, which outlives ctx by the shutdown grace.
@@ -255,7 +241,7 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 func (r *Runner) receive(ctx context.Context, n int) ([]types.Message, error) {
-	out, err := r.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+	out, err := r.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(r.url),
 		MaxNumberOfMessages:         int32(n),
 		WaitTimeSeconds:             int32(r.o.WaitTime / time.Second),
@@ -269,7 +255,7 @@ func (r *Runner) receive(ctx context.Context, n int) ([]types.Message, error) {
 }
 
 // handle processes one message, keeping it invisible while its job runs.
-func (r *Runner) handle(work context.Context, c *Consumer, m types.Message) {
+func (r *Runner) handle(work context.Context, c *queue.Consumer, m types.Message) {
 	id := aws.ToString(m.MessageId)
 	rc, _ := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
 	log := r.log.With("message_id", id, "receive_count", rc)
@@ -278,7 +264,7 @@ func (r *Runner) handle(work context.Context, c *Consumer, m types.Message) {
 	var hb sync.WaitGroup
 	hb.Add(1)
 	go func() { defer hb.Done(); r.heartbeat(hbCtx, m.ReceiptHandle, log) }()
-	err := c.Handle(work, Message{ID: id, Body: aws.ToString(m.Body), ReceiveCount: rc})
+	err := c.Handle(work, queue.Message{ID: id, Body: aws.ToString(m.Body), ReceiveCount: rc})
 	stopHB()
 	hb.Wait()
 
@@ -287,7 +273,7 @@ func (r *Runner) handle(work context.Context, c *Consumer, m types.Message) {
 	defer cancel()
 	switch {
 	case err == nil:
-		if _, derr := r.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle}); derr != nil {
+		if _, derr := r.client.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle}); derr != nil {
 			// The message comes back and is processed again, which changes nothing.
 			log.Warn("delete failed; the message will be delivered again", "error", derr.Error())
 		}
@@ -296,7 +282,7 @@ func (r *Runner) handle(work context.Context, c *Consumer, m types.Message) {
 		// a restart) to take.
 		r.setVisibility(ctx, m.ReceiptHandle, 0, log)
 	default:
-		var pe *PoisonError
+		var pe *queue.PoisonError
 		if !errors.As(err, &pe) {
 			log.Warn("job failed; the message will be delivered again", "error", err.Error())
 		}
@@ -320,7 +306,7 @@ func (r *Runner) heartbeat(ctx context.Context, receipt *string, log *slog.Logge
 
 func (r *Runner) setVisibility(ctx context.Context, receipt *string, d time.Duration, log *slog.Logger) {
 	secs := int32(min(d, 12*time.Hour) / time.Second) // SQS's maximum
-	_, err := r.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+	_, err := r.client.ChangeMessageVisibility(ctx, &awssqs.ChangeMessageVisibilityInput{
 		QueueUrl: aws.String(r.url), ReceiptHandle: receipt, VisibilityTimeout: secs,
 	})
 	if err != nil && ctx.Err() == nil {

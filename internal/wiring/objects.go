@@ -1,9 +1,11 @@
-package main
+package wiring
 
 import (
 	"context"
 	"errors"
 	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/objects"
@@ -11,16 +13,19 @@ import (
 	"github.com/sbomcat/sbomcat/worker"
 )
 
-// localObjects lets the worker read the embedded S3 store in process, without HTTP, signing or
-// a loopback copy of every byte: the content file of a version is opened directly. Failures
-// are *objects.Error with the reasons objects.S3 would give for the same S3 answer, so the
-// worker tells permanent failures (recorded as FAILED with S3's explanation) from transient
+// S3Objects is the worker's reader of S3 through the SDK's configuration.
+func S3Objects(awsCfg aws.Config, o objects.Options) worker.Objects { return objects.New(awsCfg, o) }
+
+// LocalObjects lets the worker read sbomd's embedded S3 store in process, without HTTP, signing
+// or a loopback copy of every byte: the content file of a version is opened directly. Failures
+// carry the reasons objects.S3 gives for the same S3 answer, in the worker's error contract, so
+// the worker tells permanent failures (recorded as FAILED with S3's explanation) from transient
 // ones (retried) exactly as it does against S3.
+func LocalObjects(b *s3local.Backend) worker.Objects { return localObjects{b: b} }
+
 type localObjects struct {
 	b *s3local.Backend
 }
-
-var _ worker.Objects = localObjects{}
 
 func (o localObjects) Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error) {
 	info, err := o.b.StatObject(ctx, loc.Bucket, loc.Key, loc.Version)
@@ -52,5 +57,5 @@ func objectError(op string, loc sbomcat.S3Location, err error) error {
 	case errors.Is(err, s3local.ErrNoSuchKey):
 		reason = objects.NoSuchKey
 	}
-	return &objects.Error{Reason: reason, Location: loc, Op: op, Err: err}
+	return (&objects.Error{Reason: reason, Location: loc, Op: op, Err: err}).ForWorker()
 }

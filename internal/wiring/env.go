@@ -1,0 +1,172 @@
+package wiring
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sbomcat/sbomcat/validator"
+)
+
+// Variables shared by several binaries. Each binary's own are declared beside its
+// configuration.
+const (
+	EnvTable             = "SBOMCAT_TABLE"
+	EnvQueueURL          = "SBOMCAT_QUEUE_URL"
+	EnvConcurrency       = "SBOMCAT_CONCURRENCY"
+	EnvShutdownGrace     = "SBOMCAT_SHUTDOWN_GRACE"
+	EnvValidationTimeout = "SBOMCAT_VALIDATION_TIMEOUT"
+	EnvLogLevel          = "SBOMCAT_LOG_LEVEL"
+	EnvProfile           = "SBOMCAT_PROFILE"
+	EnvMaxObjectBytes    = "SBOMCAT_MAX_OBJECT_BYTES"
+	EnvMaxFileBytes      = "SBOMCAT_MAX_FILE_BYTES"
+	EnvMaxTotalBytes     = "SBOMCAT_MAX_TOTAL_BYTES"
+	EnvMaxEntries        = "SBOMCAT_MAX_ENTRIES"
+	EnvS3UsePathStyle    = "SBOMCAT_S3_USE_PATH_STYLE"
+)
+
+// Env reads variables through getenv (os.Getenv in production), falling back to a deprecated
+// name of the previous release, and remembers what it could not parse and what it should warn
+// about.
+type Env struct {
+	getenv   func(string) string
+	warnings []string
+	errs     []error
+}
+
+// NewEnv returns an Env on getenv.
+func NewEnv(getenv func(string) string) *Env { return &Env{getenv: getenv} }
+
+// Warnings are the lines to log on start: deprecated names in use.
+func (e *Env) Warnings() []string { return e.warnings }
+
+// Err joins every malformed value seen so far, each naming its variable.
+func (e *Env) Err() error { return errors.Join(e.errs...) }
+
+func (e *Env) fail(err error) { e.errs = append(e.errs, err) }
+
+// lookup returns name's value and the name it came from: name if set, else legacy (the
+// previous release's name, "" if none), with a warning.
+func (e *Env) lookup(name, legacy string) (string, string) {
+	v := e.getenv(name)
+	if legacy == "" {
+		return v, name
+	}
+	old := e.getenv(legacy)
+	switch {
+	case old == "":
+	case v == "":
+		e.warnings = append(e.warnings, fmt.Sprintf("%s is deprecated and will not be read after this release: rename it %s", legacy, name))
+		return old, legacy
+	default:
+		e.warnings = append(e.warnings, fmt.Sprintf("%s is deprecated and ignored: %s is set too, and wins", legacy, name))
+	}
+	return v, name
+}
+
+// String returns the variable's value, or def when it is unset.
+func (e *Env) String(name, legacy, def string) string {
+	if v, _ := e.lookup(name, legacy); v != "" {
+		return v
+	}
+	return def
+}
+
+// Int returns the variable as a whole number, or def.
+func (e *Env) Int(name, legacy string, def int) int {
+	v, from := e.lookup(name, legacy)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not a whole number", from, v))
+		return def
+	}
+	return n
+}
+
+// PositiveInt returns the variable as a whole number above zero, or def.
+func (e *Env) PositiveInt(name, legacy string, def int) int {
+	v, from := e.lookup(name, legacy)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		e.fail(fmt.Errorf("%s: %q is not a positive whole number", from, v))
+		return def
+	}
+	return n
+}
+
+// Limit returns the variable as a positive whole number or -1 (no limit), or def.
+func (e *Env) Limit(name, legacy string, def int) int {
+	v, from := e.lookup(name, legacy)
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < -1 || n == 0 {
+		e.fail(fmt.Errorf("%s: %q is not a positive whole number or -1 (no limit)", from, v))
+		return def
+	}
+	return n
+}
+
+// Bool returns the variable as true or false, or def.
+func (e *Env) Bool(name, legacy string, def bool) bool {
+	v, from := e.lookup(name, legacy)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not true or false", from, v))
+		return def
+	}
+	return b
+}
+
+// Duration returns the variable as a duration, or def.
+func (e *Env) Duration(name, legacy string, def time.Duration) time.Duration {
+	v, from := e.lookup(name, legacy)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not a duration like 30s or 5m", from, v))
+		return def
+	}
+	return d
+}
+
+// PositiveDuration returns the variable as a duration above zero, or def.
+func (e *Env) PositiveDuration(name, legacy string, def time.Duration) time.Duration {
+	v, from := e.lookup(name, legacy)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d <= 0 {
+		e.fail(fmt.Errorf("%s: %q is not a positive duration like 30s or 5m", from, v))
+		return def
+	}
+	return d
+}
+
+// Size returns the variable as a byte count (validator.ParseSize's syntax), or 0 when unset.
+func (e *Env) Size(name, legacy string) int64 {
+	v, from := e.lookup(name, legacy)
+	if v == "" {
+		return 0
+	}
+	n, err := validator.ParseSize(v)
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %w", from, err))
+	}
+	return n
+}
