@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/sbomcat/sbomcat"
@@ -144,6 +145,15 @@ func Convert(ctx context.Context, data []byte, opts Options) (*Result, error) {
 	default:
 		return nil, refuse(nil, "%s; there is nothing sbomctl convert can read in it", v.Problem)
 	}
+	if v.SpecVersion == "" && v.Kind == formats.KindSPDXRDF {
+		// formats reads the first 64 KiB; RDF can state its version anywhere.
+		if m := reRDFVersion.FindSubmatch(data); m != nil {
+			v.SpecVersion = string(m[1])
+		}
+	}
+	if v.SpecVersion == "" {
+		return nil, refuse(nil, "%s declares no spec version (%s): write one, then convert again", v.Kind, versionHint[v.Kind])
+	}
 	from := describe(v.Kind, v.SpecVersion)
 	if v.Valid() && (opts.ToVersion == "" || opts.ToVersion == v.SpecVersion) {
 		return nil, &Skipped{What: from}
@@ -181,6 +191,17 @@ func Convert(ctx context.Context, data []byte, opts Options) (*Result, error) {
 		res.Invalid = out.Problem
 	}
 	return res, nil
+}
+
+var reRDFVersion = regexp.MustCompile(`specVersion>\s*SPDX-(\d+\.\d+)\s*<`)
+
+var versionHint = map[formats.Kind]string{
+	formats.KindCycloneDXXML:  `the bom element's namespace names it, e.g. xmlns="http://cyclonedx.org/schema/bom/1.6"`,
+	formats.KindCycloneDXJSON: `e.g. "specVersion": "1.6"`,
+	formats.KindSPDXTagValue:  "e.g. SPDXVersion: SPDX-2.3",
+	formats.KindSPDXRDF:       "e.g. <spdx:specVersion>SPDX-2.3</spdx:specVersion>",
+	formats.KindSPDXYAML:      "e.g. spdxVersion: SPDX-2.3",
+	formats.KindSPDXJSON:      `e.g. "spdxVersion": "SPDX-2.3"`,
 }
 
 // converter reads one encoding and fills in res: JSON, Before, After and Notes.

@@ -15,7 +15,12 @@ import (
 	"github.com/sbomcat/sbomcat/formats"
 )
 
-const cdxNamespace = "cyclonedx.org/schema/bom/"
+const (
+	cdxNamespace = "cyclonedx.org/schema/bom/"
+	// cdxDependencyGraph is the 1.1 extension that 1.2 made the dependencies section;
+	// cyclonedx-go reads it as such.
+	cdxDependencyGraph = "cyclonedx.org/schema/ext/dependency-graph/"
+)
 
 // checkXMLSafety refuses XML that declares entities. encoding/xml and gordf expand none, so no
 // external entity is ever fetched and no entity grows in memory; but a document that uses one
@@ -103,9 +108,6 @@ func encodeCdx(bom *cdx.BOM, res *Result) error {
 		return fmt.Errorf("counting the output: %w", err)
 	}
 	res.After = after
-	if bom.SpecVersion < cdx.SpecVersion1_2 && res.Before.Links != res.After.Links {
-		res.Reasons = map[string]string{"dependencies": "CycloneDX before 1.2 has no dependencies"}
-	}
 	return nil
 }
 
@@ -164,13 +166,23 @@ func (s xmlScan) notes() []string {
 	return n
 }
 
+func attr(e xml.StartElement, name string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
 // scanCdxXML counts the CycloneDX elements of the document as written: every component
-// element, every hash, and every dependency nested in a dependency (an edge). Elements of other
+// element, every hash, and every distinct edge from a dependency to one nested in it. Elements of other
 // namespaces (extensions) are counted and skipped: cyclonedx-go does not read them either.
 func scanCdxXML(data []byte) (xmlScan, error) {
 	s := xmlScan{counts: Counts{Format: sbomcat.FormatCycloneDX}, extensions: map[string]int{}}
 	d := xml.NewDecoder(bytes.NewReader(data))
-	var stack []string
+	var stack, refs []string   // open elements; refs of the open dependency elements
+	edges := map[string]bool{} // "ref\x00dependsOn": a graph states each edge once, however nested
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -181,7 +193,7 @@ func scanCdxXML(data []byte) (xmlScan, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if !strings.Contains(t.Name.Space, cdxNamespace) {
+			if !strings.Contains(t.Name.Space, cdxNamespace) && !strings.Contains(t.Name.Space, cdxDependencyGraph) {
 				if len(stack) == 0 {
 					return s, fmt.Errorf("the root element <%s> is not in a CycloneDX namespace", t.Name.Local)
 				}
@@ -197,12 +209,18 @@ func scanCdxXML(data []byte) (xmlScan, error) {
 			case "hash":
 				s.counts.Hashes++
 			case "dependency":
-				if len(stack) > 0 && stack[len(stack)-1] == "dependency" {
-					s.counts.Links++
+				ref := attr(t, "ref")
+				if n := len(stack); n > 0 && stack[n-1] == "dependency" {
+					edges[refs[len(refs)-1]+"\x00"+ref] = true
+					s.counts.Links = len(edges)
 				}
+				refs = append(refs, ref)
 			}
 			stack = append(stack, t.Name.Local)
 		case xml.EndElement:
+			if stack[len(stack)-1] == "dependency" {
+				refs = refs[:len(refs)-1]
+			}
 			stack = stack[:len(stack)-1]
 		case xml.Comment:
 			s.comments++

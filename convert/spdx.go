@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spdx/gordf/rdfloader"
 	gordf "github.com/spdx/gordf/rdfloader/parser"
@@ -103,7 +104,41 @@ func (spdxRDF) convert(ctx context.Context, data []byte, version string, res *Re
 	if err != nil {
 		return fmt.Errorf("spdx/tools-golang cannot read it: %w", err)
 	}
-	return writeSPDX(parsed, res)
+	var doc spdx.Document
+	if err := spdxconv.Document(parsed.(common.AnyDocument), &doc); err != nil {
+		return fmt.Errorf("spdx/tools-golang cannot convert it: %w", err)
+	}
+	// RDF names file and relationship types by vocabulary terms (fileType_source,
+	// relationshipType_dependsOn), which tools-golang reads as "source" and "dependsOn"; JSON
+	// and tag-value write the same types as SOURCE and DEPENDS_ON.
+	files := doc.Files
+	for _, p := range doc.Packages {
+		files = append(files, p.Files...)
+	}
+	for _, f := range files {
+		for i, t := range f.FileTypes {
+			f.FileTypes[i] = upperSnake(t)
+		}
+	}
+	for _, r := range doc.Relationships {
+		if r != nil {
+			r.Relationship = upperSnake(r.Relationship)
+		}
+	}
+	return writeSPDX(&doc, res)
+}
+
+// upperSnake turns an RDF term's camel case into the upper snake case of JSON: dependsOn ->
+// DEPENDS_ON.
+func upperSnake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && r >= 'A' && r <= 'Z' && s[i-1] >= 'a' && s[i-1] <= 'z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
 
 // countRDF counts the typed SPDX nodes: packages, files, relationships, and the checksums of
