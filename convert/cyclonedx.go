@@ -99,7 +99,13 @@ func encodeCdx(bom *cdx.BOM, res *Result) error {
 	}
 	var buf bytes.Buffer
 	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON).SetPretty(true).SetEscapeHTML(false)
-	if err := enc.EncodeVersion(bom, to); err != nil {
+	encode := func() error { return enc.EncodeVersion(bom, to) }
+	if to == bom.SpecVersion {
+		// EncodeVersion deep-copies the BOM first; at the same version there is nothing to
+		// convert, and the copy of a 50 MB BOM costs seconds.
+		encode = func() error { return enc.Encode(bom) }
+	}
+	if err := encode(); err != nil {
 		return fmt.Errorf("cyclonedx-go cannot encode it as %s JSON: %w", to, err)
 	}
 	res.JSON = buf.Bytes()
