@@ -296,10 +296,13 @@ func rejectedMessage(s sniffed) string {
 		}
 	}
 	switch s.kind {
-	case KindCycloneDXXML, KindCycloneDXYAML:
+	case KindCycloneDXYAML:
 		return name + " is not accepted; only JSON SBOMs are (convert it: cyclonedx convert --output-format json)"
-	case KindSPDXTagValue, KindSPDXRDF, KindSPDXXML, KindSPDXYAML:
+	case KindSPDXXML:
 		return name + " is not accepted; only JSON SBOMs are (convert it with the SPDX tools, e.g. tools-java Convert to .json)"
+	case KindCycloneDXXML, KindSPDXTagValue, KindSPDXRDF, KindSPDXYAML:
+		// The validator, which knows the file's name, ends the command with it.
+		return name + " is not accepted; only JSON SBOMs are; convert it with: sbomctl convert"
 	case KindXML:
 		return "XML document that is no SBOM; accepted: " + acceptedList()
 	case KindUTF16:

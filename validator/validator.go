@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/sbomcat/sbomcat"
@@ -173,8 +174,20 @@ func fromVerdict(name string, v formats.Verdict) sbomcat.FileResult {
 		res.Result = sbomcat.ResultFailed
 		res.ErrorCode = sbomcat.ErrorIncompatibleFormat
 		res.ErrorMessage = v.Problem
+		if v.Kind == formats.KindCycloneDXXML || v.Kind == formats.KindSPDXTagValue || v.Kind == formats.KindSPDXRDF || v.Kind == formats.KindSPDXYAML {
+			res.ErrorMessage += " " + shellWord(name) // formats' message ends with "sbomctl convert"
+		}
 	}
 	return res
+}
+
+// shellWord quotes name for a POSIX shell when it holds anything but the characters file names
+// are usually made of.
+func shellWord(name string) string {
+	if name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/@=:,") == "" {
+		return name
+	}
+	return "'" + strings.ReplaceAll(name, "'", `'\''`) + "'"
 }
 
 func incompatible(name, msg string) sbomcat.FileResult {
