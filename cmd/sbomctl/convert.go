@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/sbomcat/sbomcat/convert"
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -43,7 +44,7 @@ func runOrConvert(ctx context.Context, args []string, stdin io.Reader, stdout, s
 }
 
 func convertCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	limits, err := validator.LimitsFromEnv(getenv)
+	limits, err := wiring.LimitsFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "sbomctl convert: %v\n", err)
 		return exitError
@@ -56,7 +57,7 @@ func convertCmd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fset.BoolVar(&c.opts.KeepInvalid, "keep-invalid", false, "write an output that fails validation anyway (with a warning)")
 	fset.StringVar(&c.out, "o", "", "write the single output to `file` OUT (in an existing folder)")
 	fset.StringVar(&c.outDir, "out-dir", "", "write outputs into `dir`, named after their inputs")
-	limits.AddFlags(fset)
+	wiring.AddLimitFlags(fset, &limits)
 	fset.Usage = func() {
 		fmt.Fprint(fset.Output(), convertUsage, "\nFlags (-flag or --flag):\n")
 		fset.PrintDefaults()
