@@ -534,10 +534,10 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-		UpdateExpression:    aws.String("SET sbom = :sbom, sbomStatus = :st, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk"),
+		UpdateExpression:    aws.String("SET sbom = :sbom, sbomStatus = :st, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero"),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: item{":sbom": location(&a.SBOM), ":st": str(string(sbomcat.StatusInProgress)), ":id": str(a.ID),
-			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID))},
+			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)},
 		ReturnValues: types.ReturnValueAllOld,
 	})
 	if isConditionFailed(err) {
@@ -764,6 +764,26 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 	return res, nil
 }
 
+// BeginAttempt implements sbomcat.Store.
+func (s *Store) BeginAttempt(ctx context.Context, a sbomcat.Association) (int, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
+		UpdateExpression:          aws.String("SET attempts = if_not_exists(attempts, :zero) + :one"),
+		ConditionExpression:       aws.String("associationId = :id AND sbomStatus = :ip"),
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1), ":id": str(a.ID), ":ip": str(string(sbomcat.StatusInProgress))},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if isConditionFailed(err) {
+		if _, _, err := s.getVersion(ctx, a.PackageName, a.VersionName); err != nil {
+			return 0, wrap("begin attempt", err)
+		}
+		return 0, sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current or no longer in progress.", a.ID, a.PackageName, a.VersionName)
+	} else if err != nil {
+		return 0, wrap("begin attempt", err)
+	}
+	return int(getN(out.Attributes, "attempts")), nil
+}
+
 func (s *Store) count(ctx context.Context, query *dynamodb.QueryInput, scan *dynamodb.ScanInput) (int, error) {
 	n := 0
 	for {
@@ -931,8 +951,9 @@ func (s *Store) GetIdempotency(ctx context.Context, op, token string) (*sbomcat.
 	return r, nil
 }
 
-// PutIdempotency implements sbomcat.Store. Records are never expired by the table (dynalite has
-// no TTL); the API ignores records older than its TTL.
+// PutIdempotency implements sbomcat.Store. The record carries its expiry in TTLAttribute, so
+// that DynamoDB's TTL (turned on by template.yaml) deletes it; until then, and where there is
+// no TTL (dynalite), callers compare CreatedAt and PurgeIdempotency deletes it.
 func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
 	created := r.CreatedAt
 	if created.IsZero() {
@@ -940,11 +961,45 @@ func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord)
 	}
 	it := idempotencyKey(r.Operation, r.Token)
 	it["fingerprint"], it["created"] = str(r.Fingerprint), num(created.UnixMilli())
+	it[TTLAttribute] = num(created.Add(sbomcat.IdempotencyRetention).Unix())
 	if len(r.Response) > 0 {
 		it["response"] = &types.AttributeValueMemberB{Value: r.Response}
 	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
 	return wrap("put idempotency record", err)
+}
+
+// TTLAttribute is the item attribute that DynamoDB's time to live reads: epoch seconds after
+// which the item may be deleted. Only clientToken records carry it.
+const TTLAttribute = "expires"
+
+// PurgeIdempotency implements sbomcat.Store with a scan, for tables without TTL (dynalite); on
+// DynamoDB the TTL does this work for free.
+func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error) {
+	in := &dynamodb.ScanInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("pk, sk"),
+		FilterExpression:          aws.String("begins_with(pk, :i) AND created < :c"),
+		ExpressionAttributeValues: item{":i": str("I#"), ":c": num(cutoff.UnixMilli())},
+	}
+	n := 0
+	for {
+		out, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return n, wrap("purge idempotency records", err)
+		}
+		var writes []types.WriteRequest
+		for _, it := range out.Items {
+			writes = append(writes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: item{"pk": it["pk"], "sk": it["sk"]}}})
+		}
+		if err := s.batchWrite(ctx, writes); err != nil {
+			return n, wrap("purge idempotency records", err)
+		}
+		n += len(writes)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
 
 var configKey = item{"pk": str("#CONFIG"), "sk": str("#CONFIG")}
