@@ -79,16 +79,24 @@ func testQuotaOvershoot(t *testing.T, s sbomcat.Store) {
 		must(t, err)
 		versions = append(versions, l.Items...)
 	}
-	burstOf("associations", 2, func(i int) error {
-		v := versions[i%len(versions)]
-		_, err := s.Associate(ctx, association(v.PackageName, v.VersionName, fmt.Sprintf("%d.json", i)), 2)
-		if err == nil && i >= len(versions) {
-			// Re-associating an IN_PROGRESS version replaces work: it is accepted whatever the
-			// count, and is not a new one. Count each version once.
-			return sbomcat.Errorf(sbomcat.EQUOTA, "counted already")
-		}
-		return err
-	})
+	// Associations of 30 callers over the 5 versions: re-associating a version IN_PROGRESS
+	// replaces its work and is accepted whatever the count, so what the limit bounds is the
+	// number of versions in progress afterwards.
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Go(func() {
+			v := versions[i%len(versions)]
+			_, err := s.Associate(ctx, association(v.PackageName, v.VersionName, fmt.Sprintf("%d.json", i)), 2)
+			appError(t, "associations", err, sbomcat.EQUOTA)
+		})
+	}
+	wg.Wait()
+	pending, err := s.ListInProgress(ctx, 10)
+	must(t, err)
+	t.Logf("%d versions in progress after %d concurrent associations under a limit of 2", len(pending), burst)
+	if len(pending) != 2 {
+		t.Errorf("%d versions in progress after %d concurrent associations under a limit of 2, want exactly 2", len(pending), burst)
+	}
 
 	// Counts hold, and what ends frees its place in the quota.
 	c, err := s.Counts(ctx)
@@ -97,8 +105,6 @@ func testQuotaOvershoot(t *testing.T, s sbomcat.Store) {
 		t.Errorf("counts after the bursts %+v, want 3 packages, 5 versions, 2 in progress", c)
 	}
 	wantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "over"}, 3), sbomcat.EQUOTA)
-	pending, err := s.ListInProgress(ctx, 10)
-	must(t, err)
 	for _, a := range pending {
 		must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName,
 			Results: []sbomcat.FileResult{{FileName: "f", Result: sbomcat.ResultSucceeded}}}))
@@ -367,4 +373,55 @@ func testAttempts(t *testing.T, s sbomcat.Store) {
 	must(t, s.RecordValidation(ctx, resultsOf(b.ID, "p", "1")))
 	_, err = s.BeginAttempt(ctx, b)
 	wantCode(t, err, sbomcat.ECONFLICT)
+}
+
+// RacingRounds is how many times testRacingPairs races each pair of calls.
+const RacingRounds = 100
+
+// testRacingPairs races the two pairs of calls whose cross-item invariants a store without
+// transactions is most likely to break: DeletePackage against CreateVersion (a version
+// without its package) and UpdatePackage(default) against DeleteVersion (a default version
+// that does not exist).
+func testRacingPairs(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	race := func(a, b func()) {
+		var wg sync.WaitGroup
+		wg.Go(a)
+		wg.Go(b)
+		wg.Wait()
+	}
+	orphans, dangling := 0, 0
+	for i := range RacingRounds {
+		pkg := fmt.Sprintf("o%d", i)
+		createPackage(t, s, pkg)
+		race(func() { appError(t, "DeletePackage", s.DeletePackage(ctx, pkg), sbomcat.EINVALID) },
+			func() {
+				err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: "1"}, sbomcat.NoLimit)
+				appError(t, "CreateVersion", err, sbomcat.ENOTFOUND)
+			})
+		_, perr := s.GetPackage(ctx, pkg)
+		_, verr := s.GetVersion(ctx, pkg, "1")
+		if sbomcat.ErrCode(perr) == sbomcat.ENOTFOUND && verr == nil {
+			orphans++
+		}
+
+		pkg = fmt.Sprintf("d%d", i)
+		createPackage(t, s, pkg)
+		createVersion(t, s, pkg, "1", sbomcat.VersionPublished)
+		race(func() { appError(t, "DeleteVersion", s.DeleteVersion(ctx, pkg, "1"), sbomcat.EINVALID) },
+			func() {
+				def := "1"
+				_, err := s.UpdatePackage(ctx, pkg, sbomcat.PackageUpdate{DefaultVersion: &def})
+				appError(t, "UpdatePackage", err, sbomcat.ENOTFOUND)
+			})
+		p, err := s.GetPackage(ctx, pkg)
+		must(t, err)
+		if _, err := s.GetVersion(ctx, pkg, "1"); p.DefaultVersion == "1" && err != nil {
+			dangling++
+		}
+	}
+	t.Logf("%d rounds of each pair: %d versions without their package, %d dangling default versions", RacingRounds, orphans, dangling)
+	if orphans+dangling > 0 {
+		t.Errorf("%d versions without their package, %d dangling default versions after %d racing rounds", orphans, dangling, RacingRounds)
+	}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"QuotaOvershoot", testQuotaOvershoot},
 		{"ConcurrencyStorm", testConcurrencyStorm},
+		{"RacingPairs", testRacingPairs},
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"Attempts", testAttempts},
 	}
