@@ -62,7 +62,7 @@ type Local struct {
 	// more is set when the last sweep was cut at SweepLimit and found work it did not know:
 	// the store holds more than one read returned.
 	more bool
-	wake    chan struct{}
+	wake chan struct{}
 
 	startOnce sync.Once
 	done      chan struct{}
