@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
@@ -178,4 +179,38 @@ func TestJobsLargeDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobstest.EqualJobs(t, got, j)
+}
+
+// TestIdempotencyTTLAttribute: a clientToken record carries, in TTLAttribute, the epoch second
+// at which DynamoDB's TTL may delete it: IdempotencyRetention after its creation.
+func TestIdempotencyTTLAttribute(t *testing.T) {
+	c := client(t)
+	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s := dynamodb.New(c, table)
+	ctx := context.Background()
+	if err := s.CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
+	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.PutIdempotency(ctx, sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "t", Fingerprint: "f", CreatedAt: created}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Scan(ctx, &awsddb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatInt(created.Add(sbomcat.IdempotencyRetention).Unix(), 10)
+	found := 0
+	for _, it := range out.Items {
+		if n, ok := it[dynamodb.TTLAttribute].(*types.AttributeValueMemberN); ok {
+			found++
+			if n.Value != want {
+				t.Errorf("%s = %s, want %s", dynamodb.TTLAttribute, n.Value, want)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d items carry %s, want the one clientToken record", found, dynamodb.TTLAttribute)
+	}
 }
