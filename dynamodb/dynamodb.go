@@ -60,6 +60,8 @@ const (
 type Store struct {
 	db    *dynamodb.Client
 	table string
+	// counters remembers that the quota counters item exists (see ensureCounters).
+	counters countersReady
 	// Now returns the current time; times are kept to the millisecond.
 	Now func() time.Time
 }
@@ -322,6 +324,12 @@ func (s *Store) DeletePackage(ctx context.Context, name string) error {
 	if err != nil || it == nil {
 		return wrap("delete package", err) // deleting a missing package succeeds
 	}
+	if it["versions"] == nil { // an older table's package: count, then try again
+		if _, err := s.initVersionCount(ctx, name); err != nil {
+			return wrap("delete package", err)
+		}
+		return s.DeletePackage(ctx, name)
+	}
 	return sbomcat.Errorf(sbomcat.EINVALID, "Package %s still has %d package version(s); all package versions must be deleted before deleting the software package.", name, getN(it, "versions"))
 }
 
@@ -447,15 +455,41 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 }
 
 // addVersionCount adds delta to the package's version count; a condition failure means the
-// package does not exist.
+// package does not exist. A package without a count (an older table) is counted first; the
+// count of a decrement's caller excludes the version it deleted already.
 func (s *Store) addVersionCount(ctx context.Context, pkg string, delta int64) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: packageKey(pkg),
-		UpdateExpression:          aws.String("SET versions = if_not_exists(versions, :zero) + :d"),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: item{":zero": num(0), ":d": num(delta)},
-	})
-	return err
+	for range 2 {
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: packageKey(pkg),
+			UpdateExpression:          aws.String("SET versions = versions + :d"),
+			ConditionExpression:       aws.String("attribute_exists(versions)"),
+			ExpressionAttributeValues: item{":d": num(delta)},
+		})
+		if !isConditionFailed(err) {
+			return err
+		}
+		wrote, err := s.initVersionCount(ctx, pkg)
+		if err != nil {
+			return err
+		}
+		if wrote && delta < 0 {
+			return nil
+		}
+	}
+	return s.noPackage(ctx, pkg)
+}
+
+// noPackage returns a condition failure when pkg does not exist (what addVersionCount's callers
+// expect), and errContention when it does: its count kept changing under us.
+func (s *Store) noPackage(ctx context.Context, pkg string) error {
+	it, err := s.get(ctx, packageKey(pkg))
+	if err != nil {
+		return err
+	}
+	if it == nil {
+		return &types.ConditionalCheckFailedException{Message: aws.String("package " + pkg + " does not exist")}
+	}
+	return errContention
 }
 
 // GetVersion implements sbomcat.Store.
@@ -921,6 +955,9 @@ const (
 
 // reserve increments counter, refusing with EQUOTA when it has reached limit (NoLimit: never).
 func (s *Store) reserve(ctx context.Context, counter string, q sbomcat.Quota, limit int) error {
+	if err := s.ensureCounters(ctx); err != nil {
+		return err
+	}
 	in := &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: countersKey,
 		UpdateExpression:          aws.String("SET #c = if_not_exists(#c, :zero) + :one"),
@@ -953,6 +990,9 @@ func (s *Store) release(ctx context.Context, counter string) {
 
 // Counts implements sbomcat.Store from the quota counters.
 func (s *Store) Counts(ctx context.Context) (sbomcat.Counts, error) {
+	if err := s.ensureCounters(ctx); err != nil {
+		return sbomcat.Counts{}, wrap("counts", err)
+	}
 	it, err := s.get(ctx, countersKey)
 	if err != nil {
 		return sbomcat.Counts{}, wrap("counts", err)

@@ -214,3 +214,52 @@ func TestIdempotencyTTLAttribute(t *testing.T) {
 		t.Errorf("%d items carry %s, want the one clientToken record", found, dynamodb.TTLAttribute)
 	}
 }
+
+// TestOlderTable: a table written before the counts existed (package items without a version
+// count, no quota counters) is counted at the first write that needs it: quotas see what is
+// there, and its packages can still be emptied and deleted.
+func TestOlderTable(t *testing.T) {
+	c := client(t)
+	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s := dynamodb.New(c, table)
+	ctx := context.Background()
+	if err := s.CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
+	S := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	N := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	old := []map[string]types.AttributeValue{ // as the previous release wrote them
+		{"pk": S("P#old"), "sk": S("#PKG"), "gsi1pk": S("PACKAGES"), "gsi1sk": S("old"), "name": S("old"), "defaultVersion": S(""), "rev": N("0"), "created": N("1"), "updated": N("1")},
+		{"pk": S("P#old"), "sk": S("V#1"), "package": S("old"), "version": S("1"), "status": S("DRAFT"), "rev": N("0"), "created": N("1"), "updated": N("1")},
+		{"pk": S("P#old"), "sk": S("V#2"), "package": S("old"), "version": S("2"), "status": S("DRAFT"), "rev": N("0"), "created": N("1"), "updated": N("1")},
+	}
+	for _, it := range old {
+		if _, err := c.PutItem(ctx, &awsddb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Counts(ctx); err != nil || got != (sbomcat.Counts{Packages: 1, Versions: 2}) {
+		t.Fatalf("Counts = %+v, %v; want 1 package, 2 versions", got, err)
+	}
+	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "old", VersionName: "3"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "old", VersionName: "4"}, 3); sbomcat.ErrCode(err) != sbomcat.EQUOTA {
+		t.Fatalf("a fourth version under a limit of 3: %v, want EQUOTA", err)
+	}
+	for _, v := range []string{"1", "2", "3"} {
+		if err := s.DeletePackage(ctx, "old"); sbomcat.ErrCode(err) != sbomcat.EINVALID {
+			t.Fatalf("DeletePackage with versions left: %v, want EINVALID", err)
+		}
+		if err := s.DeleteVersion(ctx, "old", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeletePackage(ctx, "old"); err != nil {
+		t.Fatalf("DeletePackage of the emptied package: %v", err)
+	}
+	if got, err := s.Counts(ctx); err != nil || got != (sbomcat.Counts{}) {
+		t.Errorf("Counts after emptying = %+v, %v; want zero", got, err)
+	}
+}
