@@ -85,7 +85,7 @@ var functions = []struct {
 var wantSDKCalls = map[string][]string{
 	"ApiFunction": {
 		"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
-		"dynamodb:Query", "dynamodb:UpdateItem",
+		"dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
 		"s3:GetObject (presigned, versioned or not)",
 		"sqs:SendMessage",
 	},
