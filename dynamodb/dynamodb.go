@@ -26,7 +26,8 @@
 //     and decremented when what they count goes (see reserve).
 //
 // A process that dies between the steps of a create or delete leaves a count one too high (a
-// limit reached early, a package that cannot be deleted), never an invariant broken.
+// limit reached early, a package that cannot be deleted) or a version marked for deletion (it
+// cannot become the default until a DeleteVersion is retried), never an invariant broken.
 package dynamodb
 
 import (
