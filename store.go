@@ -1,6 +1,13 @@
 package sbomcat
 
-import "context"
+import (
+	"context"
+	"time"
+)
+
+// IdempotencyRetention is how long a clientToken record is kept: the 24 hours the API
+// documents. Stores purge records older than that (see PurgeIdempotency).
+const IdempotencyRetention = 24 * time.Hour
 
 // Store keeps the package catalog durably. The API serves it and the validation worker records
 // results through it; sqlite.Store and dynamodb.Store implement it, and storetest.Run checks
@@ -69,6 +76,11 @@ type Store interface {
 	// ListInProgress returns up to limit current associations still IN_PROGRESS, oldest first,
 	// so that a worker can recover work after a restart.
 	ListInProgress(ctx context.Context, limit int) ([]Association, error)
+	// BeginAttempt records that an attempt at validating a begins, before it begins, and
+	// returns its number from 1, so that a maximum holds even when attempts end in a crash.
+	// Associate starts the count afresh. ENOTFOUND if the version does not exist; ECONFLICT if
+	// a is not its current association or is no longer IN_PROGRESS.
+	BeginAttempt(ctx context.Context, a Association) (int, error)
 	// Counts returns the numbers the quotas limit.
 	Counts(ctx context.Context) (Counts, error)
 
@@ -83,8 +95,12 @@ type Store interface {
 
 	// GetIdempotency returns the record for (operation, token), or ENOTFOUND.
 	GetIdempotency(ctx context.Context, operation, token string) (*IdempotencyRecord, error)
-	// PutIdempotency stores r, replacing any record with the same operation and token.
+	// PutIdempotency stores r, replacing any record with the same operation and token. A
+	// store may drop the record IdempotencyRetention after r.CreatedAt (DynamoDB's TTL does).
 	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+	// PurgeIdempotency deletes the records created before cutoff and returns how many. Callers
+	// must not honour an expired record that is not purged yet: they compare CreatedAt.
+	PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error)
 
 	// GetPackageConfiguration returns the account's configuration; the zero value if none was set.
 	GetPackageConfiguration(ctx context.Context) (PackageConfiguration, error)

@@ -683,6 +683,9 @@ func TestTableMatchesStore(t *testing.T) {
 	if mapOf(table["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"] != true {
 		t.Errorf("point-in-time recovery is off: %v", table["PointInTimeRecoverySpecification"])
 	}
+	if ttl := mapOf(table["TimeToLiveSpecification"]); ttl["Enabled"] != true || ttl["AttributeName"] != dynamodb.TTLAttribute {
+		t.Errorf("TimeToLiveSpecification %v: want TTL on %q, the attribute the store writes on clientToken records", table["TimeToLiveSpecification"], dynamodb.TTLAttribute)
+	}
 	if r := template(t).Resources["Table"]; r.DeletionPolicy != "Retain" {
 		t.Errorf("DeletionPolicy %q: deleting the stack must not delete the catalog", r.DeletionPolicy)
 	}

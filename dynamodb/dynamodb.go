@@ -5,14 +5,29 @@
 //	package              P#<package>        #PKG           gsi1pk=PACKAGES, gsi1sk=<package>
 //	package version      P#<package>        V#<version>    ippk=IP, ipsk=<ms>#<id> while IN_PROGRESS
 //	validation result    R#<association>    <rank>         rank = position in (fileName, input order)
-//	idempotency record   I#<op>#<token>     #IDEM
+//	idempotency record   I#<op>#<token>     #IDEM          expires = TTL (epoch seconds)
+//	quota counters       #COUNTS            #COUNTS
 //	configuration        #CONFIG            #CONFIG
 //	job                  #JOBS              <jobId>
 //
 // Single-item invariants are conditional writes; read-modify-write updates are optimistic on a
-// revision counter. An association's results live under the association's id, so a new
-// association makes the old results unreachable at once, and removing them is only cleanup.
-// Across items there are no transactions: see the package notes on what that leaves open.
+// revision counter, retried inside the store. Invariants across items hold without
+// transactions, across processes, because each rests on a conditional write to one parent item:
+//
+//   - no version without its package: the package item counts its versions, incremented
+//     (conditional on the package existing) before a version is written and decremented after
+//     one is deleted; DeletePackage is conditional on the count being 0;
+//   - no default version that does not exist: DeleteVersion marks the version, then touches the
+//     package item on the condition that the version is not its default, then deletes the
+//     version if its mark is still there; UpdatePackage ignores marked versions;
+//   - no results of a superseded association: results live under the association's id, and a
+//     new association makes them unreachable at once, so removing them is only cleanup;
+//   - quotas: counters on one item, incremented conditionally on the limit before a create
+//     and decremented when what they count goes (see reserve).
+//
+// A process that dies between the steps of a create or delete leaves a count one too high (a
+// limit reached early, a package that cannot be deleted) or a version marked for deletion (it
+// cannot become the default until a DeleteVersion is retried), never an invariant broken.
 package dynamodb
 
 import (
@@ -39,13 +54,15 @@ const (
 	packagesPK      = "PACKAGES"
 	inProgressPK    = "IP"
 	packageSK       = "#PKG"
-	maxAttempts     = 50 // optimistic update retries under contention
+	maxAttempts     = 500 // optimistic update retries under contention (see backoff: about 10 s)
 )
 
 // Store is the DynamoDB implementation of sbomcat.Store.
 type Store struct {
 	db    *dynamodb.Client
 	table string
+	// counters remembers that the quota counters item exists (see ensureCounters).
+	counters countersReady
 	// Now returns the current time; times are kept to the millisecond.
 	Now func() time.Time
 }
@@ -177,7 +194,7 @@ func wrap(op string, err error) error {
 
 // backoff sleeps a little, more with each attempt, so that optimistic retries spread out.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1+rand.IntN(5*(attempt+1))) * time.Millisecond
+	d := time.Duration(1+rand.IntN(min(5*(attempt+1), 40))) * time.Millisecond
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -216,20 +233,24 @@ func (s *Store) getPackage(ctx context.Context, name string) (*sbomcat.Package, 
 	return packageFromItem(it), getN(it, "rev"), nil
 }
 
-// CreatePackage implements sbomcat.Store.
+// CreatePackage implements sbomcat.Store. The package quota's counter is incremented first,
+// conditionally on the limit, and released if the package cannot be created.
 func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package, limit int) error {
-	if err := s.checkQuota(ctx, sbomcat.QuotaPackages, limit, func(c sbomcat.Counts) int { return c.Packages }); err != nil {
-		return err
+	if err := s.reserve(ctx, counterPackages, sbomcat.QuotaPackages, limit); err != nil {
+		return wrap("create package", err)
 	}
 	now := s.now()
 	it := packageKey(p.Name)
 	it["gsi1pk"], it["gsi1sk"] = str(packagesPK), str(p.Name)
 	it["name"], it["description"], it["defaultVersion"] = str(p.Name), str(p.Description), str("")
 	it["tags"] = strMap(p.Tags)
-	it["created"], it["updated"], it["rev"] = num(now.UnixMilli()), num(now.UnixMilli()), num(0)
+	it["created"], it["updated"], it["rev"], it["versions"] = num(now.UnixMilli()), num(now.UnixMilli()), num(0), num(0)
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table), Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
+	if err != nil {
+		s.release(ctx, counterPackages)
+	}
 	if isConditionFailed(err) {
 		return sbomcat.Errorf(sbomcat.ECONFLICT, "Package %s already exists.", p.Name)
 	} else if err != nil {
@@ -255,9 +276,13 @@ func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.Packag
 		}
 		var def *sbomcat.PackageVersion
 		if u.DefaultVersion != nil {
-			def, _, err = s.getVersion(ctx, name, *u.DefaultVersion)
-			if err != nil && sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
+			it, err := s.get(ctx, versionKey(name, *u.DefaultVersion))
+			if err != nil {
 				return nil, wrap("update package", err)
+			}
+			// A version being deleted is as good as gone (see DeleteVersion).
+			if it != nil && it["deleting"] == nil {
+				def = versionFromItem(it)
 			}
 		}
 		if err := p.Apply(u, def, s.now()); err != nil {
@@ -281,21 +306,32 @@ func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.Packag
 	return nil, wrap("update package", errContention)
 }
 
-// DeletePackage implements sbomcat.Store.
+// DeletePackage implements sbomcat.Store. The package item counts its versions (CreateVersion
+// increments the count before it writes a version, DeleteVersion decrements it after it deleted
+// one), so a delete conditional on a count of 0 can never leave a version without its package.
 func (s *Store) DeletePackage(ctx context.Context, name string) error {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true), Limit: aws.Int32(1),
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :v)"),
-		ExpressionAttributeValues: item{":pk": str("P#" + name), ":v": str("V#")},
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table), Key: packageKey(name),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND versions = :zero"),
+		ExpressionAttributeValues: item{":zero": num(0)},
 	})
-	if err != nil {
+	if err == nil {
+		s.release(ctx, counterPackages)
+		return nil
+	} else if !isConditionFailed(err) {
 		return wrap("delete package", err)
 	}
-	if len(out.Items) > 0 {
-		return sbomcat.Errorf(sbomcat.EINVALID, "Package %s still has package versions; all package versions must be deleted before deleting the software package.", name)
+	it, err := s.get(ctx, packageKey(name))
+	if err != nil || it == nil {
+		return wrap("delete package", err) // deleting a missing package succeeds
 	}
-	_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: packageKey(name)})
-	return wrap("delete package", err)
+	if it["versions"] == nil { // an older table's package: count, then try again
+		if _, err := s.initVersionCount(ctx, name); err != nil {
+			return wrap("delete package", err)
+		}
+		return s.DeletePackage(ctx, name)
+	}
+	return sbomcat.Errorf(sbomcat.EINVALID, "Package %s still has %d package version(s); all package versions must be deleted before deleting the software package.", name, getN(it, "versions"))
 }
 
 // ListPackages implements sbomcat.Store.
@@ -376,13 +412,20 @@ func (s *Store) getVersion(ctx context.Context, pkg, ver string) (*sbomcat.Packa
 	return versionFromItem(it), getN(it, "rev"), nil
 }
 
-// CreateVersion implements sbomcat.Store.
+// CreateVersion implements sbomcat.Store. In order: the version quota's counter and the
+// package's version count are incremented (the latter conditional on the package existing, so
+// that DeletePackage cannot pass it), then the version is written; a step that fails undoes the
+// ones before.
 func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, limit int) error {
-	if _, _, err := s.getPackage(ctx, v.PackageName); err != nil {
+	if err := s.reserve(ctx, counterVersions, sbomcat.QuotaVersions, limit); err != nil {
 		return wrap("create version", err)
 	}
-	if err := s.checkQuota(ctx, sbomcat.QuotaVersions, limit, func(c sbomcat.Counts) int { return c.Versions }); err != nil {
-		return err
+	if err := s.addVersionCount(ctx, v.PackageName, 1); err != nil {
+		s.release(ctx, counterVersions)
+		if isConditionFailed(err) {
+			return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package %s does not exist.", v.PackageName)
+		}
+		return wrap("create version", err)
 	}
 	now := s.now()
 	it := versionKey(v.PackageName, v.VersionName)
@@ -396,6 +439,12 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table), Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
+	if err != nil {
+		s.release(ctx, counterVersions)
+		if uerr := s.addVersionCount(context.WithoutCancel(ctx), v.PackageName, -1); uerr != nil {
+			return wrap("create version", errors.Join(err, uerr))
+		}
+	}
 	if isConditionFailed(err) {
 		return sbomcat.Errorf(sbomcat.ECONFLICT, "Package version %s/%s already exists.", v.PackageName, v.VersionName)
 	} else if err != nil {
@@ -404,6 +453,44 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 	v.Status, v.ErrorReason, v.SBOM, v.SBOMStatus, v.AssociationID = sbomcat.VersionDraft, "", nil, "", ""
 	v.CreatedAt, v.UpdatedAt = now, now
 	return nil
+}
+
+// addVersionCount adds delta to the package's version count; a condition failure means the
+// package does not exist. A package without a count (an older table) is counted first; the
+// count of a decrement's caller excludes the version it deleted already.
+func (s *Store) addVersionCount(ctx context.Context, pkg string, delta int64) error {
+	for range 2 {
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: packageKey(pkg),
+			UpdateExpression:          aws.String("SET versions = versions + :d"),
+			ConditionExpression:       aws.String("attribute_exists(versions)"),
+			ExpressionAttributeValues: item{":d": num(delta)},
+		})
+		if !isConditionFailed(err) {
+			return err
+		}
+		wrote, err := s.initVersionCount(ctx, pkg)
+		if err != nil {
+			return err
+		}
+		if wrote && delta < 0 {
+			return nil
+		}
+	}
+	return s.noPackage(ctx, pkg)
+}
+
+// noPackage returns a condition failure when pkg does not exist (what addVersionCount's callers
+// expect), and errContention when it does: its count kept changing under us.
+func (s *Store) noPackage(ctx context.Context, pkg string) error {
+	it, err := s.get(ctx, packageKey(pkg))
+	if err != nil {
+		return err
+	}
+	if it == nil {
+		return &types.ConditionalCheckFailedException{Message: aws.String("package " + pkg + " does not exist")}
+	}
+	return errContention
 }
 
 // GetVersion implements sbomcat.Store.
@@ -450,22 +537,71 @@ func (s *Store) UpdateVersion(ctx context.Context, pkg, ver string, u sbomcat.Ve
 	return nil, wrap("update version", errContention)
 }
 
-// DeleteVersion implements sbomcat.Store.
+// DeleteVersion implements sbomcat.Store. A version that is being deleted is marked first
+// (deleting = a fresh token) and UpdatePackage never makes a marked version the default; then
+// the package item is touched on the condition that the version is not its default (which
+// also makes a concurrent UpdatePackage that read the version before the mark retry and see
+// it); only then is the version deleted, conditional on the mark being still ours.
 func (s *Store) DeleteVersion(ctx context.Context, pkg, ver string) error {
-	p, _, err := s.getPackage(ctx, pkg)
-	if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
-		return nil
+	token := sbomcat.NewID()
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(pkg, ver),
+		UpdateExpression:          aws.String("SET deleting = :t"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: item{":t": str(token)},
+	})
+	if isConditionFailed(err) {
+		return nil // deleting a missing version succeeds
 	} else if err != nil {
 		return wrap("delete version", err)
 	}
-	if p.DefaultVersion == ver {
-		return sbomcat.Errorf(sbomcat.EINVALID, "Package version %s/%s is the default version of package %s; remove the designation with UpdatePackage (unsetDefaultVersion) before deleting it.", pkg, ver, pkg)
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: packageKey(pkg),
+		UpdateExpression:          aws.String("SET rev = rev + :one"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND defaultVersion <> :v"),
+		ExpressionAttributeValues: item{":one": num(1), ":v": str(ver)},
+	})
+	if isConditionFailed(err) {
+		p, _, gerr := s.getPackage(ctx, pkg)
+		if gerr == nil && p.DefaultVersion == ver {
+			s.unmark(ctx, pkg, ver, token)
+			return sbomcat.Errorf(sbomcat.EINVALID, "Package version %s/%s is the default version of package %s; remove the designation with UpdatePackage (unsetDefaultVersion) before deleting it.", pkg, ver, pkg)
+		}
+		// The package is gone (which its version count forbids) or no longer names ver: delete.
+	} else if err != nil {
+		s.unmark(ctx, pkg, ver, token)
+		return wrap("delete version", err)
 	}
-	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: versionKey(pkg, ver), ReturnValues: types.ReturnValueAllOld})
-	if err != nil {
+	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.table), Key: versionKey(pkg, ver), ReturnValues: types.ReturnValueAllOld,
+		ConditionExpression:       aws.String("deleting = :t"),
+		ExpressionAttributeValues: item{":t": str(token)},
+	})
+	if isConditionFailed(err) {
+		return nil // a concurrent DeleteVersion deleted it
+	} else if err != nil {
+		return wrap("delete version", err)
+	}
+	// The version is gone: what counted it follows, even if the caller has gone away.
+	ctx = context.WithoutCancel(ctx)
+	s.release(ctx, counterVersions)
+	if getS(out.Attributes, "sbomStatus") == string(sbomcat.StatusInProgress) {
+		s.release(ctx, counterInFlight)
+	}
+	if err := s.addVersionCount(ctx, pkg, -1); err != nil && !isConditionFailed(err) {
 		return wrap("delete version", err)
 	}
 	return wrap("delete version", s.deleteResults(ctx, getS(out.Attributes, "associationId")))
+}
+
+// unmark removes DeleteVersion's mark when the delete does not go ahead.
+func (s *Store) unmark(ctx context.Context, pkg, ver, token string) {
+	_, _ = s.db.UpdateItem(context.WithoutCancel(ctx), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(pkg, ver),
+		UpdateExpression:          aws.String("REMOVE deleting"),
+		ConditionExpression:       aws.String("deleting = :t"),
+		ExpressionAttributeValues: item{":t": str(token)},
+	})
 }
 
 type versionCursor struct {
@@ -515,45 +651,59 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 
 func inProgressSK(ms int64, id string) string { return fmt.Sprintf("%015d#%s", ms, id) }
 
-// Associate implements sbomcat.Store. One conditional UpdateItem switches the association and
-// returns the old one, whose results are then cleaned up; they are unreachable already.
+// Associate implements sbomcat.Store. A version that is not IN_PROGRESS takes a place in the
+// in-flight quota's counter first and switches on the condition that it is still not
+// IN_PROGRESS; one that is IN_PROGRESS replaces its work on the condition that it still is. A
+// switch that loses a race gives its place back and starts again.
 func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
-	current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
-	if err != nil {
-		return nil, wrap("associate", err)
-	}
-	if current.SBOMStatus != sbomcat.StatusInProgress {
-		if err := s.checkQuota(ctx, sbomcat.QuotaInFlight, maxInFlight, func(c sbomcat.Counts) int { return c.ValidationsInProgress }); err != nil {
-			return nil, err
-		}
-	}
 	now := s.now()
 	created := a.CreatedAt
 	if created.IsZero() {
 		created = now
 	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-		UpdateExpression:    aws.String("SET sbom = :sbom, sbomStatus = :st, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk"),
-		ConditionExpression: aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: item{":sbom": location(&a.SBOM), ":st": str(string(sbomcat.StatusInProgress)), ":id": str(a.ID),
-			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID))},
-		ReturnValues: types.ReturnValueAllOld,
-	})
-	if isConditionFailed(err) {
-		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", a.PackageName, a.VersionName)
-	} else if err != nil {
-		return nil, wrap("associate", err)
-	}
-	v := versionFromItem(out.Attributes)
-	if old := v.AssociationID; old != "" && old != a.ID {
-		if err := s.deleteResults(ctx, old); err != nil {
+	ip := str(string(sbomcat.StatusInProgress))
+	for attempt := range maxAttempts {
+		current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
+		if err != nil {
 			return nil, wrap("associate", err)
 		}
+		cond := "sbomStatus = :ip"
+		reserved := current.SBOMStatus != sbomcat.StatusInProgress
+		if reserved {
+			if err := s.reserve(ctx, counterInFlight, sbomcat.QuotaInFlight, maxInFlight); err != nil {
+				return nil, wrap("associate", err)
+			}
+			cond = "attribute_exists(pk) AND (attribute_not_exists(sbomStatus) OR sbomStatus <> :ip)"
+		}
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
+			UpdateExpression:    aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero"),
+			ConditionExpression: aws.String(cond),
+			ExpressionAttributeValues: item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
+				":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)},
+			ReturnValues: types.ReturnValueAllOld,
+		})
+		if err != nil && reserved {
+			s.release(ctx, counterInFlight)
+		}
+		if err == nil {
+			v := versionFromItem(out.Attributes)
+			if old := v.AssociationID; old != "" && old != a.ID {
+				if err := s.deleteResults(ctx, old); err != nil {
+					return nil, wrap("associate", err)
+				}
+			}
+			sbom := a.SBOM
+			v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &sbom, sbomcat.StatusInProgress, a.ID, now
+			return v, nil
+		} else if !isConditionFailed(err) {
+			return nil, wrap("associate", err)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, err
+		}
 	}
-	sbom := a.SBOM
-	v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &sbom, sbomcat.StatusInProgress, a.ID, now
-	return v, nil
+	return nil, wrap("associate", errContention)
 }
 
 // Disassociate implements sbomcat.Store.
@@ -576,6 +726,9 @@ func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
 		return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
 	} else if err != nil {
 		return wrap("disassociate", err)
+	}
+	if getS(out.Attributes, "sbomStatus") == string(sbomcat.StatusInProgress) {
+		s.release(ctx, counterInFlight)
 	}
 	return wrap("disassociate", s.deleteResults(ctx, getS(out.Attributes, "associationId")))
 }
@@ -619,12 +772,16 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 	if err := s.batchWrite(ctx, writes); err != nil {
 		return wrap("record validation", err)
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(val.PackageName, val.VersionName),
 		UpdateExpression:          aws.String("SET sbomStatus = :st REMOVE ippk, ipsk"),
 		ConditionExpression:       aws.String("associationId = :id"),
 		ExpressionAttributeValues: item{":st": str(string(sbomcat.RollUp(val.Results))), ":id": str(val.AssociationID)},
+		ReturnValues:              types.ReturnValueUpdatedOld,
 	})
+	if err == nil && getS(out.Attributes, "sbomStatus") == string(sbomcat.StatusInProgress) {
+		s.release(ctx, counterInFlight)
+	}
 	if isConditionFailed(err) {
 		if derr := s.deleteResults(ctx, val.AssociationID); derr != nil {
 			return wrap("record validation", derr)
@@ -764,69 +921,85 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 	return res, nil
 }
 
-func (s *Store) count(ctx context.Context, query *dynamodb.QueryInput, scan *dynamodb.ScanInput) (int, error) {
-	n := 0
-	for {
-		var count int32
-		var last item
-		if query != nil {
-			query.Select = types.SelectCount
-			out, err := s.db.Query(ctx, query)
-			if err != nil {
-				return 0, err
-			}
-			count, last = out.Count, out.LastEvaluatedKey
-			query.ExclusiveStartKey = last
-		} else {
-			scan.Select = types.SelectCount
-			out, err := s.db.Scan(ctx, scan)
-			if err != nil {
-				return 0, err
-			}
-			count, last = out.Count, out.LastEvaluatedKey
-			scan.ExclusiveStartKey = last
+// BeginAttempt implements sbomcat.Store.
+func (s *Store) BeginAttempt(ctx context.Context, a sbomcat.Association) (int, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
+		UpdateExpression:          aws.String("SET attempts = if_not_exists(attempts, :zero) + :one"),
+		ConditionExpression:       aws.String("associationId = :id AND sbomStatus = :ip"),
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1), ":id": str(a.ID), ":ip": str(string(sbomcat.StatusInProgress))},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if isConditionFailed(err) {
+		if _, _, err := s.getVersion(ctx, a.PackageName, a.VersionName); err != nil {
+			return 0, wrap("begin attempt", err)
 		}
-		n += int(count)
-		if len(last) == 0 {
-			return n, nil
-		}
+		return 0, sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current or no longer in progress.", a.ID, a.PackageName, a.VersionName)
+	} else if err != nil {
+		return 0, wrap("begin attempt", err)
 	}
+	return int(getN(out.Attributes, "attempts")), nil
 }
 
-// checkQuota returns EQUOTA when the count has reached limit. It reads, then the caller
-// writes: concurrent creates can pass the limit together.
-func (s *Store) checkQuota(ctx context.Context, q sbomcat.Quota, limit int, count func(sbomcat.Counts) int) error {
-	if limit == sbomcat.NoLimit {
-		return nil
-	}
-	c, err := s.Counts(ctx)
-	if err != nil {
+// The account's quota counters live on one item, incremented conditionally on the limit
+// before the item they count is written, and decremented when it is deleted (or, for the
+// in-flight count, when the validation ends or the association is removed). A create that
+// fails after its increment gives the place back, so a count may run ahead of the items it
+// counts for a moment, never behind, and a limit is never passed.
+var countersKey = item{"pk": str("#COUNTS"), "sk": str("#COUNTS")}
+
+const (
+	counterPackages = "packages"
+	counterVersions = "versions"
+	counterInFlight = "inflight"
+)
+
+// reserve increments counter, refusing with EQUOTA when it has reached limit (NoLimit: never).
+func (s *Store) reserve(ctx context.Context, counter string, q sbomcat.Quota, limit int) error {
+	if err := s.ensureCounters(ctx); err != nil {
 		return err
 	}
-	if count(c) >= limit {
+	in := &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: countersKey,
+		UpdateExpression:          aws.String("SET #c = if_not_exists(#c, :zero) + :one"),
+		ExpressionAttributeNames:  map[string]string{"#c": counter},
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)},
+	}
+	if limit != sbomcat.NoLimit {
+		in.ConditionExpression = aws.String("attribute_not_exists(#c) OR #c < :limit")
+		in.ExpressionAttributeValues[":limit"] = num(int64(limit))
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	if isConditionFailed(err) {
 		return sbomcat.QuotaExceeded(q, limit)
 	}
-	return nil
+	return err
 }
 
-// Counts implements sbomcat.Store. Versions are counted with a scan: fine for the quota's
-// 10,000, and the one place this store reads the whole table.
+// release decrements counter. It runs after the counted item is gone, so it is not cancelled
+// with the caller's context; if it fails anyway the count stays high by one, which can only
+// refuse a create early, never let one pass the limit.
+func (s *Store) release(ctx context.Context, counter string) {
+	_, _ = s.db.UpdateItem(context.WithoutCancel(ctx), &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: countersKey,
+		UpdateExpression:          aws.String("SET #c = #c - :one"),
+		ConditionExpression:       aws.String("#c > :zero"),
+		ExpressionAttributeNames:  map[string]string{"#c": counter},
+		ExpressionAttributeValues: item{":zero": num(0), ":one": num(1)},
+	})
+}
+
+// Counts implements sbomcat.Store from the quota counters.
 func (s *Store) Counts(ctx context.Context) (sbomcat.Counts, error) {
-	var c sbomcat.Counts
-	var err error
-	if c.Packages, err = s.count(ctx, &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(packagesIndex),
-		KeyConditionExpression: aws.String("gsi1pk = :p"), ExpressionAttributeValues: item{":p": str(packagesPK)}}, nil); err != nil {
-		return c, wrap("counts", err)
+	if err := s.ensureCounters(ctx); err != nil {
+		return sbomcat.Counts{}, wrap("counts", err)
 	}
-	if c.Versions, err = s.count(ctx, nil, &dynamodb.ScanInput{TableName: aws.String(s.table),
-		FilterExpression: aws.String("begins_with(sk, :v)"), ExpressionAttributeValues: item{":v": str("V#")}}); err != nil {
-		return c, wrap("counts", err)
+	it, err := s.get(ctx, countersKey)
+	if err != nil {
+		return sbomcat.Counts{}, wrap("counts", err)
 	}
-	if c.ValidationsInProgress, err = s.count(ctx, &dynamodb.QueryInput{TableName: aws.String(s.table), IndexName: aws.String(inProgressIndex),
-		KeyConditionExpression: aws.String("ippk = :p"), ExpressionAttributeValues: item{":p": str(inProgressPK)}}, nil); err != nil {
-		return c, wrap("counts", err)
-	}
-	return c, nil
+	return sbomcat.Counts{Packages: int(getN(it, counterPackages)), Versions: int(getN(it, counterVersions)),
+		ValidationsInProgress: int(getN(it, counterInFlight))}, nil
 }
 
 // Tags.
@@ -931,8 +1104,9 @@ func (s *Store) GetIdempotency(ctx context.Context, op, token string) (*sbomcat.
 	return r, nil
 }
 
-// PutIdempotency implements sbomcat.Store. Records are never expired by the table (dynalite has
-// no TTL); the API ignores records older than its TTL.
+// PutIdempotency implements sbomcat.Store. The record carries its expiry in TTLAttribute, so
+// that DynamoDB's TTL (turned on by template.yaml) deletes it; until then, and where there is
+// no TTL (dynalite), callers compare CreatedAt and PurgeIdempotency deletes it.
 func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
 	created := r.CreatedAt
 	if created.IsZero() {
@@ -940,11 +1114,45 @@ func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord)
 	}
 	it := idempotencyKey(r.Operation, r.Token)
 	it["fingerprint"], it["created"] = str(r.Fingerprint), num(created.UnixMilli())
+	it[TTLAttribute] = num(created.Add(sbomcat.IdempotencyRetention).Unix())
 	if len(r.Response) > 0 {
 		it["response"] = &types.AttributeValueMemberB{Value: r.Response}
 	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
 	return wrap("put idempotency record", err)
+}
+
+// TTLAttribute is the item attribute that DynamoDB's time to live reads: epoch seconds after
+// which the item may be deleted. Only clientToken records carry it.
+const TTLAttribute = "expires"
+
+// PurgeIdempotency implements sbomcat.Store with a scan, for tables without TTL (dynalite); on
+// DynamoDB the TTL does this work for free.
+func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error) {
+	in := &dynamodb.ScanInput{
+		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("pk, sk"),
+		FilterExpression:          aws.String("begins_with(pk, :i) AND created < :c"),
+		ExpressionAttributeValues: item{":i": str("I#"), ":c": num(cutoff.UnixMilli())},
+	}
+	n := 0
+	for {
+		out, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return n, wrap("purge idempotency records", err)
+		}
+		var writes []types.WriteRequest
+		for _, it := range out.Items {
+			writes = append(writes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: item{"pk": it["pk"], "sk": it["sk"]}}})
+		}
+		if err := s.batchWrite(ctx, writes); err != nil {
+			return n, wrap("purge idempotency records", err)
+		}
+		n += len(writes)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
 
 var configKey = item{"pk": str("#CONFIG"), "sk": str("#CONFIG")}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
@@ -178,4 +179,87 @@ func TestJobsLargeDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobstest.EqualJobs(t, got, j)
+}
+
+// TestIdempotencyTTLAttribute: a clientToken record carries, in TTLAttribute, the epoch second
+// at which DynamoDB's TTL may delete it: IdempotencyRetention after its creation.
+func TestIdempotencyTTLAttribute(t *testing.T) {
+	c := client(t)
+	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s := dynamodb.New(c, table)
+	ctx := context.Background()
+	if err := s.CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
+	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.PutIdempotency(ctx, sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "t", Fingerprint: "f", CreatedAt: created}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Scan(ctx, &awsddb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strconv.FormatInt(created.Add(sbomcat.IdempotencyRetention).Unix(), 10)
+	found := 0
+	for _, it := range out.Items {
+		if n, ok := it[dynamodb.TTLAttribute].(*types.AttributeValueMemberN); ok {
+			found++
+			if n.Value != want {
+				t.Errorf("%s = %s, want %s", dynamodb.TTLAttribute, n.Value, want)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d items carry %s, want the one clientToken record", found, dynamodb.TTLAttribute)
+	}
+}
+
+// TestOlderTable: a table written before the counts existed (package items without a version
+// count, no quota counters) is counted at the first write that needs it: quotas see what is
+// there, and its packages can still be emptied and deleted.
+func TestOlderTable(t *testing.T) {
+	c := client(t)
+	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s := dynamodb.New(c, table)
+	ctx := context.Background()
+	if err := s.CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
+	S := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	N := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+	old := []map[string]types.AttributeValue{ // as the previous release wrote them
+		{"pk": S("P#old"), "sk": S("#PKG"), "gsi1pk": S("PACKAGES"), "gsi1sk": S("old"), "name": S("old"), "defaultVersion": S(""), "rev": N("0"), "created": N("1"), "updated": N("1")},
+		{"pk": S("P#old"), "sk": S("V#1"), "package": S("old"), "version": S("1"), "status": S("DRAFT"), "rev": N("0"), "created": N("1"), "updated": N("1")},
+		{"pk": S("P#old"), "sk": S("V#2"), "package": S("old"), "version": S("2"), "status": S("DRAFT"), "rev": N("0"), "created": N("1"), "updated": N("1")},
+	}
+	for _, it := range old {
+		if _, err := c.PutItem(ctx, &awsddb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Counts(ctx); err != nil || got != (sbomcat.Counts{Packages: 1, Versions: 2}) {
+		t.Fatalf("Counts = %+v, %v; want 1 package, 2 versions", got, err)
+	}
+	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "old", VersionName: "3"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "old", VersionName: "4"}, 3); sbomcat.ErrCode(err) != sbomcat.EQUOTA {
+		t.Fatalf("a fourth version under a limit of 3: %v, want EQUOTA", err)
+	}
+	for _, v := range []string{"1", "2", "3"} {
+		if err := s.DeletePackage(ctx, "old"); sbomcat.ErrCode(err) != sbomcat.EINVALID {
+			t.Fatalf("DeletePackage with versions left: %v, want EINVALID", err)
+		}
+		if err := s.DeleteVersion(ctx, "old", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeletePackage(ctx, "old"); err != nil {
+		t.Fatalf("DeletePackage of the emptied package: %v", err)
+	}
+	if got, err := s.Counts(ctx); err != nil || got != (sbomcat.Counts{}) {
+		t.Errorf("Counts after emptying = %+v, %v; want zero", got, err)
+	}
 }

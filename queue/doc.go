@@ -45,6 +45,10 @@
 //     association starts at once instead of at the next periodic sweep.
 //
 // Local retries transient failures with a backoff and, on its last attempt, the worker records
-// them as FAILED, as with SQS. Attempt counts are kept in memory, so a restart grants every
-// association in progress a fresh set of attempts.
+// them as FAILED, as with SQS. Attempts are counted in the store (Store.BeginAttempt) before
+// each begins, so the maximum holds across restarts: an SBOM that kills the process during
+// every attempt is recorded FAILED at the start after its last one, without another try. A
+// backlog larger than one read of the store is read again as soon as the work known runs low,
+// so the worker does not idle while IN_PROGRESS work waits; nothing holds a lease, so work a
+// killed process had taken is taken up by the first read after the restart.
 package queue

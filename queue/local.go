@@ -2,7 +2,9 @@ package queue
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"path"
 	"runtime"
 	"sync"
 	"time"
@@ -11,10 +13,14 @@ import (
 	"github.com/sbomcat/sbomcat/worker"
 )
 
-// InProgressLister lists the current associations still IN_PROGRESS, oldest first;
-// sbomcat.Store implements it.
-type InProgressLister interface {
+// LocalStore is what Local needs of the store, which is its queue; sbomcat.Store implements
+// it. ListInProgress lists the work, BeginAttempt counts attempts durably (so that the maximum
+// holds across restarts, even when an attempt ends in a crash), and RecordValidation ends an
+// association whose attempts all ended in a crash.
+type LocalStore interface {
 	ListInProgress(ctx context.Context, limit int) ([]sbomcat.Association, error)
+	BeginAttempt(ctx context.Context, a sbomcat.Association) (int, error)
+	RecordValidation(ctx context.Context, v sbomcat.Validation) error
 }
 
 // LocalOptions configure a Local queue. Zero values mean the defaults below.
@@ -22,13 +28,15 @@ type LocalOptions struct {
 	// Concurrency is how many associations are validated at once (default GOMAXPROCS).
 	Concurrency int
 	// MaxAttempts is how many times an association is tried before a transient failure is
-	// recorded as FAILED (default DefaultMaxReceiveCount). Attempts are counted in memory: a
-	// restart gives every association a fresh count.
+	// recorded as FAILED (default DefaultMaxReceiveCount). Attempts are counted in the store
+	// before each begins, so the maximum holds across restarts: an attempt interrupted by a
+	// crash or a shutdown counts, as an SQS receive does.
 	MaxAttempts int
 	// Backoff is the wait before the next attempt after a failed one (default DefaultBackoff).
 	Backoff func(attempt int) time.Duration
 	// SweepInterval is how often the store is read for associations not announced to this
-	// process (another process's, or ones whose announcement was lost) (default 30 s).
+	// process (another process's, or ones whose announcement was lost) (default 30 s). A
+	// backlog larger than SweepLimit is read sooner: see run.
 	SweepInterval time.Duration
 	// SweepLimit bounds one read of the store (default 1000).
 	SweepLimit int
@@ -42,7 +50,7 @@ type LocalOptions struct {
 // Local is the embedded queue of the single-process default: the store is the queue.
 // See the package documentation for why that is durable.
 type Local struct {
-	store InProgressLister
+	store LocalStore
 	proc  Processor
 	o     LocalOptions
 	log   *slog.Logger
@@ -51,7 +59,10 @@ type Local struct {
 	entries map[string]*entry
 	gen     uint64 // sweep generation, incremented when a sweep starts
 	running int
-	wake    chan struct{}
+	// more is set when the last sweep was cut at SweepLimit and found work it did not know:
+	// the store holds more than one read returned.
+	more bool
+	wake chan struct{}
 
 	startOnce sync.Once
 	done      chan struct{}
@@ -70,13 +81,13 @@ const (
 type entry struct {
 	a         sbomcat.Association
 	state     entryState
-	attempts  int       // failed attempts so far
+	attempts  int       // attempts begun so far, as the store counted them
 	notBefore time.Time // queued entries wait until then after a failure
 	gen       uint64    // the sweep generation when the entry was added or finished
 }
 
 // NewLocal returns a Local queue that feeds the associations of store to p.
-func NewLocal(store InProgressLister, p Processor, o LocalOptions) *Local {
+func NewLocal(store LocalStore, p Processor, o LocalOptions) *Local {
 	if o.Concurrency <= 0 {
 		o.Concurrency = runtime.GOMAXPROCS(0)
 	}
@@ -165,7 +176,9 @@ func (l *Local) run(ctx context.Context) error {
 	defer timer.Stop()
 	for ctx.Err() == nil {
 		now := time.Now()
-		if !now.Before(nextSweep) {
+		// A backlog larger than one read is read again as soon as the work known runs low,
+		// so that the worker never idles while IN_PROGRESS work waits in the store.
+		if !now.Before(nextSweep) || l.runningLow() {
 			l.sweep(ctx)
 			nextSweep = time.Now().Add(l.o.SweepInterval)
 		}
@@ -190,6 +203,24 @@ func (l *Local) run(ctx context.Context) error {
 	}
 	l.log.Info("local queue stopped")
 	return nil
+}
+
+// runningLow reports whether the store holds more work than the last sweep read and the ready
+// entries are down to a quarter of a read: reading again before they run out keeps the workers
+// busy, and a read (one indexed query) costs far less than the validations it feeds.
+func (l *Local) runningLow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.more {
+		return false
+	}
+	ready := 0
+	for _, e := range l.entries {
+		if e.state == queued {
+			ready++
+		}
+	}
+	return ready < max(l.o.Concurrency, l.o.SweepLimit/4)
 }
 
 // sweep reads the store's IN_PROGRESS associations: new ones are queued, and queued ones that
@@ -227,6 +258,10 @@ func (l *Local) sweep(ctx context.Context) {
 		}
 	}
 	complete := len(list) < l.o.SweepLimit
+	// Only a read that found new work makes the next one early: a read cut at the limit that
+	// found nothing new (the oldest associations all known, running or backing off) would
+	// find nothing new at once either.
+	l.more = !complete && added > 0
 	for id, e := range l.entries {
 		if listed[id] || e.gen >= g || e.state == running {
 			continue
@@ -262,12 +297,9 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 		next.state = running
 		l.running++
 		wg.Add(1)
-		attempt := next.attempts + 1
-		job := worker.Job{Association: next.a, Attempt: attempt, Last: attempt >= l.o.MaxAttempts}
 		go func(e *entry) {
 			defer wg.Done()
-			err := l.proc.Process(work, job)
-			l.finish(e, err, work.Err() != nil)
+			l.attempt(work, e)
 		}(next)
 	}
 	wait := l.o.SweepInterval
@@ -279,9 +311,44 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 	return wait
 }
 
-func (l *Local) finish(e *entry, err error, interrupted bool) {
+// attempt counts an attempt at e in the store, then makes it, unless the attempts are used up
+// already: then every one of them ended in a crash (an SBOM that kills the process), and the
+// association is recorded as FAILED without another try.
+func (l *Local) attempt(work context.Context, e *entry) {
+	a := e.a
+	n, err := l.store.BeginAttempt(work, a)
+	switch code := sbomcat.ErrCode(err); {
+	case code == sbomcat.ECONFLICT || code == sbomcat.ENOTFOUND:
+		// Superseded, removed or done since it was queued: nothing to do.
+		l.finish(e, 0, nil, false)
+		return
+	case err != nil:
+		l.finish(e, e.attempts, fmt.Errorf("count the attempt: %w", err), work.Err() != nil)
+		return
+	case n > l.o.MaxAttempts:
+		l.log.Error("every attempt ended before the validation did; recording FAILED", "association_id", a.ID, "attempts", n-1)
+		err = l.store.RecordValidation(work, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName,
+			Results: []sbomcat.FileResult{{FileName: path.Base(a.SBOM.Key), Result: sbomcat.ResultFailed, ErrorMessage: exhausted(n - 1)}}})
+		if c := sbomcat.ErrCode(err); c == sbomcat.ECONFLICT || c == sbomcat.ENOTFOUND {
+			err = nil
+		}
+		l.finish(e, n, err, work.Err() != nil)
+		return
+	}
+	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts})
+	l.finish(e, n, err, work.Err() != nil)
+}
+
+// exhausted is the result message of an association whose attempts all ended in a crash. The
+// file name is the object's, as the worker names results it records itself.
+func exhausted(attempts int) string {
+	return fmt.Sprintf("Validation could not complete after %d attempts: the validating process stopped during each one. Associate the SBOM again to retry.", attempts)
+}
+
+func (l *Local) finish(e *entry, attempts int, err error, interrupted bool) {
 	l.mu.Lock()
 	l.running--
+	e.attempts = attempts
 	switch {
 	case err == nil:
 		e.state, e.gen = finished, l.gen
@@ -289,10 +356,9 @@ func (l *Local) finish(e *entry, err error, interrupted bool) {
 		// Not a failure: it resumes at the next start, from the store.
 		e.state = queued
 	default:
-		e.attempts++
 		e.state = queued
-		e.notBefore = time.Now().Add(l.o.Backoff(e.attempts))
-		l.log.Warn("validation will be retried", "association_id", e.a.ID, "attempt", e.attempts, "error", err.Error())
+		e.notBefore = time.Now().Add(l.o.Backoff(max(attempts, 1)))
+		l.log.Warn("validation will be retried", "association_id", e.a.ID, "attempt", attempts, "error", err.Error())
 	}
 	l.mu.Unlock()
 	l.poke()

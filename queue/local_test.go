@@ -246,3 +246,25 @@ func TestLocalSupersededWhileQueued(t *testing.T) {
 		t.Errorf("%d validations (%v), %d discarded; want all but one discarded", n, validated, d)
 	}
 }
+
+// TestLocalBacklogLargerThanOneRead: a backlog of several sweeps' worth drains without waiting
+// for the periodic sweep; the store is read again as soon as the work known runs low.
+func TestLocalBacklogLargerThanOneRead(t *testing.T) {
+	l := newLocal(t)
+	const n = 40
+	for i := range n {
+		workertest.CreateVersion(t, l.store, "fw", fmt.Sprint(i))
+		workertest.Associate(t, l.store, "fw", fmt.Sprint(i), sbomcat.S3Location{Bucket: bucket, Key: "k.json", Version: "v"})
+	}
+	// Results recorded directly: what is measured is the queue, not the worker.
+	record := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+		a := j.Association
+		return l.store.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName,
+			Results: []sbomcat.FileResult{{FileName: "k.json", Result: sbomcat.ResultSucceeded}}})
+	})
+	l.start(t, record, queue.LocalOptions{SweepLimit: 8, SweepInterval: time.Hour})
+	workertest.Eventually(t, 30*time.Second, "the backlog to drain", func() bool {
+		c, err := l.store.Counts(context.Background())
+		return err == nil && c.ValidationsInProgress == 0
+	})
+}

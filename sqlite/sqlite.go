@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
@@ -24,20 +26,75 @@ type Store struct {
 	db *sql.DB
 	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
 	Now func() time.Time
+
+	stopPurge context.CancelFunc
+	purged    chan struct{} // closed when the purge loop has stopped
 }
 
 var _ sbomcat.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the database file at path and migrates it to the current
-// schema version.
+// Synchronous is SQLite's synchronous setting under WAL, the durability of an acknowledged write.
+type Synchronous string
+
+const (
+	// SyncNormal (the default): a committed write survives a crash of the process (kill -9),
+	// because it is in the WAL file that the operating system holds; the WAL is synced to disk
+	// only at checkpoints, so the last writes before a power loss or a kernel crash may be lost
+	// (the file stays consistent).
+	SyncNormal Synchronous = "NORMAL"
+	// SyncFull syncs the WAL to disk at every commit: a committed write survives a power loss
+	// too, at the cost of one fsync per write (see BenchmarkSynchronous for the price).
+	SyncFull Synchronous = "FULL"
+)
+
+// ParseSynchronous parses a Synchronous setting, for command-line flags.
+func ParseSynchronous(s string) (Synchronous, error) {
+	switch v := Synchronous(strings.ToUpper(s)); v {
+	case SyncNormal, SyncFull:
+		return v, nil
+	}
+	return "", fmt.Errorf("sqlite: synchronous %q: want %s or %s", s, SyncNormal, SyncFull)
+}
+
+// Options configure Open. Zero values mean the defaults.
+type Options struct {
+	// Synchronous is the durability of an acknowledged write (default SyncNormal).
+	Synchronous Synchronous
+	// PurgeInterval is how often clientToken records older than sbomcat.IdempotencyRetention
+	// are deleted (default 1 h; the first purge runs at Open). Negative turns purging off.
+	PurgeInterval time.Duration
+	// Logger receives purge failures; nil discards.
+	Logger *slog.Logger
+}
+
+// Open opens (creating if needed) the database file at path with the default Options and
+// migrates it to the current schema version.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
+	if o.Synchronous == "" {
+		o.Synchronous = SyncNormal
+	}
+	if _, err := ParseSynchronous(string(o.Synchronous)); err != nil {
+		return nil, err
+	}
+	if o.PurgeInterval == 0 {
+		o.PurgeInterval = time.Hour
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	q := url.Values{}
 	// busy_timeout makes a connection wait for another process's write lock instead of failing
 	// with SQLITE_BUSY; _txlock=immediate takes that lock at BEGIN, so a transaction never has to
-	// upgrade a read lock (the classic cause of unrecoverable BUSY errors under WAL).
+	// upgrade a read lock (the classic cause of unrecoverable BUSY errors under WAL), and a
+	// count-then-write (the quotas) is atomic across processes too.
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous("+string(o.Synchronous)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
@@ -45,16 +102,48 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
-	s := &Store{db: db, Now: time.Now}
+	s := &Store{db: db, Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
+	if o.PurgeInterval < 0 {
+		close(s.purged)
+		return s, nil
+	}
+	pctx, stop := context.WithCancel(context.Background())
+	s.stopPurge = stop
+	go s.purgeLoop(pctx, o.PurgeInterval, o.Logger)
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// purgeLoop deletes expired clientToken records at start and then every interval. Several
+// processes on one file may all purge: the deletes are idempotent.
+func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	defer close(s.purged)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := s.PurgeIdempotency(ctx, s.now().Add(-sbomcat.IdempotencyRetention))
+		if err != nil && ctx.Err() == nil {
+			log.Error("purging expired clientToken records failed; retrying at the next interval", "error", err.Error())
+		} else if n > 0 {
+			log.Info("expired clientToken records purged", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close stops the purge loop and closes the database.
+func (s *Store) Close() error {
+	s.stopPurge()
+	<-s.purged
+	return s.db.Close()
+}
 
 // migrations are applied in order; PRAGMA user_version records how many have run. Never edit a
 // released migration: append a new one.
@@ -125,6 +214,12 @@ CREATE TABLE jobs (
 	id   TEXT PRIMARY KEY,
 	body TEXT NOT NULL
 ) STRICT;
+`,
+	// 3: attempts at validating the current association, counted before each attempt begins
+	// (BeginAttempt); clientToken records purged by age.
+	`
+ALTER TABLE versions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX idempotency_created ON idempotency (created_ms);
 `,
 }
 
@@ -571,14 +666,12 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		if created.IsZero() {
 			created = now
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?, attempts = 0
 			WHERE package_name = ? AND name = ?`,
 			sbom, sbomcat.StatusInProgress, a.ID, created.UnixMilli(), now.UnixMilli(), a.PackageName, a.VersionName)
 		if err != nil {
 			return err
 		}
-		// Seam for the worker issue: the embedded queue's row for a goes here, in this
-		// transaction, so that an association is never recorded without its work item.
 		v, err = getVersion(ctx, tx, a.PackageName, a.VersionName)
 		return err
 	})
@@ -723,6 +816,28 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 	return out, rows.Err()
 }
 
+// BeginAttempt implements sbomcat.Store.
+func (s *Store) BeginAttempt(ctx context.Context, a sbomcat.Association) (int, error) {
+	var n int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE versions SET attempts = attempts + 1
+			WHERE package_name = ? AND name = ? AND association_id = ? AND sbom_status = 'IN_PROGRESS' RETURNING attempts`,
+			a.PackageName, a.VersionName, a.ID).Scan(&n)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := getVersion(ctx, tx, a.PackageName, a.VersionName); err != nil {
+			return err
+		}
+		return notInProgress(a)
+	})
+	return n, wrap("begin attempt", err)
+}
+
+func notInProgress(a sbomcat.Association) error {
+	return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current or no longer in progress.", a.ID, a.PackageName, a.VersionName)
+}
+
 // checkQuota returns EQUOTA when count (a query in tx) has reached limit.
 func checkQuota(ctx context.Context, tx *sql.Tx, count string, q sbomcat.Quota, limit int) error {
 	if limit == sbomcat.NoLimit {
@@ -847,6 +962,16 @@ func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord)
 		return fmt.Errorf("sqlite: put idempotency record: %w", err)
 	}
 	return nil
+}
+
+// PurgeIdempotency implements sbomcat.Store.
+func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: purge idempotency records: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // GetPackageConfiguration implements sbomcat.Store.

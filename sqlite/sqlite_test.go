@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,6 +65,15 @@ func TestHelperProcess(t *testing.T) {
 	}
 	ctx := context.Background()
 	s := open(t, path)
+	if limit, err := strconv.Atoi(os.Getenv("SBOMCAT_SQLITE_HELPER_LIMIT")); err == nil {
+		for i := range 30 {
+			err := s.CreatePackage(ctx, &sbomcat.Package{Name: fmt.Sprintf("%s-%02d", prefix, i)}, limit)
+			if err != nil && sbomcat.ErrCode(err) != sbomcat.EQUOTA {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
 	for i := range 30 {
 		name := fmt.Sprintf("%s-%02d", prefix, i)
 		if err := s.CreatePackage(ctx, &sbomcat.Package{Name: name}, sbomcat.NoLimit); err != nil {
@@ -92,11 +102,25 @@ func TestProcesses(t *testing.T) {
 	if err := s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "shared", VersionName: "1"}, sbomcat.NoLimit); err != nil {
 		t.Fatal(err)
 	}
+	runHelpers(t, path)
+	c, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Packages != 61 || c.Versions != 61 || c.ValidationsInProgress != 1 {
+		t.Errorf("counts after two writers: %+v", c)
+	}
+}
+
+// runHelpers runs TestHelperProcess in two processes, "a" and "b", on the file at path, with
+// env added, and waits for both to pass.
+func runHelpers(t *testing.T, path string, env ...string) {
+	t.Helper()
 	var cmds []*exec.Cmd
 	var outs []*bytes.Buffer
 	for _, prefix := range []string{"a", "b"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), "SBOMCAT_SQLITE_HELPER_DB="+path, "SBOMCAT_SQLITE_HELPER_PREFIX="+prefix)
+		cmd.Env = append(append(os.Environ(), "SBOMCAT_SQLITE_HELPER_DB="+path, "SBOMCAT_SQLITE_HELPER_PREFIX="+prefix), env...)
 		out := &bytes.Buffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
@@ -112,12 +136,21 @@ func TestProcesses(t *testing.T) {
 			t.Fatalf("helper did not run:\n%s", outs[i])
 		}
 	}
-	c, err := s.Counts(ctx)
+}
+
+// TestQuotaAcrossProcesses: two processes creating packages against one limit on one file
+// create exactly the limit between them: the count and the write are one immediate
+// transaction, whichever process makes it.
+func TestQuotaAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	s := open(t, path)
+	runHelpers(t, path, "SBOMCAT_SQLITE_HELPER_LIMIT=20")
+	c, err := s.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Packages != 61 || c.Versions != 61 || c.ValidationsInProgress != 1 {
-		t.Errorf("counts after two writers: %+v", c)
+	if c.Packages != 20 {
+		t.Errorf("%d packages created by two processes under a limit of 20", c.Packages)
 	}
 }
 

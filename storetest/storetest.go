@@ -36,6 +36,11 @@ func Run(t *testing.T, newStore Factory) {
 		{"Idempotency", testIdempotency},
 		{"PackageConfiguration", testPackageConfiguration},
 		{"ConcurrentCreate", testConcurrentCreate},
+		{"QuotaOvershoot", testQuotaOvershoot},
+		{"ConcurrencyStorm", testConcurrencyStorm},
+		{"RacingPairs", testRacingPairs},
+		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"Attempts", testAttempts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
