@@ -50,6 +50,10 @@ type config struct {
 	s3Options         objects.Options // external S3 only
 
 	level slog.Level
+
+	// console: the console in the browser (package console); consoleToken "" means random.
+	console      bool
+	consoleToken string
 }
 
 const usage = `usage: sbomd [flags]
@@ -141,6 +145,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.concurrency, "concurrency", e.int("SBOMD_CONCURRENCY", runtime.GOMAXPROCS(0)), "validations at once (SBOMD_CONCURRENCY, default the number of CPUs)")
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.duration("SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMD_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.duration("SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMD_SHUTDOWN_GRACE)")
+	// console: flags of the console in the browser.
+	fs.BoolVar(&c.console, "console", e.bool("SBOMD_CONSOLE", true), "serve the console in the browser under /console/ (SBOMD_CONSOLE)")
+	fs.StringVar(&c.consoleToken, "console-token", e.str("SBOMD_CONSOLE_TOKEN", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMD_CONSOLE_TOKEN)")
 	fs.StringVar(&profile, "profile", e.str("SBOMCAT_PROFILE", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
 	limits, err := validator.LimitsFromEnv(getenv)
 	if err != nil {
