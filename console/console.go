@@ -117,7 +117,7 @@ func New(c Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /console/api/packages", h.packages)
 	h.mux.HandleFunc("GET /console/api/package", h.pkg)
 	h.mux.HandleFunc("GET /console/api/version", h.version)
-	h.mux.HandleFunc("POST /console/api/validate", h.validate)
+	h.mux.HandleFunc("/console/api/validate", h.validate)
 	h.mux.HandleFunc("/console/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No such console endpoint: "+r.Method+" "+r.URL.Path+".")
 	})

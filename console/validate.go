@@ -29,6 +29,11 @@ const maxNameLen = sbomcat.MaxS3KeyLen
 // The answer is 200 with the results (a verdict on the file is not an HTTP error, whatever it
 // says), or 4xx when the request itself is wrong.
 func (h *Handler) validate(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, "Send the file to validate with POST, as the request body.")
+		return
+	}
 	name := r.URL.Query().Get("name")
 	// A browser sends the file's base name; anything with a path is cut to its last segment,
 	// as sbomctl names a file by its base name.

@@ -101,7 +101,9 @@ func (h *Handler) packages(w http.ResponseWriter, r *http.Request) {
 	}
 	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 	win := newWindow[sbomcat.Package](page)
-	err := each(func(p sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) { return h.c.Catalog.ListPackages(ctx, p) },
+	err := each(func(p sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) {
+		return h.c.Catalog.ListPackages(ctx, p)
+	},
 		func(p sbomcat.Package) {
 			if q == "" || strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Description), q) {
 				win.add(p)
