@@ -54,7 +54,9 @@ const textHas = (page, sel, want, timeout = 5000) =>
   page.waitForFunction(([s, w]) => { const e = document.querySelector(s); return e && e.textContent.includes(w); }, [sel, want], { timeout })
     .catch(async (e) => { throw new Error(`${sel}: want it to hold ${JSON.stringify(want)}, have ${JSON.stringify(await page.textContent(sel).catch(() => null))}: ${e.message}`); });
 
+// hasValidateLink also checks that nothing absent was printed as text.
 async function hasValidateLink(page) {
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|\bundefined\b|NaN|\[object /, 'stray text on ' + page.url());
   assert.equal(await page.locator('header nav a', { hasText: 'Validate' }).count(), 1, 'a Validate link on ' + page.url());
 }
 
@@ -195,6 +197,7 @@ async function run(browser) {
   await page.waitForSelector('input[type=file][multiple]#files');
   await page.setInputFiles('#files', ['valid.cdx.json', 'broken.cdx.json', 'bundle.zip'].map((f) => path.join(cfg.uploadDir, f)));
   await textIs(page, '#validate-summary', '4 files: 2 succeeded, 2 failed', 20000);
+  await hasValidateLink(page);
   const verdicts = await rows(page, '#validation');
   assert.deepEqual(verdicts.map((r) => ({ source: r.Uploaded, fileName: r.File, result: r.Result.replace(/^\W+/, ''), errorCode: r['Error code'], message: r.Message })), cfg.expected);
   assert.equal(await page.locator('main img').count(), 0);

@@ -114,7 +114,13 @@ function navigate() {
 }
 
 function show(...nodes) {
-  main.replaceChildren(...nodes);
+  fill(main, ...nodes);
+}
+
+// fill replaces a node's children; absent ones (null, undefined) are left out rather than
+// shown as text.
+function fill(node, ...children) {
+  node.replaceChildren(...children.filter((n) => n !== null && n !== undefined));
 }
 
 // ---- data --------------------------------------------------------------------------------
@@ -190,14 +196,14 @@ function packagesView(params) {
       el('td', { class: 'num' }, num(p.versions)),
       el('td', {}, when(p.lastChange))));
     const hrefFor = (n) => link('/', { q, page: n });
-    results.replaceChildren(
+    fill(results, 
       el('p', { class: 'muted', id: 'package-count' }, count),
       body.total === 0 && !q ? el('p', {}, 'No packages yet: create one with the AWS CLI or an SDK (aws iot create-package).') : null,
       rows.length ? el('table', { id: 'packages' },
         el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Description'), el('th', {}, 'Default version'), el('th', { class: 'num' }, 'Versions'), el('th', {}, 'Last change'))),
         el('tbody', {}, rows)) : null,
       pager(body, hrefFor));
-  }).catch((err) => { if (alive) results.replaceChildren(errorBox(err)); });
+  }).catch((err) => { if (alive) fill(results, errorBox(err)); });
   return { name: 'packages', stop() { alive = false; } };
 }
 
@@ -256,34 +262,36 @@ function renderPackage(b, page) {
     pager(b, (n) => link(pkgPath(p.name), { page: n })));
 }
 
-// chart draws succeeded (lower, green) and failed (upper, red) files per version as stacked
-// bars, so a regression between versions stands out; each bar's title gives the numbers.
+// chart draws one bar per version, split into the share of files that succeeded (lower,
+// green) and failed (upper, red), with the number of files above it: a version whose red part
+// grows is a regression. Each bar's title gives the numbers.
 function chart(versions) {
-  const bw = 22, gap = 10, h = 90, top = 8, left = 4;
-  const most = Math.max(1, ...versions.map((v) => v.succeeded + v.failed));
+  const bw = 26, gap = 12, h = 80, top = 16, left = 4;
   const width = left + versions.length * (bw + gap) + 4;
   const s = svg('svg', { class: 'chart', width, height: h + top + 22, viewBox: `0 0 ${width} ${h + top + 22}`, role: 'img',
-    'aria-label': 'Succeeded and failed files per version' });
+    'aria-label': 'Share of succeeded and failed files per version' });
   s.append(svg('line', { class: 'axis', x1: 0, x2: width, y1: top + h + 0.5, y2: top + h + 0.5 }));
   versions.forEach((v, i) => {
     const x = left + i * (bw + gap);
+    const files = v.succeeded + v.failed;
     const g = svg('g', { 'data-version': v.name });
     const summary = v.validationStatus === 'IN_PROGRESS' ? 'validation in progress'
       : v.validationStatus ? `${v.succeeded} succeeded, ${v.failed} failed` : 'no SBOM';
     g.append(svg('title', {}, `${v.name}: ${summary}`));
     if (v.validationStatus === 'IN_PROGRESS') {
       g.append(svg('rect', { class: 'busy', x: x + 0.5, y: top + 0.5, width: bw - 1, height: h - 1 }));
-    } else {
-      const okH = Math.round(h * v.succeeded / most), badH = Math.round(h * v.failed / most);
-      g.append(svg('rect', { class: 'ok', x, y: top + h - okH, width: bw, height: okH }));
-      g.append(svg('rect', { class: 'bad', x, y: top + h - okH - badH, width: bw, height: badH }));
+    } else if (files > 0) {
+      const badH = Math.max(v.failed ? 2 : 0, Math.round(h * v.failed / files));
+      g.append(svg('rect', { class: 'ok', x, y: top + badH, width: bw, height: h - badH }));
+      g.append(svg('rect', { class: 'bad', x, y: top, width: bw, height: badH }));
+      g.append(svg('text', { x: x + bw / 2, y: top - 4, 'text-anchor': 'middle' }, String(files)));
     }
-    const label = v.name.length > 5 ? v.name.slice(0, 4) + '…' : v.name;
+    const label = v.name.length > 6 ? v.name.slice(0, 5) + '…' : v.name;
     g.append(svg('text', { x: x + bw / 2, y: top + h + 14, 'text-anchor': 'middle' }, label));
     s.append(g);
   });
   return el('figure', { id: 'chart' }, s,
-    el('figcaption', {}, 'Files per version: succeeded (green, lower part) and failed (red, upper part). A dashed box is a validation in progress.'));
+    el('figcaption', {}, 'Files per version, as shares: succeeded (green, lower part) and failed (red, upper part); the number above a bar counts its files. A dashed box is a validation in progress.'));
 }
 
 // ---- one version -------------------------------------------------------------------------
@@ -294,7 +302,7 @@ function chart(versions) {
 const RESULT_COLUMNS = [
   { title: 'File', cls: 'name', cell: (r) => r.fileName },
   { title: 'Result', cell: (r) => status(r.validationResult) },
-  { title: 'Format', cell: (r) => formatOf(r) },
+  { title: 'Format', cls: 'nowrap', cell: (r) => formatOf(r) },
   { title: 'Error code', cell: (r) => r.errorCode || '' },
   { title: 'Pointer', optional: 'pointer', cls: 'mono', cell: (r) => r.pointer || '' },
   { title: 'Line', optional: 'line', cls: 'num', cell: (r) => r.line ? num(r.line) : '' },
@@ -373,7 +381,7 @@ function validateView() {
   input.addEventListener('change', () => { if (input.files.length) runValidation([...input.files]); });
   again.addEventListener('click', () => runValidation(validation.files));
   show(el('h1', {}, 'Validate'),
-    el('p', {}, 'Files are checked as ', el('code', {}, 'sbomctl validate'), ' and the service check them: the same engine, rules and size limits. Nothing is stored.'),
+    el('p', {}, 'Files are judged as ', el('code', {}, 'sbomctl validate'), ' and the service judge them: the same engine, rules and size limits. Nothing is stored.'),
     zone, out);
   renderValidation();
   return { name: 'validate' };
@@ -384,13 +392,13 @@ function renderValidation() {
   if (!out) return;
   const button = document.getElementById('validate-button');
   if (button) button.disabled = validation.running || validation.files.length === 0;
-  if (!validation.rows.length) { out.replaceChildren(); return; }
+  if (!validation.rows.length) { fill(out, ); return; }
   const done = validation.rows.filter((r) => r.validationResult);
   const ok = done.filter((r) => r.validationResult === 'SUCCEEDED').length;
   const pending = validation.rows.length - done.length;
   const summary = plural(done.length, 'file', 'files') + ': ' + num(ok) + ' succeeded, ' + num(done.length - ok) + ' failed' +
     (pending ? ' (' + num(pending) + ' still being checked)' : '');
-  out.replaceChildren(el('p', { id: 'validate-summary', role: 'status' }, summary),
+  fill(out, el('p', { id: 'validate-summary', role: 'status' }, summary),
     resultsTable('validation', validation.rows, { title: 'Uploaded', cell: (r) => r.source }));
 }
 
