@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -360,3 +361,62 @@ func TestBrowser(t *testing.T) {
 const spdxValid = `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"img","documentNamespace":"https://example.com/img-1",` +
 	`"creationInfo":{"created":"2025-03-14T09:26:53Z","creators":["Tool: handwritten"]},` +
 	`"packages":[{"SPDXID":"SPDXRef-Package-a","name":"a","downloadLocation":"NOASSERTION","filesAnalyzed":false}]}`
+
+// TestSbomdConsoleFlags checks sbomd's console flags as a user meets them: the URL in the log,
+// the token from the flag, the environment or chance, and --console=false.
+func TestSbomdConsoleFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs sbomd")
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status := func(u string) int {
+		t.Helper()
+		res, err := noRedirect.Get(u)
+		must(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, tc := range []struct {
+		name      string
+		env, args []string
+		token     string // "" for a random one
+	}{
+		{"flag", nil, []string{"--console-token", "from-the-flag"}, "from-the-flag"},
+		{"environment", []string{"SBOMD_CONSOLE_TOKEN=from-the-env"}, nil, "from-the-env"},
+		{"flag wins", []string{"SBOMD_CONSOLE_TOKEN=from-the-env"}, []string{"--console-token=from-the-flag"}, "from-the-flag"},
+		{"random", nil, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := startDaemon(t, t.TempDir(), tc.env, tc.args...)
+			prefix := "http://" + d.addr + "/console/?token="
+			token, ok := strings.CutPrefix(d.url, prefix)
+			if !ok || (tc.token != "" && token != tc.token) || (tc.token == "" && len(token) < 26) {
+				t.Fatalf("console URL %q: want %s followed by %q (or a random token of 128 bits)", d.url, prefix, tc.token)
+			}
+			if got := status(d.url); got != http.StatusSeeOther {
+				t.Fatalf("GET %s: %d, want 303", d.url, got)
+			}
+			if got := status(prefix + token + "x"); got != http.StatusForbidden {
+				t.Fatalf("wrong token: %d, want 403", got)
+			}
+		})
+	}
+	t.Run("off", func(t *testing.T) {
+		d := startDaemon(t, t.TempDir(), []string{"SBOMD_CONSOLE_TOKEN=t0ken"}, "--console=false")
+		if d.url != "" {
+			t.Fatalf("sbomd logged a console URL %q with --console=false", d.url)
+		}
+		// No console: the path is the IoT API's, which refuses unsigned requests.
+		if got := status("http://" + d.addr + "/console/?token=t0ken"); got != http.StatusForbidden {
+			t.Fatalf("GET /console/ with the console off: %d, want the API's 403", got)
+		}
+	})
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sbomdBin.path != "" {
+		os.RemoveAll(filepath.Dir(sbomdBin.path))
+	}
+	os.Exit(code)
+}
