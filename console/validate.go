@@ -57,7 +57,13 @@ func (h *Handler) validate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	obj, cleanup, err := h.receive(r, r.ContentLength)
-	if err != nil {
+	var spoolErr *spoolError
+	switch {
+	case errors.As(err, &spoolErr):
+		h.log.Error("console upload could not be kept", "name", name, "error", err.Error())
+		writeError(w, http.StatusServiceUnavailable, "The console has no room to keep the upload of "+name+" while it is validated; sbomd's log says why.")
+		return
+	case err != nil:
 		h.log.Warn("console upload not received", "name", name, "error", err.Error())
 		writeError(w, http.StatusBadRequest, "The upload of "+name+" did not arrive whole: "+err.Error()+". Try again.")
 		return
@@ -76,6 +82,13 @@ func (h *Handler) validate(w http.ResponseWriter, r *http.Request) {
 	writeResults(w, name, results)
 }
 
+// spoolError is the server's failure to keep an upload, as opposed to the client's failure
+// to send it.
+type spoolError struct{ err error }
+
+func (e *spoolError) Error() string { return "spooling the upload: " + e.err.Error() }
+func (e *spoolError) Unwrap() error { return e.err }
+
 // receive reads the body, exactly size bytes, into memory or a temporary file.
 func (h *Handler) receive(r *http.Request, size int64) (io.ReaderAt, func(), error) {
 	body := io.LimitReader(r.Body, size)
@@ -88,10 +101,12 @@ func (h *Handler) receive(r *http.Request, size int64) (io.ReaderAt, func(), err
 	}
 	f, err := os.CreateTemp(h.c.SpoolDir, "sbomcat-console-*")
 	if err != nil {
-		return nil, nil, fmt.Errorf("no room to keep it: %w", err)
+		return nil, nil, &spoolError{err}
 	}
 	cleanup := func() { f.Close(); os.Remove(f.Name()) }
-	n, err := io.Copy(f, body)
+	// Copy reads the body and writes the file: tell a failed write (the server's) from a
+	// failed read (the client's).
+	n, err := io.Copy(writerOnly{f}, body)
 	if err == nil && n < size {
 		err = io.ErrUnexpectedEOF
 	}
@@ -99,13 +114,15 @@ func (h *Handler) receive(r *http.Request, size int64) (io.ReaderAt, func(), err
 		cleanup()
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			// The spool, not the client, failed: still reported, and logged by the caller.
-			return nil, nil, fmt.Errorf("the server could not keep it: %w", err)
+			return nil, nil, &spoolError{err}
 		}
 		return nil, nil, fmt.Errorf("%d of %d bytes arrived: %w", n, size, err)
 	}
 	return f, cleanup, nil
 }
+
+// writerOnly hides *os.File's ReadFrom, so that io.Copy's errors come from Read or Write alone.
+type writerOnly struct{ io.Writer }
 
 func writeResults(w http.ResponseWriter, name string, results []sbomcat.FileResult) {
 	writeJSON(w, struct {

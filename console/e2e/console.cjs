@@ -89,6 +89,11 @@ async function run(browser) {
   assert.equal(await page.evaluate(() => document.cookie), '', 'the page script cannot read the session');
   assert.match(res.headers()['content-security-policy'], /default-src 'self'/);
 
+  // From here on the browser must log no error: a CSP violation, a failed request or a script
+  // error would show up here.
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+
   step('packages: 121 packages, paged by 100');
   await rowCount(page, '#packages', 100);
   await textIs(page, '#package-count', '121 packages');
@@ -229,6 +234,7 @@ async function run(browser) {
 
   assert.deepEqual(dialogs, [], 'no dialog opened: nothing from a file ran');
   assert.deepEqual(pageErrors, [], 'no script errors');
+  assert.deepEqual(consoleErrors, [], 'no errors in the browser console');
   assert.deepEqual(outside, [], 'nothing fetched from elsewhere');
   await ctx.close();
 }
