@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
@@ -91,6 +93,33 @@ func each[T any](list func(sbomcat.PageRequest) (sbomcat.Page[T], error), fn fun
 	}
 }
 
+// rowWorkers bounds the catalog reads one view makes at once to fill its rows: enough to
+// overlap the store's round trips (and use both cores of a small machine), few enough to leave
+// connections to the API.
+const rowWorkers = 4
+
+// parallel calls fn(0) ... fn(n-1), rowWorkers at a time, and returns the first error.
+func parallel(n int, fn func(i int) error) error {
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+		next  atomic.Int64
+	)
+	for range min(n, rowWorkers) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if err := fn(i); err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
 // packages answers the packages view: ?q= keeps the packages whose name or description holds
 // it (case-insensitively); ?page= picks a page of 100.
 func (h *Handler) packages(w http.ResponseWriter, r *http.Request) {
@@ -113,8 +142,9 @@ func (h *Handler) packages(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	rows := make([]packageRow, 0, len(win.items))
-	for _, p := range win.items {
+	rows := make([]packageRow, len(win.items))
+	err = parallel(len(rows), func(i int) error {
+		p := win.items[i]
 		row := packageRow{Name: p.Name, Description: p.Description, DefaultVersion: p.DefaultVersion, LastChange: p.UpdatedAt}
 		err := each(h.versionsOf(ctx, p.Name), func(v sbomcat.PackageVersion) {
 			row.Versions++
@@ -122,11 +152,15 @@ func (h *Handler) packages(w http.ResponseWriter, r *http.Request) {
 				row.LastChange = v.UpdatedAt
 			}
 		})
-		if err != nil && sbomcat.ErrCode(err) != sbomcat.ENOTFOUND { // deleted meanwhile: no versions
-			h.fail(w, r, err)
-			return
+		rows[i] = row
+		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND { // deleted meanwhile: no versions
+			return nil
 		}
-		rows = append(rows, row)
+		return err
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	writeJSON(w, struct {
 		Packages []packageRow `json:"packages"`
@@ -154,22 +188,27 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	win := newWindow[sbomcat.PackageVersion](page)
-	if err := each(h.versionsOf(ctx, p.Name), win.add); err != nil {
+	if err = each(h.versionsOf(ctx, p.Name), win.add); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	rows := make([]versionRow, 0, len(win.items))
-	for _, v := range win.items {
-		row := rowOf(&v)
+	rows := make([]versionRow, len(win.items))
+	err = parallel(len(rows), func(i int) error {
+		v := &win.items[i]
+		rows[i] = rowOf(v)
 		// IN_PROGRESS versions have no results yet; the others are counted file by file.
-		if v.SBOMStatus == sbomcat.StatusSucceeded || v.SBOMStatus == sbomcat.StatusFailed {
-			err := each(h.resultsOf(ctx, p.Name, v.VersionName), func(f sbomcat.FileResult) { row.count(f) })
-			if err != nil && sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
-				h.fail(w, r, err)
-				return
-			}
+		if v.SBOMStatus != sbomcat.StatusSucceeded && v.SBOMStatus != sbomcat.StatusFailed {
+			return nil
 		}
-		rows = append(rows, row)
+		err := each(h.resultsOf(ctx, p.Name, v.VersionName), func(f sbomcat.FileResult) { rows[i].count(f) })
+		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND { // deleted meanwhile
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	writeJSON(w, struct {
 		Package  packageRow   `json:"package"`
