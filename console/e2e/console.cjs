@@ -43,14 +43,16 @@ async function rows(page, table) {
   });
 }
 
-const rowCount = (page, table, n, timeout = 5000) =>
+// Waits are generous (15 s) because a shared CI machine is slow; the live-update check after a
+// new association keeps the issue's 10 s.
+const rowCount = (page, table, n, timeout = 15000) =>
   page.waitForFunction(([t, n]) => document.querySelectorAll(t + ' tbody tr').length === n, [table, n], { timeout });
 
-const textIs = (page, sel, want, timeout = 5000) =>
+const textIs = (page, sel, want, timeout = 15000) =>
   page.waitForFunction(([s, w]) => { const e = document.querySelector(s); return e && e.textContent.trim() === w; }, [sel, want], { timeout })
     .catch(async (e) => { throw new Error(`${sel}: want ${JSON.stringify(want)}, have ${JSON.stringify(await page.textContent(sel).catch(() => null))}: ${e.message}`); });
 
-const textHas = (page, sel, want, timeout = 5000) =>
+const textHas = (page, sel, want, timeout = 15000) =>
   page.waitForFunction(([s, w]) => { const e = document.querySelector(s); return e && e.textContent.includes(w); }, [sel, want], { timeout })
     .catch(async (e) => { throw new Error(`${sel}: want it to hold ${JSON.stringify(want)}, have ${JSON.stringify(await page.textContent(sel).catch(() => null))}: ${e.message}`); });
 
