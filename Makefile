@@ -24,8 +24,9 @@ demo:
 	$(GO) run ./cmd/sbomctl demo --endpoint $(SBOMD_ENDPOINT)
 
 # Emulators the integration tests start on loopback ports (npm registry only; no Docker):
-# dynalite (DynamoDB) and fauxqs (SQS). Tests find them under $$SBOMCAT_TOOLS/node_modules.
-NPM_TOOLS := dynalite@4.0.0 fauxqs@1.9.2
+# dynalite (DynamoDB) and fauxqs (SQS); and playwright-core, which drives Debian's Chromium in
+# the console's browser test. Tests find them under $$SBOMCAT_TOOLS/node_modules.
+NPM_TOOLS := dynalite@4.0.0 fauxqs@1.9.2 playwright-core@1.65.1
 tools: $(TOOLS)/.installed
 
 $(TOOLS)/.installed: Makefile
@@ -54,6 +55,7 @@ fuzz-long:
 bench:
 	$(GO) test ./formats -run '^$$' -bench . -benchtime 3x
 	$(GO) test ./validator -run '^$$' -bench 'ZipBomb|ManyEntries'
+	$(GO) test ./console -run '^$$' -bench Views -benchtime 20x
 
 # sbomcat against LocalStack (AWS_ENDPOINT_URL=http://localhost:4566) or per-service emulators
 # (AWS_ENDPOINT_URL_S3 / _SQS / _DYNAMODB): creates the bucket, queue + DLQ and table, then runs

@@ -40,6 +40,8 @@ const (
 	envMaxInflightValidations = "SBOMCAT_MAX_INFLIGHT_VALIDATIONS"
 	envMaxBodyBytes           = "SBOMCAT_MAX_BODY_BYTES"
 	envWorker                 = "SBOMCAT_WORKER"
+	envConsole                = "SBOMCAT_CONSOLE"
+	envConsoleToken           = "SBOMCAT_CONSOLE_TOKEN"
 )
 
 // config is sbomd's configuration: flags, defaulted from environment variables.
@@ -69,6 +71,10 @@ type config struct {
 	level slog.Level
 	// warnings are logged on start: deprecated variable names in use.
 	warnings []string
+
+	// console: the console in the browser (package console); consoleToken "" means random.
+	console      bool
+	consoleToken string
 }
 
 const usage = `usage: sbomd [flags]
@@ -111,6 +117,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
 	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
+	// console: flags of the console in the browser.
+	fs.BoolVar(&c.console, "console", e.Bool(envConsole, "", true), "serve the console in the browser under /console/ (SBOMCAT_CONSOLE)")
+	fs.StringVar(&c.consoleToken, "console-token", e.String(envConsoleToken, "", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMCAT_CONSOLE_TOKEN)")
 	limits := e.Limits()
 	wiring.AddLimitFlags(fs, &limits)
 	c.s3Options.UsePathStyle = e.Bool(wiring.EnvS3UsePathStyle, "", false)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/console"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/jobs"
@@ -160,14 +161,32 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		MaxVersions:  c.maxVersions,
 		MaxInFlight:  c.maxInFlight,
 	}
-	handler := apiwiring.NewAPI(apiCfg, apiwiring.NewCatalog(apiCfg))
+	svc := apiwiring.NewCatalog(apiCfg)
+	handler := apiwiring.NewAPI(apiCfg, svc)
+	// console: the console in the browser, on the IoT API's side of the route (S3 requests, told
+	// apart by their signature, never reach it), reading the catalog the API serves.
+	var (
+		iotHandler http.Handler = handler
+		consoleURL string
+	)
+	if c.console {
+		token := c.consoleToken
+		if token == "" {
+			token = console.NewToken()
+		}
+		ch, err := console.New(console.Config{Catalog: svc, Validator: c.validator, Token: token, Logger: log.With("component", "console")})
+		if err != nil {
+			return err
+		}
+		iotHandler, consoleURL = console.Mount(ch, handler), ch.URL("http://"+advertised(ln.Addr()))
+	}
 	var s3h http.Handler
 	if s3b != nil {
 		s3h = logRequests(log.With("component", "s3"),
 			s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
 	}
 	srv := &http.Server{
-		Handler: route(handler, s3h),
+		Handler: route(iotHandler, s3h), // console: iotHandler
 		// Only the header has a deadline: a 5 GiB object takes a while to upload or download.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -202,6 +221,9 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", publicURL, "catalog", where, "s3", s3Where,
 		"queue", mode, "worker", c.worker, "concurrency", c.concurrency,
 		"region", c.region, "account", c.account, "access_keys", keyIDs)
+	if consoleURL != "" { // console
+		log.Info("console: open this URL in a browser", "url", consoleURL)
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -1,0 +1,455 @@
+package console_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/console"
+	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/validator"
+)
+
+const (
+	token     = "test-console-token-0123456789"
+	cdxValid  = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"zlib","version":"1.3.1"}]}`
+	cdxBroken = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"radio","purl":7}]}`
+	hostile   = `<img src=x onerror=alert(1)>.json`
+)
+
+// openStore opens a real SQLite catalog in a temporary directory.
+func openStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// seed puts a package with a version whose SBOM was validated into results.
+func seed(t testing.TB, st sbomcat.Store, pkg, version string, results []sbomcat.FileResult) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.GetPackage(ctx, pkg); err != nil {
+		must(t, st.CreatePackage(ctx, &sbomcat.Package{Name: pkg, Description: "firmware of " + pkg}, sbomcat.NoLimit))
+	}
+	must(t, st.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: version}, sbomcat.NoLimit))
+	if results == nil {
+		return
+	}
+	id := sbomcat.NewID()
+	_, err := st.Associate(ctx, sbomcat.Association{ID: id, PackageName: pkg, VersionName: version,
+		SBOM: sbomcat.S3Location{Bucket: "sboms", Key: pkg + "/" + version + ".zip", Version: "v1"}}, sbomcat.NoLimit)
+	must(t, err)
+	if len(results) > 0 {
+		must(t, st.RecordValidation(ctx, sbomcat.Validation{AssociationID: id, PackageName: pkg, VersionName: version, Results: results}))
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// files returns n results, every failEvery-th one FAILED (none when failEvery is 0).
+func files(n, failEvery int) []sbomcat.FileResult {
+	out := make([]sbomcat.FileResult, n)
+	for i := range out {
+		out[i] = sbomcat.FileResult{FileName: fmt.Sprintf("sboms/file-%04d.cdx.json", i), Result: sbomcat.ResultSucceeded, Format: sbomcat.FormatCycloneDX, SpecVersion: "1.6"}
+		if failEvery > 0 && i%failEvery == 0 {
+			out[i].Result, out[i].ErrorCode = sbomcat.ResultFailed, sbomcat.ErrorIncompatibleFormat
+			out[i].ErrorMessage = "CycloneDX 1.6 JSON: schema violation at /components/0/purl: expected string, got number"
+		}
+	}
+	return out
+}
+
+// server serves the console over st on a loopback port, with the given validator limits.
+func server(t testing.TB, st console.Catalog, limits validator.Limits) *httptest.Server {
+	t.Helper()
+	h, err := console.New(console.Config{Catalog: st, Token: token, Validator: validator.Validator{Limits: limits}, SpoolDir: t.TempDir()})
+	must(t, err)
+	notConsole := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "api", http.StatusTeapot) })
+	srv := httptest.NewServer(console.Mount(h, notConsole))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// client returns a client that does not follow redirects, and the session cookie got by
+// signing in.
+func signIn(t testing.TB, srv *httptest.Server) (*http.Client, *http.Cookie) {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(srv.URL + "/console/?token=" + token)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/console/" {
+		t.Fatalf("sign-in: %d, Location %q; want 303 to /console/", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, ck := range res.Cookies() {
+		if ck.Name == "sbomcat_console" {
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/console/" {
+				t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, Path=/console/", ck)
+			}
+			return c, ck
+		}
+	}
+	t.Fatalf("sign-in set no session cookie: %v", res.Header)
+	return nil, nil
+}
+
+// get fetches path with the cookie (if any) and decodes a JSON answer into v (if not nil).
+func get(t testing.TB, c *http.Client, srv *httptest.Server, ck *http.Cookie, path string, v any) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	if ck != nil {
+		req.AddCookie(ck)
+	}
+	res, err := c.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if v != nil && res.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("GET %s: %v\n%s", path, err, body)
+		}
+	}
+	return res.StatusCode, string(body)
+}
+
+func TestSignIn(t *testing.T) {
+	st := openStore(t)
+	seed(t, st, "secret-firmware", "1.0.0", files(3, 2))
+	srv := server(t, st, validator.Limits{})
+	c, session := signIn(t, srv)
+	forged := &http.Cookie{Name: "sbomcat_console", Value: token} // the token itself is not a session
+	for _, tc := range []struct {
+		name   string
+		path   string
+		cookie *http.Cookie
+		want   int
+	}{
+		{"page without session", "/console/", nil, http.StatusUnauthorized},
+		{"script without session", "/console/app.js", nil, http.StatusUnauthorized},
+		{"data without session", "/console/api/packages", nil, http.StatusUnauthorized},
+		{"version data without session", "/console/api/version?package=secret-firmware&version=1.0.0", nil, http.StatusUnauthorized},
+		{"forged cookie", "/console/api/packages", forged, http.StatusUnauthorized},
+		{"wrong token", "/console/?token=" + token + "x", nil, http.StatusForbidden},
+		{"empty token", "/console/?token=", nil, http.StatusForbidden},
+		{"two tokens", "/console/?token=" + token + "&token=" + token, nil, http.StatusForbidden},
+		{"token on another path", "/console/api/packages?token=" + token, nil, http.StatusUnauthorized},
+		{"no slash", "/console", nil, http.StatusMovedPermanently},
+		{"session: page", "/console/", session, http.StatusOK},
+		{"session: data", "/console/api/packages", session, http.StatusOK},
+		{"session: unknown endpoint", "/console/api/nothing", session, http.StatusNotFound},
+		{"not the console", "/consoles", nil, http.StatusTeapot},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := get(t, c, srv, tc.cookie, tc.path, nil)
+			if status != tc.want {
+				t.Fatalf("GET %s: %d, want %d\n%s", tc.path, status, tc.want, body)
+			}
+			if status != http.StatusOK && strings.Contains(body, "secret-firmware") {
+				t.Fatalf("GET %s answered %d with data: %s", tc.path, status, body)
+			}
+		})
+	}
+}
+
+func TestHeaders(t *testing.T) {
+	srv := server(t, openStore(t), validator.Limits{})
+	c, ck := signIn(t, srv)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/console/", nil)
+	req.AddCookie(ck)
+	res, err := c.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("Content-Security-Policy %q: want default-src 'self'", csp)
+	}
+	if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("X-Content-Type-Options %q", res.Header.Get("X-Content-Type-Options"))
+	}
+}
+
+type packagesPage struct {
+	Packages []struct {
+		Name           string `json:"name"`
+		Description    string `json:"description"`
+		DefaultVersion string `json:"defaultVersion"`
+		Versions       int    `json:"versions"`
+	} `json:"packages"`
+	Page, Pages, Total int
+}
+
+func TestPackagesView(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	for i := range 150 {
+		name := fmt.Sprintf("pkg-%03d", i)
+		must(t, st.CreatePackage(ctx, &sbomcat.Package{Name: name, Description: map[bool]string{true: "gateway", false: "sensor"}[i%10 == 0]}, sbomcat.NoLimit))
+	}
+	seed(t, st, "pkg-007", "1.0.0", nil)
+	seed(t, st, "pkg-007", "1.1.0", nil)
+	srv := server(t, st, validator.Limits{})
+	c, ck := signIn(t, srv)
+	for _, tc := range []struct {
+		query                string
+		wantRows, wantTotal  int
+		wantFirst            string
+		wantPage, wantPages  int
+		wantVersionsOfPkg007 int
+	}{
+		{"", 100, 150, "pkg-000", 1, 2, 2},
+		{"?page=2", 50, 150, "pkg-100", 2, 2, -1},
+		{"?page=3", 0, 150, "", 3, 2, -1},
+		{"?q=GATEWAY", 15, 15, "pkg-000", 1, 1, -1}, // description, case-insensitive
+		{"?q=pkg-14", 10, 10, "pkg-140", 1, 1, -1},
+		{"?q=nothing", 0, 0, "", 1, 1, -1},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var p packagesPage
+			if status, body := get(t, c, srv, ck, "/console/api/packages"+tc.query, &p); status != http.StatusOK {
+				t.Fatalf("%d %s", status, body)
+			}
+			if len(p.Packages) != tc.wantRows || p.Total != tc.wantTotal || p.Page != tc.wantPage || p.Pages != tc.wantPages {
+				t.Fatalf("%d rows, total %d, page %d of %d; want %d, %d, %d of %d", len(p.Packages), p.Total, p.Page, p.Pages, tc.wantRows, tc.wantTotal, tc.wantPage, tc.wantPages)
+			}
+			if tc.wantRows > 0 && p.Packages[0].Name != tc.wantFirst {
+				t.Fatalf("first row %q, want %q", p.Packages[0].Name, tc.wantFirst)
+			}
+			for _, row := range p.Packages {
+				if row.Name == "pkg-007" && row.Versions != tc.wantVersionsOfPkg007 {
+					t.Fatalf("pkg-007 has %d versions, want %d", row.Versions, tc.wantVersionsOfPkg007)
+				}
+			}
+		})
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	st := openStore(t)
+	seed(t, st, "fw", "1.0.0", files(2, 0))
+	srv := server(t, st, validator.Limits{})
+	c, ck := signIn(t, srv)
+	for _, tc := range []struct {
+		path string
+		want int
+		says string
+	}{
+		{"/console/api/packages?page=0", 400, "page"},
+		{"/console/api/packages?page=x", 400, "page"},
+		{"/console/api/package?name=missing", 404, "missing"},
+		{"/console/api/package", 404, ""},
+		{"/console/api/version?package=fw&version=9.9.9", 404, "9.9.9"},
+		{"/console/api/version?package=fw&version=1.0.0&result=MAYBE", 400, "SUCCEEDED or FAILED"},
+		{"/console/api/version?package=fw&version=1.0.0&page=-3", 400, "page"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			status, body := get(t, c, srv, ck, tc.path, nil)
+			if status != tc.want || !strings.Contains(body, tc.says) {
+				t.Fatalf("%d %s; want %d saying %q", status, body, tc.want, tc.says)
+			}
+		})
+	}
+}
+
+type versionPage struct {
+	Package string `json:"package"`
+	Version struct {
+		Status           string `json:"status"`
+		ValidationStatus string `json:"validationStatus"`
+		Succeeded        int    `json:"succeeded"`
+		Failed           int    `json:"failed"`
+		SBOM             *struct{ Bucket, Key, Version string }
+	} `json:"version"`
+	Results            []sbomcat.FileResult `json:"results"`
+	Page, Pages, Total int
+}
+
+func TestPackageAndVersionViews(t *testing.T) {
+	st := openStore(t)
+	seed(t, st, "fw", "1.0.0", files(250, 50)) // 5 failed
+	seed(t, st, "fw", "1.1.0", []sbomcat.FileResult{})
+	seed(t, st, "fw", "2.0.0-draft", nil)
+	srv := server(t, st, validator.Limits{})
+	c, ck := signIn(t, srv)
+
+	var p struct {
+		Versions []struct {
+			Name, ValidationStatus string
+			Succeeded, Failed      int
+		} `json:"versions"`
+		Total int
+	}
+	if status, body := get(t, c, srv, ck, "/console/api/package?name=fw", &p); status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	got := fmt.Sprint(p.Versions)
+	want := "[{1.0.0 FAILED 245 5} {1.1.0 IN_PROGRESS 0 0} {2.0.0-draft  0 0}]"
+	if got != want || p.Total != 3 {
+		t.Fatalf("versions %s (total %d), want %s", got, p.Total, want)
+	}
+
+	for _, tc := range []struct {
+		query      string
+		rows, page int
+		pages      int
+		first      string
+		allResult  sbomcat.ValidationResult
+	}{
+		{"", 100, 1, 3, "sboms/file-0000.cdx.json", ""},
+		{"&page=3", 50, 3, 3, "sboms/file-0200.cdx.json", ""},
+		{"&result=FAILED", 5, 1, 1, "sboms/file-0000.cdx.json", sbomcat.ResultFailed},
+		{"&result=SUCCEEDED&page=3", 45, 3, 3, "sboms/file-0205.cdx.json", sbomcat.ResultSucceeded},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var v versionPage
+			if status, body := get(t, c, srv, ck, "/console/api/version?package=fw&version=1.0.0"+tc.query, &v); status != 200 {
+				t.Fatalf("%d %s", status, body)
+			}
+			if v.Version.Succeeded != 245 || v.Version.Failed != 5 || v.Version.ValidationStatus != "FAILED" || v.Version.SBOM == nil || v.Version.SBOM.Key != "fw/1.0.0.zip" {
+				t.Fatalf("version %+v", v.Version)
+			}
+			if len(v.Results) != tc.rows || v.Page != tc.page || v.Pages != tc.pages || v.Results[0].FileName != tc.first {
+				t.Fatalf("%d results from %q, page %d of %d; want %d from %q, page %d of %d", len(v.Results), v.Results[0].FileName, v.Page, v.Pages, tc.rows, tc.first, tc.page, tc.pages)
+			}
+			for _, r := range v.Results {
+				if tc.allResult != "" && r.Result != tc.allResult {
+					t.Fatalf("%s is %s under the filter %s", r.FileName, r.Result, tc.allResult)
+				}
+			}
+		})
+	}
+}
+
+// upload posts body as the file name to the Validate endpoint.
+func upload(t testing.TB, c *http.Client, srv *httptest.Server, ck *http.Cookie, name string, body io.Reader, size int64) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/console/api/validate?name="+url.QueryEscape(name), body)
+	req.ContentLength = size
+	req.AddCookie(ck)
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+func zipOf(t testing.TB, entries ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := 0; i < len(entries); i += 2 {
+		w, err := zw.Create(entries[i])
+		must(t, err)
+		w.Write([]byte(entries[i+1]))
+	}
+	must(t, zw.Close())
+	return buf.Bytes()
+}
+
+func TestValidate(t *testing.T) {
+	srv := server(t, openStore(t), validator.Limits{MaxObjectBytes: 4 << 20, MaxEntries: 3})
+	c, ck := signIn(t, srv)
+	big := bytes.Repeat([]byte(" "), 2<<20) // spooled to disk: over 1 MiB
+	copy(big, cdxValid)
+	v := validator.Validator{Limits: validator.Limits{MaxObjectBytes: 4 << 20, MaxEntries: 3}}
+	for _, tc := range []struct {
+		name, file string
+		body       []byte
+		want       []string // fileName result errorCode per result
+	}{
+		{"valid JSON", "ok.cdx.json", []byte(cdxValid), []string{"ok.cdx.json SUCCEEDED "}},
+		{"schema violation", "radio.cdx.json", []byte(cdxBroken), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
+		{"path cut to its base name", `C:\Users\me\radio.cdx.json`, []byte(cdxBroken), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
+		{"zip with a hostile member name", "sboms.zip", zipOf(t, hostile, cdxValid, "b/bad.json", cdxBroken),
+			[]string{hostile + " SUCCEEDED ", "b/bad.json FAILED INCOMPATIBLE_FORMAT"}},
+		{"zip over the entry limit", "many.zip", zipOf(t, "1.json", cdxValid, "2.json", cdxValid, "3.json", cdxValid, "4.json", cdxValid), nil},
+		{"not JSON", "a.bin", []byte{0, 1, 2, 3}, nil},
+		{"spooled", "big.cdx.json", big, []string{"big.cdx.json SUCCEEDED "}},
+		{"empty", "empty.json", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := upload(t, c, srv, ck, tc.file, bytes.NewReader(tc.body), int64(len(tc.body)))
+			if status != http.StatusOK {
+				t.Fatalf("%d %s", status, body)
+			}
+			var got struct{ Results []sbomcat.FileResult }
+			must(t, json.Unmarshal(body, &got))
+			// The console's verdicts are the validator's, as sbomctl gets them.
+			want, err := v.ValidateObject(context.Background(), filepath.Base(strings.ReplaceAll(tc.file, `\`, "/")), bytes.NewReader(tc.body), int64(len(tc.body)))
+			must(t, err)
+			if fmt.Sprint(got.Results) != fmt.Sprint(want) {
+				t.Fatalf("results %+v\nwant the validator's %+v", got.Results, want)
+			}
+			for i, w := range tc.want {
+				r := got.Results[i]
+				if g := fmt.Sprintf("%s %s %s", r.FileName, r.Result, r.ErrorCode); g != w {
+					t.Fatalf("result %d: %q, want %q", i, g, w)
+				}
+			}
+		})
+	}
+
+	t.Run("over the object limit, refused unread", func(t *testing.T) {
+		// The body never comes: a server that waited for it would never answer.
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		status, body := upload(t, c, srv, ck, "huge.zip", pr, 5<<20)
+		if status != http.StatusOK || !strings.Contains(string(body), "FILE_SIZE_LIMIT_EXCEEDED") {
+			t.Fatalf("%d %s", status, body)
+		}
+	})
+	for _, tc := range []struct {
+		name   string
+		file   string
+		body   io.Reader
+		size   int64
+		status int
+		says   string
+	}{
+		{"no name", "", strings.NewReader(cdxValid), int64(len(cdxValid)), 400, "name"},
+		{"name too long", strings.Repeat("n", 2000), strings.NewReader(cdxValid), int64(len(cdxValid)), 400, "name"},
+		{"no length", "a.json", io.MultiReader(strings.NewReader(cdxValid)), -1, 411, "Content-Length"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := upload(t, c, srv, ck, tc.file, tc.body, tc.size)
+			if status != tc.status || !strings.Contains(string(body), tc.says) {
+				t.Fatalf("%d %s; want %d saying %q", status, body, tc.status, tc.says)
+			}
+		})
+	}
+	t.Run("GET is not allowed", func(t *testing.T) {
+		if status, _ := get(t, c, srv, ck, "/console/api/validate?name=a.json", nil); status != http.StatusMethodNotAllowed {
+			t.Fatalf("GET validate: %d", status)
+		}
+	})
+	t.Run("cross-origin POST is refused", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/console/api/validate?name=a.json", strings.NewReader(cdxValid))
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.AddCookie(ck)
+		res, err := c.Do(req)
+		must(t, err)
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Fatalf("cross-origin POST: %d, want 403", res.StatusCode)
+		}
+	})
+}
