@@ -277,8 +277,26 @@ type versionPage struct {
 		Failed           int    `json:"failed"`
 		SBOM             *struct{ Bucket, Key, Version string }
 	} `json:"version"`
-	Results            []sbomcat.FileResult `json:"results"`
+	Results            []pageResult `json:"results"`
 	Page, Pages, Total int
+}
+
+// pageResult is a per-file result as the console's data endpoints write it.
+type pageResult struct {
+	FileName     string                   `json:"fileName"`
+	Result       sbomcat.ValidationResult `json:"validationResult"`
+	ErrorCode    sbomcat.ErrorCode        `json:"errorCode"`
+	ErrorMessage string                   `json:"errorMessage"`
+	Format       sbomcat.Format           `json:"format"`
+	SpecVersion  string                   `json:"specVersion"`
+}
+
+func domainResults(rs []pageResult) []sbomcat.FileResult {
+	out := make([]sbomcat.FileResult, len(rs))
+	for i, r := range rs {
+		out[i] = sbomcat.FileResult(r)
+	}
+	return out
 }
 
 func TestPackageAndVersionViews(t *testing.T) {
@@ -391,8 +409,9 @@ func TestValidate(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("%d %s", status, body)
 			}
-			var got struct{ Results []sbomcat.FileResult }
-			must(t, json.Unmarshal(body, &got))
+			var page struct{ Results []pageResult }
+			must(t, json.Unmarshal(body, &page))
+			got := struct{ Results []sbomcat.FileResult }{domainResults(page.Results)}
 			// The console's verdicts are the validator's, as sbomctl gets them.
 			want, err := v.ValidateObject(context.Background(), filepath.Base(strings.ReplaceAll(tc.file, `\`, "/")), bytes.NewReader(tc.body), int64(len(tc.body)))
 			must(t, err)

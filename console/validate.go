@@ -126,7 +126,7 @@ type writerOnly struct{ io.Writer }
 
 func writeResults(w http.ResponseWriter, name string, results []sbomcat.FileResult) {
 	writeJSON(w, struct {
-		FileName string               `json:"fileName"`
-		Results  []sbomcat.FileResult `json:"results"`
-	}{name, results})
+		FileName string       `json:"fileName"`
+		Results  []fileResult `json:"results"`
+	}{name, resultsJSON(results)})
 }

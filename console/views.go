@@ -18,9 +18,27 @@ import (
 // pageSize is how many rows a view shows at once.
 const pageSize = 100
 
-// The data endpoints' answers. Statuses, results and error codes are the API's strings, and
-// each per-file result is sbomcat.FileResult as it is, so a field the engine adds to it (a
-// line and column, say) reaches the page without a change here.
+// The data endpoints' answers. Statuses, results and error codes are the API's strings.
+
+// fileResult is one per-file result as the page reads it; the member names are the API's
+// (ListSbomValidationResults) where it has them.
+type fileResult struct {
+	FileName     string `json:"fileName"`
+	Result       string `json:"validationResult,omitempty"`
+	ErrorCode    string `json:"errorCode,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	Format       string `json:"format,omitempty"`
+	SpecVersion  string `json:"specVersion,omitempty"`
+}
+
+func resultsJSON(rs []sbomcat.FileResult) []fileResult {
+	out := make([]fileResult, len(rs))
+	for i, r := range rs {
+		out[i] = fileResult{FileName: r.FileName, Result: string(r.Result), ErrorCode: string(r.ErrorCode),
+			ErrorMessage: r.ErrorMessage, Format: string(r.Format), SpecVersion: r.SpecVersion}
+	}
+	return out
+}
 
 type packageRow struct {
 	Name           string    `json:"name"`
@@ -271,16 +289,12 @@ func (h *Handler) version(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	results := win.items
-	if results == nil {
-		results = []sbomcat.FileResult{}
-	}
 	writeJSON(w, struct {
-		Package string               `json:"package"`
-		Version versionRow           `json:"version"`
-		Results []sbomcat.FileResult `json:"results"`
+		Package string       `json:"package"`
+		Version versionRow   `json:"version"`
+		Results []fileResult `json:"results"`
 		paging
-	}{v.PackageName, row, results, win.paging()})
+	}{v.PackageName, row, resultsJSON(win.items), win.paging()})
 }
 
 // pageParam reads ?page=, 1 when absent; it answers 400 itself when the value is no page number.
