@@ -17,7 +17,8 @@
 #
 # Settings (environment, with defaults):
 #   SBOMCAT_BUCKET=sboms  SBOMCAT_QUEUE=sbomcat-associations  SBOMCAT_TABLE=sbomcat
-#   SBOMCAT_MAX_RECEIVE_COUNT=5  SBOMCAT_VISIBILITY_TIMEOUT=60
+#   SBOMCAT_MAX_RECEIVE_COUNT=5  SBOMCAT_QUEUE_VISIBILITY_SECONDS=60  the queue's redrive and visibility
+#   (the worker's own SBOMCAT_VISIBILITY_TIMEOUT, a duration, is passed through to sbomworker)
 #   SBOMCAT_ADDR=127.0.0.1:4599  address of the IoT package catalog API (sign requests for
 #                              AWS_REGION with the AWS_ACCESS_KEY_ID pair, or SBOMCAT_CREDENTIALS)
 #   SBOMCAT_STATE_DIR=.sbomcat-localstack  binaries and sbomd's data directory
@@ -44,7 +45,7 @@ bucket=${SBOMCAT_BUCKET:-sboms}
 queue=${SBOMCAT_QUEUE:-sbomcat-associations}
 table=${SBOMCAT_TABLE:-sbomcat}
 max_receive=${SBOMCAT_MAX_RECEIVE_COUNT:-5}
-visibility=${SBOMCAT_VISIBILITY_TIMEOUT:-60}
+visibility=${SBOMCAT_QUEUE_VISIBILITY_SECONDS:-60}
 addr=${SBOMCAT_ADDR:-127.0.0.1:4599}
 state=${SBOMCAT_STATE_DIR:-$root/.sbomcat-localstack}
 mkdir -p "$state"
