@@ -172,6 +172,7 @@ func fromVerdict(name string, v formats.Verdict) sbomcat.FileResult {
 		res.Result = sbomcat.ResultFailed
 		res.ErrorCode = sbomcat.ErrorIncompatibleFormat
 		res.ErrorMessage = v.Problem
+		res.Place = v.Place
 	}
 	return res
 }
