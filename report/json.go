@@ -16,9 +16,11 @@ type jsonLines struct {
 
 func newJSONLines(w io.Writer) *jsonLines { return &jsonLines{enc: json.NewEncoder(w)} }
 
-// jsonResult is one line: the PATH argument, the file's result, and where its failure is.
+// jsonResult is one line: the PATH argument, the file found under it, the file's result, and
+// where its failure is.
 type jsonResult struct {
 	Source       string                   `json:"source"`
+	Path         string                   `json:"path"`
 	FileName     string                   `json:"fileName"`
 	Result       sbomcat.ValidationResult `json:"validationResult"`
 	ErrorCode    sbomcat.ErrorCode        `json:"errorCode,omitempty"`
@@ -32,7 +34,7 @@ type jsonResult struct {
 
 func (j *jsonLines) Result(r Result) error {
 	out := jsonResult{
-		Source: r.Source, FileName: r.FileName, Result: r.Result, ErrorCode: r.ErrorCode,
+		Source: r.Source, Path: r.Path, FileName: r.FileName, Result: r.Result, ErrorCode: r.ErrorCode,
 		ErrorMessage: r.ErrorMessage, Format: r.Format, SpecVersion: r.SpecVersion,
 	}
 	if p := r.Place; p != nil {

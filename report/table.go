@@ -58,6 +58,9 @@ func (t *table) PathError(*PathError) error {
 }
 
 func (t *table) Close() error {
+	if len(t.rows) == 0 && t.errors > 0 {
+		return nil // only errors, which the caller has said: an empty table would hide them
+	}
 	var width [5]int
 	for _, row := range append([][5]string{tableHeader}, t.rows...) {
 		for i, c := range row {

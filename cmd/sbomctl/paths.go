@@ -15,8 +15,9 @@ import (
 // defaultInclude is what a directory contributes when no --include is given.
 var defaultInclude = []string{"*.json", "*.zip"}
 
-// target is one file to validate.
+// target is one file to validate, or a path that could not be read (err set).
 type target struct {
+	err    *report.PathError
 	source string // the PATH argument it was found under
 	path   string // the file, as given or found ("-" for standard input)
 	size   int64
@@ -86,11 +87,10 @@ func anyMatch(patterns []string, rel string) bool {
 // collect turns PATH arguments into the files to validate, in order: a file named is always
 // validated, whatever its name; a directory is walked (hidden directories such as .git
 // skipped, symbolic links not followed) for the files its selection takes; "-" is standard
-// input. Paths that cannot be read are returned as errors, each on its own, and the others are
-// still collected.
-func collect(args []string, sel selection) ([]target, []*report.PathError) {
+// input. A path that cannot be read is a target with its error, in its place, and the others
+// are still collected.
+func collect(args []string, sel selection) []target {
 	var targets []target
-	var errs []*report.PathError
 	for _, arg := range args {
 		if arg == "-" {
 			targets = append(targets, target{source: arg, path: arg, size: -1})
@@ -98,16 +98,17 @@ func collect(args []string, sel selection) ([]target, []*report.PathError) {
 		}
 		fi, err := os.Stat(arg)
 		if err != nil {
-			errs = append(errs, &report.PathError{Source: arg, Path: arg, Err: explain(arg, err)})
+			targets = append(targets, pathError(&report.PathError{Source: arg, Path: arg, Err: explain(arg, err)}))
 			continue
 		}
 		if !fi.IsDir() {
 			targets = append(targets, target{source: arg, path: arg, size: fi.Size()})
 			continue
 		}
+		found := len(targets)
 		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, &report.PathError{Source: arg, Path: p, Err: explain(p, err)})
+				targets = append(targets, pathError(&report.PathError{Source: arg, Path: p, Err: explain(p, err)}))
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -129,18 +130,26 @@ func collect(args []string, sel selection) ([]target, []*report.PathError) {
 			}
 			info, err := d.Info()
 			if err != nil {
-				errs = append(errs, &report.PathError{Source: arg, Path: p, Err: explain(p, err)})
+				targets = append(targets, pathError(&report.PathError{Source: arg, Path: p, Err: explain(p, err)}))
 				return nil
 			}
 			targets = append(targets, target{source: arg, path: p, size: info.Size()})
 			return nil
 		})
 		if err != nil { // WalkDir returns only what the function returns, which is nil
-			errs = append(errs, &report.PathError{Source: arg, Path: arg, Err: err})
+			targets = append(targets, pathError(&report.PathError{Source: arg, Path: arg, Err: err}))
+		}
+		if len(targets) == found {
+			// Most likely a mistake (the wrong directory, or patterns that match nothing); a
+			// CI job should not pass for having validated nothing.
+			targets = append(targets, pathError(&report.PathError{Source: arg, Path: arg,
+				Err: fmt.Errorf("%s: no files to validate in this directory (taking %s%s)", arg, strings.Join(sel.include, ", "), excluding(sel.exclude))}))
 		}
 	}
-	return targets, errs
+	return targets
 }
+
+func pathError(e *report.PathError) target { return target{source: e.Source, path: e.Path, err: e} }
 
 // explain says why a path could not be read, telling a broken symbolic link from a missing
 // file.
@@ -156,4 +165,11 @@ func explain(p string, err error) error {
 		return err // "open x: permission denied" already names the path
 	}
 	return fmt.Errorf("%s: %w", p, err)
+}
+
+func excluding(patterns []string) string {
+	if len(patterns) == 0 {
+		return ""
+	}
+	return "; excluding " + strings.Join(patterns, ", ")
 }

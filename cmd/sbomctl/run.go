@@ -137,14 +137,17 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 // status. One unreadable path does not stop the others: it is reported on stderr and to out,
 // and the status says something went wrong.
 func check(ctx context.Context, v *validator.Validator, paths []string, sel selection, out report.Writer, stderr io.Writer, getenv func(string) string) int {
-	targets, errs := collect(paths, sel)
-	var total int64
+	targets := collect(paths, sel)
+	files, total := 0, int64(0)
 	for _, t := range targets {
-		total += max(t.size, 0)
+		if t.err == nil {
+			files++
+			total += max(t.size, 0)
+		}
 	}
 	var prog *progress
 	if _, ok := terminalWidth(stderr, getenv); ok {
-		prog = startProgress(stderr, len(targets), total, progressDelay)
+		prog = startProgress(stderr, files, total, progressDelay)
 		defer prog.finish()
 		stderr = prog // complaints clear the progress line first
 	}
@@ -154,10 +157,11 @@ func check(ctx context.Context, v *validator.Validator, paths []string, sel sele
 		out.PathError(e)
 		code = exitError
 	}
-	for _, e := range errs {
-		fail(e)
-	}
 	for _, t := range targets {
+		if t.err != nil {
+			fail(t.err)
+			continue
+		}
 		results, err := validateTarget(ctx, v, t)
 		if prog != nil {
 			prog.add(t.size)
