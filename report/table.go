@@ -24,7 +24,7 @@ var tableHeader = [5]string{"FILE", "RESULT", "FORMAT", "ERROR CODE", "MESSAGE"}
 
 const (
 	gap          = 2  // spaces between columns
-	minMessage   = 40 // the message column is not squeezed below this while paths can shrink
+	minMessage   = 30 // the message column is not squeezed below this while paths can shrink
 	minFileWidth = 16 // nor a path below this
 )
 
@@ -68,35 +68,19 @@ func (t *table) Close() error {
 		}
 	}
 	msgCol := width[0] + width[1] + width[2] + width[3] + 4*gap
-	if t.opts.Width > 0 && t.opts.Width-msgCol < minMessage {
-		// Shorten the paths first: the message is what says what to fix.
-		short := max(minFileWidth, width[0]-(minMessage-(t.opts.Width-msgCol)))
-		if short < width[0] {
-			msgCol -= width[0] - short
-			width[0] = short
-		}
-	}
-	msgWidth := 0 // no wrapping
-	if t.opts.Width > 0 {
-		msgWidth = max(t.opts.Width-msgCol, minMessage/2)
-	}
 	var b strings.Builder
-	for n, row := range append([][5]string{tableHeader}, t.rows...) {
-		for i := 0; i < 4; i++ {
-			cell := shortenMiddle(row[i], width[i])
-			pad := strings.Repeat(" ", width[i]-runes(cell)+gap)
-			if n > 0 && i == 1 && t.opts.Color {
-				cell = colour(cell)
-			}
-			b.WriteString(cell + pad)
+	switch {
+	case t.opts.Width <= 0: // not a terminal: nothing is cut
+		t.columns(&b, width, msgCol, 0)
+	case t.opts.Width-(msgCol-width[0]+minFileWidth) >= minMessage:
+		if over := minMessage - (t.opts.Width - msgCol); over > 0 {
+			// Shorten the paths: the message is what says what to fix.
+			width[0] -= over
+			msgCol -= over
 		}
-		for j, line := range wrap(row[4], msgWidth) {
-			if j > 0 {
-				b.WriteString("\n" + strings.Repeat(" ", msgCol))
-			}
-			b.WriteString(line)
-		}
-		b.WriteString("\n")
+		t.columns(&b, width, msgCol, t.opts.Width-msgCol)
+	default: // too narrow for columns: one block per file
+		t.blocks(&b, t.opts.Width)
 	}
 	n := t.succeeded + t.failed
 	noun := "files"
@@ -112,17 +96,67 @@ func (t *table) Close() error {
 	return err
 }
 
+// columns writes the table in aligned columns, the message wrapped at msgWidth (0: not).
+func (t *table) columns(b *strings.Builder, width [5]int, msgCol, msgWidth int) {
+	for n, row := range append([][5]string{tableHeader}, t.rows...) {
+		for i := 0; i < 4; i++ {
+			cell := shortenMiddle(row[i], width[i])
+			pad := strings.Repeat(" ", width[i]-runes(cell)+gap)
+			if n > 0 && i == 1 {
+				cell = t.colour(cell)
+			}
+			b.WriteString(cell + pad)
+		}
+		for j, line := range wrap(row[4], msgWidth) {
+			if j > 0 {
+				b.WriteString("\n" + strings.Repeat(" ", msgCol))
+			}
+			b.WriteString(line)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// blocks writes each file as a few lines for a narrow terminal: its path, then its verdict,
+// then its message, indented.
+func (t *table) blocks(b *strings.Builder, width int) {
+	const indent = "  "
+	for _, row := range t.rows {
+		b.WriteString(shortenMiddle(row[0], width) + "\n")
+		b.WriteString(indent + t.colour(row[1]))
+		if row[2] != "-" {
+			b.WriteString(indent + row[2])
+		}
+		if row[3] != "-" {
+			b.WriteString(indent + row[3])
+		}
+		b.WriteString("\n")
+		if row[4] != "-" {
+			for _, line := range wrap(row[4], max(width-len(indent), minMessage/2)) {
+				b.WriteString(indent + line + "\n")
+			}
+		}
+	}
+}
+
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
-// shortenMiddle cuts s to width characters by replacing its middle with "…", so both the
-// start of a path and its file name stay visible.
+// shortenMiddle cuts s to width characters by replacing part of its middle with "…", keeping
+// the file name at the end whole where it can, and the start of the path.
 func shortenMiddle(s string, width int) string {
 	r := []rune(s)
 	if len(r) <= width || width < 3 {
 		return s
 	}
-	head := (width - 1) / 2
-	tail := width - 1 - head
+	base := len(r) - 1 - strings.LastIndex(string(r), "/")
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		base = runes(s[i:]) // the name with its slash
+	}
+	tail := min(base, width-2)
+	if tail < (width-1)/2 {
+		tail = width - 1 - (width-1)/2
+	}
+	head := width - 1 - tail
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
@@ -148,7 +182,11 @@ func wrap(s string, width int) []string {
 	return append(lines, string(r))
 }
 
-func colour(result string) string {
+// colour colours a verdict when the options say so.
+func (t *table) colour(result string) string {
+	if !t.opts.Color {
+		return result
+	}
 	switch result {
 	case "SUCCEEDED":
 		return "\x1b[32m" + result + "\x1b[0m"

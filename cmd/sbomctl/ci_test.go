@@ -60,13 +60,7 @@ func tree(t *testing.T) string {
 		"fw/deep/readme.md":    "# no",
 		"fw/.hidden-file.json": cdxValid, // hidden files are taken; only folders are skipped
 	} {
-		p := filepath.Join(d, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(d, filepath.FromSlash(name)), content)
 	}
 	// Symbolic links are not followed in a walk, whether they lead somewhere or not.
 	if err := os.Symlink(filepath.Join(d, "fw"), filepath.Join(d, "loop")); err != nil {
@@ -528,5 +522,16 @@ func TestGitHub(t *testing.T) {
 	}
 	if !sawWeird {
 		t.Errorf("no annotation for %q on line 2:\n%s", weird, out)
+	}
+}
+
+// writeFile writes content to p, making its directories.
+func writeFile(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
