@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -164,5 +166,29 @@ func TestPointerOffset(t *testing.T) {
 		if got := fmt.Sprintf("%c", doc[off]); !ok || got != want {
 			t.Errorf("%s: %q %v, want %q", ptr, got, ok, want)
 		}
+	}
+}
+
+// TestStrictPlaces checks the places of the strict profile's findings, found by pointer after
+// decoding, against encoding/json's reading of the fixtures.
+func TestStrictPlaces(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/strict-*.json")
+	if len(paths) < 5 {
+		t.Fatalf("only %d strict fixtures", len(paths))
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := validateBytes(data, Options{Profile: sbomcat.ProfileStrict})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Valid() || v.Place == nil || v.Place.Line == 0 || !strings.Contains(v.Problem, v.Place.String()) {
+			t.Errorf("%s: place %v in %q", p, v.Place, v.Problem)
+			continue
+		}
+		checkPlace(t, data, v)
 	}
 }

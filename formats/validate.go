@@ -151,7 +151,11 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 			return Verdict{}, err
 		}
 		if len(findings) > 0 {
-			v.Problem = name + ": " + describeFindings(findings)
+			places := placeFindings(ctx, findings, pos)
+			if len(places) > 0 && places[0].Line > 0 {
+				v.Place = &places[0]
+			}
+			v.Problem = name + ": " + describeFindings(findings, places)
 		}
 	}
 	return v, nil
@@ -308,4 +312,33 @@ func (p position) places(ctx context.Context, offsets []int64) []sbomcat.Place {
 		}
 	}
 	return out
+}
+
+// placeFindings finds the places of the findings a message spells out: the strict profile's
+// decoders know the pointer of what they found, not its offset. Only failures pay for the pass;
+// a finding it cannot place gets a zero Place.
+func placeFindings(ctx context.Context, fs []finding, pos position) []sbomcat.Place {
+	ptrs := make([]string, min(len(fs), maxReported))
+	for i := range ptrs {
+		ptrs[i] = fs[i].ptr
+	}
+	offs, err := locate(ctx, pos.open, pos.skip, ptrs)
+	places := make([]sbomcat.Place, len(ptrs))
+	if err != nil {
+		return places // the document was read to the end before, so this is the reader's doing
+	}
+	var found []int64
+	for _, o := range offs {
+		if o >= 0 {
+			found = append(found, o)
+		}
+	}
+	at := pos.places(ctx, found)
+	for i, o := range offs {
+		if o >= 0 {
+			places[i], at = at[0], at[1:]
+			places[i].Pointer = ptrs[i]
+		}
+	}
+	return places
 }
