@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/sbomcat/sbomcat"
 )
@@ -190,5 +191,13 @@ func TestStrictPlaces(t *testing.T) {
 			continue
 		}
 		checkPlace(t, data, v)
+	}
+}
+
+// TestNodeSize: the offset each node carries for line and column sits in padding, so trees
+// (one per array element) take no more memory than before it.
+func TestNodeSize(t *testing.T) {
+	if size := unsafe.Sizeof(node{}); size != 72 && unsafe.Sizeof(uintptr(0)) == 8 {
+		t.Errorf("node is %d bytes, was 72 before it carried an offset", size)
 	}
 }
