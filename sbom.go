@@ -3,6 +3,8 @@
 // status. It imports no storage, transport or SDK; those live in their own packages.
 package sbomcat
 
+import "fmt"
+
 // Format is the SBOM standard a file was recognised as. The zero value means none.
 type Format string
 
@@ -59,7 +61,20 @@ type FileResult struct {
 	ErrorMessage string
 	Format       Format
 	SpecVersion  string
+	// Place is where in the file the failure is, when it has one (schema violations and
+	// syntax errors); the message names it too. Stores keep only the message.
+	Place *Place
 }
+
+// Place is a position in a JSON file: a JSON Pointer (empty for a syntax error, which is no
+// value) and a 1-based line and column, the column counted in characters.
+type Place struct {
+	Pointer      string
+	Line, Column int
+}
+
+// String writes the line and column as every message does: "(line 12, column 18)".
+func (p Place) String() string { return fmt.Sprintf("(line %d, column %d)", p.Line, p.Column) }
 
 // Succeeded reports whether the file passed validation.
 func (r FileResult) Succeeded() bool { return r.Result == ResultSucceeded }

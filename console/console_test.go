@@ -289,12 +289,32 @@ type pageResult struct {
 	ErrorMessage string                   `json:"errorMessage"`
 	Format       sbomcat.Format           `json:"format"`
 	SpecVersion  string                   `json:"specVersion"`
+	Pointer      string                   `json:"pointer"`
+	Line         int                      `json:"line"`
+	Column       int                      `json:"column"`
+}
+
+// showResults prints results with their places, for comparing two lists.
+func showResults(rs []sbomcat.FileResult) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%+v", r)
+		if r.Place != nil {
+			fmt.Fprintf(&b, " at %+v", *r.Place)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 func domainResults(rs []pageResult) []sbomcat.FileResult {
 	out := make([]sbomcat.FileResult, len(rs))
 	for i, r := range rs {
-		out[i] = sbomcat.FileResult(r)
+		out[i] = sbomcat.FileResult{FileName: r.FileName, Result: r.Result, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage,
+			Format: r.Format, SpecVersion: r.SpecVersion}
+		if r.Line > 0 {
+			out[i].Place = &sbomcat.Place{Pointer: r.Pointer, Line: r.Line, Column: r.Column}
+		}
 	}
 	return out
 }
@@ -415,7 +435,7 @@ func TestValidate(t *testing.T) {
 			// The console's verdicts are the validator's, as sbomctl gets them.
 			want, err := v.ValidateObject(context.Background(), filepath.Base(strings.ReplaceAll(tc.file, `\`, "/")), bytes.NewReader(tc.body), int64(len(tc.body)))
 			must(t, err)
-			if fmt.Sprint(got.Results) != fmt.Sprint(want) {
+			if showResults(got.Results) != showResults(want) {
 				t.Fatalf("results %+v\nwant the validator's %+v", got.Results, want)
 			}
 			for i, w := range tc.want {

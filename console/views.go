@@ -29,6 +29,10 @@ type fileResult struct {
 	ErrorMessage string `json:"errorMessage,omitempty"`
 	Format       string `json:"format,omitempty"`
 	SpecVersion  string `json:"specVersion,omitempty"`
+	// Where the failure is, when it has a place.
+	Pointer string `json:"pointer,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 }
 
 func resultsJSON(rs []sbomcat.FileResult) []fileResult {
@@ -36,6 +40,9 @@ func resultsJSON(rs []sbomcat.FileResult) []fileResult {
 	for i, r := range rs {
 		out[i] = fileResult{FileName: r.FileName, Result: string(r.Result), ErrorCode: string(r.ErrorCode),
 			ErrorMessage: r.ErrorMessage, Format: string(r.Format), SpecVersion: r.SpecVersion}
+		if p := r.Place; p != nil {
+			out[i].Pointer, out[i].Line, out[i].Column = p.Pointer, p.Line, p.Column
+		}
 	}
 	return out
 }

@@ -15,12 +15,25 @@ import (
 // benchSize is the size of the generated documents the benchmarks validate (the 50 MB).
 const benchSize = 50_000_000
 
+// benchDir holds the generated documents; TestMain removes it (100 MB a run otherwise stays
+// in the temporary directory).
+var benchDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
 // benchFiles generates the large documents once per test binary, in a temporary directory.
 var benchFiles = sync.OnceValues(func() (map[string]string, error) {
 	dir, err := os.MkdirTemp("", "sbomcat-bench-")
 	if err != nil {
 		return nil, err
 	}
+	benchDir = dir
 	out := map[string]string{}
 	for name, gen := range map[string]func(io.Writer, int64) error{"cyclonedx-1.5": sbomgen.CycloneDX, "spdx-2.3": sbomgen.SPDX} {
 		p := filepath.Join(dir, name+".json")

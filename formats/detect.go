@@ -19,6 +19,7 @@ type sniffed struct {
 	detail  string // for KindUnknown, KindBinary and KindUTF16: what was seen
 	skip    int    // bytes to skip before the JSON text (a UTF-8 byte order mark)
 	json    bool   // the text starts like JSON: the header scan decides the rest
+	blank   bool   // the bytes were only whitespace (and perhaps a byte order mark)
 }
 
 var (
@@ -55,7 +56,7 @@ func sniff(p []byte) sniffed {
 		if len(p) == 0 {
 			return sniffed{kind: KindUnknown, detail: "the file is empty"}
 		}
-		return sniffed{kind: KindUnknown, detail: "the file holds only whitespace"}
+		return sniffed{kind: KindUnknown, detail: "the file holds only whitespace", blank: true}
 	}
 	switch text[0] {
 	case '{', '[':
@@ -152,6 +153,7 @@ func scanHeader(sc *scanner) (header, error) {
 	}
 	if c != '{' {
 		var t tree
+		t.reset(sc.offset())
 		i, err := sc.parseValue(&t, 0)
 		if err != nil {
 			return h, err
@@ -173,7 +175,7 @@ func scanHeader(sc *scanner) (header, error) {
 		case "spdxVersion":
 			dst = &h.spdxVersion
 		case "@context":
-			t.reset()
+			t.reset(sc.offset())
 			i, err := sc.parseValue(&t, 1)
 			if err != nil {
 				return err
@@ -187,7 +189,7 @@ func scanHeader(sc *scanner) (header, error) {
 			}
 			return sc.skipValue(1)
 		}
-		t.reset()
+		t.reset(sc.offset())
 		i, err := sc.parseValue(&t, 1)
 		if err != nil {
 			return err

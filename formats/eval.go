@@ -16,6 +16,7 @@ const maxReported = 3
 type violation struct {
 	ptr string
 	msg string
+	off int64 // where the value it is about starts in the input
 }
 
 // pathElem is one step of an instance location: a member name or an array index.
@@ -30,6 +31,7 @@ type pathElem struct {
 type evaluator struct {
 	t     *tree
 	path  []pathElem
+	off   int64 // input offset of the value being checked, for the violations found on it
 	quiet int
 	errs  []violation
 	count int
@@ -80,7 +82,7 @@ func (e *evaluator) fail(format string, args ...any) bool {
 	}
 	e.count++
 	if len(e.errs) < maxReported {
-		e.errs = append(e.errs, violation{e.pointer(), fmt.Sprintf(format, args...)})
+		e.errs = append(e.errs, violation{e.pointer(), fmt.Sprintf(format, args...), e.off})
 	}
 	return false
 }
@@ -116,6 +118,14 @@ func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), le
 
 // validate reports whether the value at i conforms to s.
 func (e *evaluator) validate(s *schema, i int32) bool {
+	prev := e.off
+	e.off = e.t.offset(i)
+	ok := e.check(s, i)
+	e.off = prev
+	return ok
+}
+
+func (e *evaluator) check(s *schema, i int32) bool {
 	s = s.resolved()
 	if s.always != nil {
 		if !*s.always {
@@ -222,7 +232,7 @@ func (e *evaluator) quietly(s *schema, i int32) bool {
 func (e *evaluator) closest(alts []*schema, i int32) string {
 	best, bestCount := "", math.MaxInt
 	for _, a := range alts {
-		sub := &evaluator{t: e.t, path: append([]pathElem(nil), e.path...)}
+		sub := &evaluator{t: e.t, path: append([]pathElem(nil), e.path...), off: e.off}
 		if sub.validate(a, i) || sub.count == 0 {
 			continue
 		}
@@ -386,7 +396,11 @@ func (e *evaluator) member(s *schema, key []byte, c int32) bool {
 			if e.quiet > 0 {
 				return false
 			}
-			return e.fail("property %q is not allowed here%s", key, suggest(s, key))
+			prev := e.off
+			e.off = e.t.offset(c) // the member's value: where a fix would go
+			e.fail("property %q is not allowed here%s", key, suggest(s, key))
+			e.off = prev
+			return false
 		}
 		if !e.validate(s.addl, c) {
 			ok = false

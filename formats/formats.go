@@ -65,9 +65,12 @@ type Verdict struct {
 	Format      sbomcat.Format // spdx or cyclonedx when the file declares one, even if rejected
 	SpecVersion string         // as declared ("1.5", "2.3"); empty when none was found
 	// Problem is empty when the file is accepted; otherwise it says what, where and why,
-	// e.g. "CycloneDX 1.5 JSON: schema violation at /components/3/purl: expected string,
-	// got number (and 2 more)".
+	// e.g. "CycloneDX 1.5 JSON: schema violation at /components/3/purl (line 12, column 18):
+	// expected string, got number".
 	Problem string
+	// Place is where the problem is, when it has a place in the JSON text (a schema violation:
+	// the first one reported; malformed JSON; trailing data); the Problem names it too.
+	Place *sbomcat.Place
 }
 
 // Valid reports whether the file was accepted.

@@ -163,6 +163,7 @@ func TestEngineAgreesWithOracle(t *testing.T) {
 		if ours.Valid() != want {
 			t.Errorf("%s: our engine says valid=%v (%s), the oracle says %v", p, ours.Valid(), ours.Problem, want)
 		}
+		checkPlace(t, data, ours)
 	}
 	t.Logf("compared %d files", compared)
 	if compared < 20 {
@@ -186,8 +187,12 @@ func FuzzEngineAgreesWithOracle(f *testing.F) {
 		if !ours.Valid() && ours.Problem == "" {
 			t.Fatal("failed without a message")
 		}
-		if want, ok := oracleVerdict(t, data, ours); ok && ours.Valid() != want {
+		want, ok := oracleVerdict(t, data, ours)
+		if ok && ours.Valid() != want {
 			t.Fatalf("our engine says valid=%v (%s), the oracle says %v", ours.Valid(), ours.Problem, want)
+		}
+		if ok && utf8.Valid(data) {
+			checkPlace(t, data, ours)
 		}
 	})
 }

@@ -12,8 +12,26 @@ import (
 	"unsafe"
 )
 
-// maxDepth bounds nesting so that a file of a million '[' costs an error, not the stack.
-const maxDepth = 512
+// MaxDepth bounds the nesting of JSON arrays and objects: a document nested MaxDepth levels
+// deep is judged by the schema; one level deeper fails while it is scanned, whatever it is (a
+// bare [[[…]]] included), with a message naming the limit. Values are scanned and checked
+// recursively, so the bound is what keeps a file of a million '[' from costing a million stack
+// frames. It is encoding/json's own bound, so the strict profile's decoders (and the oracle)
+// accept whatever depth the engine accepts; see docs/behaviour.md, "Nesting".
+const MaxDepth = 10000
+
+// maxDepth is MaxDepth for the scanner's checks.
+const maxDepth = MaxDepth
+
+// depthError is a document nested deeper than MaxDepth, at a byte offset.
+type depthError struct{ offset int64 }
+
+func (e *depthError) Error() string {
+	return fmt.Sprintf("offset %d: nesting deeper than %d levels", e.offset, MaxDepth)
+}
+
+// tooDeep is the error for an array or object that opens at depth maxDepth.
+func (s *scanner) tooDeep() error { return &depthError{offset: s.offset()} }
 
 // syntaxError is malformed JSON at a byte offset. Validate turns the offset into a line and a
 // column for the message.
@@ -428,13 +446,13 @@ func (s *scanner) skipValue(depth int) error {
 	switch c {
 	case '{':
 		if depth >= maxDepth {
-			return s.fail("nesting deeper than %d levels", maxDepth)
+			return s.tooDeep()
 		}
 		s.pos++
 		return s.eachMember(func([]byte) error { return s.skipValue(depth + 1) })
 	case '[':
 		if depth >= maxDepth {
-			return s.fail("nesting deeper than %d levels", maxDepth)
+			return s.tooDeep()
 		}
 		s.pos++
 		return s.eachElement(func(int) error { return s.skipValue(depth + 1) })
@@ -539,10 +557,11 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 	if !ok {
 		return 0, s.eofError("where a value was expected")
 	}
+	off := t.relOffset(s.offset())
 	switch c {
 	case '{', '[':
 		if depth >= maxDepth {
-			return 0, s.fail("nesting deeper than %d levels", maxDepth)
+			return 0, s.tooDeep()
 		}
 		s.pos++
 		mark := len(t.stack)
@@ -580,7 +599,7 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 		t.nodes = append(t.nodes, t.stack[mark:]...)
 		n := int32(len(t.stack) - mark)
 		t.stack = t.stack[:mark]
-		t.nodes = append(t.nodes, node{kind: kind, first: first, n: n})
+		t.nodes = append(t.nodes, node{kind: kind, off: off, first: first, n: n})
 		return int32(len(t.nodes) - 1), nil
 	case '"':
 		start := len(t.bytes)
@@ -589,7 +608,7 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 			return 0, err
 		}
 		t.bytes = b
-		n := node{kind: kindString, str: b[start:len(b):len(b)]}
+		n := node{kind: kindString, off: off, str: b[start:len(b):len(b)]}
 		if sp := s.spill; sp != nil { // a long string: its digest and length stand in for it
 			s.spill = nil
 			n.first, n.n = int32(len(t.long)), -1
@@ -603,17 +622,17 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 		if err := s.literal("true"); err != nil {
 			return 0, err
 		}
-		t.nodes = append(t.nodes, node{kind: kindTrue})
+		t.nodes = append(t.nodes, node{kind: kindTrue, off: off})
 	case 'f':
 		if err := s.literal("false"); err != nil {
 			return 0, err
 		}
-		t.nodes = append(t.nodes, node{kind: kindFalse})
+		t.nodes = append(t.nodes, node{kind: kindFalse, off: off})
 	case 'n':
 		if err := s.literal("null"); err != nil {
 			return 0, err
 		}
-		t.nodes = append(t.nodes, node{kind: kindNull})
+		t.nodes = append(t.nodes, node{kind: kindNull, off: off})
 	default:
 		if c != '-' && (c < '0' || c > '9') {
 			return 0, s.fail("unexpected %s where a value was expected", describeByte(c))
@@ -627,7 +646,7 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 		if math.IsInf(f, 0) {
 			return 0, s.fail("number %s is out of range", lit)
 		}
-		t.nodes = append(t.nodes, node{kind: kindNumber, num: f, str: t.addBytes(lit)})
+		t.nodes = append(t.nodes, node{kind: kindNumber, off: off, num: f, str: t.addBytes(lit)})
 	}
 	return int32(len(t.nodes) - 1), nil
 }

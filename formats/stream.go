@@ -39,7 +39,7 @@ func (st *streamer) value(s *schema, depth int) error {
 			return st.array(r, depth)
 		}
 	}
-	st.t.reset()
+	st.t.reset(st.sc.offset())
 	i, err := st.sc.parseValue(&st.t, depth)
 	if err != nil {
 		return err
@@ -50,8 +50,9 @@ func (st *streamer) value(s *schema, depth int) error {
 
 func (st *streamer) object(s *schema, depth int) error {
 	if depth >= maxDepth {
-		return st.sc.fail("nesting deeper than %d levels", maxDepth)
+		return st.sc.tooDeep()
 	}
+	start := st.sc.offset()
 	st.sc.pos++ // '{'
 	seen := make([]bool, len(s.required))
 	count := 0
@@ -74,6 +75,8 @@ func (st *streamer) object(s *schema, depth int) error {
 		var err error
 		if r := sub.resolved(); r.always != nil {
 			if !*r.always {
+				st.sc.peek() // to the value: where a fix would go
+				st.ev.off = st.sc.offset()
 				st.ev.fail("property %q is not allowed here%s", key, suggest(s, []byte(key)))
 			}
 			err = st.sc.skipValue(depth + 1)
@@ -86,6 +89,7 @@ func (st *streamer) object(s *schema, depth int) error {
 	if err != nil {
 		return err
 	}
+	st.ev.off = start
 	for j, req := range s.required {
 		if !seen[j] {
 			st.ev.noteMissing(req)
@@ -103,8 +107,9 @@ func (st *streamer) object(s *schema, depth int) error {
 
 func (st *streamer) array(s *schema, depth int) error {
 	if depth >= maxDepth {
-		return st.sc.fail("nesting deeper than %d levels", maxDepth)
+		return st.sc.tooDeep()
 	}
+	start := st.sc.offset()
 	st.sc.pos++ // '['
 	var seen map[valueHash]int
 	if s.unique {
@@ -117,7 +122,7 @@ func (st *streamer) array(s *schema, depth int) error {
 		if s.items == nil && !s.unique {
 			return st.sc.skipValue(depth + 1)
 		}
-		st.t.reset()
+		st.t.reset(st.sc.offset())
 		i, err := st.sc.parseValue(&st.t, depth+1)
 		if err != nil {
 			return err
@@ -131,6 +136,7 @@ func (st *streamer) array(s *schema, depth int) error {
 			h := st.t.hashNode(i)
 			if prev, dup := seen[h]; dup && !reportedDup {
 				reportedDup = true
+				st.ev.off = start
 				st.ev.fail("items %d and %d are equal, but items must be unique", prev, j)
 			} else if !dup {
 				seen[h] = j
@@ -141,6 +147,7 @@ func (st *streamer) array(s *schema, depth int) error {
 	if err != nil {
 		return err
 	}
+	st.ev.off = start
 	if count < s.minItems {
 		st.ev.fail("has %d items, fewer than the minimum %d", count, s.minItems)
 	}

@@ -19,7 +19,9 @@ type finding struct {
 	msg string
 }
 
-func describeFindings(fs []finding) string {
+// describeFindings writes the findings, each with its place when it has one (places[i] for the
+// first few; a zero Place has none).
+func describeFindings(fs []finding, places []sbomcat.Place) string {
 	var b strings.Builder
 	b.WriteString("reference error")
 	if len(fs) > 1 {
@@ -35,7 +37,11 @@ func describeFindings(fs []finding) string {
 		} else {
 			b.WriteString("; at ")
 		}
-		b.WriteString(f.ptr + ": " + f.msg)
+		b.WriteString(f.ptr)
+		if i < len(places) && places[i].Line > 0 {
+			b.WriteString(" " + places[i].String())
+		}
+		b.WriteString(": " + f.msg)
 	}
 	return b.String()
 }

@@ -11,6 +11,8 @@ import (
 // A tree holds one parsed JSON value in flat slices that are reused from value to value, so
 // validating a million components allocates about as much as validating one.
 type tree struct {
+	// base is the input offset of the value the tree holds; each node's off counts from it.
+	base       int64
 	nodes      []node
 	bytes      []byte // string contents and number literals
 	stack      []node // children of containers still open
@@ -48,7 +50,11 @@ func (k nodeKind) String() string {
 }
 
 type node struct {
-	kind  nodeKind
+	kind nodeKind
+	// off is where the value starts in the input, counted from tree.base: only failures read
+	// it, to give a line and column. 32 bits sit in the padding after kind, so the node stays
+	// as small as it was; a value starting 4 GiB or more into its tree keeps its tree's offset.
+	off   uint32
 	key   []byte // member name, for a member of an object
 	str   []byte // string value, or a number's literal
 	num   float64
@@ -66,7 +72,9 @@ type longString struct {
 // truncated reports whether a string node kept only a prefix of its value.
 func (n *node) truncated() bool { return n.kind == kindString && n.n < 0 }
 
-func (t *tree) reset() {
+// reset empties the tree for a value that starts at input offset base.
+func (t *tree) reset(base int64) {
+	t.base = base
 	t.long = t.long[:0]
 	t.nodes = t.nodes[:0]
 	t.bytes = t.bytes[:0]
@@ -77,6 +85,17 @@ func (t *tree) addBytes(b []byte) []byte {
 	start := len(t.bytes)
 	t.bytes = append(t.bytes, b...)
 	return t.bytes[start:len(t.bytes):len(t.bytes)]
+}
+
+// offset is where the value at i starts in the input.
+func (t *tree) offset(i int32) int64 { return t.base + int64(t.nodes[i].off) }
+
+// relOffset is the node offset of input offset abs.
+func (t *tree) relOffset(abs int64) uint32 {
+	if d := abs - t.base; d >= 0 && d <= math.MaxUint32 {
+		return uint32(d)
+	}
+	return 0
 }
 
 func (t *tree) children(i int32) []node {

@@ -1,10 +1,13 @@
 package formats
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -62,11 +65,24 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 	prefix = prefix[:n]
 
 	sn := sniff(prefix)
+	pos := position{open: open, bom: bytes.HasPrefix(prefix, utf8BOM)}
+	if lead := len(prefix) - len(bytes.TrimLeft(bytes.TrimPrefix(prefix, utf8BOM), " \t\r\n")); lead > 0 && !atEOF {
+		// Leading whitespace of any length is skipped: drop it and sniff a whole prefix of what
+		// follows.
+		var dropped int64
+		if dropped, prefix, atEOF, err = skipBlank(r, prefix, lead); err != nil {
+			return Verdict{}, fmt.Errorf("reading: %w", err)
+		}
+		pos.skip = dropped
+		if len(prefix) > 0 { // otherwise the file holds only whitespace, as sniffed
+			sn = sniff(prefix)
+		}
+	}
 	if !sn.json {
 		return Verdict{Kind: sn.kind, Format: sn.format, SpecVersion: sn.version, Problem: rejectedMessage(sn)}, nil
 	}
 	body := prefix[sn.skip:]
-	pos := position{open: open, skip: int64(sn.skip)}
+	pos.skip += int64(sn.skip)
 
 	// What does the document declare? Usually the prefix tells.
 	h, err := scanHeader(newScanner(prefixEnd{atEOF}, body))
@@ -76,11 +92,11 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 		h, err = scanHeader(newScanner(r, body))
 	}
 	if err != nil {
-		var se *syntaxError
-		if errors.As(err, &se) {
-			return Verdict{Kind: KindInvalidJSON, Problem: "invalid JSON " + pos.at(ctx, se.offset) + ": " + se.msg}, nil
+		v := Verdict{Kind: KindInvalidJSON}
+		if !v.scanProblem(ctx, err, pos, "") {
+			return Verdict{}, fmt.Errorf("reading: %w", err)
 		}
-		return Verdict{}, fmt.Errorf("reading: %w", err)
+		return v, nil
 	}
 	kind, format, version, problem := classify(h)
 	v := Verdict{Kind: kind, Format: format, SpecVersion: version, Problem: problem}
@@ -103,37 +119,43 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 			return Verdict{}, fmt.Errorf("opening again: %w", err)
 		}
 		r = ctxReader{ctx, rc}
-		if _, err := io.CopyN(io.Discard, r, int64(sn.skip)); err != nil {
+		if _, err := io.CopyN(io.Discard, r, pos.skip); err != nil {
 			return Verdict{}, fmt.Errorf("reading: %w", err)
 		}
 		sc = newScanner(r, nil)
 	}
 	st := newStreamer(sc)
 	name := v.name()
-	err = st.document(sch)
-	var se *syntaxError
-	var te *trailingDataError
-	switch {
-	case errors.As(err, &se):
-		v.Problem = fmt.Sprintf("%s: invalid JSON %s: %s", name, pos.at(ctx, se.offset), se.msg)
+	if err = st.document(sch); err != nil {
+		if !v.scanProblem(ctx, err, pos, name+": ") {
+			return Verdict{}, fmt.Errorf("reading: %w", err)
+		}
 		return v, nil
-	case errors.As(err, &te):
-		v.Problem = fmt.Sprintf("%s: trailing data after the JSON document %s; a file must hold exactly one JSON value", name, pos.at(ctx, te.offset))
-		return v, nil
-	case err != nil:
-		return Verdict{}, fmt.Errorf("reading: %w", err)
 	}
 	if st.ev.count > 0 {
-		v.Problem = name + ": " + describeViolations(st.ev.errs, st.ev.count) + hints(format, version, &st.ev)
+		offs := make([]int64, len(st.ev.errs))
+		for i, e := range st.ev.errs {
+			offs[i] = e.off
+		}
+		places := pos.places(ctx, offs)
+		for i := range places {
+			places[i].Pointer = st.ev.errs[i].ptr
+		}
+		v.Place = &places[0]
+		v.Problem = name + ": " + describeViolations(st.ev.errs, places, st.ev.count) + hints(format, version, &st.ev)
 		return v, nil
 	}
 	if opts.Profile == sbomcat.ProfileStrict {
-		findings, err := strictCheck(ctx, open, int64(sn.skip), format)
+		findings, err := strictCheck(ctx, open, pos.skip, format)
 		if err != nil {
 			return Verdict{}, err
 		}
 		if len(findings) > 0 {
-			v.Problem = name + ": " + describeFindings(findings)
+			places := placeFindings(ctx, findings, pos)
+			if len(places) > 0 && places[0].Line > 0 {
+				v.Place = &places[0]
+			}
+			v.Problem = name + ": " + describeFindings(findings, places)
 		}
 	}
 	return v, nil
@@ -150,7 +172,36 @@ func (v Verdict) name() string {
 	return v.Kind.String()
 }
 
-func describeViolations(errs []violation, count int) string {
+// scanProblem makes the verdict's problem from an error of the scanner that is about the
+// content (malformed JSON, trailing data, nesting too deep), prefixed with name, and reports
+// whether err was one; any other error is the reader's.
+func (v *Verdict) scanProblem(ctx context.Context, err error, pos position, name string) bool {
+	var se *syntaxError
+	var te *trailingDataError
+	var de *depthError
+	var off int64
+	var what, why string
+	switch {
+	case errors.As(err, &se):
+		off, what, why = se.offset, "invalid JSON ", ": "+se.msg
+	case errors.As(err, &te):
+		off, what, why = te.offset, "trailing data after the JSON document ", "; a file must hold exactly one JSON value"
+	case errors.As(err, &de):
+		off, what = de.offset, fmt.Sprintf("arrays and objects nested more than %d levels deep ", MaxDepth)
+		why = fmt.Sprintf("; sbomcat reads JSON nested at most %d levels deep", MaxDepth)
+		if name == "" {
+			v.Kind = KindJSON // well-formed, as far as it was read
+		}
+	default:
+		return false
+	}
+	p := pos.places(ctx, []int64{off})[0]
+	v.Place = &p
+	v.Problem = name + what + p.String() + why
+	return true
+}
+
+func describeViolations(errs []violation, places []sbomcat.Place, count int) string {
 	var b strings.Builder
 	if count == 1 {
 		b.WriteString("schema violation at ")
@@ -161,7 +212,7 @@ func describeViolations(errs []violation, count int) string {
 		if i > 0 {
 			b.WriteString("; at ")
 		}
-		b.WriteString(e.ptr + ": " + e.msg)
+		b.WriteString(e.ptr + " " + places[i].String() + ": " + e.msg)
 	}
 	if count > len(errs) {
 		fmt.Fprintf(&b, " (and %d more)", count-len(errs))
@@ -184,47 +235,110 @@ func hints(format sbomcat.Format, version string, ev *evaluator) string {
 	return ". Hint: " + strings.Join(out, "; ")
 }
 
-// position turns byte offsets into "at line L column C" by reading the file again up to the
-// offset; only failures pay for it.
-type position struct {
-	open Opener
-	skip int64 // bytes before the offsets' origin (a byte order mark)
+// utf8BOM is the UTF-8 byte order mark, which is skipped and is no column.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// skipBlank drops the first lead bytes of prefix (a byte order mark and whitespace) and any
+// whitespace that follows, however long it goes on. It returns how many bytes it dropped and a
+// new prefix that starts at the first other byte, as full as the input allows.
+func skipBlank(r io.Reader, prefix []byte, lead int) (dropped int64, next []byte, atEOF bool, err error) {
+	buf := prefix[:cap(prefix)]
+	dropped = int64(lead)
+	n := copy(buf, prefix[lead:])
+	for n == 0 && !atEOF {
+		m, rerr := io.ReadFull(r, buf)
+		atEOF = rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !atEOF {
+			return dropped, nil, false, rerr
+		}
+		text := bytes.TrimLeft(buf[:m], " \t\r\n")
+		dropped += int64(m - len(text))
+		n = copy(buf, text)
+	}
+	if !atEOF { // top the prefix up, so the text is sniffed as it would be at the start
+		m, rerr := io.ReadFull(r, buf[n:])
+		n += m
+		atEOF = rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !atEOF {
+			return dropped, nil, false, rerr
+		}
+	}
+	return dropped, buf[:n], atEOF, nil
 }
 
-func (p position) at(ctx context.Context, offset int64) string {
+// position turns byte offsets into lines and columns by reading the file again up to the
+// offsets; only failures pay for it, so the scanner tracks no lines.
+type position struct {
+	open Opener
+	skip int64 // bytes before the offsets' origin (a byte order mark, leading whitespace)
+	bom  bool  // the file starts with a UTF-8 byte order mark, which is no column
+}
+
+// places returns the line and column of each offset (counted from the origin), in one pass
+// over the file. When the file cannot be read again, the places stay zero.
+func (p position) places(ctx context.Context, offsets []int64) []sbomcat.Place {
+	out := make([]sbomcat.Place, len(offsets))
+	order := make([]int, len(offsets))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return offsets[order[a]] < offsets[order[b]] })
 	rc, err := p.open()
 	if err != nil {
-		return fmt.Sprintf("at byte offset %d", offset+p.skip)
+		return out
 	}
 	defer rc.Close()
-	r := io.LimitReader(ctxReader{ctx, rc}, offset+p.skip)
-	buf := make([]byte, 64<<10)
+	br := bufio.NewReaderSize(ctxReader{ctx, rc}, 64<<10)
+	var at int64 // bytes consumed
 	line, col := 1, 1
-	var carry []byte
-	for {
-		n, err := r.Read(buf)
-		chunk := append(carry, buf[:n]...)
-		carry = carry[:0]
-		for len(chunk) > 0 {
-			if chunk[0] == '\n' {
-				line, col = line+1, 1
-				chunk = chunk[1:]
-				continue
-			}
-			if !utf8.FullRune(chunk) && err == nil {
-				carry = append(carry, chunk...)
+	for _, i := range order {
+		target := offsets[i] + p.skip
+		for at < target {
+			c, err := br.ReadByte()
+			if err != nil {
 				break
 			}
-			_, size := utf8.DecodeRune(chunk)
-			chunk = chunk[size:]
-			col++
+			at++
+			switch {
+			case c == '\n':
+				line, col = line+1, 1
+			case c < 0x80 || utf8.RuneStart(c): // one column per character, at its first byte
+				col++
+			}
 		}
-		if err != nil {
-			break
+		out[i] = sbomcat.Place{Line: line, Column: col}
+		if p.bom && line == 1 {
+			out[i].Column-- // the byte order mark is not a column
 		}
 	}
-	if p.skip > 0 && line == 1 {
-		col-- // the byte order mark is not a column
+	return out
+}
+
+// placeFindings finds the places of the findings a message spells out: the strict profile's
+// decoders know the pointer of what they found, not its offset. Only failures pay for the pass;
+// a finding it cannot place gets a zero Place.
+func placeFindings(ctx context.Context, fs []finding, pos position) []sbomcat.Place {
+	ptrs := make([]string, min(len(fs), maxReported))
+	for i := range ptrs {
+		ptrs[i] = fs[i].ptr
 	}
-	return fmt.Sprintf("at line %d column %d", line, col)
+	offs, err := locate(ctx, pos.open, pos.skip, ptrs)
+	places := make([]sbomcat.Place, len(ptrs))
+	if err != nil {
+		return places // the document was read to the end before, so this is the reader's doing
+	}
+	var found []int64
+	for _, o := range offs {
+		if o >= 0 {
+			found = append(found, o)
+		}
+	}
+	at := pos.places(ctx, found)
+	for i, o := range offs {
+		if o >= 0 {
+			places[i], at = at[0], at[1:]
+			places[i].Pointer = ptrs[i]
+		}
+	}
+	return places
 }

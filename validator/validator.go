@@ -177,6 +177,7 @@ func fromVerdict(name string, v formats.Verdict) sbomcat.FileResult {
 		if v.Kind == formats.KindCycloneDXXML || v.Kind == formats.KindSPDXTagValue || v.Kind == formats.KindSPDXRDF || v.Kind == formats.KindSPDXYAML {
 			res.ErrorMessage += " " + shellWord(name) // formats' message ends with "sbomctl convert"
 		}
+		res.Place = v.Place
 	}
 	return res
 }

@@ -40,7 +40,7 @@ func TestSingleFiles(t *testing.T) {
 		{"cdx16-strict-dangling.json", "", ok("cdx16-strict-dangling.json", cdx, "1.6")},
 		{"cdx16-strict-dangling.json", sbomcat.ProfileStrict, want{file: "cdx16-strict-dangling.json", result: sbomcat.ResultFailed, code: inc, msg: "openssl", format: cdx, version: "1.6"}},
 		{"not-sbom.json", "", bad("not-sbom.json", inc, "no SBOM")},
-		{"syntax-error.json", "", bad("syntax-error.json", inc, "line 6 column 40")},
+		{"syntax-error.json", "", bad("syntax-error.json", inc, "(line 6, column 40)")},
 		{"readme.txt", "", bad("readme.txt", inc, "not JSON")},
 		{"cdx15.xml", "", want{file: "cdx15.xml", result: sbomcat.ResultFailed, code: inc, msg: "XML", format: cdx, version: "1.5"}},
 		{"spdx23.spdx", "", bad("spdx23.spdx", inc, "tag-value")},

@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strconv"
+	"os"
+	"runtime/debug"
 	"strings"
-	"text/tabwriter"
-	"unicode"
+	"time"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/report"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -25,10 +24,13 @@ const (
 	exitError  = 2 // usage or I/O error
 )
 
-const usage = `usage: sbomctl validate [--profile aws|strict] [--json] [limit flags] PATH...
+const usage = `usage: sbomctl validate [--format table|json|sarif|junit|github] [--profile aws|strict]
+                        [--include GLOB]... [--exclude GLOB]... [limit flags] PATH...
        sbomctl demo [--endpoint URL] [flags]
 
-validate checks SBOM files, each PATH a file or a zip archive of files, as the service does.
+validate checks SBOM files as the service does. Each PATH is a file or a zip archive of files
+(always validated, whatever its name), a directory (walked for *.json and *.zip files; hidden
+directories skipped, symbolic links not followed) or - for standard input.
 Exit status: 0 when every file succeeded, 1 when any failed, 2 on a usage or I/O error.
 
 demo drives the whole loop (bucket, upload, package version, association, results) against a
@@ -55,6 +57,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	return exitError
 }
 
+// progressDelay is how long a run goes before it shows progress (on a terminal only).
+var progressDelay = time.Second
+
+// stdin is what the PATH "-" reads.
+var stdin io.Reader = os.Stdin
+
 func validate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	limits, err := wiring.LimitsFromEnv(getenv)
 	if err != nil {
@@ -67,7 +75,11 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var flagOut strings.Builder
 	fs.SetOutput(&flagOut)
 	profile := fs.String("profile", string(sbomcat.ProfileAWS), "`name` of the validation rules: aws (the official JSON Schemas) or strict (also reference integrity)")
-	asJSON := fs.Bool("json", false, "write one JSON object per file and line")
+	format := fs.String("format", "table", "output `format`: "+strings.Join(report.Formats, ", "))
+	asJSON := fs.Bool("json", false, "the same as --format json: one JSON object per file and line")
+	var sel selection
+	fs.Var((*globs)(&sel.include), "include", "validate the files of a directory that match `GLOB` (repeatable; default *.json and *.zip); without '/' it matches the base name, with '/' the path below the directory, ** any number of directories")
+	fs.Var((*globs)(&sel.exclude), "exclude", "skip the files and directories that match `GLOB` (repeatable)")
 	wiring.AddLimitFlags(fs, &limits)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage, "\nFlags (-flag or --flag):\n")
@@ -87,41 +99,141 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "sbomctl: unknown profile %q: use aws or strict\n", *profile)
 		return exitError
 	}
+	if *asJSON {
+		if formatSet(fs) && *format != "json" {
+			fmt.Fprintf(stderr, "sbomctl: --json and --format %s contradict each other: --json is --format json\n", *format)
+			return exitError
+		}
+		*format = "json"
+	}
 	if len(paths) == 0 {
 		fmt.Fprintf(stderr, "sbomctl: no PATH to validate\n%s", usage)
 		return exitError
 	}
+	if n := count(paths, "-"); n > 1 {
+		fmt.Fprintf(stderr, "sbomctl: - (standard input) is given %d times; it can be read once\n", n)
+		return exitError
+	}
+	if len(sel.include) == 0 {
+		sel.include = defaultInclude
+	}
+	width, onTerminal := terminalWidth(stdout, getenv)
+	out, err := report.New(*format, stdout, report.Options{Width: width, Color: useColour(onTerminal, getenv),
+		ToolName: "sbomctl", ToolVersion: version()})
+	if err != nil {
+		fmt.Fprintf(stderr, "sbomctl: %v\n", err)
+		return exitError
+	}
 
 	v := &validator.Validator{Limits: limits, Profile: p}
-	var out output = newTable(stdout)
-	if *asJSON {
-		out = &jsonLines{enc: json.NewEncoder(stdout)}
+	code := check(ctx, v, paths, sel, out, stderr, getenv)
+	if err := out.Close(); err != nil {
+		fmt.Fprintf(stderr, "sbomctl: writing results: %v\n", err)
+		return exitError
+	}
+	return code
+}
+
+// check validates every file the paths name and hands the results to out; it returns the exit
+// status. One unreadable path does not stop the others: it is reported on stderr and to out,
+// and the status says something went wrong.
+func check(ctx context.Context, v *validator.Validator, paths []string, sel selection, out report.Writer, stderr io.Writer, getenv func(string) string) int {
+	targets := collect(paths, sel)
+	files, total := 0, int64(0)
+	for _, t := range targets {
+		if t.err == nil {
+			files++
+			total += max(t.size, 0)
+		}
+	}
+	var prog *progress
+	if _, ok := terminalWidth(stderr, getenv); ok {
+		prog = startProgress(stderr, files, total, progressDelay)
+		defer prog.finish()
+		stderr = prog // complaints clear the progress line first
 	}
 	code := exitOK
-	for _, path := range paths {
-		results, err := v.ValidateFile(ctx, path)
+	fail := func(e *report.PathError) {
+		fmt.Fprintf(stderr, "sbomctl: %v\n", e)
+		out.PathError(e)
+		code = exitError
+	}
+	for _, t := range targets {
+		if t.err != nil {
+			fail(t.err)
+			continue
+		}
+		results, err := validateTarget(ctx, v, t)
+		if prog != nil {
+			prog.add(t.size)
+		}
 		if err != nil {
-			// Go on with the other paths: one unreadable file should not hide the verdicts
-			// on the rest. The status still says something went wrong.
-			fmt.Fprintf(stderr, "sbomctl: %v\n", err)
-			code = exitError
+			fail(&report.PathError{Source: t.source, Path: t.path, Err: err})
 			if ctx.Err() != nil {
 				break
 			}
 			continue
 		}
 		for _, r := range results {
-			out.write(path, r)
+			if err := out.Result(report.Result{Source: t.source, Path: t.path, Member: report.MemberOf(t.path, r), FileResult: r}); err != nil {
+				fmt.Fprintf(stderr, "sbomctl: writing results: %v\n", err)
+				return exitError
+			}
 			if !r.Succeeded() && code == exitOK {
 				code = exitFailed
 			}
 		}
 	}
-	if err := out.close(); err != nil {
-		fmt.Fprintf(stderr, "sbomctl: writing results: %v\n", err)
-		return exitError
-	}
 	return code
+}
+
+// validateTarget validates one file, or standard input spooled to a temporary file (the
+// validator reads archives at offsets), no more of it than the object limit lets through.
+func validateTarget(ctx context.Context, v *validator.Validator, t target) ([]sbomcat.FileResult, error) {
+	if t.path != "-" || t.source != "-" {
+		return v.ValidateFile(ctx, t.path)
+	}
+	f, err := os.CreateTemp("", "sbomctl-stdin-*")
+	if err != nil {
+		return nil, fmt.Errorf("spooling standard input: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	max := v.Limits.MaxObjectBytes
+	if max <= 0 {
+		max = validator.DefaultMaxObjectBytes
+	}
+	// One byte over the limit is enough for the validator to refuse it by its size.
+	n, err := io.Copy(f, io.LimitReader(stdin, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading standard input: %w", err)
+	}
+	return v.ValidateObject(ctx, "-", f, n)
+}
+
+// formatSet reports whether --format was given.
+func formatSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "format" })
+	return set
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, e := range list {
+		if e == s {
+			n++
+		}
+	}
+	return n
+}
+
+// version is sbomctl's module version, as SARIF names the tool's.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }
 
 // parseInterspersed parses flags wherever they stand among the paths, as most command-line
@@ -144,101 +256,5 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// output writes results as they come.
-type output interface {
-	write(source string, r sbomcat.FileResult)
-	close() error
-}
-
-// jsonLines writes one JSON object per result and line: the result (errorCode and
-// errorMessage omitted when empty) and the PATH it came from, under jsonResult's names.
-type jsonLines struct {
-	enc *json.Encoder
-	err error // the first write error
-}
-
-// jsonResult is one line of --json: its field names are documented, so they are the CLI's own.
-type jsonResult struct {
-	Source       string `json:"source"`
-	FileName     string `json:"fileName"`
-	Result       string `json:"validationResult"`
-	ErrorCode    string `json:"errorCode,omitempty"`
-	ErrorMessage string `json:"errorMessage,omitempty"`
-	Format       string `json:"format"`
-	SpecVersion  string `json:"specVersion"`
-}
-
-func (j *jsonLines) write(source string, r sbomcat.FileResult) {
-	line := jsonResult{Source: source, FileName: r.FileName, Result: string(r.Result), ErrorCode: string(r.ErrorCode),
-		ErrorMessage: r.ErrorMessage, Format: string(r.Format), SpecVersion: r.SpecVersion}
-	if err := j.enc.Encode(line); err != nil && j.err == nil {
-		j.err = err
-	}
-}
-
-func (j *jsonLines) close() error { return j.err }
-
-// table writes an aligned table for people, and a count at the end.
-type table struct {
-	w                 io.Writer
-	tw                *tabwriter.Writer
-	succeeded, failed int
-}
-
-func newTable(w io.Writer) *table {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FILE\tRESULT\tFORMAT\tERROR CODE\tMESSAGE")
-	return &table{w: w, tw: tw}
-}
-
-func (t *table) write(source string, r sbomcat.FileResult) {
-	// A file validated on its own, or an archive that failed as a whole, is the path itself;
-	// an archive's entry is the path and the entry's name.
-	file := source
-	if r.FileName != filepath.Base(source) {
-		file = source + ":" + r.FileName
-	}
-	format := "-"
-	switch r.Format {
-	case sbomcat.FormatCycloneDX:
-		format = "CycloneDX " + r.SpecVersion
-	case sbomcat.FormatSPDX:
-		format = "SPDX " + r.SpecVersion
-	}
-	code, msg := string(r.ErrorCode), r.ErrorMessage
-	if code == "" {
-		code = "-"
-	}
-	if msg == "" {
-		msg = "-"
-	}
-	fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\n", printable(file), r.Result, printable(format), code, printable(msg))
-	if r.Succeeded() {
-		t.succeeded++
-	} else {
-		t.failed++
-	}
-}
-
-func (t *table) close() error {
-	if err := t.tw.Flush(); err != nil {
-		return err
-	}
-	n := t.succeeded + t.failed
-	noun := "files"
-	if n == 1 {
-		noun = "file"
-	}
-	_, err := fmt.Fprintf(t.w, "\n%d %s: %d succeeded, %d failed\n", n, noun, t.succeeded, t.failed)
-	return err
-}
-
-// printable keeps what an archive's names and a file's content put into a message from
-// moving the cursor or breaking the table: text with a control character (a tab, a newline, an
-// escape sequence) is shown quoted, escapes visible.
-func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) < 0 {
-		return s
-	}
-	return strconv.Quote(s)
-}
+// printable shows names and messages safely on a terminal (report.Printable).
+func printable(s string) string { return report.Printable(s) }

@@ -29,7 +29,7 @@ func files(t *testing.T, contents map[string]string) string {
 	d := t.TempDir()
 	for name, c := range contents {
 		data := []byte(c)
-		if strings.HasSuffix(name, ".zip") {
+		if strings.HasSuffix(strings.ToLower(name), ".zip") {
 			var buf bytes.Buffer
 			zw := zip.NewWriter(&buf)
 			for _, line := range strings.Split(c, "\n") {
@@ -109,7 +109,12 @@ func TestRun(t *testing.T) {
 			stderr: []string{"SBOMCAT_MAX_TOTAL_BYTES", `"1.5GiB"`}, noStdout: true},
 		{name: "missing path: the others are still validated", args: []string{"validate", p("nothere.json"), p("bad.json")}, code: 2,
 			stdout: []string{p("bad.json"), "FAILED"}, stderr: []string{"nothere.json", "no such file"}},
-		{name: "a directory is no file", args: []string{"validate", d}, code: 2, stderr: []string{"not a regular file"}},
+		{name: "a directory is walked", args: []string{"validate", d}, code: 1,
+			stdout: []string{p("bad.json"), "FAILED", p("big.json"), "SUCCEEDED", p("bundle.zip") + ":README.txt", "FAILED"}},
+		{name: "missing path only: no table", args: []string{"validate", p("nothere.json")}, code: 2, stderr: []string{"nothere.json", "no such file"}, noStdout: true},
+		{name: "unknown format", args: []string{"validate", "--format", "xml", p("good.json")}, code: 2, stderr: []string{`unknown format "xml"`, "sarif"}, noStdout: true},
+		{name: "--json contradicting --format", args: []string{"validate", "--json", "--format", "sarif", p("good.json")}, code: 2, stderr: []string{"contradict"}, noStdout: true},
+		{name: "bad glob", args: []string{"validate", "--include", "[", p("good.json")}, code: 2, stderr: []string{`bad pattern "["`}, noStdout: true},
 		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"usage: sbomctl validate"}},
 		{name: "validate -h", args: []string{"validate", "-h"}, code: 0, stdout: []string{"-max-entries", "SBOMCAT_MAX_ENTRIES", "-profile"}},
 		{name: "validate --help", args: []string{"validate", p("good.json"), "--help"}, code: 0, stdout: []string{"usage: sbomctl validate"}},
@@ -178,9 +183,9 @@ func TestJSONLines(t *testing.T) {
 		t.Errorf("exit status %d, want 1", code)
 	}
 	want := []map[string]any{
-		{"source": good, "fileName": "good.json", "validationResult": "SUCCEEDED", "format": "cyclonedx", "specVersion": "1.6"},
-		{"source": bundle, "fileName": "a.json", "validationResult": "SUCCEEDED", "format": "spdx", "specVersion": "2.3"},
-		{"source": bundle, "fileName": "b.txt", "validationResult": "FAILED", "errorCode": "INCOMPATIBLE_FORMAT", "errorMessage": "", "format": "", "specVersion": ""},
+		{"source": good, "path": good, "fileName": "good.json", "validationResult": "SUCCEEDED", "format": "cyclonedx", "specVersion": "1.6"},
+		{"source": bundle, "path": bundle, "fileName": "a.json", "validationResult": "SUCCEEDED", "format": "spdx", "specVersion": "2.3"},
+		{"source": bundle, "path": bundle, "fileName": "b.txt", "validationResult": "FAILED", "errorCode": "INCOMPATIBLE_FORMAT", "errorMessage": "", "format": "", "specVersion": ""},
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
 	if len(lines) != len(want) {
