@@ -209,6 +209,18 @@ func checkSBOM(l *sbomcat.S3Location) error {
 	return nil
 }
 
+// documentedChecks run before the model's, for the operations where AWS documents its own
+// messages for what the model also refuses (docs/behaviour.md, "SBOM association").
+var documentedChecks = map[string]func(*request) error{
+	"AssociateSbomWithPackageVersion": func(r *request) error {
+		var in associateInput
+		if err := decode(r.body, &in); err != nil {
+			return err
+		}
+		return checkSBOM(toLocation(in.Sbom))
+	},
+}
+
 // checkConfiguration checks UpdatePackageConfiguration's members.
 func checkConfiguration(u sbomcat.PackageConfigurationUpdate) error {
 	var v c.Violations

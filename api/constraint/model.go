@@ -205,11 +205,16 @@ func (m *Model) check(v *Violations, field, name string, val any, text, sensitiv
 	}
 }
 
+// MaxEchoed is the longest value, in characters, that a violation message quotes: a longer
+// one (a 32 KB job document) would bury the message.
+const MaxEchoed = 256
+
 func (m *Model) checkString(v *Violations, field string, s *Shape, str string, sensitive bool) {
 	if !utf8.ValidString(str) {
 		v.Add(field, nil, "Member must be valid UTF-8")
 		return
 	}
+	sensitive = sensitive || utf8.RuneCountInString(str) > MaxEchoed
 	v.Length(field, str, bound(s.Min, 0), bound(s.Max, 0), sensitive)
 	if len(s.Enum) > 0 {
 		v.Enum(field, str, s.Enum...)
