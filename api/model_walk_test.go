@@ -377,3 +377,48 @@ func (w walker) send(e *env, name string, op c.Operation, r walkRequest, what, w
 	}
 	checkAWSShape(w.t, resp)
 }
+
+// TestModelConstraintsThroughSDK sends, with the Go SDK (whose client-side validation checks
+// only required members), the violations found against the service, and bad page tokens.
+func TestModelConstraintsThroughSDK(t *testing.T) {
+	e := newEnv(t, func(c *envConfig) { c.Jobs = c.Service.Store.(jobs.Store) })
+	ctx := context.Background()
+	must[*iot.CreatePackageOutput](t)(e.client.CreatePackage(ctx, &iot.CreatePackageInput{
+		PackageName: aws.String(seedPackage), Tags: map[string]string{"k": "v"}}))
+	tests := []struct {
+		name    string
+		call    func() error
+		code    string
+		message string
+	}{
+		{"UntagResource: a key breaking TagKey's pattern", func() error {
+			_, err := e.client.UntagResource(ctx, &iot.UntagResourceInput{ResourceArn: aws.String(seedARN), TagKeys: []string{"k#1"}})
+			return err
+		}, "InvalidRequestException", "'tagKeys.1.member'"},
+		{"CreateJob: an empty documentSource", func() error {
+			_, err := e.client.CreateJob(ctx, &iot.CreateJobInput{JobId: aws.String("j1"), Targets: jobTargets, DocumentSource: aws.String("")})
+			return err
+		}, "InvalidRequestException", "'documentSource'"},
+		{"ListJobs: a token this server did not issue", func() error {
+			_, err := e.client.ListJobs(ctx, &iot.ListJobsInput{NextToken: aws.String("not-a-token")})
+			return err
+		}, "InvalidRequestException", "nextToken"},
+		{"ListTagsForResource: a token this server did not issue", func() error {
+			_, err := e.client.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(seedARN), NextToken: aws.String("x")})
+			return err
+		}, "InvalidRequestException", "nextToken"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ae := apiError(t, tt.call(), tt.code, 400)
+			if !strings.Contains(ae.ErrorMessage(), tt.message) {
+				t.Errorf("message %q does not name %s", ae.ErrorMessage(), tt.message)
+			}
+		})
+	}
+	jobList := must[*iot.ListJobsOutput](t)(e.client.ListJobs(ctx, &iot.ListJobsInput{}))
+	tags := must[*iot.ListTagsForResourceOutput](t)(e.client.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(seedARN)}))
+	if len(jobList.Jobs) != 0 || len(tags.Tags) != 1 {
+		t.Errorf("after the refusals: %d jobs, %d tags; want 0 and 1", len(jobList.Jobs), len(tags.Tags))
+	}
+}
