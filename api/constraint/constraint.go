@@ -2,8 +2,8 @@
 // botocore), checks requests against every constraint it puts on their input (Model.Check:
 // types, lengths, patterns, ranges, enums, required members, at any depth), and renders
 // violations the way AWS does ("1 validation error detected: Value 'x' at 'packageName' failed
-// to satisfy constraint: ..."). It knows wire member names and AWS sentences, so only the edge
-// (api and the request checks of jobs) uses it; the domain speaks in sbomcat.Error codes.
+// to satisfy constraint: ..."). It knows wire member names and AWS sentences, so only the API edge
+// uses it; the domain (catalog, jobs) speaks in sbomcat.Error codes and its own words.
 package constraint
 
 import (
