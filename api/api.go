@@ -26,6 +26,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -318,6 +319,9 @@ func parseBody(body []byte) (map[string]any, error) {
 	if !utf8.Valid(trimmed) {
 		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid UTF-8: invalid byte at offset %d. JSON text must be encoded in UTF-8; escape other characters as \\uXXXX.", invalidUTF8At(body))
 	}
+	if off := loneSurrogateAt(trimmed); off >= 0 {
+		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid JSON text: the escape at offset %d is half of a UTF-16 surrogate pair, which encodes no character.", off)
+	}
 	if trimmed[0] != '{' {
 		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body must be a JSON object.")
 	}
@@ -344,6 +348,46 @@ func invalidUTF8At(b []byte) int {
 		i += n
 	}
 	return len(b)
+}
+
+// loneSurrogateAt returns the offset of the first \uXXXX escape in b that is half of a UTF-16
+// surrogate pair without its other half, or -1. encoding/json would decode it as U+FFFD, so
+// what is stored would not be what was sent, as with bytes that are not UTF-8.
+func loneSurrogateAt(b []byte) int {
+	pending := -1 // offset of a high surrogate waiting for its low half
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			if pending >= 0 {
+				return pending
+			}
+			continue
+		}
+		if i+1 < len(b) && b[i+1] != 'u' {
+			i++ // a two-character escape, such as \\ or \"
+			if pending >= 0 {
+				return pending
+			}
+			continue
+		}
+		r := rune(-1)
+		if i+6 <= len(b) {
+			if n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
+				r = rune(n)
+			}
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF && pending >= 0:
+			pending = -1
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return i
+		case pending >= 0:
+			return pending
+		case r >= 0xD800 && r <= 0xDBFF:
+			pending = i
+		}
+		i += 5
+	}
+	return pending
 }
 
 // jsonError renders a decoding error as a ValidationException naming the member or offset.
