@@ -26,13 +26,16 @@ import (
 	"reflect"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/google/uuid"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/api/constraint"
 	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/jobs"
 )
@@ -220,12 +223,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	req := &request{ctx: r.Context(), op: op, params: params, query: r.URL.Query(), body: body}
-	out, err := op.handle(h, req)
+	out, err := h.call(req)
 	if err != nil {
 		fail(err, h.subject(params))
 		return
 	}
 	writeJSON(w, out)
+}
+
+// call checks req against every constraint the model puts on its operation's input, then
+// calls the operation: no operation sees input the model refuses.
+func (h *Handler) call(req *request) (any, error) {
+	if first := documentedChecks[req.op.name]; first != nil {
+		if err := first(req); err != nil {
+			return nil, err
+		}
+	}
+	in := constraint.Request{Labels: req.params, Query: req.query}
+	if constraint.IoT.HasBody(req.op.name) {
+		obj, err := parseBody(req.body)
+		if err != nil {
+			return nil, err
+		}
+		in.Body = obj
+	}
+	if err := constraint.IoT.Check(req.op.name, in); err != nil {
+		return nil, err
+	}
+	return req.op.handle(h, req)
 }
 
 // subject names the resource a request is about, for the members of conflict errors:
@@ -270,40 +295,115 @@ func writeJSON(w http.ResponseWriter, out any) {
 // members of the wrong type are ValidationExceptions naming the member; unknown members are
 // ignored.
 func decode(body []byte, v any) error {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return nil
-	}
-	if trimmed[0] != '{' {
-		return sbomcat.Errorf(sbomcat.EINVALID, "The request body must be a JSON object.")
-	}
 	// First pass: generic JSON, so that syntax errors are reported as such and members can be
 	// matched exactly (encoding/json matches names case-insensitively, AWS does not).
+	generic, err := parseBody(body)
+	if err != nil || generic == nil {
+		return err
+	}
+	exact, err := json.Marshal(exactMembers(generic, reflect.TypeOf(v)))
+	if err == nil {
+		err = json.Unmarshal(exact, v)
+	}
+	return jsonError(err)
+}
+
+// parseBody decodes a JSON object body with numbers as json.Number; an empty or null body is
+// nil. Bytes that are not UTF-8 are refused rather than read as U+FFFD (docs/behaviour.md,
+// "Errors"): what is stored would not be what was sent.
+func parseBody(body []byte) (map[string]any, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return nil, nil
+	}
+	if !utf8.Valid(trimmed) {
+		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid UTF-8: invalid byte at offset %d. JSON text must be encoded in UTF-8; escape other characters as \\uXXXX.", invalidUTF8At(body))
+	}
+	if off := loneSurrogateAt(trimmed); off >= 0 {
+		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid JSON text: the escape at offset %d is half of a UTF-16 surrogate pair, which encodes no character.", off)
+	}
+	if trimmed[0] != '{' {
+		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body must be a JSON object.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
-	var generic any
-	err := dec.Decode(&generic)
+	var obj map[string]any
+	err := dec.Decode(&obj)
 	if err == nil && dec.More() {
-		return sbomcat.Errorf(sbomcat.EINVALID, "The request body has data after the JSON object.")
+		return nil, sbomcat.Errorf(sbomcat.EINVALID, "The request body has data after the JSON object.")
 	}
-	if err == nil {
-		var exact []byte
-		if exact, err = json.Marshal(exactMembers(generic, reflect.TypeOf(v))); err == nil {
-			err = json.Unmarshal(exact, v)
+	if obj == nil && err == nil {
+		obj = map[string]any{}
+	}
+	return obj, jsonError(err)
+}
+
+// invalidUTF8At returns the offset of the first byte of b that does not begin a UTF-8 sequence.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
 		}
+		i += n
 	}
-	if err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
+	return len(b)
+}
+
+// loneSurrogateAt returns the offset of the first \uXXXX escape in b that is half of a UTF-16
+// surrogate pair without its other half, or -1. encoding/json would decode it as U+FFFD, so
+// what is stored would not be what was sent, as with bytes that are not UTF-8.
+func loneSurrogateAt(b []byte) int {
+	pending := -1 // offset of a high surrogate waiting for its low half
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			if pending >= 0 {
+				return pending
+			}
+			continue
+		}
+		if i+1 < len(b) && b[i+1] != 'u' {
+			i++ // a two-character escape, such as \\ or \"
+			if pending >= 0 {
+				return pending
+			}
+			continue
+		}
+		r := rune(-1)
+		if i+6 <= len(b) {
+			if n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
+				r = rune(n)
+			}
+		}
 		switch {
-		case errors.As(err, &typeErr):
-			return sbomcat.Errorf(sbomcat.EINVALID, "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must be of type %s, not a JSON %s", typeErr.Field, jsonType(typeErr.Type.String()), typeErr.Value)
-		case errors.As(err, &syntaxErr):
-			return sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid JSON: %s at offset %d.", strings.TrimPrefix(syntaxErr.Error(), "invalid character "), syntaxErr.Offset)
+		case r >= 0xDC00 && r <= 0xDFFF && pending >= 0:
+			pending = -1
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return i
+		case pending >= 0:
+			return pending
+		case r >= 0xD800 && r <= 0xDBFF:
+			pending = i
 		}
-		return sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+		i += 5
 	}
-	return nil
+	return pending
+}
+
+// jsonError renders a decoding error as a ValidationException naming the member or offset.
+func jsonError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return sbomcat.Errorf(sbomcat.EINVALID, "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must be of type %s, not a JSON %s", typeErr.Field, jsonType(typeErr.Type.String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid JSON: %s at offset %d.", strings.TrimPrefix(syntaxErr.Error(), "invalid character "), syntaxErr.Offset)
+	}
+	return sbomcat.Errorf(sbomcat.EINVALID, "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // exactMembers drops, at every level, the object members whose names are not exactly a member

@@ -22,15 +22,8 @@ func (h *Handler) createPackage(r *request) (any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return nil, err
 	}
-	var v c.Violations
-	token := clientToken(r, &v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	p := sbomcat.Package{Name: r.params["packageName"], Description: deref(in.Description), Tags: in.Tags}
-	if err := checkCreatePackage(p); err != nil {
-		return nil, err
-	}
+	name, _, token := pathAndToken(r)
+	p := sbomcat.Package{Name: name, Description: deref(in.Description), Tags: in.Tags}
 	out, err := h.catalog.CreatePackage(r.ctx, p, token)
 	if err != nil {
 		return nil, err
@@ -39,11 +32,7 @@ func (h *Handler) createPackage(r *request) (any, error) {
 }
 
 func (h *Handler) getPackage(r *request) (any, error) {
-	var v c.Violations
-	name, _ := names(r, &v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
+	name, _ := names(r)
 	p, err := h.catalog.GetPackage(r.ctx, name)
 	if err != nil {
 		return nil, err
@@ -59,23 +48,17 @@ func (h *Handler) updatePackage(r *request) (any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return nil, err
 	}
-	name, _, token, err := pathAndToken(r)
-	if err != nil {
-		return nil, err
-	}
+	name, _, token := pathAndToken(r)
 	u := sbomcat.PackageUpdate{Description: in.Description, DefaultVersion: in.DefaultVersionName, UnsetDefaultVersion: deref(in.UnsetDefaultVersion)}
 	if err := checkUpdatePackage(u); err != nil {
 		return nil, err
 	}
-	_, err = h.catalog.UpdatePackage(r.ctx, name, u, token)
+	_, err := h.catalog.UpdatePackage(r.ctx, name, u, token)
 	return nil, err
 }
 
 func (h *Handler) deletePackage(r *request) (any, error) {
-	name, _, token, err := pathAndToken(r)
-	if err != nil {
-		return nil, err
-	}
+	name, _, token := pathAndToken(r)
 	return nil, h.catalog.DeletePackage(r.ctx, name, token)
 }
 
@@ -100,36 +83,20 @@ func (h *Handler) listPackages(r *request) (any, error) {
 
 // Package versions.
 
-// artifactOf returns the artifact location of a request, refusing an artifact without one.
-func artifactOf(w *locationWrapper, v *c.Violations) *sbomcat.S3Location {
-	if w == nil {
-		return nil
-	}
-	if w.S3Location == nil {
-		v.Required("artifact.s3Location")
-		return nil
-	}
-	return toLocation(w)
-}
-
 func (h *Handler) createVersion(r *request) (any, error) {
 	var in createVersionInput
 	if err := decode(r.body, &in); err != nil {
 		return nil, err
 	}
-	var v c.Violations
-	token := clientToken(r, &v)
-	artifact := artifactOf(in.Artifact, &v)
-	if err := v.Err(); err != nil {
+	pkg, ver, token := pathAndToken(r)
+	artifact, err := artifactOf(in.Artifact)
+	if err != nil {
 		return nil, err
 	}
 	pv := sbomcat.PackageVersion{
-		PackageName: r.params["packageName"], VersionName: r.params["versionName"],
+		PackageName: pkg, VersionName: ver,
 		Description: deref(in.Description), Attributes: in.Attributes, Artifact: artifact,
 		Recipe: deref(in.Recipe), Tags: in.Tags,
-	}
-	if err := checkCreateVersion(pv); err != nil {
-		return nil, err
 	}
 	out, err := h.catalog.CreateVersion(r.ctx, pv, token)
 	if err != nil {
@@ -143,11 +110,7 @@ func (h *Handler) createVersion(r *request) (any, error) {
 }
 
 func (h *Handler) getVersion(r *request) (any, error) {
-	var v c.Violations
-	pkg, ver := names(r, &v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
+	pkg, ver := names(r)
 	pv, err := h.catalog.GetVersion(r.ctx, pkg, ver)
 	if err != nil {
 		return nil, err
@@ -166,51 +129,25 @@ func (h *Handler) updateVersion(r *request) (any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return nil, err
 	}
-	var v c.Violations
-	pkg, ver := names(r, &v)
-	token := clientToken(r, &v)
-	artifact := artifactOf(in.Artifact, &v)
-	if in.Action != nil {
-		v.Enum("action", *in.Action, string(sbomcat.ActionPublish), string(sbomcat.ActionDeprecate))
-	}
-	if err := v.Err(); err != nil {
+	pkg, ver, token := pathAndToken(r)
+	artifact, err := artifactOf(in.Artifact)
+	if err != nil {
 		return nil, err
 	}
 	u := sbomcat.VersionUpdate{Description: in.Description, Attributes: in.Attributes, Artifact: artifact,
 		Action: sbomcat.VersionAction(deref(in.Action)), Recipe: in.Recipe}
-	if err := checkUpdateVersion(u); err != nil {
-		return nil, err
-	}
-	_, err := h.catalog.UpdateVersion(r.ctx, pkg, ver, u, token)
+	_, err = h.catalog.UpdateVersion(r.ctx, pkg, ver, u, token)
 	return nil, err
 }
 
 func (h *Handler) deleteVersion(r *request) (any, error) {
-	pkg, ver, token, err := pathAndToken(r)
-	if err != nil {
-		return nil, err
-	}
+	pkg, ver, token := pathAndToken(r)
 	return nil, h.catalog.DeleteVersion(r.ctx, pkg, ver, token)
 }
 
-func statuses() []string {
-	out := make([]string, len(sbomcat.VersionStatuses))
-	for i, s := range sbomcat.VersionStatuses {
-		out[i] = string(s)
-	}
-	return out
-}
-
 func (h *Handler) listVersions(r *request) (any, error) {
-	var v c.Violations
-	pkg, _ := names(r, &v)
+	pkg, _ := names(r)
 	status := r.query.Get("status")
-	if r.query.Has("status") {
-		v.Enum("status", status, statuses()...)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	page, err := pageRequest(r)
 	if err != nil {
 		return nil, err
@@ -236,10 +173,7 @@ func (h *Handler) associate(r *request) (any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return nil, err
 	}
-	pkg, ver, token, err := pathAndToken(r)
-	if err != nil {
-		return nil, err
-	}
+	pkg, ver, token := pathAndToken(r)
 	sbom := toLocation(in.Sbom)
 	if err := checkSBOM(sbom); err != nil {
 		return nil, err
@@ -253,23 +187,13 @@ func (h *Handler) associate(r *request) (any, error) {
 }
 
 func (h *Handler) disassociate(r *request) (any, error) {
-	pkg, ver, token, err := pathAndToken(r)
-	if err != nil {
-		return nil, err
-	}
+	pkg, ver, token := pathAndToken(r)
 	return nil, h.catalog.DisassociateSBOM(r.ctx, pkg, ver, token)
 }
 
 func (h *Handler) listResults(r *request) (any, error) {
-	var v c.Violations
-	pkg, ver := names(r, &v)
+	pkg, ver := names(r)
 	result := r.query.Get("validationResult")
-	if r.query.Has("validationResult") {
-		v.Enum("validationResult", result, string(sbomcat.ResultFailed), string(sbomcat.ResultSucceeded))
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	page, err := pageRequest(r)
 	if err != nil {
 		return nil, err
@@ -306,18 +230,11 @@ func (h *Handler) updateConfiguration(r *request) (any, error) {
 	if err := decode(r.body, &in); err != nil {
 		return nil, err
 	}
-	var v c.Violations
-	token := clientToken(r, &v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
+	token := r.query.Get("clientToken")
 	// Members that are given replace the stored ones; absent members are left as they are.
 	var u sbomcat.PackageConfigurationUpdate
 	if jc := in.VersionUpdateByJobsConfig; jc != nil {
 		u = sbomcat.PackageConfigurationUpdate{VersionUpdateByJobsEnabled: jc.Enabled, VersionUpdateByJobsRoleARN: jc.RoleArn}
-	}
-	if err := checkConfiguration(u); err != nil {
-		return nil, err
 	}
 	_, err := h.catalog.UpdatePackageConfiguration(r.ctx, u, token)
 	return nil, err
@@ -334,11 +251,7 @@ func (h *Handler) tagResource(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags, err := tagsOf(in.Tags)
-	if err != nil {
-		return nil, err
-	}
-	return nil, h.catalog.TagResource(r.ctx, id, tags)
+	return nil, h.catalog.TagResource(r.ctx, id, tagsOf(in.Tags))
 }
 
 func (h *Handler) untagResource(r *request) (any, error) {
@@ -348,9 +261,6 @@ func (h *Handler) untagResource(r *request) (any, error) {
 	}
 	id, err := resourceOf(h.cfg.Scope, in.ResourceArn)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkTagKeys(in.TagKeys); err != nil {
 		return nil, err
 	}
 	return nil, h.catalog.UntagResource(r.ctx, id, in.TagKeys)

@@ -55,7 +55,13 @@ func TestMalformedRequests(t *testing.T) {
 		{"oversize body", "PUT", "/packages/p", string(big), 400, "ValidationException", "1048576 bytes"},
 		{"unknown path", "GET", "/nowhere", ``, 404, "UnknownOperationException", "GET /nowhere"},
 		{"unknown method", "POST", "/packages", `{}`, 404, "UnknownOperationException", "method POST"},
-		{"trailing slash", "GET", "/packages/", ``, 404, "UnknownOperationException", ""},
+		{"trailing slash: an empty packageName", "GET", "/packages/", ``, 400, "ValidationException", "'packageName'"},
+		{"empty path label", "GET", "/packages//versions/1.0.0", ``, 400, "ValidationException", "'packageName'"},
+		{"invalid UTF-8", "PUT", "/packages/p", "{\"description\":\"\xff\xfe\"}", 400, "ValidationException", "not valid UTF-8: invalid byte at offset 16"},
+		{"lone high surrogate", "PUT", "/packages/p", `{"description":"a\ud800b"}`, 400, "ValidationException", "offset 17 is half of a UTF-16 surrogate pair"},
+		{"lone low surrogate", "PUT", "/packages/p", `{"description":"\udc00"}`, 400, "ValidationException", "offset 16 is half"},
+		{"high surrogate at the end", "PUT", "/packages/p", `{"description":"\ud83d"}`, 400, "ValidationException", "offset 16 is half"},
+		{"invalid UTF-8 in a tagging body", "POST", "/untag", "{\"resourceArn\":\"\xc3\"}", 400, "InvalidRequestException", "not valid UTF-8"},
 		{"too deep path", "GET", "/packages/p/versions/1/sbom/x", ``, 404, "UnknownOperationException", ""},
 		{"root", "GET", "/", ``, 404, "UnknownOperationException", ""},
 		{"maxResults not a number", "GET", "/packages?maxResults=ten", ``, 400, "ValidationException", "maxResults"},
@@ -72,6 +78,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"empty body", "PUT", "/packages/q", ``, 200, "", ""},
 		{"null body", "PATCH", "/packages/q", `null`, 200, "", ""},
 		{"null member", "PATCH", "/packages/q", `{"description":null}`, 200, "", ""},
+		{"surrogate pair", "PATCH", "/packages/q", `{"description":"\ud83d\ude00 \\u d800"}`, 200, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,6 +143,21 @@ func TestGarbageNeverFails(t *testing.T) {
 		}
 		if resp.status != 200 {
 			checkAWSShape(t, resp)
+		}
+	}
+}
+
+// TestUndecodableTextNotStored: a body that is not UTF-8, or escapes half a surrogate pair, is
+// refused whole, and no trace of it is stored (U+FFFD in its place, say).
+func TestUndecodableTextNotStored(t *testing.T) {
+	e := newEnv(t)
+	for i, body := range []string{"{\"description\":\"\xff\xfe\"}", `{"description":"\ud800"}`, "{\"tags\":{\"k\xe9\":\"v\"}}"} {
+		path := "/packages/p" + string(rune('0'+i))
+		if resp := e.raw("PUT", path, []byte(body), signed); resp.status != 400 {
+			t.Errorf("PUT %s %q: %d %s, want 400", path, body, resp.status, resp.body)
+		}
+		if resp := e.raw("GET", path, nil, signed); resp.status != 404 {
+			t.Errorf("GET %s after the refusal: %d %s, want 404", path, resp.status, resp.body)
 		}
 	}
 }

@@ -79,8 +79,10 @@ func match(pattern string, segs []string) (map[string]string, bool) {
 	params := map[string]string{}
 	for i, p := range pat {
 		if label, ok := strings.CutPrefix(p, "{"); ok {
+			// An empty label still selects the operation, whose model check then refuses it
+			// (docs/behaviour.md, "Errors").
 			v, err := url.PathUnescape(segs[i])
-			if err != nil || v == "" {
+			if err != nil {
 				return nil, false
 			}
 			params[strings.TrimSuffix(label, "}")] = v

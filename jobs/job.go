@@ -18,9 +18,9 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/api/constraint"
 )
 
 // EINVALIDSTATE is the application error code for a change the job's status does not allow:
@@ -34,7 +34,6 @@ const (
 	MaxDocumentLen        = 32768 // JobDocument, in characters
 	MaxDescriptionLen     = 2028  // JobDescription
 	MaxDestinations       = 25    // destinationPackageVersions, CreateJob doc
-	MaxTargetARNLen       = 2048  // TargetArn
 	MinExpiresInSec       = 60    // ExpiresInSec
 	MaxExpiresInSec       = 3600  // ExpiresInSec
 	DefaultExpiresInSec   = 3600  // decisions item 19
@@ -42,11 +41,7 @@ const (
 	MaxListMaxResults     = 250   // LaserMaxResults
 )
 
-var (
-	jobIDPattern       = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
-	descriptionPattern = regexp.MustCompile(`^[^\p{C}]+$`)
-	versionARNPattern  = regexp.MustCompile(`^arn:[!-~]+$`)
-)
+var jobIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 
 // Status is a job's status (AWS JobStatus). This server's jobs are always IN_PROGRESS: nothing
 // runs them to completion, and there is no CancelJob.
@@ -182,80 +177,47 @@ type CreateRequest struct {
 	TargetSelection TargetSelection
 }
 
-// Validate checks the request's shape against the model: the members' lengths, patterns and
-// counts. Rules that need the catalog or the document's placeholders are checked by
-// Service.Create after this.
+// Validate checks the rules of this server's jobs, whatever front end the request came
+// through, in the domain's words. The wire model's constraints (lengths, patterns, enums,
+// required members) are the API edge's, checked before this (docs/behaviour.md, "Jobs"); rules
+// that need the catalog or the document's placeholders are checked by Service.Create after this.
 func (r *CreateRequest) Validate() error {
-	var v constraint.Violations
-	ValidateJobID(&v, r.JobID)
-	if r.DocumentSource != "" {
-		v.Addf("documentSource is not supported by this server; give the job document inline in document")
+	if err := checkJobID(r.JobID); err != nil {
+		return err
 	}
-	if r.Document == "" {
-		v.Required("document")
-	} else {
-		// Sensitive: a 32 KB document has no place in an error message.
-		v.Length("document", r.Document, 0, MaxDocumentLen, true)
-	}
-	if r.Description != "" {
-		v.Length("description", r.Description, 0, MaxDescriptionLen, true)
-		if !descriptionPattern.MatchString(r.Description) {
-			v.Add("description", nil, `Member must satisfy regular expression pattern: [^\p{C}]+`)
-		}
-	}
-	if len(r.Targets) == 0 {
-		v.Add("targets", nil, "Member must have length greater than or equal to 1")
-	}
-	for i, t := range r.Targets {
-		v.Length(fmt.Sprintf("targets.%d.member", i+1), t, 0, MaxTargetARNLen, false)
+	switch n := utf8.RuneCountInString(r.Document); {
+	case r.DocumentSource != "":
+		return sbomcat.Errorf(sbomcat.EINVALID, "documentSource is not supported by this server; give the job document inline in document.")
+	case r.Document == "":
+		return sbomcat.Errorf(sbomcat.EINVALID, "A job needs its document inline in document: this server does not fetch job documents.")
+	case n > MaxDocumentLen:
+		return sbomcat.Errorf(sbomcat.EINVALID, "The job document has %d characters; the limit is %d.", n, MaxDocumentLen)
 	}
 	switch r.TargetSelection {
 	case "", TargetSelectionSnapshot:
 	case TargetSelectionContinuous:
-		v.Addf("targetSelection CONTINUOUS is not supported by this server; its jobs are SNAPSHOT")
+		return sbomcat.Errorf(sbomcat.EINVALID, "targetSelection CONTINUOUS is not supported by this server; its jobs are SNAPSHOT.")
 	default:
-		v.Enum("targetSelection", string(r.TargetSelection), string(TargetSelectionContinuous), string(TargetSelectionSnapshot))
+		return sbomcat.Errorf(sbomcat.EINVALID, "targetSelection %q is neither SNAPSHOT nor CONTINUOUS.", r.TargetSelection)
 	}
-	if len(r.DestinationPackageVersions) > MaxDestinations {
-		v.Add("destinationPackageVersions", nil, fmt.Sprintf("Member must have length less than or equal to %d", MaxDestinations))
-	}
-	for i, arn := range r.DestinationPackageVersions {
-		field := fmt.Sprintf("destinationPackageVersions.%d.member", i+1)
-		v.Length(field, arn, 1, constraint.PackageVersionArn.Max, false)
-		if arn != "" && !versionARNPattern.MatchString(arn) {
-			v.Add(field, &arn, "Member must satisfy regular expression pattern: ^arn:[!-~]+$")
-		}
+	if n := len(r.DestinationPackageVersions); n > MaxDestinations {
+		return sbomcat.Errorf(sbomcat.EINVALID, "A job deploys at most %d package versions; destinationPackageVersions names %d.", MaxDestinations, n)
 	}
 	if c := r.PresignedURLConfig; c != nil {
-		if c.RoleARN != "" {
-			v.Length("presignedUrlConfig.roleArn", c.RoleARN, constraint.RoleArn.Min, constraint.RoleArn.Max, false)
-		}
 		if e := c.ExpiresInSec; e != nil && (*e < MinExpiresInSec || *e > MaxExpiresInSec) {
-			s := fmt.Sprint(*e)
-			if *e < MinExpiresInSec {
-				v.Add("presignedUrlConfig.expiresInSec", &s, fmt.Sprintf("Member must have value greater than or equal to %d", MinExpiresInSec))
-			} else {
-				v.Add("presignedUrlConfig.expiresInSec", &s, fmt.Sprintf("Member must have value less than or equal to %d", MaxExpiresInSec))
-			}
+			return sbomcat.Errorf(sbomcat.EINVALID, "presignedUrlConfig.expiresInSec is %d; presigned URLs last %d to %d seconds.", *e, MinExpiresInSec, MaxExpiresInSec)
 		}
 	}
-	return v.Err()
+	return nil
 }
 
-// ValidateJobID adds the violations of a JobId member (1–64 characters, [a-zA-Z0-9_-]+).
-func ValidateJobID(v *constraint.Violations, id string) {
-	v.Length("jobId", id, 1, MaxJobIDLen, false)
-	if id != "" && !jobIDPattern.MatchString(id) {
-		v.Add("jobId", &id, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+")
-	}
-}
-
-// checkJobID returns ValidateJobID's violations as one EINVALID error, for the operations
-// whose only member to check is the job id.
+// checkJobID checks a job id: 1 to 64 letters, digits, '_' and '-', as it appears in the job's
+// ARN and keys its record.
 func checkJobID(id string) error {
-	var v constraint.Violations
-	ValidateJobID(&v, id)
-	return v.Err()
+	if id == "" || utf8.RuneCountInString(id) > MaxJobIDLen || !jobIDPattern.MatchString(id) {
+		return sbomcat.Errorf(sbomcat.EINVALID, "The job id %q is not 1 to %d letters, digits, '_' and '-'.", id, MaxJobIDLen)
+	}
+	return nil
 }
 
 // NotFound is the ENOTFOUND error for an unknown job; stores return it so that every store

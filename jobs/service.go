@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/api/constraint"
 )
 
 // Store keeps jobs durably. sqlite.Store and dynamodb.Store are to implement it next to
@@ -167,23 +166,8 @@ type ListRequest struct {
 // List is ListJobs, ordered by job id. Every job of this server is IN_PROGRESS and SNAPSHOT,
 // so a filter on another status or target selection gives an empty list.
 func (s *Service) List(ctx context.Context, req ListRequest) (sbomcat.Page[Summary], error) {
-	var v constraint.Violations
-	if req.MaxResults != 0 && (req.MaxResults < 1 || req.MaxResults > MaxListMaxResults) {
-		n := fmt.Sprint(req.MaxResults)
-		if req.MaxResults < 1 {
-			v.Add("maxResults", &n, "Member must have value greater than or equal to 1")
-		} else {
-			v.Add("maxResults", &n, fmt.Sprintf("Member must have value less than or equal to %d", MaxListMaxResults))
-		}
-	}
-	if req.Status != "" {
-		v.Enum("status", string(req.Status), "IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS", "SCHEDULED")
-	}
-	if req.TargetSelection != "" {
-		v.Enum("targetSelection", string(req.TargetSelection), string(TargetSelectionContinuous), string(TargetSelectionSnapshot))
-	}
-	if err := v.Err(); err != nil {
-		return sbomcat.Page[Summary]{}, err
+	if req.MaxResults < 0 || req.MaxResults > MaxListMaxResults {
+		return sbomcat.Page[Summary]{}, sbomcat.Errorf(sbomcat.EINVALID, "maxResults is %d; a page holds 1 to %d jobs.", req.MaxResults, MaxListMaxResults)
 	}
 	if (req.Status != "" && req.Status != StatusInProgress) || (req.TargetSelection != "" && req.TargetSelection != TargetSelectionSnapshot) {
 		return sbomcat.Page[Summary]{}, nil

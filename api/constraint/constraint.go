@@ -1,8 +1,9 @@
-// Package constraint holds the member constraints of the AWS IoT model that the API edge checks
-// (lengths, patterns, enums, required members: the botocore model's shapes), and renders their
+// Package constraint holds the AWS IoT model of the operations served (model.json, from
+// botocore), checks requests against every constraint it puts on their input (Model.Check:
+// types, lengths, patterns, ranges, enums, required members, at any depth), and renders
 // violations the way AWS does ("1 validation error detected: Value 'x' at 'packageName' failed
-// to satisfy constraint: ..."). It knows wire member names and AWS sentences, so only the edge
-// (api and the request checks of jobs) uses it; the domain speaks in sbomcat.Error codes.
+// to satisfy constraint: ..."). It knows wire member names and AWS sentences, so only the API edge
+// uses it; the domain (catalog, jobs) speaks in sbomcat.Error codes and its own words.
 package constraint
 
 import (
@@ -24,48 +25,33 @@ type String struct {
 	Pattern string
 	// Sensitive values are never echoed in messages.
 	Sensitive bool
-	// re is Pattern anchored (AWS checks that the whole value matches) and, where Go's
-	// regexp syntax differs from the model's, respelled.
+	// re is Pattern anchored: AWS checks that the whole value matches.
 	re *regexp.Regexp
 }
 
-func str(name string, min, max int, pattern, re string, sensitive bool) String {
-	s := String{Name: name, Min: min, Max: max, Pattern: pattern, Sensitive: sensitive}
-	if re != "" {
-		s.re = regexp.MustCompile(re)
+// fromModel returns the string shape name of the model in model.json.
+func fromModel(name string) String {
+	s := IoT.Shapes[name]
+	if s == nil || s.Type != "string" {
+		panic("constraint: no string shape " + name + " in model.json")
 	}
-	return s
+	return String{Name: name, Min: bound(s.Min, 0), Max: bound(s.Max, 0), Pattern: s.Pattern, Sensitive: s.Sensitive, re: s.re}
 }
 
-// The string shapes the catalog operations check, as the AWS IoT model defines them.
+// The string shapes checked outside the model's walk (Model.Check): the names inside a
+// resourceArn, and the lengths jobs.Service checks itself.
 var (
-	PackageName            = str("PackageName", 1, 128, `[a-zA-Z0-9-_.]+`, `^[a-zA-Z0-9_.\-]+$`, false)
-	VersionName            = str("VersionName", 1, 64, `[a-zA-Z0-9-_.]+`, `^[a-zA-Z0-9_.\-]+$`, false)
-	ResourceDescription    = str("ResourceDescription", 0, 1024, `[^\p{C}]+`, `^[^\p{C}]+$`, true)
-	ResourceAttributeKey   = str("ResourceAttributeKey", 1, 0, `[a-zA-Z0-9:_-]+`, `^[a-zA-Z0-9:_\-]+$`, false)
-	ResourceAttributeValue = str("ResourceAttributeValue", 1, 0, `[^\p{C}]+`, `^[^\p{C}]+$`, false)
-	PackageVersionRecipe   = str("PackageVersionRecipe", 0, 3072, "", "", true)
-	TagKey                 = str("TagKey", 1, 128, `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`, `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`, false)
-	TagValue               = str("TagValue", 0, 256, "", "", false)
-	ClientToken            = str("ClientToken", 36, 64, `\S{36,64}`, `^\S+$`, false)
-	RoleArn                = str("RoleArn", 20, 2048, "", "", false)
-	S3Bucket               = str("S3Bucket", 1, 63, "", "", false)
-	S3Key                  = str("S3Key", 1, 1024, "", "", false)
-	S3Version              = str("S3Version", 1, 1024, "", "", false)
-	PackageVersionArn      = str("PackageVersionArn", 1, 1600, "", "", false)
+	PackageName       = fromModel("PackageName")
+	VersionName       = fromModel("VersionName")
+	RoleArn           = fromModel("RoleArn")
+	PackageVersionArn = fromModel("PackageVersionArn")
 )
 
-// Strings lists every string shape above, for audits against the model.
-var Strings = []String{
-	PackageName, VersionName, ResourceDescription, ResourceAttributeKey, ResourceAttributeValue,
-	PackageVersionRecipe, TagKey, TagValue, ClientToken, RoleArn, S3Bucket, S3Key, S3Version,
-	PackageVersionArn,
-}
-
-// Other bounds of the model.
-const (
-	// MaxTagMap is the TagMap's and TagList's length bound (min 1 where the model says so).
-	MaxTagMap = 50
+// The limits AWS documents for an SBOM's location, which its model does not carry.
+var (
+	S3Bucket  = String{Name: "S3Bucket", Min: 1, Max: 63}
+	S3Key     = String{Name: "S3Key", Min: 1, Max: 1024}
+	S3Version = String{Name: "S3Version", Min: 1, Max: 1024}
 )
 
 // Violations collects constraint violations and renders them the way AWS does
