@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -110,7 +111,9 @@ func startDaemon(t *testing.T, dataDir string, env []string, args ...string) *da
 	go func() { d.cmd.Wait(); close(d.exited) }()
 	t.Cleanup(d.stop)
 	end := time.Now().Add(time.Minute)
-	for d.addr == "" {
+	// sbomd logs the console's URL after "serving": wait for both, unless the console is off.
+	consoleOff := slices.Contains(args, "--console=false")
+	for d.addr == "" || (d.url == "" && !consoleOff) {
 		sc := bufio.NewScanner(strings.NewReader(d.logs.String()))
 		for sc.Scan() {
 			var line struct{ Msg, Addr, URL string }
