@@ -189,6 +189,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"status", status, "error", errName, "duration_ms", time.Since(start).Milliseconds())
 	}()
 
+	// hostile (issue 10): credentials that are already wrong are refused from the headers
+	// alone, before the body is read.
+	if h.verify != nil {
+		if werr := h.verify.verifyHeaders(r); werr != nil {
+			fail(werr, resource{})
+			return
+		}
+	}
 	// The body is read before authentication because the signature covers its hash; the limit
 	// keeps that read bounded.
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
