@@ -123,13 +123,30 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r)
 }
 
+// BuffersBody reports whether the handler holds r's body in memory: an XML document
+// (CompleteMultipartUpload, DeleteObjects, PutBucketVersioning, ...; at most 8 MiB) rather
+// than object data, which is streamed to disk. A server that bounds the memory of unfinished
+// bodies counts these.
+func BuffersBody(r *http.Request) bool {
+	if r.Method != http.MethodPut && r.Method != http.MethodPost {
+		return false
+	}
+	_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return !isObjectData(r, key)
+}
+
+// isObjectData reports whether r's body is object data: PutObject and UploadPart (a copy's
+// body is empty; its data is server-side).
+func isObjectData(r *http.Request, key string) bool {
+	return r.Method == http.MethodPut && key != "" && r.Header.Get("X-Amz-Copy-Source") == "" &&
+		!r.URL.Query().Has("versioning")
+}
+
 // prepareBody decodes and guards a PUT or POST body as described on Handler. It answers the
 // request itself and returns false when the body is refused up front.
 func (h *handler) prepareBody(w http.ResponseWriter, r *http.Request, key string) bool {
 	q := r.URL.Query()
-	// Object data: PutObject and UploadPart (a copy's body is empty; its data is server-side).
-	data := r.Method == http.MethodPut && key != "" && r.Header.Get("X-Amz-Copy-Source") == "" &&
-		!q.Has("versioning")
+	data := isObjectData(r, key)
 	_, completing := q["uploadId"]
 	completing = completing && r.Method == http.MethodPost
 

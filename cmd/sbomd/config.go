@@ -14,6 +14,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/validator"
 	"github.com/sbomcat/sbomcat/worker"
@@ -37,6 +38,9 @@ type config struct {
 
 	maxPackages, maxVersions, maxInFlight int
 	maxBody                               int64
+	// hostile (issue 10): connection and body guards (internal/httpguard).
+	stallTimeout time.Duration
+	maxBuffered  int64
 
 	s3       string // s3Embedded or s3External
 	table    string // DynamoDB table; "" for SQLite in the data directory
@@ -134,6 +138,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.maxInFlight, "max-inflight-validations", e.int("SBOMD_MAX_INFLIGHT_VALIDATIONS", api.DefaultMaxInFlightValidations), "SBOM validations in progress at once, -1 for no limit (SBOMD_MAX_INFLIGHT_VALIDATIONS)")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", int64(e.int("SBOMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest IoT API request body; S3 objects may have up to 5 GiB whatever this says (SBOMD_MAX_BODY_BYTES)")
 
+	fs.DurationVar(&c.stallTimeout, "stall-timeout", e.duration("SBOMD_STALL_TIMEOUT", httpguard.DefaultStall), "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed (SBOMD_STALL_TIMEOUT)")
+	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", int64(e.int("SBOMD_MAX_BUFFERED_BYTES", httpguard.DefaultMaxBuffered)), "bytes of unfinished request bodies held in memory by all connections together; a body that finds no room waits up to the stall timeout (SBOMD_MAX_BUFFERED_BYTES)")
 	fs.StringVar(&c.s3, "s3", e.str("SBOMD_S3", s3Embedded), "where SBOMs and artifacts are: embedded (served here from DATA_DIR/s3) or external (the AWS SDK's S3: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS; SBOMCAT_S3_USE_PATH_STYLE for emulators) (SBOMD_S3)")
 	fs.StringVar(&c.table, "table", e.str("SBOMD_TABLE", ""), "DynamoDB `table` of the catalog instead of SQLite (AWS_ENDPOINT_URL_DYNAMODB for an emulator) (SBOMD_TABLE)")
 	fs.StringVar(&c.queueURL, "queue-url", e.str("SBOMD_QUEUE_URL", ""), "SQS queue `URL` for associations instead of the embedded queue (AWS_ENDPOINT_URL_SQS for an emulator) (SBOMD_QUEUE_URL)")
@@ -175,6 +181,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.concurrency <= 0 {
 		return c, fmt.Errorf("concurrency %d: must be at least 1", c.concurrency)
+	}
+	if c.stallTimeout <= 0 || c.maxBuffered <= 0 {
+		return c, errors.New("stall-timeout and max-buffered-bytes must be positive")
+	}
+	if c.maxBody > c.maxBuffered {
+		return c, fmt.Errorf("max-body-bytes %d exceeds max-buffered-bytes %d: such a body could never be held", c.maxBody, c.maxBuffered)
 	}
 	if c.validationTimeout <= 0 || c.shutdownGrace <= 0 {
 		return c, errors.New("validation-timeout and shutdown-grace must be positive")

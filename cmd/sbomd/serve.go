@@ -24,6 +24,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/objects"
@@ -161,18 +162,24 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		Jobs:                   store,
 		Presigner:              presigner,
 	})
+	// hostile (issue 10): a connection that makes no progress for the stall timeout is closed,
+	// and the bodies the IoT API and S3's XML operations hold in memory share one budget.
+	guard := httpguard.New(httpguard.Config{Stall: c.stallTimeout, MaxBuffered: c.maxBuffered})
 	var s3h http.Handler
 	if s3b != nil {
 		s3h = logRequests(log.With("component", "s3"),
-			s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
+			s3local.Authenticate(guard.BufferedIf(s3b.Handler(), s3local.BuffersBody), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
 	}
 	srv := &http.Server{
-		Handler: route(handler, s3h),
-		// Only the header has a deadline: a 5 GiB object takes a while to upload or download.
+		Handler: guard.Handler(route(guard.Buffered(handler), s3h)),
+		// No ReadTimeout or WriteTimeout: a 5 GiB object takes a while to upload or download;
+		// the guard cuts a connection that stalls instead.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	guard.Configure(srv)
+	// end hostile
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

@@ -115,7 +115,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 		_ = rc.SetWriteDeadline(time.Time{})
 		body := &stallBody{r: r.Body, rc: rc, stall: g.stall}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = body
+			r = withBody(r, body)
 		} else {
 			body.done = true
 		}
@@ -127,6 +127,17 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 			_ = rc.SetReadDeadline(time.Now().Add(g.stall))
 		}
 	})
+}
+
+// withBody returns a shallow copy of r reading body. The server's own request must keep its
+// body: net/http inspects it after the handler (was it read to the end, may the rest be
+// discarded, may the connection be reused), and would otherwise reuse a connection whose
+// body was cut short and parse the rest of the body as the next request.
+func withBody(r *http.Request, body io.ReadCloser) *http.Request {
+	r2 := new(http.Request)
+	*r2 = *r
+	r2.Body = body
+	return r2
 }
 
 // stallBody gives each Read a deadline of stall and lifts it at the end of the body, when
@@ -196,8 +207,21 @@ func (g *Guard) Buffered(next http.Handler) http.Handler {
 			return
 		}
 		b := &budgetBody{r: r.Body, g: g, req: r}
-		r.Body = b
 		defer func() { g.budget.release(b.held) }()
+		next.ServeHTTP(w, withBody(r, b))
+	})
+}
+
+// BufferedIf is Buffered for the requests buffers reports true for (an S3 endpoint holds
+// XML documents in memory but streams object data); the others are served by next as they
+// are.
+func (g *Guard) BufferedIf(next http.Handler, buffers func(*http.Request) bool) http.Handler {
+	b := g.Buffered(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if buffers(r) {
+			b.ServeHTTP(w, r)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

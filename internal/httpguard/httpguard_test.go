@@ -62,6 +62,7 @@ func TestStalledBody(t *testing.T) {
 	readErr := make(chan error, 2)
 	addr := serve(t, g, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
+		r.Body.Close() // as gofakes3 does
 		readErr <- err
 		fmt.Fprintf(w, "%d", n)
 	}))
@@ -75,6 +76,21 @@ func TestStalledBody(t *testing.T) {
 		var ne net.Error
 		if err := <-readErr; !errors.As(err, &ne) || !ne.Timeout() {
 			t.Errorf("handler's read: %v, want a timeout", err)
+		}
+	})
+	t.Run("rest of a cut body is not a request", func(t *testing.T) {
+		c := dial(t, addr)
+		fmt.Fprintf(c, "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n%s", strings.Repeat("a", 500))
+		<-readErr
+		// The body's next bytes, after the cut, look like a request: they must not be served.
+		fmt.Fprintf(c, "PUT /smuggled HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		if !closedByServer(c) {
+			t.Fatal("the stalled connection is still open")
+		}
+		select {
+		case err := <-readErr:
+			t.Errorf("the rest of a cut body was served as a request (%v)", err)
+		default:
 		}
 	})
 	t.Run("slow but steady", func(t *testing.T) {
