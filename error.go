@@ -11,6 +11,7 @@ import (
 //	ENOTFOUND -> ResourceNotFoundException (404)
 //	ECONFLICT -> ConflictException (409)
 //	EQUOTA    -> ServiceQuotaExceededException (402)
+//	EBUSY     -> ThrottlingException (400; the SDKs retry it)
 //	EINTERNAL -> InternalServerException (500)
 //
 // Only the edge knows the wire names; stores and domain code speak in these codes.
@@ -19,6 +20,7 @@ const (
 	ENOTFOUND = "not_found"
 	ECONFLICT = "conflict"
 	EQUOTA    = "quota_exceeded"
+	EBUSY     = "busy"
 	EINTERNAL = "internal"
 )
 

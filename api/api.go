@@ -37,6 +37,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api/constraint"
 	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
@@ -197,10 +198,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"status", status, "error", errName, "duration_ms", time.Since(start).Milliseconds())
 	}()
 
+	// hostile (issue 10): credentials that are already wrong are refused from the headers
+	// alone, before the body is read.
+	if h.verify != nil {
+		if werr := h.verify.verifyHeaders(r); werr != nil {
+			fail(werr, resource{})
+			return
+		}
+	}
 	// The body is read before authentication because the signature covers its hash; the limit
 	// keeps that read bounded.
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
-	if err != nil {
+	if errors.Is(err, httpguard.ErrBusy) {
+		fail(sbomcat.Errorf(sbomcat.EBUSY, "The server is receiving too many request bodies at once; retry later."), resource{})
+		return
+	} else if err != nil {
 		fail(sbomcat.Errorf(sbomcat.EINVALID, "The request body could not be read."), resource{})
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sbomcat/sbomcat/sigv4"
@@ -20,8 +21,9 @@ import (
 // and signs it again with the SDK's own v4 signer and the stored secret; the request is
 // genuine when both signatures agree. The SDK signer URI-encodes the already-escaped path once
 // more, which is exactly SigV4's double encoding for non-S3 services. What is left here is
-// the IoT API's: the payload hash is the body's, only the Authorization header is accepted,
-// and failures are answered with IoT's 403 errors.
+// the IoT API's: the payload hash is always the body's (UNSIGNED-PAYLOAD is refused), only
+// the Authorization header is accepted, the credentials are checked from the headers before
+// the body is read (verifyHeaders), and failures are answered with IoT's 403 errors.
 
 const signingService = "iot"
 
@@ -36,42 +38,64 @@ type verifier struct {
 	signer *v4.Signer
 }
 
-// verify checks r's credentials and, when checkSignature is set, its signature over body. It
-// returns nil when the request is authentic.
-func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, checkSignature bool) *wireError {
+// verifyHeaders checks what r's headers say about its credentials (the access key, the
+// scope, the signing time) and that no signing header is repeated, so that a request that
+// cannot be genuine is refused before its body is read.
+func (v *verifier) verifyHeaders(r *http.Request) *wireError {
+	_, _, _, werr := v.credentials(r)
+	return werr
+}
+
+// credentials returns what r's headers say about its signature, checked: the parsed
+// Authorization header, the secret it signs with and the time it was checked at.
+func (v *verifier) credentials(r *http.Request) (sigv4.Auth, aws.Credentials, time.Time, *wireError) {
+	var a sigv4.Auth
+	if err := sigv4.CheckSingle(r.Header); err != nil {
+		return a, aws.Credentials{}, time.Time{}, v.refuse(&a, err, time.Time{})
+	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		if r.URL.Query().Get(sigv4.QSignature) != "" {
-			return authError("MissingAuthenticationTokenException", "Query-string (presigned) authentication is not supported by this endpoint; sign the Authorization header.")
+			return a, aws.Credentials{}, time.Time{}, authError("MissingAuthenticationTokenException", "Query-string (presigned) authentication is not supported by this endpoint; sign the Authorization header.")
 		}
-		return authError("MissingAuthenticationTokenException", "Missing Authentication Token")
+		return a, aws.Credentials{}, time.Time{}, authError("MissingAuthenticationTokenException", "Missing Authentication Token")
 	}
 	a, err := sigv4.ParseAuthorization(h)
-	if err != nil {
-		return v.refuse(&a, err, time.Time{})
+	var creds aws.Credentials
+	if err == nil {
+		creds, err = a.Credentials(v.keys, v.region, signingService)
 	}
-	creds, err := a.Credentials(v.keys, v.region, signingService)
-	if err != nil {
-		return v.refuse(&a, err, time.Time{})
+	if err == nil {
+		err = a.SetDate(r.Header.Get("X-Amz-Date"))
 	}
-	if err := a.SetDate(r.Header.Get("X-Amz-Date")); err != nil {
-		return v.refuse(&a, err, time.Time{})
+	if err != nil {
+		return a, creds, time.Time{}, v.refuse(&a, err, time.Time{})
 	}
 	now := v.now()
 	if err := a.CheckTime(now); err != nil {
-		return v.refuse(&a, err, now)
+		return a, creds, now, v.refuse(&a, err, now)
 	}
+	return a, creds, now, nil
+}
 
-	if !checkSignature {
-		return nil
+// verify checks r's credentials and, when checkSignature is set, its signature over body. It
+// returns nil when the request is authentic.
+func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, checkSignature bool) *wireError {
+	a, creds, now, werr := v.credentials(r)
+	if werr != nil || !checkSignature {
+		return werr
 	}
+	// The signature always covers the body, as in AWS: the payload hash is the body's, whatever
+	// the client declares. A declared x-amz-content-sha256 (S3 style) must be that hash; an
+	// UNSIGNED-PAYLOAD one signs nothing of the body, so a body swapped after signing would
+	// pass, and AWS answers it as a signature that does not match.
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
-	// A client may declare the payload hash (S3 style); it must then be the body's, unless the
-	// client chose not to sign the payload at all.
-	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared == sigv4.UnsignedPayload {
-		payloadHash = declared
-	} else if declared != "" && !strings.EqualFold(declared, payloadHash) {
+	switch declared := r.Header.Get("X-Amz-Content-Sha256"); {
+	case declared == "" || strings.EqualFold(declared, payloadHash):
+	case strings.EqualFold(declared, sigv4.UnsignedPayload) || strings.HasPrefix(declared, "STREAMING-"):
+		return authError("InvalidSignatureException", "%s This endpoint verifies the body: sign its SHA-256 hash, not '%s'.", mismatchMessage, declared)
+	default:
 		return authError("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	if err := a.Verify(ctx, v.signer, r, creds, payloadHash); err != nil {
@@ -79,6 +103,9 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, che
 	}
 	return nil
 }
+
+// mismatchMessage is AWS's message for a signature that does not match.
+const mismatchMessage = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
 // refuse answers a sigv4 failure with the IoT API's error and message; now is the time
 // CheckTime was given.
@@ -115,7 +142,9 @@ func (v *verifier) refuse(a *sigv4.Auth, err error, now time.Time) *wireError {
 			a.AmzDate, now.Add(-sigv4.MaxClockSkew).UTC().Format(sigv4.DateFormat), now.UTC().Format(sigv4.DateFormat))
 	case sigv4.SignFailed:
 		return authError("InvalidSignatureException", "The request signature could not be computed: %v", e.Err)
+	case sigv4.DuplicateHeader:
+		return authError("IncompleteSignatureException", "The request has more than one '%s' header; a signed request carries exactly one.", e.Value)
 	default: // SignatureMismatch
-		return authError("InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+		return authError("InvalidSignatureException", "%s", mismatchMessage)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +16,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/internal/httpguard"
+	"github.com/sbomcat/sbomcat/sigv4"
 )
+
+// signedUnsigned signs as an S3 client that does not sign the payload: x-amz-content-sha256
+// UNSIGNED-PAYLOAD, and that as the payload hash.
+func signedUnsigned(r *http.Request, _ []byte) {
+	r.Header.Set("X-Amz-Content-Sha256", sigv4.UnsignedPayload)
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, r, sigv4.UnsignedPayload, "iot", "us-east-1", time.Now())
+	if err != nil {
+		panic(err)
+	}
+}
 
 // TestSignatures checks SigV4 verification with the SDK's own clients, and with hand-signed
 // requests for what the SDK will not do.
@@ -73,6 +91,15 @@ func TestSignatures(t *testing.T) {
 		{"declared payload hash differs", signed, func(r *http.Request) {
 			r.Header.Set("X-Amz-Content-Sha256", strings.Repeat("0", 64))
 		}, "InvalidSignatureException", "x-amz-content-sha256"},
+		{"unsigned payload, body swapped after signing", signedUnsigned, func(r *http.Request) {
+			r.Body = readCloser([]byte(`{"description":"forged"}`))
+		}, "InvalidSignatureException", "does not match"},
+		{"second Authorization appended", signed, func(r *http.Request) {
+			r.Header.Add("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00")
+		}, "IncompleteSignatureException", "'Authorization'"},
+		{"second X-Amz-Date appended", signed, func(r *http.Request) {
+			r.Header.Add("X-Amz-Date", "20200101T000000Z")
+		}, "IncompleteSignatureException", "'X-Amz-Date'"},
 		{"no date", signed, func(r *http.Request) { r.Header.Del("X-Amz-Date") }, "IncompleteSignatureException", "X-Amz-Date"},
 		{"not sigv4", nil, func(r *http.Request) { r.Header.Set("Authorization", "Basic dGVzdDp0ZXN0") }, "IncompleteSignatureException", "algorithm"},
 		{"no signature", nil, func(r *http.Request) {
@@ -99,27 +126,30 @@ func TestSignatures(t *testing.T) {
 			}
 		})
 	}
-	// A declared payload hash (as S3 clients send) is accepted when it is the body's, or when
-	// the client signed UNSIGNED-PAYLOAD.
-	for i, declared := range []string{"body", "UNSIGNED-PAYLOAD"} {
+	// A declared payload hash (as S3 clients send) is accepted when it is the body's; the body
+	// is always signed, so UNSIGNED-PAYLOAD is refused as AWS refuses it.
+	for i, tc := range []struct {
+		declared string
+		status   int
+	}{{"body", http.StatusOK}, {sigv4.UnsignedPayload, http.StatusForbidden}} {
 		b := []byte(`{"description":"declared"}`)
-		sign := func(r *http.Request, body []byte) {
-			sum := sha256.Sum256(body)
-			hash := hex.EncodeToString(sum[:])
-			if declared != "body" {
-				hash = declared
-			}
-			r.Header.Set("X-Amz-Content-Sha256", hash)
-			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, r, hash, "iot", "us-east-1", time.Now())
-			if err != nil {
-				t.Fatal(err)
+		sign := signedUnsigned
+		if tc.declared == "body" {
+			sign = func(r *http.Request, body []byte) {
+				sum := sha256.Sum256(body)
+				r.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+				signed(r, body)
 			}
 		}
 		resp := e.raw(http.MethodPut, fmt.Sprintf("/packages/declared-%d", i), b, sign)
-		if resp.status != http.StatusOK {
-			t.Errorf("declared payload hash %s: %d %s", declared, resp.status, resp.body)
+		if resp.status != tc.status {
+			t.Errorf("declared payload hash %s: %d %s, want %d", tc.declared, resp.status, resp.body, tc.status)
 		}
-		ok(t, e.store.DeletePackage(ctx, fmt.Sprintf("declared-%d", i)))
+		if tc.status == http.StatusOK {
+			ok(t, e.store.DeletePackage(ctx, fmt.Sprintf("declared-%d", i)))
+		} else if resp.header.Get("X-Amzn-ErrorType") != "InvalidSignatureException" {
+			t.Errorf("declared payload hash %s: %s", tc.declared, resp.header.Get("X-Amzn-ErrorType"))
+		}
 	}
 
 	// None of the refused requests did anything.
@@ -186,5 +216,82 @@ func TestLogs(t *testing.T) {
 		if strings.Contains(logs, leak) {
 			t.Errorf("logs contain %q", leak)
 		}
+	}
+}
+
+// failingBody fails the test when anything reads it.
+type failingBody struct{ t *testing.T }
+
+func (b failingBody) Read([]byte) (int, error) {
+	b.t.Error("the body was read")
+	return 0, io.ErrUnexpectedEOF
+}
+
+// TestRefusedFromHeaders: a request whose credentials cannot be genuine is refused before a
+// byte of its body is read, so a client cannot make the server hold bodies it will refuse.
+func TestRefusedFromHeaders(t *testing.T) {
+	e := newEnv(t)
+	h := api.New(api.Config{Catalog: catalog.New(catalog.Config{Store: e.store})})
+	for _, tc := range []struct {
+		name string
+		sign func(*http.Request, []byte)
+		code string
+	}{
+		{"unsigned", nil, "MissingAuthenticationTokenException"},
+		{"unknown key", signer("nobody", "x", "iot", "us-east-1", time.Now()), "UnrecognizedClientException"},
+		{"wrong region", signer("test", "test", "iot", "eu-west-1", time.Now()), "InvalidSignatureException"},
+		{"wrong service", signer("test", "test", "s3", "us-east-1", time.Now()), "InvalidSignatureException"},
+		{"signed a day ago", signer("test", "test", "iot", "us-east-1", time.Now().Add(-24*time.Hour)), "InvalidSignatureException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPut, "/packages/p", nil)
+			r.ContentLength = 1 << 20
+			if tc.sign != nil {
+				tc.sign(r, nil)
+			}
+			r.Body = io.NopCloser(failingBody{t})
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusForbidden || w.Header().Get("X-Amzn-ErrorType") != tc.code {
+				t.Errorf("%d %s %s, want 403 %s", w.Code, w.Header().Get("X-Amzn-ErrorType"), w.Body, tc.code)
+			}
+		})
+	}
+}
+
+// TestEmptyLabelVerifies: botocore signs "/packages//versions/1.0.0" normalised, as SigV4
+// says for every service but S3; the signature verifies and the API answers the path as sent,
+// whose empty package name is a client error.
+func TestEmptyLabelVerifies(t *testing.T) {
+	e := newEnv(t)
+	resp := e.raw(http.MethodGet, "/packages//versions/1.0.0", nil, func(r *http.Request, body []byte) {
+		norm := r.Clone(context.Background())
+		norm.URL.Path, norm.URL.RawPath = "/packages/versions/1.0.0", ""
+		signer("test", "test", "iot", "us-east-1", time.Now())(norm, body)
+		r.Header = norm.Header
+	})
+	if resp.status != http.StatusBadRequest || resp.header.Get("X-Amzn-ErrorType") != "ValidationException" || !strings.Contains(string(resp.body), "packageName") {
+		t.Errorf("%d %s %s, want 400 ValidationException about packageName", resp.status, resp.header.Get("X-Amzn-ErrorType"), resp.body)
+	}
+}
+
+// busyBody is a request body that the connection guard refused to buffer (its budget full).
+type busyBody struct{}
+
+func (busyBody) Read([]byte) (int, error) { return 0, httpguard.ErrBusy }
+
+// TestBusyBodyIsThrottling: a body the guard could not buffer in time is ThrottlingException,
+// which the SDKs retry, not a client error they would give up on.
+func TestBusyBodyIsThrottling(t *testing.T) {
+	e := newEnv(t)
+	h := api.New(api.Config{Catalog: catalog.New(catalog.Config{Store: e.store}), DisableAuth: true})
+	r := httptest.NewRequest(http.MethodPut, "/packages/fw", busyBody{})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || w.Header().Get("X-Amzn-ErrorType") != "ThrottlingException" {
+		t.Fatalf("%d %s %s, want 400 ThrottlingException", w.Code, w.Header().Get("X-Amzn-ErrorType"), w.Body)
+	}
+	if _, err := e.store.GetPackage(context.Background(), "fw"); sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
+		t.Fatalf("package stored: %v", err)
 	}
 }

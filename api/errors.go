@@ -27,6 +27,7 @@ var (
 		sbomcat.ENOTFOUND: {"ResourceNotFoundException", http.StatusNotFound},
 		sbomcat.ECONFLICT: {"ConflictException", http.StatusConflict},
 		sbomcat.EQUOTA:    {"ServiceQuotaExceededException", http.StatusPaymentRequired},
+		sbomcat.EBUSY:     {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL: {"InternalServerException", http.StatusInternalServerError},
 	}
 	taggingErrors = dialect{
@@ -34,6 +35,7 @@ var (
 		sbomcat.ENOTFOUND: {"ResourceNotFoundException", http.StatusNotFound},
 		sbomcat.ECONFLICT: {"InvalidRequestException", http.StatusBadRequest},
 		sbomcat.EQUOTA:    {"LimitExceededException", http.StatusGone},
+		sbomcat.EBUSY:     {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL: {"InternalFailureException", http.StatusInternalServerError},
 	}
 	// jobErrors are the job operations' names: InvalidRequestException for every refused
@@ -50,6 +52,7 @@ var (
 		sbomcat.ECONFLICT:  {"ResourceAlreadyExistsException", http.StatusConflict},
 		jobs.EINVALIDSTATE: {"InvalidStateTransitionException", http.StatusConflict},
 		sbomcat.EQUOTA:     {"LimitExceededException", http.StatusGone},
+		sbomcat.EBUSY:      {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL:  {"InternalFailureException", http.StatusInternalServerError},
 	}
 )

@@ -62,6 +62,12 @@ func Authenticate(next http.Handler, cfg AuthConfig) http.Handler {
 
 // verifyS3 returns 0 for an authentic request, else the status, code and message to answer.
 func verifyS3(r *http.Request, cfg AuthConfig, signer *v4.Signer) (int, string, string) {
+	// A signing header given twice: one copy would be verified and another could be what a
+	// proxy or log reads, and one appended after signing would go unnoticed.
+	var dup *sigv4.Error
+	if err := sigv4.CheckSingle(r.Header); errors.As(err, &dup) {
+		return http.StatusBadRequest, "InvalidArgument", fmt.Sprintf("The request has more than one %s header; a signed request carries exactly one.", dup.Value)
+	}
 	q := r.URL.Query()
 	queryAuth := q.Has(sigv4.QAlgorithm) || q.Has(sigv4.QSignature) || q.Has(sigv4.QCredential)
 	var (

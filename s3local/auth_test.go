@@ -11,8 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sbomcat/sbomcat/s3local"
@@ -90,6 +92,28 @@ func TestAuth(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("<Code>AccessDenied</Code>")) {
 			t.Errorf("unsigned GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	// A signing header appended to a signed request.
+	for _, h := range []string{"Authorization", "X-Amz-Date", "X-Amz-Content-Sha256"} {
+		req, err := http.NewRequest(http.MethodGet, s.srv.URL+"/auth/plain.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		if err := signer.SignHTTP(ctx, aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Add(h, req.Header.Get(h))
+		resp, err := s.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(body, []byte("<Code>InvalidArgument</Code>")) || !bytes.Contains(body, []byte(h)) {
+			t.Errorf("second %s: %d %s", h, resp.StatusCode, body)
 		}
 	}
 	// A correctly signed request whose body is not the one it was signed for.

@@ -28,6 +28,9 @@ import (
 //   - HEAD ?versionId= is answered from that version (gofakes3 ignores the version id and
 //     reports the latest version's size, ETag and metadata); DELETE ?versionId=null deletes
 //     the null version (gofakes3 treats "null" as no version id and adds a delete marker);
+//     GET or HEAD of a delete marker's version id is 405 MethodNotAllowed (gofakes3: 404);
+//   - a Range header that is not one well-formed byte range is ignored, the whole object
+//     served with 200, as S3 does (gofakes3 answers several ranges with 501, bad ones 416);
 //   - aws-chunked bodies of every variant are decoded and their trailing checksum verified
 //     (gofakes3 decodes only signed, trailer-less chunks and would store the framing);
 //   - x-amz-content-sha256, x-amz-checksum-* and (outside object data, where gofakes3 does not)
@@ -96,6 +99,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			w = &metaCaseWriter{ResponseWriter: w}
+			ignoreInvalidRange(r)
 		}
 		if r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" {
 			if q.Has("uploadId") {
@@ -109,6 +113,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case ok && r.Method == http.MethodHead && len(v) > 0 && v[0] != "":
 			h.headVersion(w, r, bucket, key, v[0])
 			return
+		case ok && r.Method == http.MethodGet && len(v) > 0 && v[0] != "" && h.deleteMarker(w, r, bucket, key, v[0]):
+			return
 		case ok && r.Method == http.MethodDelete && len(v) > 0 && v[0] == "null":
 			h.deleteNullVersion(w, r, bucket, key)
 			return
@@ -117,13 +123,30 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(w, r)
 }
 
+// BuffersBody reports whether the handler holds r's body in memory: an XML document
+// (CompleteMultipartUpload, DeleteObjects, PutBucketVersioning, ...; at most 8 MiB) rather
+// than object data, which is streamed to disk. A server that bounds the memory of unfinished
+// bodies counts these.
+func BuffersBody(r *http.Request) bool {
+	if r.Method != http.MethodPut && r.Method != http.MethodPost {
+		return false
+	}
+	_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return !isObjectData(r, key)
+}
+
+// isObjectData reports whether r's body is object data: PutObject and UploadPart (a copy's
+// body is empty; its data is server-side).
+func isObjectData(r *http.Request, key string) bool {
+	return r.Method == http.MethodPut && key != "" && r.Header.Get("X-Amz-Copy-Source") == "" &&
+		!r.URL.Query().Has("versioning")
+}
+
 // prepareBody decodes and guards a PUT or POST body as described on Handler. It answers the
 // request itself and returns false when the body is refused up front.
 func (h *handler) prepareBody(w http.ResponseWriter, r *http.Request, key string) bool {
 	q := r.URL.Query()
-	// Object data: PutObject and UploadPart (a copy's body is empty; its data is server-side).
-	data := r.Method == http.MethodPut && key != "" && r.Header.Get("X-Amz-Copy-Source") == "" &&
-		!q.Has("versioning")
+	data := isObjectData(r, key)
 	_, completing := q["uploadId"]
 	completing = completing && r.Method == http.MethodPost
 
@@ -274,10 +297,7 @@ func (h *handler) headVersion(w http.ResponseWriter, r *http.Request, bucket, ke
 	}
 	defer obj.Contents.Close()
 	if obj.IsDeleteMarker {
-		hdr.Set("x-amz-version-id", vid)
-		hdr.Set("x-amz-delete-marker", "true")
-		hdr.Set("Allow", "DELETE")
-		w.WriteHeader(http.StatusMethodNotAllowed)
+		writeDeleteMarker(w, r, obj, vid)
 		return
 	}
 	for k, v := range obj.Metadata {
@@ -317,6 +337,50 @@ func (h *handler) headVersion(w http.ResponseWriter, r *http.Request, bucket, ke
 	}
 	hdr.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
 	w.WriteHeader(http.StatusOK)
+}
+
+// ignoreInvalidRange drops a Range header S3 does not honour, so that the whole object is
+// served with 200, as S3 does and RFC 9110 (section 14.2) allows: one that is not a single
+// well-formed "bytes=" range (bytes=abc, bytes=5-2, another unit), several ranges
+// (bytes=0-1,3-4), or several Range headers. A well-formed range beyond the end stays, for
+// 416 InvalidRange.
+func ignoreInvalidRange(r *http.Request) {
+	v := r.Header.Values("Range")
+	if len(v) == 0 {
+		return
+	}
+	if _, err := parseRange(v[0]); len(v) > 1 || err != nil {
+		r.Header.Del("Range")
+	}
+}
+
+// deleteMarker answers GET /bucket/key?versionId=v when v is a delete marker, as S3 does: 405
+// MethodNotAllowed with x-amz-delete-marker, the marker's version id and Last-Modified
+// (gofakes3 would answer 404). It reports whether it answered; any other version, or an error
+// looking it up, is left to gofakes3.
+func (h *handler) deleteMarker(w http.ResponseWriter, r *http.Request, bucket, key, vid string) bool {
+	obj, err := h.b.HeadObjectVersion(bucket, key, gofakes3.VersionID(vid))
+	if err != nil {
+		return false
+	}
+	obj.Contents.Close()
+	if !obj.IsDeleteMarker {
+		return false
+	}
+	writeDeleteMarker(w, r, obj, vid)
+	return true
+}
+
+// writeDeleteMarker writes S3's 405 for a GET or HEAD of a delete marker's version id.
+func writeDeleteMarker(w http.ResponseWriter, r *http.Request, obj *gofakes3.Object, vid string) {
+	hdr := w.Header()
+	hdr.Set("x-amz-version-id", vid)
+	hdr.Set("x-amz-delete-marker", "true")
+	hdr.Set("Allow", "DELETE")
+	if lm := obj.Metadata["Last-Modified"]; lm != "" {
+		hdr.Set("Last-Modified", lm)
+	}
+	writeError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 }
 
 // parseRange parses a single "bytes=" range (S3 supports no more); nil for no header.

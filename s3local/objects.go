@@ -172,6 +172,9 @@ func (b *Backend) toObject(r row, rnge *gofakes3.ObjectRangeRequest, withBody bo
 		IsDeleteMarker: r.deleteMarker,
 		Contents:       nopReadCloser{},
 	}
+	// gofakes3 reads Last-Modified from the metadata, for the header and If-Modified-Since; a
+	// delete marker's is its creation, which S3 reports with the 405 for its version id.
+	obj.Metadata["Last-Modified"] = r.modified.Format(http.TimeFormat)
 	if r.deleteMarker {
 		return obj, nil
 	}
@@ -182,8 +185,6 @@ func (b *Backend) toObject(r row, rnge *gofakes3.ObjectRangeRequest, withBody bo
 	if obj.Metadata["Content-Type"] == "" {
 		obj.Metadata["Content-Type"] = defaultContentType
 	}
-	// gofakes3 reads Last-Modified from the metadata, for the header and If-Modified-Since.
-	obj.Metadata["Last-Modified"] = r.modified.Format(http.TimeFormat)
 	if !withBody {
 		if r.checksum != "" {
 			obj.Metadata[checksumHeader(r.checksumAlg)] = r.checksum

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 var versionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{32}$`)
@@ -184,9 +186,32 @@ func testVersioning(t *testing.T, c *s3.Client, calc aws.RequestChecksumCalculat
 	if got := getBody(t, c, &s3.GetObjectInput{Bucket: &bucket, Key: &key, VersionId: &v1}); !bytes.Equal(got, body1) {
 		t.Errorf("version 1 after delete = %q", got)
 	}
-	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key, VersionId: &marker})
-	if httpStatus(err) != http.StatusMethodNotAllowed {
-		t.Errorf("HeadObject of a delete marker: want 405, got %v", err)
+	// GET and HEAD of the marker's version id: 405 with S3's headers, as S3 answers.
+	var raw *http.Response
+	captureRaw := func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Deserialize.Add(middleware.DeserializeMiddlewareFunc("raw", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleDeserialize(ctx, in)
+				if resp, ok := out.RawResponse.(*smithyhttp.Response); ok {
+					raw = resp.Response
+				}
+				return out, md, err
+			}), middleware.After)
+		})
+	}
+	for _, op := range []string{"GetObject", "HeadObject"} {
+		raw = nil
+		if op == "GetObject" {
+			_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, VersionId: &marker}, captureRaw)
+		} else {
+			_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key, VersionId: &marker}, captureRaw)
+		}
+		if httpStatus(err) != http.StatusMethodNotAllowed || (op == "GetObject" && apiCode(err) != "MethodNotAllowed") {
+			t.Errorf("%s of a delete marker: want 405 MethodNotAllowed, got %v", op, err)
+		}
+		if raw == nil || raw.Header.Get("X-Amz-Delete-Marker") != "true" || raw.Header.Get("X-Amz-Version-Id") != marker || raw.Header.Get("Last-Modified") == "" {
+			t.Errorf("%s of a delete marker: headers %v", op, raw)
+		}
 	}
 
 	want := []listed{
@@ -363,6 +388,20 @@ func testRange(t *testing.T, c *s3.Client) {
 		}
 		if got := readAll(t, out, err); string(got) != tc.want {
 			t.Errorf("Range %s = %q, want %q", tc.rng, got, tc.want)
+		}
+	}
+	// What S3 does not honour is ignored (RFC 9110): the whole object, 200.
+	for _, rng := range []string{"bytes=0-1,3-4", "bytes=abc", "bytes=5-2", "items=0-1", "bytes=", "bytes=-"} {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("plain"), Key: aws.String("range.bin"), Range: aws.String(rng)})
+		if err == nil && out.ContentRange != nil {
+			t.Errorf("Range %s: Content-Range %q", rng, aws.ToString(out.ContentRange))
+		}
+		if got := readAll(t, out, err); string(got) != string(body) {
+			t.Errorf("Range %s = %q, want the whole object", rng, got)
+		}
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("plain"), Key: aws.String("range.bin"), Range: aws.String(rng)})
+		if err != nil || aws.ToInt64(head.ContentLength) != int64(len(body)) {
+			t.Errorf("HeadObject Range %s: %v", rng, err)
 		}
 	}
 	_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("plain"), Key: aws.String("range.bin"), Range: aws.String("bytes=16-")})

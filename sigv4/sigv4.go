@@ -17,6 +17,7 @@ package sigv4
 import (
 	"context"
 	"crypto/hmac"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -69,11 +70,13 @@ const (
 	Expired                             // presigned and past X-Amz-Expires
 	SignFailed                          // the SDK could not sign; Error.Err says why
 	SignatureMismatch                   // the signatures differ
+	DuplicateHeader                     // a signing header appears more than once; Error.Value names it
 )
 
 var reasons = [...]string{"", "bad algorithm", "missing parameters", "bad credential", "missing date", "bad date",
 	"bad expires", "negative expires", "expires too long", "unknown key", "wrong region", "wrong service",
-	"date mismatch", "clock skewed", "not yet valid", "expired", "sign failed", "signature mismatch"}
+	"date mismatch", "clock skewed", "not yet valid", "expired", "sign failed", "signature mismatch",
+	"duplicate header"}
 
 func (r Reason) String() string {
 	if r > 0 && int(r) < len(reasons) {
@@ -167,6 +170,22 @@ func Service(r *http.Request) string {
 		return s[3]
 	}
 	return ""
+}
+
+// signingHeaders are the headers that say how a request is signed. Each may appear once: with
+// two, the server would read one and a proxy or log another, and a header appended after
+// signing (a second Authorization or X-Amz-Date) would go unnoticed.
+var signingHeaders = []string{"Authorization", "X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token"}
+
+// CheckSingle returns a DuplicateHeader error naming the first signing header (Authorization,
+// X-Amz-Date, X-Amz-Content-Sha256, X-Amz-Security-Token) that h holds more than once.
+func CheckSingle(h http.Header) error {
+	for _, name := range signingHeaders {
+		if len(h.Values(name)) > 1 {
+			return &Error{Reason: DuplicateHeader, Value: name}
+		}
+	}
+	return nil
 }
 
 // ParseAuthorization reads "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/iot/aws4_request,
@@ -296,8 +315,63 @@ func NewSigner(doubleEncode bool) *v4.Signer {
 // Verify signs again, with creds and signer, what the client signed of r (method, URL, host,
 // the headers a.SignedHeaders lists, payloadHash as the payload's hash), for a's region and
 // service in the form the client used, and compares the result with a's signature.
+//
+// For every service but S3 the canonical URI is the path with dot segments removed and
+// consecutive slashes collapsed, as the SigV4 specification says and botocore (the AWS CLI)
+// signs; the SDK signer does not normalise, and neither do the SDKs that sign the path as
+// sent (the Go SDK's), so a request whose path normalisation changes is accepted when it is
+// signed either way. Routing is the caller's and uses the path as sent.
 func (a *Auth) Verify(ctx context.Context, signer *v4.Signer, r *http.Request, creds aws.Credentials, payloadHash string) error {
+	err := a.verify(ctx, signer, rebuild(r, a.SignedHeaders), creds, payloadHash)
+	var e *Error
+	if a.Service == "s3" || !errors.As(err, &e) || e.Reason != SignatureMismatch {
+		return err
+	}
+	raw := r.URL.EscapedPath()
+	norm := RemoveDotSegments(raw)
+	if norm == raw {
+		return err
+	}
 	re := rebuild(r, a.SignedHeaders)
+	path, uerr := url.PathUnescape(norm)
+	if uerr != nil {
+		return err
+	}
+	re.URL.Path, re.URL.RawPath = path, norm
+	return a.verify(ctx, signer, re, creds, payloadHash)
+}
+
+// RemoveDotSegments is SigV4's URI normalisation for services other than S3, as botocore
+// implements it: RFC 3986's remove_dot_segments (section 5.2.4), with empty segments dropped
+// too ("//" becomes "/"); a leading and a trailing "/" are kept.
+func RemoveDotSegments(path string) string {
+	if path == "" {
+		return "/"
+	}
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	s := strings.Join(out, "/")
+	if strings.HasPrefix(path, "/") {
+		s = "/" + s
+	}
+	if strings.HasSuffix(path, "/") && len(out) > 0 {
+		s += "/"
+	}
+	return s
+}
+
+// verify signs re, the request as the client signed it, and compares.
+func (a *Auth) verify(ctx context.Context, signer *v4.Signer, re *http.Request, creds aws.Credentials, payloadHash string) error {
 	var wantHeaders, wantSig string
 	if a.Presigned {
 		rq := re.URL.Query()

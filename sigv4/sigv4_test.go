@@ -264,3 +264,83 @@ func TestService(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoveDotSegments(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "/"},
+		{"/", "/"},
+		{"/packages/p", "/packages/p"},
+		{"/packages//versions/1.0.0", "/packages/versions/1.0.0"},
+		{"/packages/p/versions/..", "/packages/p"},
+		{"/packages/./p/", "/packages/p/"},
+		{"/a/b/../../..", "/"},
+		{"//", "/"},
+		{"/packages/%2E%2E/x", "/packages/%2E%2E/x"}, // escaped dots are a name, not a segment
+	} {
+		if got := sigv4.RemoveDotSegments(tc.in); got != tc.want {
+			t.Errorf("RemoveDotSegments(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestVerifyNormalisedPath: for services other than S3, a path that normalisation changes
+// verifies whether the client signed it normalised (botocore, as SigV4 says) or as sent (the
+// Go SDK); for S3 only as sent.
+func TestVerifyNormalisedPath(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, service, sent, signedPath string
+		double                          bool
+		want                            sigv4.Reason
+	}{
+		{"iot, signed normalised", "iot", "/packages//versions/1.0.0", "/packages/versions/1.0.0", true, 0},
+		{"iot, signed as sent", "iot", "/packages//versions/1.0.0", "/packages//versions/1.0.0", true, 0},
+		{"iot, dot segment signed normalised", "iot", "/packages/p/versions/..", "/packages/p", true, 0},
+		{"iot, signed another path", "iot", "/packages//versions/1.0.0", "/packages/versions/2.0.0", true, sigv4.SignatureMismatch},
+		{"s3, signed as sent", "s3", "/b//k", "/b//k", false, 0},
+		{"s3, signed normalised", "s3", "/b//k", "/b/k", false, sigv4.SignatureMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := httptest.NewRequest(http.MethodGet, "http://example.com"+tc.signedPath, nil)
+			if err := sigv4.NewSigner(tc.double).SignHTTP(ctx, creds, client, hashOf0, tc.service, "us-east-1", signed); err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest(http.MethodGet, "http://example.com"+tc.sent, nil)
+			r.Header = client.Header.Clone()
+			a, err := sigv4.ParseAuthorization(r.Header.Get("Authorization"))
+			if err == nil {
+				err = a.SetDate(r.Header.Get("X-Amz-Date"))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := reason(t, a.Verify(ctx, sigv4.NewSigner(tc.double), r, creds, hashOf0)); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckSingle(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		want   string
+	}{
+		{"one of each", http.Header{"Authorization": {"a"}, "X-Amz-Date": {"d"}, "X-Amz-Content-Sha256": {"h"}}, ""},
+		{"two Authorization", http.Header{"Authorization": {"a", "b"}}, "Authorization"},
+		{"two X-Amz-Date", http.Header{"Authorization": {"a"}, "X-Amz-Date": {"d", "e"}}, "X-Amz-Date"},
+		{"two payload hashes", http.Header{"X-Amz-Content-Sha256": {"h", "UNSIGNED-PAYLOAD"}}, "X-Amz-Content-Sha256"},
+		{"two tokens", http.Header{"X-Amz-Security-Token": {"t", "u"}}, "X-Amz-Security-Token"},
+		{"other headers may repeat", http.Header{"X-Custom": {"a", "b"}}, ""},
+	} {
+		err := sigv4.CheckSingle(tc.header)
+		var e *sigv4.Error
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (!errors.As(err, &e) || e.Reason != sigv4.DuplicateHeader || e.Value != tc.want):
+			t.Errorf("%s: %v, want duplicate %s", tc.name, err, tc.want)
+		}
+	}
+}

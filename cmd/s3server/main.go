@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/s3local"
 )
@@ -45,6 +46,8 @@ func main() {
 type config struct {
 	addr, dataDir, region string
 	credentials           map[string]string
+	stall                 time.Duration
+	maxBuffered           int64
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -56,8 +59,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.dataDir, "data-dir", ".s3server", "`directory` of the buckets (created if missing; one process at a time)")
 	fs.StringVar(&c.region, "region", "us-east-1", "region requests must be signed for")
 	fs.StringVar(&creds, "credentials", "test:test", "accepted access keys, `KEY:SECRET[,KEY:SECRET...]`")
+	fs.DurationVar(&c.stall, "stall-timeout", httpguard.DefaultStall, "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed")
+	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", httpguard.DefaultMaxBuffered, "bytes of XML request bodies (not object data) held in memory by all connections together")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.stall <= 0 || c.maxBuffered <= 0 {
+		return c, errors.New("stall-timeout and max-buffered-bytes must be positive")
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -84,13 +92,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// A connection that makes no progress for the stall timeout is closed, and the XML bodies
+	// held in memory share one budget (package httpguard); there is no total deadline, as a
+	// 5 GiB body takes a while.
+	guard := httpguard.New(httpguard.Config{Stall: c.stall, MaxBuffered: c.maxBuffered})
 	srv := &http.Server{
 		// Served directly, not behind a ServeMux, which would clean paths and redirect keys
-		// such as "a//b"; only the header has a deadline, as a 5 GiB body takes a while.
-		Handler:           s3local.Authenticate(b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}),
+		// such as "a//b".
+		Handler: guard.Handler(s3local.Authenticate(guard.BufferedIf(b.Handler(), s3local.BuffersBody),
+			s3local.AuthConfig{Credentials: c.credentials, Region: c.region})),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	guard.Configure(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", b.Dir(), "region", c.region)

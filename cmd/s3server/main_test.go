@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -208,5 +211,45 @@ func TestFlags(t *testing.T) {
 	var out bytes.Buffer
 	if _, err := parseFlags([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-data-dir") {
 		t.Errorf("-h: %v %q", err, out.String())
+	}
+}
+
+// TestStalledUpload: a signed PutObject that stops sending its body is cut after the stall
+// timeout and answered 400 (not 500); nothing is stored, and the server goes on serving.
+func TestStalledUpload(t *testing.T) {
+	s := start(t, build(t), t.TempDir(), "--stall-timeout", "300ms")
+	defer s.stop(t)
+	ctx := context.Background()
+	c := client(s.url, "test")
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stalled")}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPut, s.url+"/stalled/k", nil)
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).
+		SignHTTP(ctx, aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", req.URL.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "PUT /stalled/k HTTP/1.1\r\nHost: %s\r\nContent-Length: 2000\r\n", req.URL.Host)
+	for k, vs := range req.Header {
+		fmt.Fprintf(conn, "%s: %s\r\n", k, vs[0])
+	}
+	fmt.Fprintf(conn, "\r\n%s", strings.Repeat("a", 1000)) // then nothing more
+	_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("stalled PutObject: %v %v, want a 400", resp, err)
+	}
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("stalled"), Key: aws.String("k")}); err == nil {
+		t.Error("the stalled upload was stored")
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("stalled"), Key: aws.String("k"), Body: strings.NewReader("whole")}); err != nil {
+		t.Errorf("PutObject after the stalled one: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/validator"
@@ -42,6 +43,8 @@ const (
 	envWorker                 = "SBOMCAT_WORKER"
 	envConsole                = "SBOMCAT_CONSOLE"
 	envConsoleToken           = "SBOMCAT_CONSOLE_TOKEN"
+	envStallTimeout           = "SBOMCAT_STALL_TIMEOUT"
+	envMaxBufferedBytes       = "SBOMCAT_MAX_BUFFERED_BYTES"
 )
 
 // config is sbomd's configuration: flags, defaulted from environment variables.
@@ -56,6 +59,9 @@ type config struct {
 
 	maxPackages, maxVersions, maxInFlight int
 	maxBody                               int64
+	// hostile (issue 10): connection and body guards (internal/httpguard).
+	stallTimeout time.Duration
+	maxBuffered  int64
 
 	s3       string // s3Embedded or s3External
 	table    string // DynamoDB table; "" for SQLite in the data directory
@@ -117,6 +123,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
 	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
+	// hostile (issue 10): bounded time and memory per connection.
+	fs.DurationVar(&c.stallTimeout, "stall-timeout", e.Duration(envStallTimeout, "", httpguard.DefaultStall), "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed (SBOMCAT_STALL_TIMEOUT)")
+	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", int64(e.Int(envMaxBufferedBytes, "", httpguard.DefaultMaxBuffered)), "bytes of unfinished request bodies held in memory by all connections together; a body that finds no room waits up to the stall timeout (SBOMCAT_MAX_BUFFERED_BYTES)")
 	// console: flags of the console in the browser.
 	fs.BoolVar(&c.console, "console", e.Bool(envConsole, "", true), "serve the console in the browser under /console/ (SBOMCAT_CONSOLE)")
 	fs.StringVar(&c.consoleToken, "console-token", e.String(envConsoleToken, "", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMCAT_CONSOLE_TOKEN)")
@@ -150,6 +159,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.concurrency <= 0 {
 		return c, fmt.Errorf("concurrency %d: must be at least 1", c.concurrency)
+	}
+	if c.stallTimeout <= 0 || c.maxBuffered <= 0 {
+		return c, errors.New("stall-timeout and max-buffered-bytes must be positive")
+	}
+	if c.maxBody > c.maxBuffered {
+		return c, fmt.Errorf("max-body-bytes %d exceeds max-buffered-bytes %d: such a body could never be held", c.maxBody, c.maxBuffered)
 	}
 	if c.validationTimeout <= 0 || c.shutdownGrace <= 0 {
 		return c, errors.New("validation-timeout and shutdown-grace must be positive")

@@ -135,6 +135,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"no concurrency", []string{"--concurrency", "0"}, "concurrency"},
 		{"bad public URL", []string{"--public-url", "localhost:4566"}, "public-url"},
 		{"bad limit flag", []string{"--max-object-bytes", "lots"}, "lots"},
+		{"no stall timeout", []string{"--stall-timeout", "0s"}, "stall-timeout"},
+		{"body over the buffer budget", []string{"--max-body-bytes", "2000000", "--max-buffered-bytes", "1000000"}, "max-buffered-bytes"},
 		{"help", []string{"-h"}, "-queue-url"},
 	}
 	for _, tt := range tests {

@@ -22,6 +22,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/console"
+	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/jobs"
@@ -149,6 +150,9 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		log.Warn("no validation worker runs in this process: associations stay IN_PROGRESS until an sbomd with --worker=true runs on this catalog")
 	}
 
+	// hostile (issue 10): a connection that makes no progress for the stall timeout is closed,
+	// and the bodies the IoT API and S3's XML operations hold in memory share one budget.
+	guard := httpguard.New(httpguard.Config{Stall: c.stallTimeout, MaxBuffered: c.maxBuffered})
 	apiCfg := apiwiring.APIConfig{
 		Store:        store,
 		Queue:        enq,
@@ -162,11 +166,11 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		MaxInFlight:  c.maxInFlight,
 	}
 	svc := apiwiring.NewCatalog(apiCfg)
-	handler := apiwiring.NewAPI(apiCfg, svc)
+	apiHandler := guard.Buffered(apiwiring.NewAPI(apiCfg, svc))
 	// console: the console in the browser, on the IoT API's side of the route (S3 requests, told
 	// apart by their signature, never reach it), reading the catalog the API serves.
 	var (
-		iotHandler http.Handler = handler
+		iotHandler http.Handler = apiHandler
 		consoleURL string
 	)
 	if c.console {
@@ -178,20 +182,23 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		if err != nil {
 			return err
 		}
-		iotHandler, consoleURL = console.Mount(ch, handler), ch.URL("http://"+advertised(ln.Addr()))
+		iotHandler, consoleURL = console.Mount(ch, apiHandler), ch.URL("http://"+advertised(ln.Addr()))
 	}
 	var s3h http.Handler
 	if s3b != nil {
 		s3h = logRequests(log.With("component", "s3"),
-			s3local.Authenticate(s3b.Handler(), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
+			s3local.Authenticate(guard.BufferedIf(s3b.Handler(), s3local.BuffersBody), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
 	}
 	srv := &http.Server{
-		Handler: route(iotHandler, s3h), // console: iotHandler
-		// Only the header has a deadline: a 5 GiB object takes a while to upload or download.
+		Handler: guard.Handler(route(iotHandler, s3h)),
+		// No ReadTimeout or WriteTimeout: a 5 GiB object takes a while to upload or download;
+		// the guard cuts a connection that stalls instead.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	guard.Configure(srv)
+	// end hostile
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
