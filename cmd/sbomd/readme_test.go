@@ -210,4 +210,3 @@ func rootEntries(t *testing.T, root string) []string {
 	}
 	return names
 }
-
