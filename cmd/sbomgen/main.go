@@ -26,6 +26,9 @@ func main() {
 	// A flag set of its own: the default one names the program after os.Args[0], which under
 	// `go run` is a path in the build cache.
 	fs := flag.NewFlagSet("sbomgen", flag.ContinueOnError)
+	// Help that was asked for goes to stdout, help after a mistake to stderr.
+	var flagOut strings.Builder
+	fs.SetOutput(&flagOut)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -34,12 +37,12 @@ func main() {
 	size := fs.String("size", "50MB", "approximate size (e.g. 50MB, 200KB)")
 	out := fs.String("o", "", "output `file` (default stdout)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) { // asked for: an answer, on stdout
-			fs.SetOutput(os.Stdout)
-			fs.Usage()
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Print(flagOut.String())
 			os.Exit(0)
 		}
-		os.Exit(2) // flag has said why on stderr
+		fmt.Fprint(os.Stderr, flagOut.String()) // flag has said why, with the usage
+		os.Exit(2)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "sbomgen: unexpected arguments %q\n%s", fs.Args(), usage)
