@@ -22,7 +22,7 @@ build:
 
 # The service on embedded defaults (SQLite under ./.sbomd, API on 127.0.0.1:4566).
 run:
-	$(call first-run,sbomd serves in about 2 minutes; later runs in seconds)
+	$(call first-run,sbomd serves after about 2 minutes on 2 idle cores (later runs: 5 s))
 	$(GO) run ./cmd/sbomd
 
 SBOMD_ENDPOINT ?= http://127.0.0.1:4566
@@ -43,7 +43,7 @@ $(TOOLS)/.installed: Makefile
 	touch $@
 
 test: tools
-	$(call first-run,the first make test takes about 10 minutes; later ones about 5)
+	$(call first-run,about 8 minutes on 2 idle cores before the tests end)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 

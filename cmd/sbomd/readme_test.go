@@ -69,10 +69,10 @@ func TestREADME(t *testing.T) {
 			t.Run(name, func(t *testing.T) { t.Skipf("README.md line %d: %s", b.line, b.skip) })
 		case b.lang == "sh" || b.lang == "bash" || b.lang == "shell":
 			ran++
-			t.Run(name, func(t *testing.T) { runShellBlock(t, root, b) })
+			t.Run(name, func(t *testing.T) { t.Parallel(); runShellBlock(t, root, b) })
 		case b.lang == "go":
 			ran++
-			t.Run(name, func(t *testing.T) { runGoBlock(t, root, b) })
+			t.Run(name, func(t *testing.T) { t.Parallel(); runGoBlock(t, root, b) })
 		}
 	}
 	if ran == 0 {
@@ -157,12 +157,11 @@ func blockEnv(t *testing.T) []string {
 }
 
 func runShellBlock(t *testing.T, root string, b readmeBlock) {
-	p := startProc(t, "127.0.0.1:0", t.TempDir(), nil)
-	script := b.script(t, p.addr)
-	if strings.TrimSpace(script) == "" {
+	if strings.TrimSpace(b.script(t, "")) == "" {
 		t.Skipf("README.md line %d: nothing left to run once service and test lines are dropped", b.line)
 	}
-	runInRoot(t, root, b, p, "bash", "-c", "set -euo pipefail\n"+script)
+	p := startProc(t, "127.0.0.1:0", t.TempDir(), nil)
+	runInRoot(t, root, b, p, "bash", "-c", "set -euo pipefail\n"+b.script(t, p.addr))
 }
 
 func runGoBlock(t *testing.T, root string, b readmeBlock) {
