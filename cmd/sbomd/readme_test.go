@@ -209,3 +209,31 @@ func rootEntries(t *testing.T, root string) []string {
 	}
 	return names
 }
+
+// TestReadmeBlockRules: the rules TestREADME applies, on a document of its own.
+func TestReadmeBlockRules(t *testing.T) {
+	md := "intro\n\n```sh\nmake run   # terminal 1\ngo run ./cmd/sbomd --addr x\ngo run ./cmd/sbomctl demo\n" +
+		"make test\nmake bench-loop\naws s3 ls --endpoint-url http://127.0.0.1:4566\ncurl localhost:4566/x\n```\n" +
+		"<!-- skip: needs Docker -->\n```bash\ndocker run x\n```\n\n```text\nnot run\n```\n"
+	blocks := readmeBlocks(md)
+	tests := []struct {
+		lang, skip, script string
+		line               int
+	}{
+		{"sh", "", "go run ./cmd/sbomctl demo\naws s3 ls --endpoint-url http://ADDR\ncurl ADDR/x\n\n", 3},
+		{"bash", "needs Docker", "docker run x\n\n", 13},
+		{"text", "", "not run\n\n", 17},
+	}
+	if len(blocks) != len(tests) {
+		t.Fatalf("%d blocks, want %d: %+v", len(blocks), len(tests), blocks)
+	}
+	for i, tt := range tests {
+		b := blocks[i]
+		if b.lang != tt.lang || b.skip != tt.skip || b.line != tt.line {
+			t.Errorf("block %d = %s line %d skip %q; want %s line %d skip %q", i, b.lang, b.line, b.skip, tt.lang, tt.line, tt.skip)
+		}
+		if got := b.script(t, "ADDR"); got != tt.script {
+			t.Errorf("block %d script = %q, want %q", i, got, tt.script)
+		}
+	}
+}
