@@ -10,11 +10,19 @@ export SBOMCAT_TOOLS := $(TOOLS)
 
 all: build
 
+# first-run says, before minutes of silence, what they are: module downloads and a cold build.
+# The modules are all in the cache when `go list -m all` needs no proxy.
+define first-run
+	@GOFLAGS=-mod=mod GOPROXY=off $(GO) list -m all >/dev/null 2>&1 || \
+	  echo "make $@: first run: downloading Go modules (about 420 MB) and compiling; $(1)"
+endef
+
 build:
 	$(GO) build ./...
 
 # The service on embedded defaults (SQLite under ./.sbomd, API on 127.0.0.1:4566).
 run:
+	$(call first-run,sbomd serves after about 2 minutes on 2 idle cores (later runs: 5 s))
 	$(GO) run ./cmd/sbomd
 
 SBOMD_ENDPOINT ?= http://127.0.0.1:4566
@@ -30,11 +38,13 @@ NPM_TOOLS := dynalite@4.0.0 fauxqs@1.9.2 playwright-core@1.65.1
 tools: $(TOOLS)/.installed
 
 $(TOOLS)/.installed: Makefile
+	@echo "make tools: installing $(NPM_TOOLS) from npm into $(TOOLS) (once)"
 	mkdir -p $(TOOLS)
 	cd $(TOOLS) && npm install --no-audit --no-fund --loglevel=error $(NPM_TOOLS) >/dev/null
 	touch $@
 
 test: tools
+	$(call first-run,about 8 minutes on 2 idle cores before the tests end)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 

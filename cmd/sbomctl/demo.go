@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -83,6 +84,10 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	ok, err := runDemo(ctx, c, files, stdout)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		fmt.Fprintf(stderr, "sbomctl demo: nothing listens at %s: start sbomd first, with `make run` in another terminal (or give --endpoint)\n(%v)\n", c.endpoint, err)
+		return exitError
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sbomctl demo: %v\n", err)
 		return exitError

@@ -22,7 +22,16 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := runOrConvert(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := runOrConvert(ctx, helpFor(os.Args[1:]), os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
+}
+
+// helpFor turns `sbomctl help COMMAND` into `sbomctl COMMAND -h`, which lists COMMAND's flags
+// too; every other command line is left as it is.
+func helpFor(args []string) []string {
+	if len(args) == 2 && args[0] == "help" {
+		return []string{args[1], "-h"}
+	}
+	return args
 }

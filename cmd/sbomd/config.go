@@ -93,12 +93,21 @@ name wins when both are set.
 Flags (-flag or --flag):
 `
 
+// helpError is parseFlags' answer to -h: the usage, for stdout. It wraps flag.ErrHelp.
+type helpError struct{ text string }
+
+func (e *helpError) Error() string { return flag.ErrHelp.Error() }
+func (e *helpError) Unwrap() error { return flag.ErrHelp }
+
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	e := wiring.NewEnv(getenv)
 	var c config
 	var creds, profile, logLevel string
 	fs := flag.NewFlagSet("sbomd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Help that was asked for goes to stdout (main prints it), help after a mistake to stderr;
+	// flag cannot tell them apart when it prints, so hold its output until it has returned.
+	var flagOut strings.Builder
+	fs.SetOutput(&flagOut)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -115,11 +124,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.maxInFlight, "max-inflight-validations", e.Int(envMaxInflightValidations, "SBOMD_MAX_INFLIGHT_VALIDATIONS", api.DefaultMaxInFlightValidations), "SBOM validations in progress at once, -1 for no limit (SBOMCAT_MAX_INFLIGHT_VALIDATIONS)")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", int64(e.Int(envMaxBodyBytes, "SBOMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest IoT API request body; S3 objects may have up to 5 GiB whatever this says (SBOMCAT_MAX_BODY_BYTES)")
 
-	fs.StringVar(&c.s3, "s3", e.String(envS3, "SBOMD_S3", s3Embedded), "where SBOMs and artifacts are: embedded (served here from DATA_DIR/s3) or external (the AWS SDK's S3: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS; SBOMCAT_S3_USE_PATH_STYLE for emulators) (SBOMD_S3)")
+	fs.StringVar(&c.s3, "s3", e.String(envS3, "SBOMD_S3", s3Embedded), "where SBOMs and artifacts are: embedded (served here from DATA_DIR/s3) or external (the AWS SDK's S3: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS; SBOMCAT_S3_USE_PATH_STYLE for emulators) (SBOMCAT_S3)")
 	fs.StringVar(&c.table, "table", e.String(wiring.EnvTable, "SBOMD_TABLE", ""), "DynamoDB `table` of the catalog instead of SQLite (AWS_ENDPOINT_URL_DYNAMODB for an emulator) (SBOMCAT_TABLE)")
 	fs.StringVar(&c.queueURL, "queue-url", e.String(wiring.EnvQueueURL, "SBOMD_QUEUE_URL", ""), "SQS queue `URL` for associations instead of the embedded queue (AWS_ENDPOINT_URL_SQS for an emulator) (SBOMCAT_QUEUE_URL)")
 	fs.BoolVar(&c.worker, "worker", e.Bool(envWorker, "SBOMD_WORKER", true), "validate SBOMs in this process: from the embedded queue, or long-polling --queue-url; false leaves them to sbomworker (SBOMCAT_WORKER)")
-	fs.IntVar(&c.concurrency, "concurrency", e.Int(wiring.EnvConcurrency, "SBOMD_CONCURRENCY", runtime.GOMAXPROCS(0)), "validations at once (SBOMCAT_CONCURRENCY, default the number of CPUs)")
+	fs.IntVar(&c.concurrency, "concurrency", e.Int(wiring.EnvConcurrency, "SBOMD_CONCURRENCY", 0), "validations at once; 0, the default, for the number of CPUs (SBOMCAT_CONCURRENCY)")
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
 	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
@@ -138,6 +147,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	var err error
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, &helpError{text: flagOut.String()}
+		}
+		io.WriteString(stderr, flagOut.String()) // flag has said why, with the usage
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -157,8 +170,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if c.s3 != s3Embedded && c.s3 != s3External {
 		return c, fmt.Errorf("s3 %q: use embedded or external", c.s3)
 	}
-	if c.concurrency <= 0 {
-		return c, fmt.Errorf("concurrency %d: must be at least 1", c.concurrency)
+	// 0 stands for the number of CPUs, so that -h shows no machine-dependent default.
+	if c.concurrency == 0 {
+		c.concurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.concurrency < 0 {
+		return c, fmt.Errorf("concurrency %d: must be at least 1, or 0 for the number of CPUs", c.concurrency)
 	}
 	if c.stallTimeout <= 0 || c.maxBuffered <= 0 {
 		return c, errors.New("stall-timeout and max-buffered-bytes must be positive")

@@ -22,7 +22,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -33,7 +32,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		var help *helpError
+		if errors.As(err, &help) {
+			fmt.Print(help.text)
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "sbomd:", err)

@@ -132,12 +132,11 @@ func TestBadConfiguration(t *testing.T) {
 		{"invalid address", []string{"--addr", "256.0.0.1:1", "--data-dir", t.TempDir()}, "listen"},
 		{"unknown s3 mode", []string{"--s3", "minio"}, "embedded or external"},
 		{"unknown profile", []string{"--profile", "lenient"}, `profile "lenient"`},
-		{"no concurrency", []string{"--concurrency", "0"}, "concurrency"},
+		{"negative concurrency", []string{"--concurrency", "-1"}, "concurrency"},
 		{"bad public URL", []string{"--public-url", "localhost:4566"}, "public-url"},
 		{"bad limit flag", []string{"--max-object-bytes", "lots"}, "lots"},
 		{"no stall timeout", []string{"--stall-timeout", "0s"}, "stall-timeout"},
 		{"body over the buffer budget", []string{"--max-body-bytes", "2000000", "--max-buffered-bytes", "1000000"}, "max-buffered-bytes"},
-		{"help", []string{"-h"}, "-queue-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,6 +144,33 @@ func TestBadConfiguration(t *testing.T) {
 			err := run(context.Background(), tt.args, func(string) string { return "" }, &stderr, nil)
 			if err == nil || !strings.Contains(err.Error()+stderr.String(), tt.want) {
 				t.Errorf("err = %v, stderr %q; want mention of %q", err, stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestHelp: help that was asked for is an answer, for stdout (main prints it), not a complaint
+// on stderr; and it shows no default that depends on the machine.
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		t.Run(arg, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(context.Background(), []string{arg}, func(string) string { return "" }, &stderr, nil)
+			var help *helpError
+			if !errors.As(err, &help) {
+				t.Fatalf("err = %v, want a *helpError", err)
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("stderr = %q, want nothing", stderr.String())
+			}
+			for _, want := range []string{"usage: sbomd", "-queue-url", "number of CPUs"} {
+				if !strings.Contains(help.text, want) {
+					t.Errorf("help lacks %q:\n%s", want, help.text)
+				}
+			}
+			_, conc, _ := strings.Cut(help.text, "-concurrency")
+			if desc, _, _ := strings.Cut(conc, "\n  -"); strings.Contains(desc, "(default") {
+				t.Errorf("help shows this machine's CPU count as the concurrency default:\n%s", help.text)
 			}
 		})
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,11 +14,40 @@ import (
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 )
 
+const usage = `usage: sbomgen [-format cyclonedx|spdx] [-size 50MB] [-o FILE]
+
+Writes a generated SBOM of about the given size, valid under the aws profile, for benchmarks and
+demos: CycloneDX 1.5 JSON or SPDX 2.3 JSON, to FILE or stdout.
+
+Flags (-flag or --flag):
+`
+
 func main() {
-	format := flag.String("format", "cyclonedx", "cyclonedx or spdx")
-	size := flag.String("size", "50MB", "approximate size (e.g. 50MB, 200KB)")
-	out := flag.String("o", "", "output file (default stdout)")
-	flag.Parse()
+	// A flag set of its own: the default one names the program after os.Args[0], which under
+	// `go run` is a path in the build cache.
+	fs := flag.NewFlagSet("sbomgen", flag.ContinueOnError)
+	// Help that was asked for goes to stdout, help after a mistake to stderr.
+	var flagOut strings.Builder
+	fs.SetOutput(&flagOut)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	format := fs.String("format", "cyclonedx", "cyclonedx or spdx")
+	size := fs.String("size", "50MB", "approximate size (e.g. 50MB, 200KB)")
+	out := fs.String("o", "", "output `file` (default stdout)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Print(flagOut.String())
+			os.Exit(0)
+		}
+		fmt.Fprint(os.Stderr, flagOut.String()) // flag has said why, with the usage
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "sbomgen: unexpected arguments %q\n%s", fs.Args(), usage)
+		os.Exit(2)
+	}
 	n, err := parseSize(*size)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sbomgen:", err)
