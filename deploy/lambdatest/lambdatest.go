@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -63,10 +64,14 @@ func goBuild(t testing.TB, env []string, args ...string) {
 	}
 }
 
-// Build builds the command pkg (a path relative to the module root, e.g. ./cmd/sbomapi-lambda)
-// as `make build-lambda` does, for linux/goarch, and returns the bootstrap's path.
-func Build(t testing.TB, pkg, goarch string) string {
+// Build builds the command in dir (relative to the working directory: "." in a command's own
+// test) as `make build-lambda` does, for linux/goarch, and returns the bootstrap's path.
+func Build(t testing.TB, dir, goarch string) string {
 	t.Helper()
+	pkg, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	goBuild(t, []string{"GOOS=linux", "GOARCH=" + goarch, "CGO_ENABLED=0"},
 		append(append([]string{}, BuildFlags...), "-o", bin, pkg)...)
@@ -220,7 +225,11 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // InitDuration returns the init duration of the sandbox's cold start, once it has been
 // invoked.
 func (f *Function) InitDuration() (time.Duration, error) {
-	m := initReport.FindStringSubmatch(f.Output())
+	out := f.Output()
+	if strings.Contains(out, "INIT RTDONE(status: error)") {
+		return 0, errors.New("the function's init failed")
+	}
+	m := initReport.FindStringSubmatch(out)
 	if m == nil {
 		return 0, errors.New("no INIT REPORT line in the emulator's output (not invoked yet?)")
 	}

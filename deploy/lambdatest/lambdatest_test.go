@@ -19,9 +19,13 @@ func TestBootstrapSizes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds three arm64 binaries")
 	}
+	root, err := workertest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, fn := range []string{"sbomapi-lambda", "sbomworker-lambda", "sbomreaper-lambda"} {
 		t.Run(fn, func(t *testing.T) {
-			fi, err := os.Stat(Build(t, "./cmd/"+fn, "arm64"))
+			fi, err := os.Stat(Build(t, filepath.Join(root, "cmd", fn), "arm64"))
 			if err != nil {
 				t.Fatal(err)
 			}
