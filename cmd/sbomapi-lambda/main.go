@@ -130,5 +130,39 @@ func newHandler(c fnConfig, region string, store apiwiring.Catalog, q catalog.En
 		MaxVersions: c.maxVersions,
 		MaxInFlight: c.maxInFlight,
 	}
-	return apiwiring.NewAPI(cfg, apiwiring.NewCatalog(cfg))
+	return netHTTPWrites(apiwiring.NewAPI(cfg, apiwiring.NewCatalog(cfg)))
+}
+
+// netHTTPWrites gives h's empty writes net/http's meaning under the API Gateway adapter. The
+// adapter sniffs a Content-Type on every Write, an empty one included (text/plain), where
+// net/http sniffs only a non-empty body: without this, the operations that answer 200 with no
+// body (UpdatePackage, DeletePackage, ...) would carry a Content-Type that sbomd never sends.
+func netHTTPWrites(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&emptyWrites{ResponseWriter: w}, r)
+	})
+}
+
+type emptyWrites struct {
+	http.ResponseWriter
+	wroteHeader bool
+}
+
+// Unwrap lets http.ResponseController reach the adapter's writer.
+func (w *emptyWrites) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *emptyWrites) WriteHeader(status int) {
+	w.wroteHeader = true
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *emptyWrites) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		if !w.wroteHeader {
+			w.WriteHeader(http.StatusOK) // as net/http's first Write does
+		}
+		return 0, nil
+	}
+	w.wroteHeader = true
+	return w.ResponseWriter.Write(p)
 }
