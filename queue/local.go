@@ -335,7 +335,8 @@ func (l *Local) attempt(work context.Context, e *entry) {
 		l.finish(e, n, err, work.Err() != nil)
 		return
 	}
-	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts})
+	// BeginAttempt's write was conditional on the association being current and in progress.
+	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts, Current: true})
 	l.finish(e, n, err, work.Err() != nil)
 }
 
