@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -196,14 +197,19 @@ func BenchmarkLoopLarge(b *testing.B) {
 // noQuotas lifts the three quota limits, so that only the service's speed bounds the load.
 var noQuotas = []string{"--max-packages", "-1", "--max-versions", "-1", "--max-inflight-validations", "-1"}
 
-// pollEvery is how often the latency benchmarks ask for a version's status: up to this much of
-// each latency is the poll.
-const pollEvery = 2 * time.Millisecond
+// The latency benchmarks ask for a version's status after 1 ms, then twice as long after each
+// answer up to maxPoll: polling every millisecond would itself load the service (a slow
+// association would cost hundreds of requests). Up to maxPoll of each latency is the poll.
+const maxPoll = 8 * time.Millisecond
+
+// loopRate is BenchmarkLoopRate's rate: half the 1,000/s throughput target by default.
+var loopRate = flag.Int("loop.rate", 500, "associations per second in BenchmarkLoopRate")
 
 // timeToFinal associates and polls until the status is final; it returns the time between the
 // two and the error, if any (a refusal, or a status other than SUCCEEDED).
 func (e *loopEnv) timeToFinal(version, key, objVersion string) (time.Duration, error) {
 	start := time.Now()
+	poll := time.Millisecond
 	if _, err := e.iot.AssociateSbomWithPackageVersion(e.ctx, &iot.AssociateSbomWithPackageVersionInput{
 		PackageName: aws.String("bench"), VersionName: aws.String(version),
 		Sbom: &iottypes.Sbom{S3Location: &iottypes.S3Location{Bucket: aws.String("sboms"), Key: aws.String(key), Version: aws.String(objVersion)}},
@@ -216,7 +222,8 @@ func (e *loopEnv) timeToFinal(version, key, objVersion string) (time.Duration, e
 		case err != nil:
 			return 0, fmt.Errorf("get %s: %w", version, err)
 		case v.SbomValidationStatus == iottypes.SbomValidationStatusInProgress:
-			time.Sleep(pollEvery)
+			time.Sleep(poll)
+			poll = min(2*poll, maxPoll)
 			continue
 		case v.SbomValidationStatus != iottypes.SbomValidationStatusSucceeded:
 			return 0, fmt.Errorf("%s: %s", version, v.SbomValidationStatus)
@@ -279,13 +286,12 @@ func (l *latencies) report(b *testing.B) {
 }
 
 // BenchmarkLoopRate: small SBOMs associated at a fixed rate (open loop: one every 1/rate,
-// whether or not the earlier ones are done), each timed associate → SUCCEEDED; one op is
-// perOp associations. The rate is half the throughput target, where the latency target holds.
+// whether or not the earlier ones are done), each timed associate → SUCCEEDED; one op is half
+// a second of associations. The rate (-loop.rate) is by default half the throughput target,
+// where the latency target is set.
 func BenchmarkLoopRate(b *testing.B) {
-	const (
-		rate  = 500
-		perOp = 250
-	)
+	rate := *loopRate
+	perOp := rate / 2 // half a second of associations
 	e := newLoopEnv(b, noQuotas...)
 	obj := e.put(b, "small.cdx.json", []byte(cdxValid))
 	var lat latencies
@@ -298,7 +304,7 @@ func BenchmarkLoopRate(b *testing.B) {
 		b.StartTimer()
 		cpu.start()
 		var wg sync.WaitGroup
-		tick := time.NewTicker(time.Second / rate)
+		tick := time.NewTicker(time.Second / time.Duration(rate))
 		for _, v := range versions {
 			<-tick.C
 			wg.Go(func() {
