@@ -459,7 +459,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 // package does not exist. A package without a count (an older table) is counted first; the
 // count of a decrement's caller excludes the version it deleted already.
 func (s *Store) addVersionCount(ctx context.Context, pkg string, delta int64) error {
-	for range 2 {
+	for attempt := range maxAttempts {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: packageKey(pkg),
 			UpdateExpression:          aws.String("SET versions = versions + :d"),
@@ -476,8 +476,20 @@ func (s *Store) addVersionCount(ctx context.Context, pkg string, delta int64) er
 		if wrote && delta < 0 {
 			return nil
 		}
+		if wrote {
+			continue
+		}
+		// Not counted here: the package is missing, or it was created (or counted by another
+		// caller) since the update failed, and the update is tried again. Giving up after a
+		// fixed number of tries turned a create racing a re-create into a 500.
+		if err := s.noPackage(ctx, pkg); !errors.Is(err, errContention) {
+			return err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
 	}
-	return s.noPackage(ctx, pkg)
+	return errContention
 }
 
 // noPackage returns a condition failure when pkg does not exist (what addVersionCount's callers

@@ -85,7 +85,7 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 	pos.skip += int64(sn.skip)
 
 	// What does the document declare? Usually the prefix tells.
-	h, err := scanHeader(newScanner(prefixEnd{atEOF}, body))
+	h, err := scanHeader(newExhaustedScanner(prefixEnd{atEOF}, body)) // prefixEnd reads nothing
 	fromPrefix := true
 	if errors.Is(err, errPrefixEnd) {
 		fromPrefix = false
@@ -111,9 +111,12 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 
 	// Validate, continuing from the prefix or reading again from the start.
 	var sc *scanner
-	if fromPrefix {
+	switch {
+	case fromPrefix && atEOF:
+		sc = newExhaustedScanner(r, body)
+	case fromPrefix:
 		sc = newScanner(r, body)
-	} else {
+	default:
 		rc.Close()
 		if rc, err = open(); err != nil {
 			return Verdict{}, fmt.Errorf("opening again: %w", err)

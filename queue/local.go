@@ -57,6 +57,9 @@ type Local struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
+	// ready holds the entries in state queued: dispatch and runningLow look at these only, not
+	// at the finished entries the map keeps until the next sweep (thousands under load).
+	ready   map[*entry]struct{}
 	gen     uint64 // sweep generation, incremented when a sweep starts
 	running int
 	// more is set when the last sweep was cut at SweepLimit and found work it did not know:
@@ -110,7 +113,7 @@ func NewLocal(store LocalStore, p Processor, o LocalOptions) *Local {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Local{store: store, proc: p, o: o, log: o.Logger, entries: map[string]*entry{},
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+		ready: map[*entry]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // Notify announces a new association, recorded in the store already, so that its validation
@@ -119,7 +122,7 @@ func NewLocal(store LocalStore, p Processor, o LocalOptions) *Local {
 func (l *Local) Notify(a sbomcat.Association) {
 	l.mu.Lock()
 	if _, ok := l.entries[a.ID]; !ok {
-		l.entries[a.ID] = &entry{a: a, gen: l.gen}
+		l.add(&entry{a: a, gen: l.gen})
 	}
 	l.mu.Unlock()
 	l.poke()
@@ -157,6 +160,12 @@ func (l *Local) Wait() error {
 func (l *Local) Run(ctx context.Context) error {
 	l.Start(ctx)
 	return l.Wait()
+}
+
+// add records a new entry, queued; l.mu is held.
+func (l *Local) add(e *entry) {
+	l.entries[e.a.ID] = e
+	l.ready[e] = struct{}{}
 }
 
 func (l *Local) poke() {
@@ -214,13 +223,7 @@ func (l *Local) runningLow() bool {
 	if !l.more {
 		return false
 	}
-	ready := 0
-	for _, e := range l.entries {
-		if e.state == queued {
-			ready++
-		}
-	}
-	return ready < max(l.o.Concurrency, l.o.SweepLimit/4)
+	return len(l.ready) < max(l.o.Concurrency, l.o.SweepLimit/4)
 }
 
 // sweep reads the store's IN_PROGRESS associations: new ones are queued, and queued ones that
@@ -246,7 +249,7 @@ func (l *Local) sweep(ctx context.Context) {
 		e, ok := l.entries[a.ID]
 		switch {
 		case !ok:
-			l.entries[a.ID] = &entry{a: a, gen: g}
+			l.add(&entry{a: a, gen: g})
 			added++
 		case e.state == finished && e.gen < g:
 			// Finished before this read began, yet still in progress: the store did not take
@@ -254,6 +257,7 @@ func (l *Local) sweep(ctx context.Context) {
 			// leave it stuck.
 			l.log.Warn("association still in progress after its validation finished; retrying", "association_id", a.ID)
 			*e = entry{a: a, gen: g}
+			l.ready[e] = struct{}{}
 			added++
 		}
 	}
@@ -272,6 +276,7 @@ func (l *Local) sweep(ctx context.Context) {
 		// about queued entries.
 		if e.state == finished || complete {
 			delete(l.entries, id)
+			delete(l.ready, e)
 		}
 	}
 	if added > 0 {
@@ -286,8 +291,8 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 	defer l.mu.Unlock()
 	for l.running < l.o.Concurrency {
 		var next *entry
-		for _, e := range l.entries {
-			if e.state == queued && !e.notBefore.After(now) && (next == nil || e.a.CreatedAt.Before(next.a.CreatedAt)) {
+		for e := range l.ready {
+			if !e.notBefore.After(now) && (next == nil || e.a.CreatedAt.Before(next.a.CreatedAt)) {
 				next = e
 			}
 		}
@@ -295,6 +300,7 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 			break
 		}
 		next.state = running
+		delete(l.ready, next)
 		l.running++
 		wg.Add(1)
 		go func(e *entry) {
@@ -303,8 +309,8 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 		}(next)
 	}
 	wait := l.o.SweepInterval
-	for _, e := range l.entries {
-		if e.state == queued && e.notBefore.After(now) {
+	for e := range l.ready {
+		if e.notBefore.After(now) {
 			wait = min(wait, e.notBefore.Sub(now))
 		}
 	}
@@ -335,7 +341,8 @@ func (l *Local) attempt(work context.Context, e *entry) {
 		l.finish(e, n, err, work.Err() != nil)
 		return
 	}
-	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts})
+	// BeginAttempt's write was conditional on the association being current and in progress.
+	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts, Current: true})
 	l.finish(e, n, err, work.Err() != nil)
 }
 
@@ -355,8 +362,10 @@ func (l *Local) finish(e *entry, attempts int, err error, interrupted bool) {
 	case interrupted:
 		// Not a failure: it resumes at the next start, from the store.
 		e.state = queued
+		l.ready[e] = struct{}{}
 	default:
 		e.state = queued
+		l.ready[e] = struct{}{}
 		e.notBefore = time.Now().Add(l.o.Backoff(max(attempts, 1)))
 		l.log.Warn("validation will be retried", "association_id", e.a.ID, "attempt", attempts, "error", err.Error())
 	}

@@ -22,7 +22,9 @@ func (s *Store) CreateJob(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create job: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, j.ID, string(body))
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	res, err := s.q().ExecContext(ctx, `INSERT INTO jobs (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, j.ID, string(body))
 	if err != nil {
 		return fmt.Errorf("sqlite: create job %s: %w", j.ID, err)
 	}
@@ -39,7 +41,7 @@ func (s *Store) CreateJob(ctx context.Context, j *jobs.Job) error {
 // GetJob implements jobs.Store.
 func (s *Store) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
 	var body string
-	err := s.db.QueryRowContext(ctx, `SELECT body FROM jobs WHERE id = ?`, id).Scan(&body)
+	err := s.q().QueryRowContext(ctx, `SELECT body FROM jobs WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, jobs.NotFound(id)
 	} else if err != nil {
@@ -64,7 +66,7 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 			return out, err
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT body FROM jobs WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
+	rows, err := s.q().QueryContext(ctx, `SELECT body FROM jobs WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: list jobs: %w", err)
 	}
@@ -94,7 +96,9 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 
 // DeleteJob implements jobs.Store.
 func (s *Store) DeleteJob(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	res, err := s.q().ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete job %s: %w", id, err)
 	}

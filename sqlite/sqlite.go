@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
@@ -24,6 +25,13 @@ const FileName = "catalog.db"
 // Store is the SQLite implementation of sbomcat.Store.
 type Store struct {
 	db *sql.DB
+	// writeMu serialises this process's writes. SQLite admits one writer at a time anyway; a
+	// connection that finds the write lock taken waits in SQLite's busy handler, which polls
+	// with sleeps of up to 100 ms, so under load in-process writers queued there would wait far
+	// longer than the writes take. Queued on a mutex instead, each starts the moment the
+	// previous one commits; busy_timeout is left for other processes on the same file.
+	writeMu sync.Mutex
+	stmts   sync.Map // query → *sql.Stmt; see cq
 	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
 	Now func() time.Time
 
@@ -142,6 +150,7 @@ func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog
 func (s *Store) Close() error {
 	s.stopPurge()
 	<-s.purged
+	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
 }
 
@@ -224,33 +233,36 @@ CREATE INDEX idempotency_created ON idempotency (created_ms);
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx cq) error {
 		var version int
-		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		if err := tx.tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 			return err
 		}
 		if version > len(migrations) {
 			return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
 		}
 		for i := version; i < len(migrations); i++ {
-			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			// Migrations are scripts of several statements: run as they are, never prepared.
+			if _, err := tx.tx.ExecContext(ctx, migrations[i]); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
 			}
 		}
 		// PRAGMA takes no bound parameters; the value is an int we control.
-		_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
+		_, err := tx.tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
 		return err
 	})
 }
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	if err := fn(cq{s: s, tx: tx}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -260,7 +272,75 @@ func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC
 
 func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// queryer is what *sql.DB and *sql.Tx share, so reads run inside or outside a transaction.
+// cq runs statements prepared once per Store (prepared): in tx when it is set, else on the
+// pool. Parsing and planning a statement costs the pure-Go SQLite about as much as running a
+// small one, and database/sql prepares anew for every call on a *sql.DB or *sql.Tx; a
+// statement prepared on the pool is prepared once per connection and reused, inside
+// transactions too (Tx.StmtContext finds it).
+type cq struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (s *Store) q() cq { return cq{s: s} }
+
+func (c cq) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := c.s.prepared(ctx, query)
+	if st != nil && c.tx != nil {
+		st = c.tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
+func (c cq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	if c.tx != nil {
+		return c.tx.QueryRowContext(ctx, query, args...)
+	}
+	return c.s.db.QueryRowContext(ctx, query, args...)
+}
+
+func (c cq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	if c.tx != nil {
+		return c.tx.QueryContext(ctx, query, args...)
+	}
+	return c.s.db.QueryContext(ctx, query, args...)
+}
+
+func (c cq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	if c.tx != nil {
+		return c.tx.ExecContext(ctx, query, args...)
+	}
+	return c.s.db.ExecContext(ctx, query, args...)
+}
+
+// prepared returns query prepared on the pool, or nil when it cannot be prepared (the caller
+// then runs it unprepared, which reports the same error). The queries are constants of this
+// package, so the cache stays small.
+func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
+}
+
+// queryer is what *sql.DB, *sql.Tx and cq share, so reads run inside or outside a transaction.
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -346,7 +426,7 @@ func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package, limit int
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx cq) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM packages WHERE name = ?`, p.Name).Scan(&n); err != nil {
 			return err
@@ -371,13 +451,13 @@ func (s *Store) CreatePackage(ctx context.Context, p *sbomcat.Package, limit int
 
 // GetPackage implements sbomcat.Store.
 func (s *Store) GetPackage(ctx context.Context, name string) (*sbomcat.Package, error) {
-	return getPackage(ctx, s.db, name)
+	return getPackage(ctx, s.q(), name)
 }
 
 // UpdatePackage implements sbomcat.Store.
 func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.PackageUpdate) (*sbomcat.Package, error) {
 	var p *sbomcat.Package
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx cq) error {
 		var err error
 		if p, err = getPackage(ctx, tx, name); err != nil {
 			return err
@@ -404,7 +484,7 @@ func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.Packag
 
 // DeletePackage implements sbomcat.Store.
 func (s *Store) DeletePackage(ctx context.Context, name string) error {
-	return wrap("delete package", s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete package", s.tx(ctx, func(tx cq) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM versions WHERE package_name = ?`, name).Scan(&n); err != nil {
 			return err
@@ -428,7 +508,7 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 		}
 	}
 	limit := page.Limit()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
+	rows, err := s.q().QueryContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: list packages: %w", err)
 	}
@@ -508,7 +588,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 	if err != nil {
 		return err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx cq) error {
 		if _, err := getPackage(ctx, tx, v.PackageName); err != nil {
 			return err
 		}
@@ -538,13 +618,13 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 
 // GetVersion implements sbomcat.Store.
 func (s *Store) GetVersion(ctx context.Context, pkg, version string) (*sbomcat.PackageVersion, error) {
-	return getVersion(ctx, s.db, pkg, version)
+	return getVersion(ctx, s.q(), pkg, version)
 }
 
 // UpdateVersion implements sbomcat.Store.
 func (s *Store) UpdateVersion(ctx context.Context, pkg, version string, u sbomcat.VersionUpdate) (*sbomcat.PackageVersion, error) {
 	var v *sbomcat.PackageVersion
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx cq) error {
 		var err error
 		if v, err = getVersion(ctx, tx, pkg, version); err != nil {
 			return err
@@ -573,7 +653,7 @@ func (s *Store) UpdateVersion(ctx context.Context, pkg, version string, u sbomca
 
 // DeleteVersion implements sbomcat.Store.
 func (s *Store) DeleteVersion(ctx context.Context, pkg, version string) error {
-	return wrap("delete version", s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete version", s.tx(ctx, func(tx cq) error {
 		v, err := getVersion(ctx, tx, pkg, version)
 		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
 			return nil
@@ -609,11 +689,11 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 			return out, err
 		}
 	}
-	if _, err := getPackage(ctx, s.db, pkg); err != nil {
+	if _, err := getPackage(ctx, s.q(), pkg); err != nil {
 		return out, err
 	}
 	limit := page.Limit()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions
+	rows, err := s.q().QueryContext(ctx, `SELECT `+versionColumns+` FROM versions
 		WHERE package_name = ? AND (? = '' OR status = ?) AND name > ? ORDER BY name LIMIT ?`,
 		pkg, status, status, after.Name, limit+1)
 	if err != nil {
@@ -644,7 +724,7 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 // Associate implements sbomcat.Store.
 func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
 	var v *sbomcat.PackageVersion
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx cq) error {
 		old, err := getVersion(ctx, tx, a.PackageName, a.VersionName)
 		if err != nil {
 			return err
@@ -683,7 +763,7 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 
 // Disassociate implements sbomcat.Store.
 func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
-	return wrap("disassociate", s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("disassociate", s.tx(ctx, func(tx cq) error {
 		v, err := getVersion(ctx, tx, pkg, version)
 		if err != nil {
 			return err
@@ -702,7 +782,7 @@ func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
 
 // RecordValidation implements sbomcat.Store.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
-	return wrap("record validation", s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("record validation", s.tx(ctx, func(tx cq) error {
 		var current string
 		err := tx.QueryRowContext(ctx, `SELECT association_id FROM versions WHERE package_name = ? AND name = ?`, val.PackageName, val.VersionName).Scan(&current)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -717,14 +797,10 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, current); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO validation_results
-			(association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		for i, r := range val.Results {
-			if _, err := stmt.ExecContext(ctx, current, r.FileName, i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO validation_results
+				(association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				current, r.FileName, i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion); err != nil {
 				return err
 			}
 		}
@@ -749,7 +825,7 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, version string, 
 			return out, err
 		}
 	}
-	v, err := getVersion(ctx, s.db, pkg, version)
+	v, err := getVersion(ctx, s.q(), pkg, version)
 	if err != nil {
 		return out, err
 	}
@@ -757,11 +833,11 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, version string, 
 		return out, nil
 	}
 	limit := page.Limit()
-	rows, err := s.db.QueryContext(ctx, `SELECT file_name, seq, result, error_code, error_message, format, spec_version
+	rows, err := s.q().QueryContext(ctx, `SELECT file_name, seq, result, error_code, error_message, format, spec_version
 		FROM validation_results
-		WHERE association_id = ? AND (? = '' OR result = ?) AND (file_name > ? OR (file_name = ? AND seq > ?))
+		WHERE association_id = ? AND (file_name, seq) > (?, ?) AND (? = '' OR result = ?)
 		ORDER BY file_name, seq LIMIT ?`,
-		v.AssociationID, result, result, after.FileName, after.FileName, after.Seq, limit+1)
+		v.AssociationID, after.FileName, after.Seq, result, result, limit+1)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: list results: %w", err)
 	}
@@ -792,7 +868,7 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, version string, 
 
 // ListInProgress implements sbomcat.Store.
 func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Association, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT package_name, name, sbom, association_id, associated_ms FROM versions
+	rows, err := s.q().QueryContext(ctx, `SELECT package_name, name, sbom, association_id, associated_ms FROM versions
 		WHERE sbom_status = 'IN_PROGRESS' ORDER BY associated_ms, package_name, name LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list in progress: %w", err)
@@ -819,7 +895,7 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 // BeginAttempt implements sbomcat.Store.
 func (s *Store) BeginAttempt(ctx context.Context, a sbomcat.Association) (int, error) {
 	var n int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx cq) error {
 		err := tx.QueryRowContext(ctx, `UPDATE versions SET attempts = attempts + 1
 			WHERE package_name = ? AND name = ? AND association_id = ? AND sbom_status = 'IN_PROGRESS' RETURNING attempts`,
 			a.PackageName, a.VersionName, a.ID).Scan(&n)
@@ -839,7 +915,7 @@ func notInProgress(a sbomcat.Association) error {
 }
 
 // checkQuota returns EQUOTA when count (a query in tx) has reached limit.
-func checkQuota(ctx context.Context, tx *sql.Tx, count string, q sbomcat.Quota, limit int) error {
+func checkQuota(ctx context.Context, tx cq, count string, q sbomcat.Quota, limit int) error {
 	if limit == sbomcat.NoLimit {
 		return nil
 	}
@@ -856,7 +932,7 @@ func checkQuota(ctx context.Context, tx *sql.Tx, count string, q sbomcat.Quota, 
 // Counts implements sbomcat.Store.
 func (s *Store) Counts(ctx context.Context) (sbomcat.Counts, error) {
 	var c sbomcat.Counts
-	err := s.db.QueryRowContext(ctx, `SELECT
+	err := s.q().QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM packages),
 		(SELECT count(*) FROM versions),
 		(SELECT count(*) FROM versions WHERE sbom_status = 'IN_PROGRESS')`).Scan(&c.Packages, &c.Versions, &c.ValidationsInProgress)
@@ -896,7 +972,7 @@ func getTags(ctx context.Context, q queryer, id sbomcat.ResourceID) (map[string]
 }
 
 func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(map[string]string) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx cq) error {
 		tags, err := getTags(ctx, tx, id)
 		if err != nil {
 			return err
@@ -930,7 +1006,7 @@ func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys [
 
 // ListTags implements sbomcat.Store.
 func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string]string, error) {
-	return getTags(ctx, s.db, id)
+	return getTags(ctx, s.q(), id)
 }
 
 // Idempotency records and configuration.
@@ -939,7 +1015,7 @@ func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string
 func (s *Store) GetIdempotency(ctx context.Context, operation, token string) (*sbomcat.IdempotencyRecord, error) {
 	r := sbomcat.IdempotencyRecord{Operation: operation, Token: token}
 	var ms int64
-	err := s.db.QueryRowContext(ctx, `SELECT fingerprint, response, created_ms FROM idempotency WHERE operation = ? AND token = ?`,
+	err := s.q().QueryRowContext(ctx, `SELECT fingerprint, response, created_ms FROM idempotency WHERE operation = ? AND token = ?`,
 		operation, token).Scan(&r.Fingerprint, &r.Response, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "No request with client token %s.", token)
@@ -956,7 +1032,9 @@ func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord)
 	if created.IsZero() {
 		created = s.now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	_, err := s.q().ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
 		r.Operation, r.Token, r.Fingerprint, r.Response, created.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("sqlite: put idempotency record: %w", err)
@@ -966,7 +1044,9 @@ func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord)
 
 // PurgeIdempotency implements sbomcat.Store.
 func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	res, err := s.q().ExecContext(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: purge idempotency records: %w", err)
 	}
@@ -977,7 +1057,7 @@ func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, er
 // GetPackageConfiguration implements sbomcat.Store.
 func (s *Store) GetPackageConfiguration(ctx context.Context) (sbomcat.PackageConfiguration, error) {
 	var c sbomcat.PackageConfiguration
-	err := s.db.QueryRowContext(ctx, `SELECT enabled, role_arn FROM package_configuration WHERE id = 1`).
+	err := s.q().QueryRowContext(ctx, `SELECT enabled, role_arn FROM package_configuration WHERE id = 1`).
 		Scan(&c.VersionUpdateByJobsEnabled, &c.VersionUpdateByJobsRoleARN)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("sqlite: get package configuration: %w", err)
@@ -987,7 +1067,9 @@ func (s *Store) GetPackageConfiguration(ctx context.Context) (sbomcat.PackageCon
 
 // PutPackageConfiguration implements sbomcat.Store.
 func (s *Store) PutPackageConfiguration(ctx context.Context, c sbomcat.PackageConfiguration) error {
-	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	_, err := s.q().ExecContext(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
 		c.VersionUpdateByJobsEnabled, c.VersionUpdateByJobsRoleARN)
 	if err != nil {
 		return fmt.Errorf("sqlite: put package configuration: %w", err)

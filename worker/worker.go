@@ -55,6 +55,10 @@ type Job struct {
 	// Last is set on the last delivery attempt: a transient failure is then recorded as FAILED
 	// instead of being returned for a retry, so that no association stays IN_PROGRESS forever.
 	Last bool
+	// Current is set by a caller that has just found the association current and in progress
+	// in the store (queue.Local counts the attempt with a write conditional on both), so that
+	// the worker need not read the version again before downloading.
+	Current bool
 }
 
 // Config configures a Worker. Store and Objects are required.
@@ -183,24 +187,38 @@ func (w *Worker) Process(ctx context.Context, job Job) error {
 
 func (w *Worker) process(ctx context.Context, job Job, log *slog.Logger) (report, error) {
 	a := job.Association
-	// A message for an association that is no longer current, or that is already done (a
-	// duplicate delivery), needs no download: RecordValidation would discard the first and
-	// rewrite the second with the same results.
+	if !job.Current {
+		if rep, done, err := w.check(ctx, a, log); done || err != nil {
+			return rep, err
+		}
+	}
+	return w.validateAndRecord(ctx, job, log)
+}
+
+// check reads the version: a message for an association that is no longer current, or that is
+// already done (a duplicate delivery), needs no download: RecordValidation would discard the
+// first and rewrite the second with the same results. done reports that the job ends here.
+func (w *Worker) check(ctx context.Context, a sbomcat.Association, log *slog.Logger) (rep report, done bool, err error) {
 	v, err := w.cfg.Store.GetVersion(ctx, a.PackageName, a.VersionName)
 	switch {
 	case sbomcat.ErrCode(err) == sbomcat.ENOTFOUND:
 		log.Info("results discarded", "reason", sbomcat.ErrMessage(err))
-		return report{outcome: OutcomeDiscarded}, nil
+		return report{outcome: OutcomeDiscarded}, true, nil
 	case err != nil:
-		return report{}, fmt.Errorf("get version: %w", err)
+		return report{}, true, fmt.Errorf("get version: %w", err)
 	case v.AssociationID != a.ID:
 		log.Info("results discarded", "reason", "the association was superseded or removed before its validation began")
-		return report{outcome: OutcomeDiscarded}, nil
+		return report{outcome: OutcomeDiscarded}, true, nil
 	case v.SBOMStatus != sbomcat.StatusInProgress:
 		log.Info("already validated: duplicate delivery", "status", v.SBOMStatus)
-		return report{outcome: OutcomeDuplicate}, nil
+		return report{outcome: OutcomeDuplicate}, true, nil
 	}
+	return report{}, false, nil
+}
 
+// validateAndRecord downloads and validates the job's SBOM and records the results.
+func (w *Worker) validateAndRecord(ctx context.Context, job Job, log *slog.Logger) (report, error) {
+	a := job.Association
 	results, n, err := w.validate(ctx, a.SBOM)
 	rep := report{bytes: n}
 	if err != nil {

@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,16 +33,18 @@ import (
 
 // loopEnv is an sbomd with a versioned bucket and one package.
 type loopEnv struct {
+	proc *proc
 	ctx  context.Context
 	s3   *s3.Client
 	iot  *iot.Client
 	next int
 }
 
-func newLoopEnv(b *testing.B) *loopEnv {
+// newLoopEnv starts sbomd with args after the defaults.
+func newLoopEnv(b *testing.B, args ...string) *loopEnv {
 	b.Helper()
-	p := startProc(b, "127.0.0.1:0", b.TempDir(), nil) // default logging: a line per request, as users run it
-	e := &loopEnv{ctx: context.Background()}
+	p := startProc(b, "127.0.0.1:0", b.TempDir(), nil, args...) // default logging: a line per request, as users run it
+	e := &loopEnv{proc: p, ctx: context.Background()}
 	e.s3, e.iot = clients(p.addr)
 	if _, err := e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
 		b.Fatal(err)
@@ -121,6 +129,7 @@ func BenchmarkLoopThroughput(b *testing.B) {
 	const n = 100
 	e := newLoopEnv(b)
 	obj := e.put(b, "sboms.zip", zipOf(b, "app.cdx.json", cdxValid, "os.spdx.json", spdxValid))
+	cpu := &cpuMeter{e: e}
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -129,6 +138,7 @@ func BenchmarkLoopThroughput(b *testing.B) {
 			versions[i] = e.newVersion(b)
 		}
 		b.StartTimer()
+		cpu.start()
 		// Clients associate from 8 connections, as a CI fleet would; then one poller waits for
 		// each in turn (most are done by the time it asks).
 		var wg sync.WaitGroup
@@ -148,8 +158,10 @@ func BenchmarkLoopThroughput(b *testing.B) {
 		for _, v := range versions {
 			e.wait(b, v)
 		}
+		cpu.stop()
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "validations/s")
+	cpu.report(b, n*b.N)
 }
 
 // BenchmarkLoopLarge: one generated SBOM of about 50 MB per association, CycloneDX 1.5 and
@@ -180,4 +192,260 @@ func BenchmarkLoopLarge(b *testing.B) {
 			}
 		})
 	}
+}
+
+// noQuotas lifts the three quota limits, so that only the service's speed bounds the load.
+var noQuotas = []string{"--max-packages", "-1", "--max-versions", "-1", "--max-inflight-validations", "-1"}
+
+// The latency benchmarks ask for a version's status after 1 ms, then twice as long after each
+// answer up to maxPoll: polling every millisecond would itself load the service (a slow
+// association would cost hundreds of requests). Up to maxPoll of each latency is the poll.
+const maxPoll = 8 * time.Millisecond
+
+// loopRate is BenchmarkLoopRate's rate: half the 1,000/s throughput target by default.
+var loopRate = flag.Int("loop.rate", 500, "associations per second in BenchmarkLoopRate")
+
+// timeToFinal associates and polls until the status is final; it returns the time between the
+// two and the error, if any (a refusal, or a status other than SUCCEEDED).
+func (e *loopEnv) timeToFinal(version, key, objVersion string) (time.Duration, error) {
+	start := time.Now()
+	poll := time.Millisecond
+	if _, err := e.iot.AssociateSbomWithPackageVersion(e.ctx, &iot.AssociateSbomWithPackageVersionInput{
+		PackageName: aws.String("bench"), VersionName: aws.String(version),
+		Sbom: &iottypes.Sbom{S3Location: &iottypes.S3Location{Bucket: aws.String("sboms"), Key: aws.String(key), Version: aws.String(objVersion)}},
+	}); err != nil {
+		return 0, fmt.Errorf("associate %s: %w", version, err)
+	}
+	for {
+		v, err := e.iot.GetPackageVersion(e.ctx, &iot.GetPackageVersionInput{PackageName: aws.String("bench"), VersionName: aws.String(version)})
+		switch {
+		case err != nil:
+			return 0, fmt.Errorf("get %s: %w", version, err)
+		case v.SbomValidationStatus == iottypes.SbomValidationStatusInProgress:
+			time.Sleep(poll)
+			poll = min(2*poll, maxPoll)
+			continue
+		case v.SbomValidationStatus != iottypes.SbomValidationStatusSucceeded:
+			return 0, fmt.Errorf("%s: %s", version, v.SbomValidationStatus)
+		}
+		return time.Since(start), nil
+	}
+}
+
+// newVersions creates n versions from 8 connections and returns their names.
+func (e *loopEnv) newVersions(b *testing.B, n int) []string {
+	b.Helper()
+	names := make([]string, n)
+	for i := range names {
+		e.next++
+		names[i] = fmt.Sprintf("1.0.%d", e.next)
+	}
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for v := range work {
+				if _, err := e.iot.CreatePackageVersion(e.ctx, &iot.CreatePackageVersionInput{PackageName: aws.String("bench"), VersionName: aws.String(v)}); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for _, v := range names {
+		work <- v
+	}
+	close(work)
+	wg.Wait()
+	return names
+}
+
+// latencies collects durations from several goroutines and reports percentiles.
+type latencies struct {
+	mu sync.Mutex
+	ds []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.ds = append(l.ds, d)
+	l.mu.Unlock()
+}
+
+// report adds p50 and p99 (nearest rank) in milliseconds to b's metrics.
+func (l *latencies) report(b *testing.B) {
+	if len(l.ds) == 0 {
+		return
+	}
+	slices.Sort(l.ds)
+	at := func(p float64) float64 {
+		i := min(len(l.ds)-1, int(p*float64(len(l.ds))))
+		return float64(l.ds[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+// BenchmarkLoopRate: small SBOMs associated at a fixed rate (open loop: one every 1/rate,
+// whether or not the earlier ones are done), each timed associate → SUCCEEDED; one op is half
+// a second of associations. The rate (-loop.rate) is by default half the throughput target,
+// where the latency target is set.
+func BenchmarkLoopRate(b *testing.B) {
+	rate := *loopRate
+	perOp := rate / 2 // half a second of associations
+	e := newLoopEnv(b, noQuotas...)
+	obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+	var lat latencies
+	var failed atomic.Int64
+	cpu := &cpuMeter{e: e}
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		versions := e.newVersions(b, perOp)
+		b.StartTimer()
+		cpu.start()
+		var wg sync.WaitGroup
+		tick := time.NewTicker(time.Second / time.Duration(rate))
+		for _, v := range versions {
+			<-tick.C
+			wg.Go(func() {
+				d, err := e.timeToFinal(v, "small.cdx.json", obj)
+				if err != nil {
+					failed.Add(1)
+					b.Error(err)
+					return
+				}
+				lat.add(d)
+			})
+		}
+		tick.Stop()
+		wg.Wait()
+		cpu.stop()
+	}
+	cpu.report(b, perOp*b.N)
+	b.ReportMetric(float64(perOp*b.N)/b.Elapsed().Seconds(), "associations/s")
+	b.ReportMetric(float64(failed.Load()), "failures")
+	lat.report(b)
+}
+
+// BenchmarkLoopClients: 8, 16 and 32 clients, each associating a small SBOM and waiting for
+// its result in a loop (closed loop), with the three quota limits at -1: every association
+// must be accepted and succeed. One op is perClient associations per client.
+func BenchmarkLoopClients(b *testing.B) {
+	const perClient = 5
+	for _, clients := range []int{8, 16, 32} {
+		b.Run(fmt.Sprint(clients), func(b *testing.B) {
+			e := newLoopEnv(b, noQuotas...)
+			obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+			var lat latencies
+			var refused atomic.Int64
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				versions := e.newVersions(b, clients*perClient)
+				b.StartTimer()
+				var wg sync.WaitGroup
+				for c := range clients {
+					wg.Go(func() {
+						for _, v := range versions[c*perClient : (c+1)*perClient] {
+							d, err := e.timeToFinal(v, "small.cdx.json", obj)
+							if err != nil {
+								refused.Add(1)
+								b.Error(err)
+								continue
+							}
+							lat.add(d)
+						}
+					})
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(clients*perClient*b.N)/b.Elapsed().Seconds(), "associations/s")
+			b.ReportMetric(float64(refused.Load()), "refusals")
+			lat.report(b)
+		})
+	}
+}
+
+// BenchmarkListResults: ListSbomValidationResults on a version whose SBOM archive holds 10,000
+// files, walked in pages of 100; one op is the whole walk, each page timed.
+func BenchmarkListResults(b *testing.B) {
+	const files = 10000
+	e := newLoopEnv(b, "--max-entries", fmt.Sprint(files+1))
+	entries := make([]string, 0, 2*files)
+	for i := range files {
+		entries = append(entries, fmt.Sprintf("sbom-%05d.cdx.json", i), cdxValid)
+	}
+	obj := e.put(b, "many.zip", zipOf(b, entries...))
+	v := e.newVersion(b)
+	e.associate(b, v, "many.zip", obj)
+	e.wait(b, v)
+	var lat latencies
+	b.ResetTimer()
+	for range b.N {
+		pages := iot.NewListSbomValidationResultsPaginator(e.iot, &iot.ListSbomValidationResultsInput{
+			PackageName: aws.String("bench"), VersionName: aws.String(v), MaxResults: aws.Int32(100)})
+		n := 0
+		for pages.HasMorePages() {
+			start := time.Now()
+			page, err := pages.NextPage(e.ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat.add(time.Since(start))
+			n += len(page.ValidationResultSummaries)
+		}
+		if n != files {
+			b.Fatalf("%d results listed, want %d", n, files)
+		}
+	}
+	lat.report(b)
+}
+
+// cpu is the CPU time (user and system) used so far by sbomd and by this process, the client:
+// on a machine shared with other work, wall-clock rates vary with the load, CPU per
+// association much less.
+func (e *loopEnv) cpu() (server, client time.Duration) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.proc.cmd.Process.Pid))
+	if err != nil {
+		return 0, client // not Linux: no server figure
+	}
+	// Fields after the command name (which may hold spaces, so cut at its closing paren):
+	// utime and stime are the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, client
+	}
+	var ut, st int64
+	fmt.Sscan(fields[11], &ut)
+	fmt.Sscan(fields[12], &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond, client
+}
+
+// cpuMeter adds up the CPU time sbomd and the client use between start and stop, and reports
+// it in milliseconds per association.
+type cpuMeter struct {
+	e                      *loopEnv
+	server, client, s0, c0 time.Duration
+}
+
+func (m *cpuMeter) start() { m.s0, m.c0 = m.e.cpu() }
+
+func (m *cpuMeter) stop() {
+	s, c := m.e.cpu()
+	m.server += s - m.s0
+	m.client += c - m.c0
+}
+
+func (m *cpuMeter) report(b *testing.B, associations int) {
+	if associations == 0 {
+		return
+	}
+	if m.server > 0 {
+		b.ReportMetric(float64(m.server.Microseconds())/1000/float64(associations), "server-cpu-ms/association")
+	}
+	b.ReportMetric(float64(m.client.Microseconds())/1000/float64(associations), "client-cpu-ms/association")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -29,6 +30,9 @@ import (
 // deadline bounds every wait of the process tests: generous, because a loaded CI machine is
 // slow, and never a measure of speed.
 const deadline = 2 * time.Minute
+
+// sbomdTags are build tags for the sbomd under test: "pprof" serves net/http/pprof (pprof.go).
+var sbomdTags = flag.String("sbomd.tags", "", "build tags for the sbomd binary under test (pprof: serve net/http/pprof on 127.0.0.1:6061)")
 
 var bins struct {
 	once           sync.Once
@@ -65,7 +69,7 @@ func binaries(t testing.TB) (sbomd, sbomctl string) {
 			if b.pkg == "." {
 				*b.dst = filepath.Join(bins.dir, "sbomd")
 			}
-			out, err := exec.Command(goTool, "build", "-o", *b.dst, b.pkg).CombinedOutput()
+			out, err := exec.Command(goTool, "build", "-tags", *sbomdTags, "-o", *b.dst, b.pkg).CombinedOutput()
 			if err != nil {
 				bins.err = fmt.Errorf("go build %s: %w\n%s", b.pkg, err, out)
 				return
