@@ -31,7 +31,7 @@ import (
 
 // gcPercent is sbomd's GOGC unless the environment sets one: the heap between collections
 // is small (requests, small SBOMs), so the default 100 collects thousands of times a second
-// under load, a tenth of the CPU of a loop of small associations; 400 collects a quarter as
+// under load (about 5% of the CPU of a loop of small associations, 1% at 400); 400 collects a quarter as
 // often for a few MB more heap. GOGC or GOMEMLIMIT in the environment keep their meaning.
 const gcPercent = 400
 
