@@ -2,12 +2,17 @@ package sbomcat
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
 // IdempotencyRetention is how long a clientToken record is kept: the 24 hours the API
 // documents. Stores purge records older than that (see PurgeIdempotency).
 const IdempotencyRetention = 24 * time.Hour
+
+// ErrNotRecorded is wrapped by the error of a write that was made although the clientToken
+// record carried with it could not be stored (see Store.AssociateRecorded).
+var ErrNotRecorded = errors.New("clientToken record not stored")
 
 // Store keeps the package catalog durably. The API serves it and the validation worker records
 // results through it; sqlite.Store and dynamodb.Store implement it, and storetest.Run checks
@@ -60,6 +65,14 @@ type Store interface {
 	// to it) and maxInFlight associations are IN_PROGRESS. Existence, quota and write are one
 	// atomic step.
 	Associate(ctx context.Context, a Association, maxInFlight int) (*PackageVersion, error)
+	// AssociateRecorded is Associate that also stores the clientToken record r (as
+	// PutIdempotency does), its Response set to the JSON encoding of the returned version, so
+	// that the record exists if and only if the association was made. SQLite writes both in
+	// one transaction (one write instead of two, on the API's busiest write); DynamoDB writes
+	// the record right after the association: should that write fail, the association stands
+	// and AssociateRecorded returns the version with an error wrapping ErrNotRecorded.
+	// On any other error nothing is changed.
+	AssociateRecorded(ctx context.Context, a Association, maxInFlight int, r IdempotencyRecord) (*PackageVersion, error)
 	// Disassociate removes the version's SBOM, status and results. A version without an SBOM
 	// is left unchanged. ENOTFOUND if the version does not exist.
 	Disassociate(ctx context.Context, pkg, version string) error

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sbomcat/sbomcat"
 )
@@ -16,9 +18,20 @@ import (
 // keeps the domain result, so that a replay returns what the first call returned whatever
 // front end renders it.
 func idempotent[T any](s *Service, ctx context.Context, op, token string, params any, do func() (T, error)) (T, error) {
+	return idempotentWith(s, ctx, op, token, params, func(*sbomcat.IdempotencyRecord) (T, bool, error) {
+		out, err := do()
+		return out, false, err
+	})
+}
+
+// idempotentWith is idempotent for a do that can store the clientToken record itself, in the
+// same write as its change (Store.AssociateRecorded): do gets the record to store (nil without
+// a token) and reports whether it stored it; if it did not, the record is stored after it.
+func idempotentWith[T any](s *Service, ctx context.Context, op, token string, params any, do func(rec *sbomcat.IdempotencyRecord) (T, bool, error)) (T, error) {
 	var zero T
 	if token == "" {
-		return do()
+		out, _, err := do(nil)
+		return out, err
 	}
 	material, err := json.Marshal(params)
 	if err != nil {
@@ -30,27 +43,42 @@ func idempotent[T any](s *Service, ctx context.Context, op, token string, params
 	if out, ok, err := replay[T](s, ctx, op, token, fp); ok || err != nil {
 		return out, err
 	}
-	out, err := do()
+	rec := sbomcat.IdempotencyRecord{Operation: op, Token: token, Fingerprint: fp, CreatedAt: s.cfg.Now()}
+	out, recorded, err := do(&rec)
 	if sbomcat.ErrCode(err) == sbomcat.ECONFLICT {
 		// A concurrent retry with the same token may have won the race: answer as it did.
 		if prev, ok, rerr := replay[T](s, ctx, op, token, fp); ok && rerr == nil {
 			return prev, nil
 		}
 	}
-	if err != nil {
-		return zero, err
+	if errors.Is(err, sbomcat.ErrNotRecorded) {
+		s.cfg.Logger.Warn("idempotency record not stored", "op", op, "error", err.Error())
+		return out, nil
 	}
-	result, err := json.Marshal(out)
-	if err != nil {
+	if err != nil || recorded {
+		return out, err
+	}
+	if rec.Response, err = json.Marshal(out); err != nil {
 		return zero, fmt.Errorf("record %s result: %w", op, err)
 	}
-	rec := sbomcat.IdempotencyRecord{Operation: op, Token: token, Fingerprint: fp, Response: result, CreatedAt: s.cfg.Now()}
 	if err := s.cfg.Store.PutIdempotency(ctx, rec); err != nil {
 		// The change is made; failing the call now would invite a retry that cannot be
 		// recognised anyway.
 		s.cfg.Logger.Warn("idempotency record not stored", "op", op, "error", err.Error())
 	}
 	return out, nil
+}
+
+// forget expires the record of (op, token) so that a retry with the token runs again: for a
+// change that was recorded with its record but then failed (an association the queue
+// refused). The record is overwritten as created long ago rather than deleted: replay ignores
+// it from then on and the purge removes it (Store has no delete of one record).
+func (s *Service) forget(ctx context.Context, rec *sbomcat.IdempotencyRecord) {
+	expired := *rec
+	expired.Response, expired.CreatedAt = nil, time.UnixMilli(1).UTC()
+	if err := s.cfg.Store.PutIdempotency(ctx, expired); err != nil {
+		s.cfg.Logger.Warn("idempotency record of a failed call not expired", "op", rec.Operation, "error", err.Error())
+	}
 }
 
 // replay returns the recorded result of (op, token) and true when there is a live record for

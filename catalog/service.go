@@ -228,19 +228,29 @@ func (s *Service) AssociateSBOM(ctx context.Context, pkg, version string, sbom s
 		Package, Version string
 		SBOM             sbomcat.S3Location
 	}{pkg, version, sbom}
-	return idempotent(s, ctx, opAssociate, clientToken, params, func() (*sbomcat.PackageVersion, error) {
+	return idempotentWith(s, ctx, opAssociate, clientToken, params, func(rec *sbomcat.IdempotencyRecord) (*sbomcat.PackageVersion, bool, error) {
 		a := sbomcat.Association{ID: s.cfg.NewID(), PackageName: pkg, VersionName: version, SBOM: sbom, CreatedAt: s.cfg.Now()}
-		pv, err := s.cfg.Store.Associate(ctx, a, s.cfg.Limits.InFlightValidations)
-		if err != nil {
-			return nil, err
+		var pv *sbomcat.PackageVersion
+		var err error
+		if rec != nil {
+			// The record goes with the association: one store write instead of two.
+			pv, err = s.cfg.Store.AssociateRecorded(ctx, a, s.cfg.Limits.InFlightValidations, *rec)
+		} else {
+			pv, err = s.cfg.Store.Associate(ctx, a, s.cfg.Limits.InFlightValidations)
+		}
+		if pv == nil {
+			return nil, false, err
 		}
 		if s.cfg.Queue != nil {
-			if err := s.cfg.Queue.Enqueue(ctx, a); err != nil {
-				s.abandon(ctx, a, err)
-				return nil, fmt.Errorf("enqueue association %s: %w", a.ID, err)
+			if qerr := s.cfg.Queue.Enqueue(ctx, a); qerr != nil {
+				s.abandon(ctx, a, qerr)
+				if rec != nil && err == nil {
+					s.forget(ctx, rec) // a retry with the token must associate again
+				}
+				return nil, true, fmt.Errorf("enqueue association %s: %w", a.ID, qerr)
 			}
 		}
-		return pv, nil
+		return pv, true, err
 	})
 }
 

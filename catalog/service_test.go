@@ -157,6 +157,34 @@ func TestEnqueueFailure(t *testing.T) {
 	}
 }
 
+// TestEnqueueFailureRetry: the clientToken record stored with a refused association does not
+// answer the retry (an SDK retries a 500 with the same token): the retry associates again and
+// is queued.
+func TestEnqueueFailureRetry(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, catalog.Config{})
+	mustVersion(t, e)
+	sbom := sbomcat.S3Location{Bucket: "b", Key: "sbom.json", Version: "1"}
+	e.queue.fail = true
+	_, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, token)
+	wantCode(t, err, sbomcat.EINTERNAL)
+	e.queue.fail = false
+	pv, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv.SBOMStatus != sbomcat.StatusInProgress || len(e.queue.items) != 1 || e.queue.items[0].ID != pv.AssociationID {
+		t.Errorf("retry after a refusal: status %s, queued %+v, want IN_PROGRESS and association %s queued", pv.SBOMStatus, e.queue.items, pv.AssociationID)
+	}
+	again, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.AssociationID != pv.AssociationID || len(e.queue.items) != 1 {
+		t.Errorf("second retry associated again: ids %s/%s, %d queued", pv.AssociationID, again.AssociationID, len(e.queue.items))
+	}
+}
+
 func TestQuotas(t *testing.T) {
 	ctx := context.Background()
 	sbom := sbomcat.S3Location{Bucket: "b", Key: "k", Version: "1"}

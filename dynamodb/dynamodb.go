@@ -32,6 +32,7 @@ package dynamodb
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -716,6 +717,23 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		}
 	}
 	return nil, wrap("associate", errContention)
+}
+
+// AssociateRecorded implements sbomcat.Store. The record is written right after the
+// association: a conditional update that must return the version cannot be part of a
+// DynamoDB transaction, which returns no items.
+func (s *Store) AssociateRecorded(ctx context.Context, a sbomcat.Association, maxInFlight int, r sbomcat.IdempotencyRecord) (*sbomcat.PackageVersion, error) {
+	v, err := s.Associate(ctx, a, maxInFlight)
+	if err != nil {
+		return nil, err
+	}
+	if r.Response, err = json.Marshal(v); err != nil {
+		return nil, fmt.Errorf("dynamodb: encode idempotency record: %w", err)
+	}
+	if err := s.PutIdempotency(ctx, r); err != nil {
+		return v, fmt.Errorf("associate: %w: %w", sbomcat.ErrNotRecorded, err)
+	}
+	return v, nil
 }
 
 // Disassociate implements sbomcat.Store.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -88,5 +89,26 @@ func TestPurgeLoop(t *testing.T) {
 	}
 	if _, err := s.GetIdempotency(ctx, "CreatePackage", "young"); err != nil {
 		t.Errorf("young record: %v", err)
+	}
+}
+
+// TestOpenPathWithURICharacters: a path holding characters that mean something in a URI opens
+// exactly that file, not a truncated name shared with other paths.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	for _, name := range []string{"a#1", "b?x=1", "c%41", "plain"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name, FileName)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("Open(%q) did not create that file: %v", path, err)
+			}
+		})
 	}
 }

@@ -105,7 +105,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	q.Add("_pragma", "synchronous("+string(o.Synchronous)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", fileURI(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -124,6 +124,14 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	go s.purgeLoop(pctx, o.PurgeInterval, o.Logger)
 	return s, nil
 }
+
+// uriEscaper escapes what SQLite's URI file names give a meaning: unescaped, a '#' in the path
+// (as in a Go test's temporary directory, TestX#01) ends the file name, and every such path
+// would open one shared file.
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// fileURI is path as an SQLite URI file name.
+func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
 
 // purgeLoop deletes expired clientToken records at start and then every interval. Several
 // processes on one file may all purge: the deletes are idempotent.
@@ -723,6 +731,18 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 
 // Associate implements sbomcat.Store.
 func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
+	return s.associate(ctx, a, maxInFlight, nil)
+}
+
+// AssociateRecorded implements sbomcat.Store: the association and the clientToken record are
+// one transaction.
+func (s *Store) AssociateRecorded(ctx context.Context, a sbomcat.Association, maxInFlight int, r sbomcat.IdempotencyRecord) (*sbomcat.PackageVersion, error) {
+	return s.associate(ctx, a, maxInFlight, &r)
+}
+
+// associate makes a the version's current association and, when rec is not nil, stores rec in
+// the same transaction with the updated version as its response.
+func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFlight int, rec *sbomcat.IdempotencyRecord) (*sbomcat.PackageVersion, error) {
 	var v *sbomcat.PackageVersion
 	err := s.tx(ctx, func(tx cq) error {
 		old, err := getVersion(ctx, tx, a.PackageName, a.VersionName)
@@ -753,7 +773,13 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 			return err
 		}
 		v, err = getVersion(ctx, tx, a.PackageName, a.VersionName)
-		return err
+		if err != nil || rec == nil {
+			return err
+		}
+		if rec.Response, err = json.Marshal(v); err != nil {
+			return err
+		}
+		return s.putIdempotency(ctx, tx, *rec)
 	})
 	if err != nil {
 		return nil, wrap("associate", err)
@@ -1028,18 +1054,23 @@ func (s *Store) GetIdempotency(ctx context.Context, operation, token string) (*s
 
 // PutIdempotency implements sbomcat.Store.
 func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := s.putIdempotency(ctx, s.q(), r); err != nil {
+		return fmt.Errorf("sqlite: put idempotency record: %w", err)
+	}
+	return nil
+}
+
+// putIdempotency stores r through c: on the pool, or inside a caller's transaction.
+func (s *Store) putIdempotency(ctx context.Context, c cq, r sbomcat.IdempotencyRecord) error {
 	created := r.CreatedAt
 	if created.IsZero() {
 		created = s.now()
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	_, err := s.q().ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
+	_, err := c.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
 		r.Operation, r.Token, r.Fingerprint, r.Response, created.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("sqlite: put idempotency record: %w", err)
-	}
-	return nil
+	return err
 }
 
 // PurgeIdempotency implements sbomcat.Store.

@@ -4,12 +4,14 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sbomcat/sbomcat"
 )
@@ -30,6 +32,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"VersionLifecycle", testVersionLifecycle},
 		{"ListVersions", testListVersions},
 		{"Association", testAssociation},
+		{"AssociateRecorded", testAssociateRecorded},
 		{"ValidationResults", testValidationResults},
 		{"InProgressAndCounts", testInProgressAndCounts},
 		{"Tags", testTags},
@@ -703,6 +706,48 @@ func testIdempotency(t *testing.T, s sbomcat.Store) {
 	must(t, err)
 	if got.Fingerprint != "f2" || len(got.Response) != 0 {
 		t.Errorf("after replace: %+v", got)
+	}
+}
+
+// testAssociateRecorded: the clientToken record is stored with the association, its response
+// the returned version; an association refused (no such version, quota) stores none.
+func testAssociateRecorded(t *testing.T, s sbomcat.Store) {
+	ctx := context.Background()
+	createPackage(t, s, "p")
+	createVersion(t, s, "p", "1", sbomcat.VersionDraft)
+	createVersion(t, s, "p", "2", sbomcat.VersionDraft)
+	created := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	rec := func(token string) sbomcat.IdempotencyRecord {
+		return sbomcat.IdempotencyRecord{Operation: "AssociateSbomWithPackageVersion", Token: token, Fingerprint: "fp-" + token, CreatedAt: created}
+	}
+	for _, tt := range []struct {
+		name, version, token string
+		limit                int
+		code                 string
+	}{
+		{"associated", "1", "t1", sbomcat.NoLimit, ""},
+		{"no such version", "nope", "t2", sbomcat.NoLimit, sbomcat.ENOTFOUND},
+		{"in-flight quota", "2", "t3", 1, sbomcat.EQUOTA}, // version 1 is in flight
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := s.AssociateRecorded(ctx, association("p", tt.version, "a.zip"), tt.limit, rec(tt.token))
+			got, gerr := s.GetIdempotency(ctx, "AssociateSbomWithPackageVersion", tt.token)
+			if tt.code != "" {
+				wantCode(t, err, tt.code)
+				wantCode(t, gerr, sbomcat.ENOTFOUND)
+				return
+			}
+			must(t, err)
+			must(t, gerr)
+			if got.Fingerprint != "fp-"+tt.token || !got.CreatedAt.Equal(created) {
+				t.Errorf("record %+v, want fingerprint fp-%s created %s", got, tt.token, created)
+			}
+			var replayed sbomcat.PackageVersion
+			must(t, json.Unmarshal(got.Response, &replayed))
+			if replayed.AssociationID != v.AssociationID || replayed.SBOMStatus != sbomcat.StatusInProgress || *replayed.SBOM != *v.SBOM {
+				t.Errorf("recorded response %+v, want the returned version %+v", replayed, v)
+			}
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -46,6 +50,17 @@ func newLoopEnv(b *testing.B, args ...string) *loopEnv {
 	p := startProc(b, "127.0.0.1:0", b.TempDir(), nil, args...) // default logging: a line per request, as users run it
 	e := &loopEnv{proc: p, ctx: context.Background()}
 	e.s3, e.iot = clients(p.addr)
+	// The client shares the 2 cores with sbomd, so it is made as cheap as a tuned fleet would
+	// make it: connections kept alive for every concurrent caller (the SDK keeps 10 idle per
+	// host, so 32 clients would dial anew) and no client-side retry token bucket.
+	httpc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 256
+	})
+	retryer := func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.RateLimiter = ratelimit.None })
+	}
+	e.iot = iot.New(e.iot.Options(), func(o *iot.Options) { o.HTTPClient, o.Retryer = httpc, retryer() })
+	e.s3 = s3.New(e.s3.Options(), func(o *s3.Options) { o.HTTPClient, o.Retryer = httpc, retryer() })
 	if _, err := e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
 		b.Fatal(err)
 	}
