@@ -151,4 +151,3 @@ func FuzzHandPatterns(f *testing.F) {
 		}
 	})
 }
-
