@@ -168,9 +168,10 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	}
 	start := st.sc.offset()
 	st.sc.pos++ // '['
-	var seen map[valueHash]int
+	var seen *digestSet
 	if s.unique {
-		seen = make(map[valueHash]int)
+		seen = st.ev.takeSet()
+		defer st.ev.putSet(seen)
 	}
 	ah := newArrayHash()
 	var ehv valueHash
@@ -195,12 +196,10 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		}
 		ah.add(*eh)
 		if s.unique {
-			if prev, dup := seen[*eh]; dup && !reportedDup {
+			if prev, dup := seen.add(*eh, j); dup && !reportedDup {
 				reportedDup = true
 				st.ev.off = start
 				st.ev.fail("items %d and %d are equal, but items must be unique", prev, j)
-			} else if !dup {
-				seen[*eh] = j
 			}
 		}
 		return nil
