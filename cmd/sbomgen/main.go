@@ -1,6 +1,6 @@
 // Command sbomgen writes large generated SBOMs for benchmarks:
 //
-//	sbomgen -format cyclonedx|spdx -size 50MB -o FILE
+//	sbomgen -format cyclonedx|spdx -size 50MB [-pretty] [-nested] [-wide] -o FILE
 package main
 
 import (
@@ -17,6 +17,10 @@ func main() {
 	format := flag.String("format", "cyclonedx", "cyclonedx or spdx")
 	size := flag.String("size", "50MB", "approximate size (e.g. 50MB, 200KB)")
 	out := flag.String("o", "", "output file (default stdout)")
+	var sh sbomgen.Shape
+	flag.BoolVar(&sh.Pretty, "pretty", false, "indent the document by two spaces a level")
+	flag.BoolVar(&sh.Nested, "nested", false, "CycloneDX: components nested four levels deep")
+	flag.BoolVar(&sh.Wide, "wide", false, "many more members per component or package (SPDX: and a file each)")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err != nil {
@@ -30,14 +34,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	switch *format {
-	case "cyclonedx":
-		err = sbomgen.CycloneDX(w, n)
-	case "spdx":
-		err = sbomgen.SPDX(w, n)
-	default:
-		err = fmt.Errorf("unknown format %q (want cyclonedx or spdx)", *format)
-	}
+	err = sbomgen.Generate(w, *format, n, sh)
 	if err == nil {
 		err = w.Close()
 	}
