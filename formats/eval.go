@@ -465,7 +465,7 @@ func (e *evaluator) array(s *schema, i int32) bool {
 	if s.unique && n.n > 1 {
 		seen := e.takeSet()
 		for j := int32(0); j < n.n; j++ {
-			if prev, dup := seen.add(e.t.hashNode(n.first+j), int(j)); dup {
+			if prev, dup := seen.add(e.t.hashNode(n.first + j)); dup {
 				ok = e.fail("items %d and %d are equal, but items must be unique", prev, j)
 				break
 			}

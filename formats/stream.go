@@ -196,7 +196,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		}
 		ah.add(*eh)
 		if s.unique {
-			if prev, dup := seen.add(*eh, j); dup && !reportedDup {
+			if prev, dup := seen.add(*eh); dup && !reportedDup {
 				reportedDup = true
 				st.ev.off = start
 				st.ev.fail("items %d and %d are equal, but items must be unique", prev, j)

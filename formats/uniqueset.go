@@ -1,47 +1,55 @@
 package formats
 
-// digestSet remembers the digests of an array's elements for uniqueItems: open addressing on
-// the digest itself (already uniformly random, so it needs no hashing of its own), 20 bytes a
-// slot and at most 3/4 of the slots full, against about 44 bytes an element in a Go map.
+// digestSet remembers the digests of an array's elements for uniqueItems: the digests in
+// element order (16 bytes each) and an open-addressing table of element numbers keyed by the
+// digest itself (already uniformly random, so it needs no hashing of its own), 4 bytes a slot
+// with at most 3/4 of the slots full. That is about 24 bytes an element, against about 44 in a
+// Go map keyed by digest.
 type digestSet struct {
-	keys []valueHash
-	idx  []int32 // element index + 1; 0 marks an empty slot
-	n    int
+	digests []valueHash
+	slots   []uint32 // element index + 1; 0 marks an empty slot
+	n       int      // slots in use
 }
 
 // maxKeptSetSlots is the largest set kept for reuse: clearing a bigger one for every small
 // array would cost more than it saves.
 const maxKeptSetSlots = 1 << 12
 
-func (d *digestSet) init(slots int) {
-	d.keys, d.idx, d.n = make([]valueHash, slots), make([]int32, slots), 0
-}
-
-// add records h for element j, or returns the index of an earlier element with the same digest.
-func (d *digestSet) add(h valueHash, j int) (prev int, dup bool) {
-	if (d.n+1)*4 > len(d.keys)*3 {
+// add records the digest of the next element and reports the index of an earlier element with
+// the same digest, if any.
+func (d *digestSet) add(h valueHash) (prev int, dup bool) {
+	j := len(d.digests)
+	d.digests = append(d.digests, h)
+	if (d.n+1)*4 > len(d.slots)*3 {
 		d.grow()
 	}
-	mask := uint64(len(d.keys) - 1)
+	mask := uint64(len(d.slots) - 1)
 	for i := h[0] & mask; ; i = (i + 1) & mask {
-		if d.idx[i] == 0 {
-			d.keys[i], d.idx[i] = h, int32(j+1)
+		v := d.slots[i]
+		if v == 0 {
+			d.slots[i] = uint32(j + 1)
 			d.n++
 			return 0, false
 		}
-		if d.keys[i] == h {
-			return int(d.idx[i] - 1), true
+		if d.digests[v-1] == h {
+			return int(v - 1), true
 		}
 	}
 }
 
 func (d *digestSet) grow() {
-	old, oldIdx := d.keys, d.idx
-	d.init(max(8, 2*len(old)))
-	for i, x := range oldIdx {
-		if x != 0 {
-			d.add(old[i], int(x-1))
+	old := d.slots
+	d.slots = make([]uint32, max(8, 2*len(old)))
+	mask := uint64(len(d.slots) - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
 		}
+		i := d.digests[v-1][0] & mask
+		for d.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = v
 	}
 }
 
@@ -57,10 +65,10 @@ func (e *evaluator) takeSet() *digestSet {
 
 // putSet gives a set back for reuse, emptied, unless it grew large.
 func (e *evaluator) putSet(d *digestSet) {
-	if len(d.keys) > maxKeptSetSlots {
+	if len(d.slots) > maxKeptSetSlots {
 		return
 	}
-	clear(d.idx)
-	d.n = 0
+	clear(d.slots)
+	d.digests, d.n = d.digests[:0], 0
 	e.sets = append(e.sets, d)
 }

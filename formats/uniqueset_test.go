@@ -19,7 +19,7 @@ func TestDigestSetAgreesWithMap(t *testing.T) {
 			if len(added) > 0 && r.IntN(4) == 0 {
 				h = added[r.IntN(len(added))]
 			}
-			prev, dup := d.add(h, j)
+			prev, dup := d.add(h)
 			wantPrev, wantDup := want[h]
 			if dup != wantDup || dup && prev != wantPrev {
 				t.Fatalf("n=%d element %d: got (%d, %v), want (%d, %v)", n, j, prev, dup, wantPrev, wantDup)
