@@ -30,7 +30,6 @@ files=()
 for spec in $SHAPES; do
   name=${spec%%:*} rest=${spec#*:}
   format=${rest%%:*} flags=${rest#*:}
-  [ -n "$format" ] || format=$name
   file="$DATA/$name-$SIZE.json"
   # shellcheck disable=SC2086 # flags are words
   [ -s "$file" ] || "$BIN/sbomgen" -format "$format" -size "$SIZE" $flags -o "$file"
