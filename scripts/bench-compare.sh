@@ -3,7 +3,8 @@
 #   sbom-utility validate (CycloneDX's Go validator, built from the module proxy)
 #   sbomctl validate      (this project)
 #   jsonvalid             (one encoding/json.Valid pass: the floor)
-# Prints the median wall time of RUNS runs, the median CPU time
+# Prints the median wall time of RUNS runs (sbomctl and jsonvalid alternating; sbom-utility
+# once), the median CPU time
 # (user + system, steadier than wall time on a shared machine) and the peak RSS, then the
 # ratios. Besides sbomgen's default files it measures other shapes (SHAPES: pretty-printed,
 # nested, wide); sbom-utility runs only on the default ones (it takes seconds each).
@@ -36,29 +37,36 @@ for spec in $SHAPES; do
   files+=("$file")
 done
 
-# measure CMD...: prints "median_wall_seconds median_cpu_seconds peak_rss_kib" over RUNS runs.
-measure() {
-  local walls=() cpus=() rss=0
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %U %S %M' -o "$DATA/time.out" "$@" >/dev/null 2>&1 || true
-    read -r t u s m < "$DATA/time.out"
-    walls+=("$t")
-    cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  printf '%s %s %s\n' "$(median "${walls[@]}")" "$(median "${cpus[@]}")" "$rss"
+# run CMD...: prints "wall_seconds cpu_seconds peak_rss_kib" of one run.
+run() {
+  /usr/bin/time -f '%e %U %S %M' -o "$DATA/time.out" "$@" >/dev/null 2>&1 || true
+  read -r t u s m < "$DATA/time.out"
+  echo "$t $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m"
 }
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+# pair FILE: RUNS runs of sbomctl and jsonvalid, alternating so that both see the same load;
+# prints the median wall and CPU times of each and sbomctl's peak RSS.
+pair() {
+  local cw=() cc=() jw=() jc=() rss=0 w c m
+  for _ in $(seq "$RUNS"); do
+    read -r w c m < <(run "$BIN/sbomctl" validate "$1")
+    cw+=("$w") cc+=("$c")
+    [ "$m" -gt "$rss" ] && rss=$m
+    read -r w c _ < <(run "$BIN/jsonvalid" "$1")
+    jw+=("$w") jc+=("$c")
+  done
+  echo "$(median "${cw[@]}") $(median "${cc[@]}") $rss $(median "${jw[@]}") $(median "${jc[@]}")"
+}
 
 printf '%-26s %7s %9s %9s %9s %9s %11s %9s %9s %9s %9s\n' file "MB" "ctl s" "jv s" "ctl cpu" "jv cpu" "sbom-util" "ctl RSS" "wall/jv" "cpu/jv" "RSS/file"
 for file in "${files[@]}"; do
   size=$(stat -c %s "$file")
   "$BIN/sbomctl" validate "$file" >/dev/null || { echo "sbomctl rejects $file" >&2; exit 1; }
-  read -r ctl ctl_cpu ctl_rss < <(measure "$BIN/sbomctl" validate "$file")
-  read -r jv jv_cpu _ < <(measure "$BIN/jsonvalid" "$file")
+  read -r ctl ctl_cpu ctl_rss jv jv_cpu < <(pair "$file")
   su=-
   case $(basename "$file") in
-    cyclonedx-"$SIZE".json|spdx-"$SIZE".json) read -r su _ _ < <(measure "$BIN/sbom-utility" validate -i "$file") ;;
+    cyclonedx-"$SIZE".json|spdx-"$SIZE".json) read -r su _ _ < <(run "$BIN/sbom-utility" validate -i "$file") ;;
   esac
   awk -v f="$(basename "$file")" -v s="$size" -v c="$ctl" -v cc="$ctl_cpu" -v r="$ctl_rss" -v j="$jv" -v jc="$jv_cpu" -v u="$su" 'BEGIN {
     printf "%-26s %7.1f %9.2f %9.2f %9.2f %9.2f %11s %5.0f MiB %9.2f %9.2f %9.2f\n", f, s/1e6, c, j, cc, jc, u, r/1024, c/j, cc/jc, r*1024/s }'
