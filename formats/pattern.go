@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"regexp"
 	"regexp/syntax"
 	"unicode/utf8"
@@ -45,6 +46,9 @@ type patItem struct {
 	ascii    [128]bool
 	nonASCII bool // every character from U+0080 up, and invalid bytes (each one character)
 	min, max int
+	// allBut is the one byte the set lacks when it takes every other character ("." lacks
+	// '\n'), or -1: a run of such a set to the end of the text is one bytes.IndexByte.
+	allBut int
 }
 
 // patAlt is one way to match the whole text: items in sequence, anchored at both ends.
@@ -83,6 +87,9 @@ func handPattern(src string) []patAlt {
 	for _, a := range alts {
 		if !a.greedySafe() {
 			return nil
+		}
+		for k := range a {
+			a[k].setAllBut()
 		}
 	}
 	return alts
@@ -225,9 +232,34 @@ func (a patAlt) greedySafe() bool {
 	return true
 }
 
+// setAllBut fills in allBut once the set is known.
+func (it *patItem) setAllBut() {
+	it.allBut = -1
+	if !it.nonASCII {
+		return
+	}
+	missing := -1
+	for c, in := range it.ascii {
+		if !in {
+			if missing >= 0 {
+				return
+			}
+			missing = c
+		}
+	}
+	it.allBut = missing
+}
+
 func (a patAlt) match(b []byte) bool {
 	i := 0
-	for _, it := range a {
+	for k := range a {
+		it := &a[k]
+		if k == len(a)-1 && it.max < 0 && it.min <= 1 && it.allBut >= 0 {
+			// The last run, unbounded, of a set lacking one byte: it reaches the end of the
+			// text exactly when that byte does not occur (and the text is not too short).
+			rest := b[i:]
+			return bytes.IndexByte(rest, byte(it.allBut)) < 0 && len(rest) >= it.min
+		}
 		n := 0
 		for i < len(b) && (it.max < 0 || n < it.max) {
 			c := b[i]

@@ -53,7 +53,7 @@ func schemaPatterns(t testing.TB) []string {
 // extraPatterns exercise the hand matcher's shapes beyond what the schemas use today.
 var extraPatterns = []string{
 	`^$`, `^a$`, `^[a-c]*x$`, `^(ab|cd)?e$`, `^[^x]+$`, `^.{2,4}$`, `^(?s).*$`, `^[\x{80}-\x{10FFFF}]+$`,
-	`^(?i)abc$`, `^a*?b$`, `^[a-z]+[a-z]$`, `^x|y$`, `abc`, `^[\s]{1,3}z$`, `^(([0-9]{2})|([a-f]{3}))(-[A-Z])?$`,
+	`^(.*)$`, `^.+$`, `^a.*$`, `^[^b]*$`, `^x[^\n]+$`, `^(?i)abc$`, `^a*?b$`, `^[a-z]+[a-z]$`, `^x|y$`, `abc`, `^[\s]{1,3}z$`, `^(([0-9]{2})|([a-f]{3}))(-[A-Z])?$`,
 }
 
 // patternAlphabet holds the characters fuzzed strings are made of: the edges of the classes the
