@@ -56,6 +56,7 @@ test: tools
 # durations: Go 1.26's -fuzztime=<duration> can end with "context deadline exceeded" (golang/go#75804).
 FUZZTIME ?= 100000x
 FUZZ_TARGETS := ./formats:FuzzDetect ./formats:FuzzEngineAgreesWithOracle ./formats:FuzzSchemaMutations \
+	./formats:FuzzHandPatterns ./formats:FuzzPlainIRI \
 	./validator:FuzzValidateObject ./validator:FuzzDirectory ./jobs:FuzzResolve ./convert:FuzzConvert
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

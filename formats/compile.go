@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +43,7 @@ type schema struct {
 
 	// strings
 	minLen, maxLen int
-	pattern        *regexp.Regexp
+	pattern        *pattern
 	format         func(string) error
 	formatName     string
 
@@ -68,7 +67,7 @@ type schema struct {
 }
 
 type patternSchema struct {
-	re  *regexp.Regexp
+	re  *pattern
 	sch *schema
 }
 
@@ -278,7 +277,7 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			}
 			sort.Strings(names)
 			for _, name := range names {
-				re, err := regexp.Compile(name)
+				re, err := compilePattern(name)
 				if err != nil {
 					return fmt.Errorf("%s: %w", kl, err)
 				}
@@ -344,7 +343,7 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			s.maxLen, err = integer(val, kl)
 		case "pattern":
 			src, _ := val.(string)
-			if s.pattern, err = regexp.Compile(src); err != nil {
+			if s.pattern, err = compilePattern(src); err != nil {
 				return fmt.Errorf("%s: %w", kl, err)
 			}
 		case "format":

@@ -38,6 +38,8 @@ type evaluator struct {
 	// Counts behind the hints for known tool habits, over all violations, not just those kept.
 	missing map[string]int // required properties that were missing
 	badEnum map[string]int // strings that were not among an enum's values
+
+	sets []*digestSet // emptied uniqueItems sets, for reuse
 }
 
 func (e *evaluator) noteMissing(name string) {
@@ -461,15 +463,14 @@ func (e *evaluator) array(s *schema, i int32) bool {
 		ok = e.fail("has %d items, more than the maximum %d", n.n, s.maxItems)
 	}
 	if s.unique && n.n > 1 {
-		seen := make(map[valueHash]int32, n.n)
+		seen := e.takeSet()
 		for j := int32(0); j < n.n; j++ {
-			h := e.t.hashNode(n.first + j)
-			if prev, dup := seen[h]; dup {
+			if prev, dup := seen.add(e.t.hashNode(n.first + j)); dup {
 				ok = e.fail("items %d and %d are equal, but items must be unique", prev, j)
 				break
 			}
-			seen[h] = j
 		}
+		e.putSet(seen)
 	}
 	if s.contains != nil {
 		found := false

@@ -187,11 +187,17 @@ func parseIRI(s string) (*url.URL, error) {
 }
 
 func checkIRIReference(s string) error {
+	if ok, _ := plainIRI(s); ok {
+		return nil
+	}
 	_, err := parseIRI(s)
 	return err
 }
 
 func checkIRI(s string) error {
+	if ok, abs := plainIRI(s); ok && abs {
+		return nil
+	}
 	u, err := parseIRI(s)
 	if err != nil {
 		return err
@@ -209,4 +215,96 @@ func checkURI(s string) error {
 		}
 	}
 	return checkIRI(s)
+}
+
+// iriPlain marks the ASCII bytes that net/url accepts anywhere after the authority (path,
+// query, fragment, opaque part) without looking at them: visible characters except '%' (which
+// must start an escape), '\\' (refused by parseIRI) and '#' (which ends the part it is in).
+var iriPlain = func() (t [256]bool) {
+	for c := 0x21; c < 0x7f; c++ {
+		t[c] = true
+	}
+	t['%'], t['\\'], t['#'] = false, false, false
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true // an IRI's characters; checkURI refuses them before it gets here
+	}
+	return
+}()
+
+// iriHost marks the bytes of a registered name that net/url's host check accepts.
+var iriHost = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['-'], t['.'], t['_'], t['~'] = true, true, true, true
+	return
+}()
+
+// plainIRI recognises, without allocating, the common IRI references that parseIRI certainly
+// accepts: scheme:opaque, scheme://host[:port]/path, or a path without a colon, each with an
+// optional ?query and #fragment made of plain characters and well-formed %-escapes. ok false
+// means "not known": parseIRI decides. abs reports whether there is a scheme. formats_test.go
+// checks it against parseIRI on fuzzed strings.
+func plainIRI(s string) (ok, abs bool) {
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' ||
+		i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
+		i++
+	}
+	rest := s
+	if i > 0 && i < len(s) && s[i] == ':' {
+		abs, rest = true, s[i+1:]
+		if len(rest) >= 2 && rest[0] == '/' && rest[1] == '/' {
+			j := 2
+			for j < len(rest) && iriHost[rest[j]] {
+				j++
+			}
+			if j == 2 {
+				return false, abs
+			}
+			if j < len(rest) && rest[j] == ':' {
+				j++
+				for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+					j++
+				}
+			}
+			if j < len(rest) && rest[j] != '/' && rest[j] != '?' && rest[j] != '#' {
+				return false, abs
+			}
+			rest = rest[j:]
+		}
+	} else if strings.HasPrefix(s, "//") {
+		return false, false
+	}
+	colonOK := abs // without a scheme, a colon in the first segment is an error
+	frag := false
+	for j := 0; j < len(rest); j++ {
+		c := rest[j]
+		switch {
+		case iriPlain[c]:
+			if c == ':' && !colonOK {
+				return false, abs
+			}
+			if c == '/' || c == '?' {
+				colonOK = true
+			}
+		case c == '%':
+			if j+2 >= len(rest) || !isHex(rest[j+1]) || !isHex(rest[j+2]) {
+				return false, abs
+			}
+			j += 2
+		case c == '#' && !frag:
+			frag, colonOK = true, true
+		default:
+			return false, abs
+		}
+	}
+	return true, abs
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }

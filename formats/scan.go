@@ -1,11 +1,13 @@
 package formats
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -245,6 +247,33 @@ var stringSpecial = func() (t [256]bool) {
 	return
 }()
 
+// SWAR constants: a byte repeated in every lane of a word, and each lane's high bit.
+const (
+	lanes1  = 0x0101010101010101
+	lanesHi = 0x8080808080808080
+)
+
+// plainRun returns the index of the first byte at or after i that ends a run of plain string
+// content (see stringSpecial), or len(buf). It looks at eight bytes at a time: a lane is
+// special when it is below 0x20, a quote, a backslash or has its high bit set. The zero-byte
+// tests can flag lanes above the first true one (a borrow carries upwards), never below it,
+// so the lowest flagged lane is exact.
+func plainRun(buf []byte, i int) int {
+	for ; i+8 <= len(buf); i += 8 {
+		w := binary.LittleEndian.Uint64(buf[i:])
+		q := w ^ (lanes1 * '"')
+		b := w ^ (lanes1 * '\\')
+		m := ((w-lanes1*0x20)&^w | (q-lanes1)&^q | (b-lanes1)&^b | w) & lanesHi
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(buf) && !stringSpecial[buf[i]] {
+		i++
+	}
+	return i
+}
+
 // readString consumes a string whose opening quote is at pos. When dst is non-nil the unescaped
 // content is appended to it; either way the content is checked: UTF-8, escapes, no raw control
 // characters.
@@ -254,10 +283,7 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 	for {
 		start := s.pos
 		buf := s.buf[:s.end]
-		i := s.pos
-		for i < len(buf) && !stringSpecial[buf[i]] {
-			i++
-		}
+		i := plainRun(buf, s.pos)
 		if keep {
 			dst = s.keep(dst, buf[start:i])
 		}

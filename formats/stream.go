@@ -2,13 +2,16 @@ package formats
 
 // streamer validates a document against a compiled schema as it streams by. Objects and arrays
 // whose schema can be checked member by member (no anyOf, enum, ... at that level) are never
-// built: their members are validated one at a time and dropped. Anything else, including every
-// array element, is parsed into a reusable tree and handed to the evaluator. So memory is the
-// largest such value, not the document: one component, one package, one relationship.
+// built: their members and elements are validated one at a time and dropped (uniqueItems keeps
+// a 128-bit digest per element, computed as the element streams by). Anything else is parsed
+// into a reusable tree and handed to the evaluator. So memory is the largest such value, not
+// the document: one component, one package, one relationship.
 type streamer struct {
 	sc *scanner
 	t  tree
 	ev evaluator
+
+	keys []byte // the names of the members being read, outermost first (see object)
 }
 
 func newStreamer(sc *scanner) *streamer {
@@ -25,7 +28,11 @@ func (st *streamer) document(s *schema) error {
 	return st.sc.expectEOF()
 }
 
-func (st *streamer) value(s *schema, depth int) error {
+func (st *streamer) value(s *schema, depth int) error { return st.valueHash(s, depth, nil) }
+
+// valueHash validates the next value against s and, when h is non-nil, stores its digest in
+// *h (what tree.hashNode would give), so uniqueItems works on elements that are never built.
+func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 	r := s.resolved()
 	if r.always == nil && r.streamable {
 		c, ok := st.sc.peek()
@@ -34,9 +41,9 @@ func (st *streamer) value(s *schema, depth int) error {
 		}
 		switch {
 		case c == '{' && (r.types == 0 || r.types&tObject != 0):
-			return st.object(r, depth)
+			return st.object(r, depth, h)
 		case c == '[' && (r.types == 0 || r.types&tArray != 0):
-			return st.array(r, depth)
+			return st.array(r, depth, h)
 		}
 	}
 	st.t.reset(st.sc.offset())
@@ -45,53 +52,67 @@ func (st *streamer) value(s *schema, depth int) error {
 		return err
 	}
 	st.ev.validate(s, i)
+	if h != nil {
+		*h = st.t.hashNode(i)
+	}
 	return nil
 }
 
-func (st *streamer) object(s *schema, depth int) error {
+// skip consumes a value no schema looks at, digesting it into *h when h is non-nil.
+func (st *streamer) skip(depth int, h *valueHash) error {
+	if h == nil {
+		return st.sc.skipValue(depth)
+	}
+	st.t.reset(st.sc.offset())
+	i, err := st.sc.parseValue(&st.t, depth)
+	if err != nil {
+		return err
+	}
+	*h = st.t.hashNode(i)
+	return nil
+}
+
+func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 	if depth >= maxDepth {
 		return st.sc.tooDeep()
 	}
 	start := st.sc.offset()
-	st.sc.pos++ // '{'
-	seen := make([]bool, len(s.required))
+	st.sc.pos++         // '{'
+	var seenBits uint64 // which required properties were seen; a slice past 64 of them
+	var seenMore []bool
+	if len(s.required) > 64 {
+		seenMore = make([]bool, len(s.required))
+	}
 	count := 0
+	var oh objectHash
+	var mhv valueHash
+	var mh *valueHash // each member's digest, when the object's is wanted
+	if h != nil {
+		mh = &mhv
+	}
 	err := st.sc.eachMember(func(rawKey []byte) error {
 		count++
-		key := string(rawKey) // the scanner reuses its key buffer
-		for j, req := range s.required {
-			if req == key {
-				seen[j] = true
-			}
+		// The scanner reuses its key buffer for the members of nested objects: the name is
+		// kept on the streamer's key stack while its value is read.
+		mark := len(st.keys)
+		st.keys = append(st.keys, rawKey...)
+		key := st.keys[mark:len(st.keys):len(st.keys)]
+		err := st.member(s, key, depth, mh, &seenBits, seenMore)
+		st.keys = st.keys[:mark]
+		if err == nil && mh != nil {
+			oh.add(key, *mh)
 		}
-		sub, found := s.props[key]
-		if !found {
-			sub = s.addl
-		}
-		if sub == nil {
-			return st.sc.skipValue(depth + 1)
-		}
-		st.ev.path = append(st.ev.path, pathElem{key: []byte(key)})
-		var err error
-		if r := sub.resolved(); r.always != nil {
-			if !*r.always {
-				st.sc.peek() // to the value: where a fix would go
-				st.ev.off = st.sc.offset()
-				st.ev.fail("property %q is not allowed here%s", key, suggest(s, []byte(key)))
-			}
-			err = st.sc.skipValue(depth + 1)
-		} else {
-			err = st.value(sub, depth+1)
-		}
-		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	if h != nil {
+		*h = oh.sum()
+	}
 	st.ev.off = start
 	for j, req := range s.required {
-		if !seen[j] {
+		if seenMore == nil && seenBits&(1<<j) == 0 || seenMore != nil && !seenMore[j] {
 			st.ev.noteMissing(req)
 			st.ev.fail("missing required property %q", req)
 		}
@@ -105,47 +126,89 @@ func (st *streamer) object(s *schema, depth int) error {
 	return nil
 }
 
-func (st *streamer) array(s *schema, depth int) error {
+// member validates the value of the member named key of an object checked against s, noting
+// which required properties it is, and digests the value into *mh when mh is non-nil.
+func (st *streamer) member(s *schema, key []byte, depth int, mh *valueHash, seenBits *uint64, seenMore []bool) error {
+	for j, req := range s.required {
+		if req == bytesString(key) {
+			if seenMore != nil {
+				seenMore[j] = true
+			} else {
+				*seenBits |= 1 << j
+			}
+		}
+	}
+	sub, found := s.props[bytesString(key)]
+	if !found {
+		sub = s.addl
+	}
+	var err error
+	if sub == nil {
+		err = st.skip(depth+1, mh)
+	} else {
+		st.ev.path = append(st.ev.path, pathElem{key: key})
+		if r := sub.resolved(); r.always != nil {
+			if !*r.always {
+				st.sc.peek() // to the value: where a fix would go
+				st.ev.off = st.sc.offset()
+				st.ev.fail("property %q is not allowed here%s", key, suggest(s, key))
+			}
+			err = st.skip(depth+1, mh)
+		} else {
+			err = st.valueHash(sub, depth+1, mh)
+		}
+		st.ev.path = st.ev.path[:len(st.ev.path)-1]
+	}
+	return err
+}
+
+func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	if depth >= maxDepth {
 		return st.sc.tooDeep()
 	}
 	start := st.sc.offset()
 	st.sc.pos++ // '['
-	var seen map[valueHash]int
+	var seen *digestSet
 	if s.unique {
-		seen = make(map[valueHash]int)
+		seen = st.ev.takeSet()
+		defer st.ev.putSet(seen)
+	}
+	ah := newArrayHash()
+	var ehv valueHash
+	var eh *valueHash // each element's digest, when uniqueness or the array's digest needs it
+	if s.unique || h != nil {
+		eh = &ehv
 	}
 	reportedDup := false
 	count := 0
 	err := st.sc.eachElement(func(j int) error {
 		count++
-		if s.items == nil && !s.unique {
-			return st.sc.skipValue(depth + 1)
-		}
-		st.t.reset(st.sc.offset())
-		i, err := st.sc.parseValue(&st.t, depth+1)
-		if err != nil {
-			return err
-		}
-		if s.items != nil {
+		var err error
+		if s.items == nil {
+			err = st.skip(depth+1, eh)
+		} else {
 			st.ev.path = append(st.ev.path, pathElem{idx: j})
-			st.ev.validate(s.items, i)
+			err = st.valueHash(s.items, depth+1, eh)
 			st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		}
+		if err != nil || eh == nil {
+			return err
+		}
+		ah.add(*eh)
 		if s.unique {
-			h := st.t.hashNode(i)
-			if prev, dup := seen[h]; dup && !reportedDup {
+			if prev, dup := seen.add(*eh); dup && !reportedDup {
 				reportedDup = true
 				st.ev.off = start
 				st.ev.fail("items %d and %d are equal, but items must be unique", prev, j)
-			} else if !dup {
-				seen[h] = j
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if h != nil {
+		*h = valueHash(ah)
 	}
 	st.ev.off = start
 	if count < s.minItems {

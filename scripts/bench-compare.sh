@@ -3,7 +3,11 @@
 #   sbom-utility validate (CycloneDX's Go validator, built from the module proxy)
 #   sbomctl validate      (this project)
 #   jsonvalid             (one encoding/json.Valid pass: the floor)
-# Prints the median wall time of RUNS runs and the peak RSS, then the ratios.
+# Prints the median wall time of RUNS runs (sbomctl and jsonvalid alternating; sbom-utility
+# once), the median CPU time
+# (user + system, steadier than wall time on a shared machine) and the peak RSS, then the
+# ratios. Besides sbomgen's default files it measures other shapes (SHAPES: pretty-printed,
+# nested, wide); sbom-utility runs only on the default ones (it takes seconds each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -21,30 +25,49 @@ if [ ! -x "$BIN/sbom-utility" ]; then
   dir=$(GONOSUMDB=github.com/CycloneDX/sbom-utility GOFLAGS=-mod=mod go mod download -json github.com/CycloneDX/sbom-utility@v1.0.1 | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
   (cd "$dir" && GOFLAGS=-mod=mod go build -o "$BIN/sbom-utility" .)
 fi
-for f in cyclonedx spdx; do
-  [ -s "$DATA/$f-$SIZE.json" ] || "$BIN/sbomgen" -format $f -size "$SIZE" -o "$DATA/$f-$SIZE.json"
+# name:format:sbomgen flags
+SHAPES=${SHAPES:-"cyclonedx:cyclonedx: spdx:spdx: cyclonedx-pretty:cyclonedx:-pretty cyclonedx-nested:cyclonedx:-nested cyclonedx-wide:cyclonedx:-wide spdx-pretty:spdx:-pretty spdx-wide:spdx:-wide"}
+files=()
+for spec in $SHAPES; do
+  name=${spec%%:*} rest=${spec#*:}
+  format=${rest%%:*} flags=${rest#*:}
+  file="$DATA/$name-$SIZE.json"
+  # shellcheck disable=SC2086 # flags are words
+  [ -s "$file" ] || "$BIN/sbomgen" -format "$format" -size "$SIZE" $flags -o "$file"
+  files+=("$file")
 done
 
-# measure CMD...: prints "median_seconds peak_rss_kib" over RUNS runs.
-measure() {
-  local times=() rss=0
+# run CMD...: prints "wall_seconds cpu_seconds peak_rss_kib" of one run.
+run() {
+  /usr/bin/time -f '%e %U %S %M' -o "$DATA/time.out" "$@" >/dev/null 2>&1 || true
+  read -r t u s m < "$DATA/time.out"
+  echo "$t $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m"
+}
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+# pair FILE: RUNS runs of sbomctl and jsonvalid, alternating so that both see the same load;
+# prints the median wall and CPU times of each and sbomctl's peak RSS.
+pair() {
+  local cw=() cc=() jw=() jc=() rss=0 w c m
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f '%e %M' -o "$DATA/time.out" "$@" >/dev/null 2>&1 || true
-    read -r t m < "$DATA/time.out"
-    times+=("$t")
+    read -r w c m < <(run "$BIN/sbomctl" validate "$1")
+    cw+=("$w") cc+=("$c")
     [ "$m" -gt "$rss" ] && rss=$m
+    read -r w c _ < <(run "$BIN/jsonvalid" "$1")
+    jw+=("$w") jc+=("$c")
   done
-  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$rss"
+  echo "$(median "${cw[@]}") $(median "${cc[@]}") $rss $(median "${jw[@]}") $(median "${jc[@]}")"
 }
 
-printf '%-28s %10s %10s %10s %12s %12s %14s %14s\n' file "size MB" "sbomctl s" "json.Valid" "sbom-util s" "sbomctl RSS" "ctl/json.Valid" "sbom-util/ctl"
-for f in cyclonedx spdx; do
-  file="$DATA/$f-$SIZE.json"
+printf '%-26s %7s %9s %9s %9s %9s %11s %9s %9s %9s %9s\n' file "MB" "ctl s" "jv s" "ctl cpu" "jv cpu" "sbom-util" "ctl RSS" "wall/jv" "cpu/jv" "RSS/file"
+for file in "${files[@]}"; do
   size=$(stat -c %s "$file")
   "$BIN/sbomctl" validate "$file" >/dev/null || { echo "sbomctl rejects $file" >&2; exit 1; }
-  read -r ctl ctl_rss < <(measure "$BIN/sbomctl" validate "$file")
-  read -r jv _ < <(measure "$BIN/jsonvalid" "$file")
-  read -r su _ < <(measure "$BIN/sbom-utility" validate -i "$file")
-  awk -v f="$(basename "$file")" -v s="$size" -v c="$ctl" -v r="$ctl_rss" -v j="$jv" -v u="$su" 'BEGIN {
-    printf "%-28s %10.1f %10.2f %10.2f %12.2f %9.0f MiB %14.2f %14.1f\n", f, s/1e6, c, j, u, r/1024, c/j, u/c }'
+  read -r ctl ctl_cpu ctl_rss jv jv_cpu < <(pair "$file")
+  su=-
+  case $(basename "$file") in
+    cyclonedx-"$SIZE".json|spdx-"$SIZE".json) read -r su _ _ < <(run "$BIN/sbom-utility" validate -i "$file") ;;
+  esac
+  awk -v f="$(basename "$file")" -v s="$size" -v c="$ctl" -v cc="$ctl_cpu" -v r="$ctl_rss" -v j="$jv" -v jc="$jv_cpu" -v u="$su" 'BEGIN {
+    printf "%-26s %7.1f %9.2f %9.2f %9.2f %9.2f %11s %5.0f MiB %9.2f %9.2f %9.2f\n", f, s/1e6, c, j, cc, jc, u, r/1024, c/j, cc/jc, r*1024/s }'
 done

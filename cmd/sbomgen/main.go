@@ -1,6 +1,6 @@
 // Command sbomgen writes large generated SBOMs for benchmarks:
 //
-//	sbomgen -format cyclonedx|spdx -size 50MB -o FILE
+//	sbomgen -format cyclonedx|spdx -size 50MB [-pretty] [-nested] [-wide] -o FILE
 package main
 
 import (
@@ -14,7 +14,7 @@ import (
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 )
 
-const usage = `usage: sbomgen [-format cyclonedx|spdx] [-size 50MB] [-o FILE]
+const usage = `usage: sbomgen [-format cyclonedx|spdx] [-size 50MB] [-pretty] [-nested] [-wide] [-o FILE]
 
 Writes a generated SBOM of about the given size, valid under the aws profile, for benchmarks and
 demos: CycloneDX 1.5 JSON or SPDX 2.3 JSON, to FILE or stdout.
@@ -36,6 +36,10 @@ func main() {
 	format := fs.String("format", "cyclonedx", "cyclonedx or spdx")
 	size := fs.String("size", "50MB", "approximate size (e.g. 50MB, 200KB)")
 	out := fs.String("o", "", "output `file` (default stdout)")
+	var sh sbomgen.Shape
+	fs.BoolVar(&sh.Pretty, "pretty", false, "indent the document by two spaces a level")
+	fs.BoolVar(&sh.Nested, "nested", false, "CycloneDX: components nested four levels deep")
+	fs.BoolVar(&sh.Wide, "wide", false, "many more members per component or package (SPDX: and a file each)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Print(flagOut.String())
@@ -60,14 +64,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	switch *format {
-	case "cyclonedx":
-		err = sbomgen.CycloneDX(w, n)
-	case "spdx":
-		err = sbomgen.SPDX(w, n)
-	default:
-		err = fmt.Errorf("unknown format %q (want cyclonedx or spdx)", *format)
-	}
+	err = sbomgen.Generate(w, *format, n, sh)
 	if err == nil {
 		err = w.Close()
 	}
