@@ -9,6 +9,8 @@ type streamer struct {
 	sc *scanner
 	t  tree
 	ev evaluator
+	// checker, when set, sees every value parsed whole (observe.go).
+	checker Checker
 }
 
 func newStreamer(sc *scanner) *streamer {
@@ -45,6 +47,7 @@ func (st *streamer) value(s *schema, depth int) error {
 		return err
 	}
 	st.ev.validate(s, i)
+	st.observe(i)
 	return nil
 }
 
@@ -130,6 +133,7 @@ func (st *streamer) array(s *schema, depth int) error {
 		if s.items != nil {
 			st.ev.path = append(st.ev.path, pathElem{idx: j})
 			st.ev.validate(s.items, i)
+			st.observe(i)
 			st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		}
 		if s.unique {
