@@ -230,6 +230,10 @@ func (s *Service) AssociateSBOM(ctx context.Context, pkg, version string, sbom s
 	}{pkg, version, sbom}
 	return idempotent(s, ctx, opAssociate, clientToken, params, func() (*sbomcat.PackageVersion, error) {
 		a := sbomcat.Association{ID: s.cfg.NewID(), PackageName: pkg, VersionName: version, SBOM: sbom, CreatedAt: s.cfg.Now()}
+		var err error
+		if a.Profile, err = s.packageProfile(ctx, pkg); err != nil {
+			return nil, err
+		}
 		pv, err := s.cfg.Store.Associate(ctx, a, s.cfg.Limits.InFlightValidations)
 		if err != nil {
 			return nil, err
@@ -242,6 +246,21 @@ func (s *Service) AssociateSBOM(ctx context.Context, pkg, version string, sbom s
 		}
 		return pv, nil
 	})
+}
+
+// packageProfile is the value of the package's sbomcat:profile tag, "" when it has none. It is
+// read now and travels with the association, so that changing the tag later does not change a
+// validation already queued. It is not parsed here: tag values are free text, and a name that
+// is no profile fails the association's validation, with a message that names it.
+func (s *Service) packageProfile(ctx context.Context, pkg string) (sbomcat.Profile, error) {
+	tags, err := s.cfg.Store.ListTags(ctx, sbomcat.ResourceID{PackageName: pkg})
+	if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
+		return "", nil // Associate says what is missing, as it always has
+	}
+	if err != nil {
+		return "", err
+	}
+	return sbomcat.Profile(tags[sbomcat.TagProfile]), nil
 }
 
 // abandon ends an association that could not be queued as FAILED, so that no association

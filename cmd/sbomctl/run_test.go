@@ -102,7 +102,7 @@ func TestRun(t *testing.T) {
 		{name: "unknown command", args: []string{"check", p("good.json")}, code: 2, stderr: []string{`unknown command "check"`, "usage"}, noStdout: true},
 		{name: "no paths", args: []string{"validate", "--json"}, code: 2, stderr: []string{"no PATH"}, noStdout: true},
 		{name: "unknown flag", args: []string{"validate", "--bogus", p("good.json")}, code: 2, stderr: []string{"-bogus", "usage"}, noStdout: true},
-		{name: "unknown profile", args: []string{"validate", "--profile", "lenient", p("good.json")}, code: 2, stderr: []string{`unknown profile "lenient"`}, noStdout: true},
+		{name: "unknown profile", args: []string{"validate", "--profile", "lenient", p("good.json")}, code: 2, stderr: []string{`--profile: "lenient" is not a validation profile`}, noStdout: true},
 		{name: "bad size flag", args: []string{"validate", "--max-file-bytes", "lots", p("good.json")}, code: 2, stderr: []string{`"lots" is not a size`}, noStdout: true},
 		{name: "bad entries flag", args: []string{"validate", "--max-entries", "-3", p("good.json")}, code: 2, stderr: []string{"not a positive whole number"}, noStdout: true},
 		{name: "bad environment", args: []string{"validate", p("good.json")}, env: map[string]string{"SBOMCAT_MAX_TOTAL_BYTES": "1.5GiB"}, code: 2,

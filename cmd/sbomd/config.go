@@ -116,7 +116,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.concurrency, "concurrency", e.Int(wiring.EnvConcurrency, "SBOMD_CONCURRENCY", runtime.GOMAXPROCS(0)), "validations at once (SBOMCAT_CONCURRENCY, default the number of CPUs)")
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
-	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
+	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia); a package's sbomcat:profile tag overrides it for that package (SBOMCAT_PROFILE)")
 	// console: flags of the console in the browser.
 	fs.BoolVar(&c.console, "console", e.Bool(envConsole, "", true), "serve the console in the browser under /console/ (SBOMCAT_CONSOLE)")
 	fs.StringVar(&c.consoleToken, "console-token", e.String(envConsoleToken, "", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMCAT_CONSOLE_TOKEN)")
@@ -141,10 +141,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if err := c.level.UnmarshalText([]byte(logLevel)); err != nil {
 		return c, fmt.Errorf("log level: %w", err)
 	}
-	c.validator = validator.Validator{Limits: limits.WithDefaults(), Profile: sbomcat.Profile(strings.ToLower(profile))}
-	if p := c.validator.Profile; p != sbomcat.ProfileAWS && p != sbomcat.ProfileStrict {
-		return c, fmt.Errorf("profile %q: use aws or strict", profile)
+	p, err := wiring.ParseProfile(profile)
+	if err != nil {
+		return c, fmt.Errorf("profile: %w", err)
 	}
+	c.validator = validator.Validator{Limits: limits.WithDefaults(), Profile: p}
 	if c.s3 != s3Embedded && c.s3 != s3External {
 		return c, fmt.Errorf("s3 %q: use embedded or external", c.s3)
 	}
