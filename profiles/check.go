@@ -46,56 +46,75 @@ func (c *checker) Start(format sbomcat.Format, version string) {
 // Value routes what the streamer parsed to the element checks. The streamer hands over array
 // elements (each component, package, dependency, relationship) and members it could not
 // stream; which of these a document's schema yields depends on its version, so routing accepts
-// a value at any depth on the way to what it needs and descends the rest itself.
+// a value at any depth on the way to what it needs and descends the rest itself. It allocates
+// nothing on the common path (one array element): pointers are written only for the few
+// components a message names.
 func (c *checker) Value(p formats.Path, v formats.Node) {
-	keys := make([]string, 0, 4)
-	for i := 0; i < p.Len(); i++ {
-		k, ok := p.Key(i)
-		if !ok {
-			k = []byte(strconv.Itoa(p.Index(i)))
+	var keys [3][]byte
+	n := min(p.Len(), len(keys))
+	for i := range n {
+		if k, ok := p.Key(i); ok {
+			keys[i] = k
+		} else {
+			keys[i] = indexKey
 		}
-		keys = append(keys, string(k))
 	}
-	c.route(keys, p.Pointer(), v)
+	c.route(keys[:n], where{path: p}, v)
 }
 
-// route looks at v, found at keys (its JSON Pointer is ptr).
-func (c *checker) route(keys []string, ptr string, v formats.Node) {
+// indexKey stands for an array index in route's keys: no member name is empty and an index.
+var indexKey = []byte{}
+
+// where is a value's place: the streamer's path, plus steps route took inside the value. Its
+// pointer is written only when a message needs it.
+type where struct {
+	path   formats.Path
+	suffix string
+}
+
+func (w where) pointer() string { return w.path.Pointer() + w.suffix }
+
+func (w where) child(step string) where {
+	return where{w.path, w.suffix + "/" + step}
+}
+
+// route looks at v, found at keys (the first steps of its path).
+func (c *checker) route(keys [][]byte, at where, v formats.Node) {
 	if len(keys) == 0 { // the root, or a member the streamer did not stream: descend
-		c.members(keys, ptr, v)
+		c.members(keys, at, v)
 		return
 	}
 	list, item := "components", c.component
 	if c.spdx {
 		list, item = "packages", c.pkg
 	}
-	switch top := keys[0]; {
+	switch top := string(keys[0]); {
 	case top == list:
-		c.each(keys, ptr, v, item)
+		c.each(keys, at, v, item)
 	case !c.spdx && top == "dependencies":
-		c.each(keys, ptr, v, c.dependency)
+		c.each(keys, at, v, c.dependency)
 	case c.spdx && top == "relationships":
-		c.each(keys, ptr, v, c.relationship)
+		c.each(keys, at, v, c.relationship)
 	case !c.spdx && top == "metadata":
-		c.metadata(keys, ptr, v)
+		c.metadata(keys, at, v)
 	case c.spdx && top == "creationInfo":
-		c.creationInfo(keys, ptr, v)
+		c.creationInfo(keys, at, v)
 	}
 }
 
 // members routes each member of an object found at keys.
-func (c *checker) members(keys []string, ptr string, v formats.Node) {
-	if !v.IsObject() {
+func (c *checker) members(keys [][]byte, at where, v formats.Node) {
+	if !v.IsObject() || len(keys) >= 2 {
 		return
 	}
 	for j := 0; j < v.Len(); j++ {
 		k, m := v.Elem(j)
-		c.route(append(keys[:len(keys):len(keys)], string(k)), ptr+"/"+escape(string(k)), m)
+		c.route(append(keys[:len(keys):len(keys)], k), at.child(escape(string(k))), m)
 	}
 }
 
 // each calls fn on the elements of the array at keys[:1], v being the array or one element.
-func (c *checker) each(keys []string, ptr string, v formats.Node, fn func(ptr string, v formats.Node)) {
+func (c *checker) each(keys [][]byte, at where, v formats.Node, fn func(at where, v formats.Node)) {
 	switch len(keys) {
 	case 1:
 		if !v.IsArray() {
@@ -103,28 +122,28 @@ func (c *checker) each(keys []string, ptr string, v formats.Node, fn func(ptr st
 		}
 		for j := 0; j < v.Len(); j++ {
 			_, e := v.Elem(j)
-			fn(ptr+"/"+strconv.Itoa(j), e)
+			fn(at.child(strconv.Itoa(j)), e)
 		}
 	case 2:
-		fn(ptr, v)
+		fn(at, v)
 	}
 }
 
 // component checks a CycloneDX component and, as components too, those nested in it.
-func (c *checker) component(ptr string, v formats.Node) {
+func (c *checker) component(at where, v formats.Node) {
 	if !v.IsObject() {
 		return
 	}
-	c.count(ptr, v, cdxFields(v))
+	c.count(at, v, cdxFields(v))
 	if sub, ok := v.Get("components"); ok && sub.IsArray() {
 		for j := 0; j < sub.Len(); j++ {
 			_, e := sub.Elem(j)
-			c.component(ptr+"/components/"+strconv.Itoa(j), e)
+			c.component(at.child("components/"+strconv.Itoa(j)), e)
 		}
 	}
 }
 
-func (c *checker) pkg(ptr string, v formats.Node) {
+func (c *checker) pkg(at where, v formats.Node) {
 	if !v.IsObject() {
 		return
 	}
@@ -132,11 +151,11 @@ func (c *checker) pkg(ptr string, v formats.Node) {
 	if c.version == "2.2" { // no primaryPackagePurpose before SPDX 2.3: nothing can say it
 		have |= fieldExecutable | fieldArchive | fieldStructured
 	}
-	c.count(ptr, v, have)
+	c.count(at, v, have)
 }
 
 // count records a component that has the fields have.
-func (c *checker) count(ptr string, v formats.Node, have field) {
+func (c *checker) count(at where, v formats.Node, have field) {
 	c.components++
 	c.facts[factComponents] = true
 	lack := c.fields &^ have
@@ -147,13 +166,16 @@ func (c *checker) count(ptr string, v formats.Node, have field) {
 		lack &^= 1 << b
 		m := &c.missing[b]
 		if m.count < maxShown {
-			m.ptrs[m.count], m.offs[m.count] = ptr, v.Offset()
+			m.ptrs[m.count], m.offs[m.count] = at.pointer(), v.Offset()
 		}
 		m.count++
 	}
 }
 
-func (c *checker) dependency(_ string, v formats.Node) {
+func (c *checker) dependency(_ where, v formats.Node) {
+	if c.facts[factDependency] {
+		return // one is enough
+	}
 	if d, ok := v.Get("dependsOn"); ok && anyText(d) {
 		c.facts[factDependency] = true
 	}
@@ -168,19 +190,22 @@ var dependencyTypes = map[string]bool{
 	"STATIC_LINK": true, "DYNAMIC_LINK": true, "HAS_PREREQUISITE": true, "PREREQUISITE_FOR": true,
 }
 
-func (c *checker) relationship(_ string, v formats.Node) {
-	if dependencyTypes[str(v, "relationshipType")] && text(v, "spdxElementId") && text(v, "relatedSpdxElement") {
+func (c *checker) relationship(_ where, v formats.Node) {
+	if c.facts[factDependency] {
+		return // one is enough
+	}
+	if dependencyTypes[string(get(v, "relationshipType").Text())] && text(v, "spdxElementId") && text(v, "relatedSpdxElement") {
 		c.facts[factDependency] = true
 	}
 }
 
 // metadata looks at CycloneDX metadata, whole or one member (or one element of one) at a time.
-func (c *checker) metadata(keys []string, ptr string, v formats.Node) {
+func (c *checker) metadata(keys [][]byte, at where, v formats.Node) {
 	if len(keys) == 1 {
-		c.members(keys, ptr, v)
+		c.members(keys, at, v)
 		return
 	}
-	switch keys[1] {
+	switch k := string(keys[1]); k {
 	case "timestamp":
 		if len(keys) == 2 && nonEmpty(v.Text()) {
 			c.facts[factTimestamp] = true
@@ -189,18 +214,18 @@ func (c *checker) metadata(keys []string, ptr string, v formats.Node) {
 		if anyText(v) {
 			c.facts[factAuthor] = true
 		}
-		if keys[1] != "tools" && hasContact(v) {
+		if k != "tools" && hasContact(v) {
 			c.facts[factCreatorContact] = true
 		}
 	}
 }
 
-func (c *checker) creationInfo(keys []string, ptr string, v formats.Node) {
+func (c *checker) creationInfo(keys [][]byte, at where, v formats.Node) {
 	if len(keys) == 1 {
-		c.members(keys, ptr, v)
+		c.members(keys, at, v)
 		return
 	}
-	switch keys[1] {
+	switch string(keys[1]) {
 	case "created":
 		if len(keys) == 2 && nonEmpty(v.Text()) {
 			c.facts[factTimestamp] = true

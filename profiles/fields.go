@@ -41,7 +41,7 @@ func cdxFields(v formats.Node) field {
 	if hashes, ok := v.Get("hashes"); ok && hashes.IsArray() {
 		for j := 0; j < hashes.Len(); j++ {
 			_, h := hashes.Elem(j)
-			if str(h, "alg") == "SHA-512" && text(h, "content") {
+			if is(h, "alg", "SHA-512") && text(h, "content") {
 				have |= fieldSHA512
 			}
 		}
@@ -52,14 +52,14 @@ func cdxFields(v formats.Node) field {
 			if !text(p, "value") {
 				continue
 			}
-			switch str(p, "name") {
-			case "bsi:component:filename":
+			switch name := get(p, "name").Text(); {
+			case string(name) == "bsi:component:filename":
 				have |= fieldFilename
-			case "bsi:component:executable":
+			case string(name) == "bsi:component:executable":
 				have |= fieldExecutable
-			case "bsi:component:archive":
+			case string(name) == "bsi:component:archive":
 				have |= fieldArchive
-			case "bsi:component:structured":
+			case string(name) == "bsi:component:structured":
 				have |= fieldStructured
 			}
 		}
@@ -89,7 +89,7 @@ func spdxFields(v formats.Node) field {
 	if refs, ok := v.Get("externalRefs"); ok && refs.IsArray() {
 		for j := 0; j < refs.Len(); j++ {
 			_, r := refs.Elem(j)
-			if spdxIdentifiers[str(r, "referenceType")] && text(r, "referenceLocator") {
+			if spdxIdentifiers[string(get(r, "referenceType").Text())] && text(r, "referenceLocator") {
 				have |= fieldIdentifier
 			}
 		}
@@ -100,7 +100,7 @@ func spdxFields(v formats.Node) field {
 	if sums, ok := v.Get("checksums"); ok && sums.IsArray() {
 		for j := 0; j < sums.Len(); j++ {
 			_, s := sums.Elem(j)
-			if str(s, "algorithm") == "SHA512" && text(s, "checksumValue") {
+			if is(s, "algorithm", "SHA512") && text(s, "checksumValue") {
 				have |= fieldSHA512
 			}
 		}
@@ -128,13 +128,8 @@ func text(v formats.Node, key string) bool {
 	return ok && nonEmpty(m.Text())
 }
 
-// str is the text of v's member key, "" when it is no string.
-func str(v formats.Node, key string) string {
-	if m, ok := v.Get(key); ok {
-		return string(m.Text())
-	}
-	return ""
-}
+// is reports whether v's member key is the string want.
+func is(v formats.Node, key, want string) bool { return string(get(v, key).Text()) == want }
 
 func nonEmpty(b []byte) bool { return len(bytes.TrimSpace(b)) > 0 }
 
