@@ -56,6 +56,8 @@ type ruleSet struct {
 	doc        []docElement
 	components []componentElement
 	fields     field // the union of components' fields
+	// minCycloneDX is the oldest CycloneDX 1.x minor version the document accepts (0: any).
+	minCycloneDX int
 }
 
 var (
@@ -97,6 +99,8 @@ var ntia = &ruleSet{
 var bsi = &ruleSet{
 	name:  sbomcat.ProfileBSI,
 	title: "BSI TR-03183-2 v2.0.0 minimum elements",
+	// Section 4: CycloneDX 1.5 or later, SPDX 2.2.1 or later (SPDX JSON says 2.2 for 2.2.1).
+	minCycloneDX: 5,
 	doc: []docElement{
 		elemComponents,
 		{factCreatorContact, "SBOM creator's email address or URL", [2]string{

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sbomcat/sbomcat"
@@ -40,6 +41,9 @@ func (c *checker) Report(places func([]int64) []sbomcat.Place) (string, *sbomcat
 	var parts []string
 	for _, r := range c.rules {
 		var items []string
+		if minor := cycloneDXMinor(c.version); !c.spdx && minor < r.minCycloneDX {
+			items = append(items, fmt.Sprintf("CycloneDX %s is older than 1.%d, the oldest the guideline accepts (section 4): emit CycloneDX 1.%d or later", c.version, r.minCycloneDX, r.minCycloneDX))
+		}
 		for _, e := range r.doc {
 			if !c.facts[e.fact] {
 				items = append(items, "no "+e.what+": "+e.fix[f])
@@ -91,6 +95,15 @@ func lackMessage(m *missing, shown []sbomcat.Place, total int, noun, what string
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// cycloneDXMinor is the minor number of a CycloneDX version "1.N"; -1 when it is none.
+func cycloneDXMinor(v string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(v, "1."))
+	if err != nil || !strings.HasPrefix(v, "1.") {
+		return -1
+	}
+	return n
 }
 
 // bit is the index of a single-bit field.
