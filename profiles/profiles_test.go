@@ -237,7 +237,9 @@ func TestMissingElement(t *testing.T) {
 		{"bsi", cdx, "structured", dropProperty("bsi:component:structured"), "2 of 2 components lack the structured property"},
 		// BSI, SPDX.
 		{"bsi", spdx, "components", func(d doc) { d["packages"] = []any{} }, "no components"},
-		{"bsi", spdx, "creator", func(d doc) { d["creationInfo"].(doc)["creators"] = []any{"Organization: Acme Devices", "Tool: fw-sbom-2.0.0"} }, "no SBOM creator's email address or URL"},
+		{"bsi", spdx, "creator", func(d doc) {
+			d["creationInfo"].(doc)["creators"] = []any{"Organization: Acme Devices", "Tool: fw-sbom-2.0.0"}
+		}, "no SBOM creator's email address or URL"},
 		{"bsi", spdx, "dependencies", func(d doc) { d["relationships"] = d["relationships"].([]any)[:1] }, "no dependency relationship"},
 		{"bsi", spdx, "component creator", pkgs(func(p doc) { p["supplier"] = "Organization: " + p["name"].(string) }), "2 of 2 packages lack a creator's email address or URL"},
 		{"bsi", spdx, "name", pkgs(func(p doc) { p["name"] = "" }), "2 of 2 packages lack a name"},
