@@ -296,7 +296,7 @@ func TestSPDXPurpose(t *testing.T) {
 
 // itemRE finds each element a message reports: "no timestamp: ..." or "2 of 3 components lack
 // a name (...)".
-var itemRE = regexp.MustCompile(`(?:^|: |; )((?:no [^:;]+)|(?:\d+ of \d+ \w+ lacks? [^(;]+))`)
+var itemRE = regexp.MustCompile(`(?:^|: |; )((?:no [^:;]+)|(?:\d+ of \d+ \w+ lacks? [^(;]+)|(?:CycloneDX [0-9.]+ is older[^(;]+))`)
 
 // reported lists the elements a problem reports, in order.
 func reported(problem string) []string {
