@@ -6,62 +6,71 @@ import (
 	"github.com/sbomcat/sbomcat/formats"
 )
 
-// cdxFields reports which component elements a CycloneDX component has (docs/profiles.md).
+// cdxFields reports which component elements a CycloneDX component has (docs/profiles.md). It
+// reads the component's members once: it runs on every component of the document.
 func cdxFields(v formats.Node) field {
 	var have field
-	if text(v, "name") {
-		have |= fieldName
-	}
-	if text(v, "version") {
-		have |= fieldVersion
-	}
-	supplier, hasSupplier := v.Get("supplier")
-	manufacturer, hasManufacturer := v.Get("manufacturer") // 1.6 and later
-	if (hasSupplier && text(supplier, "name")) || (hasManufacturer && text(manufacturer, "name")) {
-		have |= fieldSupplier
-	}
-	if (hasSupplier && hasContact(supplier)) || (hasManufacturer && hasContact(manufacturer)) || anyMember(v, "authors", "email") {
-		have |= fieldCreator
-	}
-	if text(v, "purl") || text(v, "cpe") || anyText(get(v, "omniborId")) || anyText(get(v, "swhid")) {
-		have |= fieldIdentifier
-	} else if swid, ok := v.Get("swid"); ok && text(swid, "tagId") {
-		have |= fieldIdentifier
-	}
-	if licences, ok := v.Get("licenses"); ok && licences.IsArray() {
-		for j := 0; j < licences.Len(); j++ {
-			_, l := licences.Elem(j)
-			if text(l, "expression") {
-				have |= fieldLicence
-			} else if lic, ok := l.Get("license"); ok && (text(lic, "id") || text(lic, "name")) {
-				have |= fieldLicence
+	for j := 0; j < v.Len(); j++ {
+		k, m := v.Elem(j)
+		switch string(k) {
+		case "name":
+			have |= when(nonEmpty(m.Text()), fieldName)
+		case "version":
+			have |= when(nonEmpty(m.Text()), fieldVersion)
+		case "supplier", "manufacturer": // manufacturer: 1.6 and later
+			have |= when(text(m, "name"), fieldSupplier) | when(hasContact(m), fieldCreator)
+		case "authors":
+			have |= when(anyMember(m, "email"), fieldCreator)
+		case "purl", "cpe":
+			have |= when(nonEmpty(m.Text()), fieldIdentifier)
+		case "omniborId", "swhid":
+			have |= when(anyText(m), fieldIdentifier)
+		case "swid":
+			have |= when(text(m, "tagId"), fieldIdentifier)
+		case "licenses":
+			have |= cdxLicences(m)
+		case "hashes":
+			for i := 0; i < m.Len(); i++ {
+				_, h := m.Elem(i)
+				have |= when(is(h, "alg", "SHA-512") && text(h, "content"), fieldSHA512)
 			}
+		case "properties":
+			have |= cdxProperties(m)
 		}
 	}
-	if hashes, ok := v.Get("hashes"); ok && hashes.IsArray() {
-		for j := 0; j < hashes.Len(); j++ {
-			_, h := hashes.Elem(j)
-			if is(h, "alg", "SHA-512") && text(h, "content") {
-				have |= fieldSHA512
-			}
+	return have
+}
+
+func cdxLicences(v formats.Node) field {
+	for j := 0; j < v.Len(); j++ {
+		_, l := v.Elem(j)
+		if text(l, "expression") {
+			return fieldLicence
+		}
+		if lic, ok := l.Get("license"); ok && (text(lic, "id") || text(lic, "name")) {
+			return fieldLicence
 		}
 	}
-	if props, ok := v.Get("properties"); ok && props.IsArray() {
-		for j := 0; j < props.Len(); j++ {
-			_, p := props.Elem(j)
-			if !text(p, "value") {
-				continue
-			}
-			switch name := get(p, "name").Text(); {
-			case string(name) == "bsi:component:filename":
-				have |= fieldFilename
-			case string(name) == "bsi:component:executable":
-				have |= fieldExecutable
-			case string(name) == "bsi:component:archive":
-				have |= fieldArchive
-			case string(name) == "bsi:component:structured":
-				have |= fieldStructured
-			}
+	return 0
+}
+
+// cdxProperties reads the CycloneDX property taxonomy's BSI properties, with any non-empty value.
+func cdxProperties(v formats.Node) field {
+	var have field
+	for j := 0; j < v.Len(); j++ {
+		_, p := v.Elem(j)
+		if !text(p, "value") {
+			continue
+		}
+		switch string(get(p, "name").Text()) {
+		case "bsi:component:filename":
+			have |= fieldFilename
+		case "bsi:component:executable":
+			have |= fieldExecutable
+		case "bsi:component:archive":
+			have |= fieldArchive
+		case "bsi:component:structured":
+			have |= fieldStructured
 		}
 	}
 	return have
@@ -70,48 +79,48 @@ func cdxFields(v formats.Node) field {
 // spdxIdentifiers are the externalRefs referenceTypes that identify a package for look-ups.
 var spdxIdentifiers = map[string]bool{"purl": true, "cpe22Type": true, "cpe23Type": true, "swid": true, "gitoid": true, "swh": true}
 
-// spdxFields reports which component elements an SPDX package has (docs/profiles.md).
+// spdxFields reports which component elements an SPDX package has (docs/profiles.md), reading
+// its members once.
 func spdxFields(v formats.Node) field {
 	var have field
-	if text(v, "name") {
-		have |= fieldName
-	}
-	if text(v, "versionInfo") {
-		have |= fieldVersion
-	}
-	supplier, originator := get(v, "supplier").Text(), get(v, "originator").Text()
-	if agentName(supplier) {
-		have |= fieldSupplier
-	}
-	if agentContact(supplier) || agentContact(originator) {
-		have |= fieldCreator
-	}
-	if refs, ok := v.Get("externalRefs"); ok && refs.IsArray() {
-		for j := 0; j < refs.Len(); j++ {
-			_, r := refs.Elem(j)
-			if spdxIdentifiers[string(get(r, "referenceType").Text())] && text(r, "referenceLocator") {
-				have |= fieldIdentifier
+	for j := 0; j < v.Len(); j++ {
+		k, m := v.Elem(j)
+		switch string(k) {
+		case "name":
+			have |= when(nonEmpty(m.Text()), fieldName)
+		case "versionInfo":
+			have |= when(nonEmpty(m.Text()), fieldVersion)
+		case "supplier":
+			have |= when(agentName(m.Text()), fieldSupplier) | when(agentContact(m.Text()), fieldCreator)
+		case "originator":
+			have |= when(agentContact(m.Text()), fieldCreator)
+		case "externalRefs":
+			for i := 0; i < m.Len(); i++ {
+				_, r := m.Elem(i)
+				have |= when(spdxIdentifiers[string(get(r, "referenceType").Text())] && text(r, "referenceLocator"), fieldIdentifier)
 			}
-		}
-	}
-	if licence(get(v, "licenseConcluded").Text()) || licence(get(v, "licenseDeclared").Text()) {
-		have |= fieldLicence
-	}
-	if sums, ok := v.Get("checksums"); ok && sums.IsArray() {
-		for j := 0; j < sums.Len(); j++ {
-			_, s := sums.Elem(j)
-			if is(s, "algorithm", "SHA512") && text(s, "checksumValue") {
-				have |= fieldSHA512
+		case "licenseConcluded", "licenseDeclared":
+			have |= when(licence(m.Text()), fieldLicence)
+		case "checksums":
+			for i := 0; i < m.Len(); i++ {
+				_, c := m.Elem(i)
+				have |= when(is(c, "algorithm", "SHA512") && text(c, "checksumValue"), fieldSHA512)
 			}
+		case "packageFileName":
+			have |= when(nonEmpty(m.Text()), fieldFilename)
+		case "primaryPackagePurpose":
+			have |= when(nonEmpty(m.Text()), fieldExecutable|fieldArchive|fieldStructured)
 		}
-	}
-	if text(v, "packageFileName") {
-		have |= fieldFilename
-	}
-	if text(v, "primaryPackagePurpose") {
-		have |= fieldExecutable | fieldArchive | fieldStructured
 	}
 	return have
+}
+
+// when is f if ok, else nothing.
+func when(ok bool, f field) field {
+	if ok {
+		return f
+	}
+	return 0
 }
 
 // get returns a member, or a null node's view (whose Text is empty) when there is none.
@@ -175,14 +184,10 @@ func hasContact(v formats.Node) bool {
 	return found
 }
 
-// anyMember reports whether some element of v's array member list has a non-empty member key.
-func anyMember(v formats.Node, list, key string) bool {
-	l, ok := v.Get(list)
-	if !ok || !l.IsArray() {
-		return false
-	}
-	for j := 0; j < l.Len(); j++ {
-		if _, e := l.Elem(j); text(e, key) {
+// anyMember reports whether some element of the array v has a non-empty member key.
+func anyMember(v formats.Node, key string) bool {
+	for j := 0; j < v.Len(); j++ {
+		if _, e := v.Elem(j); text(e, key) {
 			return true
 		}
 	}

@@ -11,7 +11,7 @@ SIZE=${SIZE:-50MB}
 TOOLS=${SBOMCAT_TOOLS:-$PWD/.tools}
 BIN=$TOOLS/bin
 DATA=$TOOLS/bench
-PROFILES=(aws ntia bsi ntia,bsi strict strict,ntia,bsi)
+read -r -a PROFILES <<< "${PROFILES:-aws ntia bsi ntia,bsi strict strict,ntia,bsi}"
 mkdir -p "$BIN" "$DATA"
 go build -o "$BIN/sbomctl" ./cmd/sbomctl
 go build -o "$BIN/sbomgen" ./cmd/sbomgen
@@ -26,7 +26,7 @@ for f in cyclonedx spdx; do
   for _ in $(seq "$RUNS"); do
     for p in "${PROFILES[@]}"; do
       /usr/bin/time -f '%U %S %e %M' -o "$DATA/time.out" "$BIN/sbomctl" validate --profile "$p" "$file" >/dev/null 2>&1 || true
-      read -r u s w m < "$DATA/time.out"
+      read -r u s w m < <(tail -n 1 "$DATA/time.out") # "Command exited with non-zero status" comes first
       times[$p]="${times[$p]:-} $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
       walls[$p]="${walls[$p]:-} $w"
       [ "$m" -gt "${rss[$p]:-0}" ] && rss[$p]=$m
