@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sbomcat/sbomcat/formats"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
@@ -83,4 +84,39 @@ func BenchmarkProfiles(b *testing.B) {
 
 func fileOpener(path string) formats.Opener {
 	return func() (io.ReadCloser, error) { return os.Open(path) }
+}
+
+// BenchmarkProfileCost runs aws and a profile alternately on the same file, in one loop, and
+// reports the profile's extra time as a percentage of aws's: alternating keeps a shared
+// machine's changing load out of the comparison, which separate benchmarks cannot.
+func BenchmarkProfileCost(b *testing.B) {
+	files, err := benchFiles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	aws, _ := Parse("aws")
+	for _, format := range []string{"cyclonedx", "spdx"} {
+		for _, profile := range []string{"ntia", "bsi", "ntia,bsi"} {
+			b.Run(format+"/"+profile, func(b *testing.B) {
+				set, err := Parse(profile)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var base, with time.Duration
+				for b.Loop() {
+					for _, s := range []struct {
+						opts formats.Options
+						sum  *time.Duration
+					}{{aws.Options(), &base}, {set.Options(), &with}} {
+						start := time.Now()
+						if _, err := formats.Validate(b.Context(), fileOpener(files[format]), s.opts); err != nil {
+							b.Fatal(err)
+						}
+						*s.sum += time.Since(start)
+					}
+				}
+				b.ReportMetric(100*(with.Seconds()/base.Seconds()-1), "%over-aws")
+			})
+		}
+	}
 }
