@@ -3,6 +3,7 @@ package profiles
 import (
 	"bytes"
 	"strconv"
+	"strings"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/formats"
@@ -62,7 +63,8 @@ func (c *checker) Value(p formats.Path, v formats.Node) {
 	c.route(keys[:n], where{path: p}, v)
 }
 
-// indexKey stands for an array index in route's keys: no member name is empty and an index.
+// indexKey stands for an array index in route's keys, which route compares only with member
+// names it knows (none of them empty).
 var indexKey = []byte{}
 
 // where is a value's place: the streamer's path, plus steps route took inside the value. Its
@@ -246,10 +248,6 @@ func (c *checker) creationInfo(keys [][]byte, at where, v formats.Node) {
 }
 
 // escape writes a member name as a JSON Pointer step.
-func escape(s string) string {
-	if !bytes.ContainsAny([]byte(s), "~/") {
-		return s
-	}
-	s = string(bytes.ReplaceAll([]byte(s), []byte("~"), []byte("~0")))
-	return string(bytes.ReplaceAll([]byte(s), []byte("/"), []byte("~1")))
-}
+func escape(s string) string { return pointerEscaper.Replace(s) }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -381,3 +381,18 @@ func TestStrictAndNTIA(t *testing.T) {
 		t.Errorf("%q: want both the reference error and the missing supplier", v.Problem)
 	}
 }
+
+// TestNestedComponents: components nested in components are components too, named by their
+// own pointer.
+func TestNestedComponents(t *testing.T) {
+	d := load(t, "complete.cdx.json")
+	first := d["components"].([]any)[0].(doc)
+	first["components"] = []any{doc{"type": "file", "name": "zconf.h", "version": "1.3.1", "supplier": doc{"name": ""}, "purl": "pkg:generic/zconf@1.3.1"}}
+	items := reported(validate(t, d, "ntia").Problem)
+	if len(items) != 1 || !strings.HasPrefix(items[0], "1 of 3 components lacks a supplier name") {
+		t.Fatalf("reported %q", items)
+	}
+	if v := validate(t, d, "ntia"); v.Place == nil || v.Place.Pointer != "/components/0/components/0" {
+		t.Errorf("place %+v; want /components/0/components/0", v.Place)
+	}
+}
