@@ -85,6 +85,10 @@ func TestRun(t *testing.T) {
 		{name: "strict profile", args: []string{"validate", "--profile", "strict", p("dangling.json")}, code: 1, stdout: []string{"FAILED", `"b"`}},
 		{name: "aws profile", args: []string{"validate", "--profile=aws", p("dangling.json")}, code: 0, stdout: []string{"SUCCEEDED"}},
 		{name: "flags after paths", args: []string{"validate", p("dangling.json"), "-profile", "strict"}, code: 1, stdout: []string{"FAILED"}},
+		{name: "ntia profile", args: []string{"validate", "--profile", "ntia", p("good.json")}, code: 1,
+			stdout: []string{"FAILED", "INCOMPATIBLE_FORMAT", "NTIA minimum elements: ", "1 of 1 component lacks a supplier name (/components/0 line 1 column "}},
+		{name: "strict and ntia combined", args: []string{"validate", "--profile", "STRICT, ntia", p("dangling.json")}, code: 1,
+			stdout: []string{"FAILED", "reference error", "NTIA minimum elements: "}},
 		{name: "after --, everything is a path", args: []string{"validate", "--", "--json"}, code: 2, stderr: []string{"--json"}},
 		{name: "control characters in names are shown escaped", args: []string{"validate", p("tab\tname.json")}, code: 0, stdout: []string{`tab\tname.json"`}},
 
