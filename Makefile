@@ -6,7 +6,7 @@ export GONOSUMDB := github.com/CycloneDX/sbom-utility
 # Test harnesses find the emulators here (installed by `make tools`).
 export SBOMCAT_TOOLS := $(TOOLS)
 
-.PHONY: all build run demo localstack test test-short tools fuzz fuzz-long bench bench-compare bench-loop build-lambda clean
+.PHONY: all build run demo localstack test test-short tools fuzz fuzz-long bench bench-compare bench-profiles bench-loop build-lambda clean
 
 all: build
 
@@ -92,6 +92,9 @@ build-lambda:
 # Whole-process comparison with CycloneDX's sbom-utility and a bare encoding/json.Valid pass.
 bench-compare:
 	./scripts/bench-compare.sh
+
+bench-profiles:
+	./scripts/bench-profiles.sh
 
 test-short:
 	$(GO) test -short ./...

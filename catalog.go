@@ -180,6 +180,10 @@ type Association struct {
 	VersionName string
 	SBOM        S3Location
 	CreatedAt   time.Time
+	// Profile is the validation profile the package's sbomcat:profile tag named when the
+	// association was made, as written (it is checked when validated, not here); "" when the
+	// package had no such tag, and the validator's own profile applies.
+	Profile Profile
 }
 
 // Validation is the outcome of validating one association's SBOM: the per-file results, whose

@@ -49,7 +49,15 @@ const (
 	ProfileAWS Profile = "aws"
 	// ProfileStrict also fails spec-normative reference errors (decisions item 3).
 	ProfileStrict Profile = "strict"
+	// ProfileNTIA also requires the NTIA minimum elements (2021); see docs/profiles.md.
+	ProfileNTIA Profile = "ntia"
+	// ProfileBSI also requires the BSI TR-03183-2 v2.0.0 minimum elements; see docs/profiles.md.
+	ProfileBSI Profile = "bsi"
 )
+
+// TagProfile is the package tag whose value, when set, is the profile for the package's
+// associations instead of the service's default. Package profiles parses both.
+const TagProfile = "sbomcat:profile"
 
 // FileResult is the verdict on one SBOM file: the AWS SbomValidationResultSummary plus what
 // was recognised, so callers can say "CycloneDX 1.5" without parsing messages. It has no wire

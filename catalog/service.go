@@ -232,6 +232,9 @@ func (s *Service) AssociateSBOM(ctx context.Context, pkg, version string, sbom s
 		a := sbomcat.Association{ID: s.cfg.NewID(), PackageName: pkg, VersionName: version, SBOM: sbom, CreatedAt: s.cfg.Now()}
 		var pv *sbomcat.PackageVersion
 		var err error
+		if a.Profile, err = s.packageProfile(ctx, pkg); err != nil {
+			return nil, false, err
+		}
 		if rec != nil {
 			// The record goes with the association: one store write instead of two.
 			pv, err = s.cfg.Store.AssociateRecorded(ctx, a, s.cfg.Limits.InFlightValidations, *rec)
@@ -252,6 +255,21 @@ func (s *Service) AssociateSBOM(ctx context.Context, pkg, version string, sbom s
 		}
 		return pv, true, err
 	})
+}
+
+// packageProfile is the value of the package's sbomcat:profile tag, "" when it has none. It is
+// read now and travels with the association, so that changing the tag later does not change a
+// validation already queued. It is not parsed here: tag values are free text, and a name that
+// is no profile fails the association's validation, with a message that names it.
+func (s *Service) packageProfile(ctx context.Context, pkg string) (sbomcat.Profile, error) {
+	tags, err := s.cfg.Store.ListTags(ctx, sbomcat.ResourceID{PackageName: pkg})
+	if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
+		return "", nil // Associate says what is missing, as it always has
+	}
+	if err != nil {
+		return "", err
+	}
+	return sbomcat.Profile(tags[sbomcat.TagProfile]), nil
 }
 
 // abandon ends an association that could not be queued as FAILED, so that no association

@@ -272,3 +272,50 @@ func TestConfiguration(t *testing.T) {
 }
 
 func errOf[T any](_ T, err error) error { return err }
+
+// TestAssociationProfile: the package's sbomcat:profile tag, as it is when the SBOM is
+// associated, travels with the association (free text: not judged here); none when untagged.
+func TestAssociationProfile(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, catalog.Config{})
+	mustVersion(t, e)
+	sbom := sbomcat.S3Location{Bucket: "b", Key: "k/sbom.json", Version: "1"}
+	pkg := sbomcat.ResourceID{PackageName: "p"}
+	for i, tc := range []struct {
+		tags map[string]string // set on the package before associating
+		want sbomcat.Profile
+	}{
+		{nil, ""},
+		{map[string]string{sbomcat.TagProfile: "strict,ntia", "team": "radio"}, "strict,ntia"},
+		{map[string]string{sbomcat.TagProfile: "not a profile"}, "not a profile"},
+	} {
+		if tc.tags != nil {
+			if err := e.svc.TagResource(ctx, pkg, tc.tags); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.queue.items[i].Profile; got != tc.want {
+			t.Errorf("association %d: profile %q, want %q", i, got, tc.want)
+		}
+	}
+	// A version tag is no package tag.
+	if err := e.svc.UntagResource(ctx, pkg, []string{sbomcat.TagProfile}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.TagResource(ctx, sbomcat.ResourceID{PackageName: "p", VersionName: "1"}, map[string]string{sbomcat.TagProfile: "bsi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.queue.items[len(e.queue.items)-1].Profile; got != "" {
+		t.Errorf("a version's tag became the profile %q", got)
+	}
+	// A package that does not exist is reported as before.
+	if _, err := e.svc.AssociateSBOM(ctx, "nope", "1", sbom, ""); sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
+		t.Errorf("AssociateSBOM of a missing package: %v", err)
+	}
+}

@@ -688,13 +688,19 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 			}
 			cond = "attribute_exists(pk) AND (attribute_not_exists(sbomStatus) OR sbomStatus <> :ip)"
 		}
+		values := item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
+			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)}
+		// The association's profile (the package's sbomcat:profile tag), absent when none.
+		profile := " REMOVE profile"
+		if a.Profile != "" {
+			profile, values[":pf"] = ", profile = :pf", str(string(a.Profile))
+		}
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-			UpdateExpression:    aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero"),
-			ConditionExpression: aws.String(cond),
-			ExpressionAttributeValues: item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
-				":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)},
-			ReturnValues: types.ReturnValueAllOld,
+			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero" + profile),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeValues: values,
+			ReturnValues:              types.ReturnValueAllOld,
 		})
 		if err != nil && reserved {
 			s.release(ctx, counterInFlight)
@@ -946,7 +952,7 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 			continue
 		}
 		res = append(res, sbomcat.Association{ID: v.AssociationID, PackageName: v.PackageName, VersionName: v.VersionName,
-			SBOM: *v.SBOM, CreatedAt: fromMS(getN(it, "associated"))})
+			SBOM: *v.SBOM, CreatedAt: fromMS(getN(it, "associated")), Profile: sbomcat.Profile(getS(it, "profile"))})
 	}
 	return res, nil
 }

@@ -85,5 +85,9 @@ type Opener func() (io.ReadCloser, error)
 
 // Options tune a validation. The zero value validates under the default profile.
 type Options struct {
+	// Profile is aws or strict: the rules of this package. Rules beyond them come as Checks.
 	Profile sbomcat.Profile
+	// Checks, when set, makes the Checker that sees each document after its schema check
+	// (observe.go); package profiles makes the minimum-elements ones.
+	Checks func() Checker
 }

@@ -12,6 +12,8 @@ type streamer struct {
 	ev evaluator
 
 	keys []byte // the names of the members being read, outermost first (see object)
+	// checker, when set, sees every value parsed whole (observe.go).
+	checker Checker
 }
 
 func newStreamer(sc *scanner) *streamer {
@@ -46,6 +48,12 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 			return st.array(r, depth, h)
 		}
 	}
+	return st.parsed(s, depth, h)
+}
+
+// parsed parses the next value into the tree, validates it against s, stores its digest in *h
+// when h is non-nil, and shows it to the Checker.
+func (st *streamer) parsed(s *schema, depth int, h *valueHash) error {
 	st.t.reset(st.sc.offset())
 	i, err := st.sc.parseValue(&st.t, depth)
 	if err != nil {
@@ -55,6 +63,7 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		*h = st.t.hashNode(i)
 	}
+	st.observe(i)
 	return nil
 }
 
@@ -188,7 +197,12 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 			err = st.skip(depth+1, eh)
 		} else {
 			st.ev.path = append(st.ev.path, pathElem{idx: j})
-			err = st.valueHash(s.items, depth+1, eh)
+			if st.checker != nil {
+				// A Checker sees each element whole (a component, a package), as it is parsed.
+				err = st.parsed(s.items, depth+1, eh)
+			} else {
+				err = st.valueHash(s.items, depth+1, eh)
+			}
 			st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		}
 		if err != nil || eh == nil {

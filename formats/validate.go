@@ -128,6 +128,10 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 		sc = newScanner(r, nil)
 	}
 	st := newStreamer(sc)
+	if opts.Checks != nil {
+		st.checker = opts.Checks()
+		st.checker.Start(format, version)
+	}
 	name := v.name()
 	if err = st.document(sch); err != nil {
 		if !v.scanProblem(ctx, err, pos, name+": ") {
@@ -161,7 +165,24 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 			v.Problem = name + ": " + describeFindings(findings, places)
 		}
 	}
+	if st.checker != nil {
+		v.addChecks(ctx, st.checker, pos, name)
+	}
 	return v, nil
+}
+
+// addChecks adds what the checker found, after the strict profile's findings if there are any,
+// so that a combined profile (strict,ntia) reports both.
+func (v *Verdict) addChecks(ctx context.Context, c Checker, pos position, name string) {
+	problem, first := c.Report(func(offs []int64) []sbomcat.Place { return pos.places(ctx, offs) })
+	if problem == "" {
+		return
+	}
+	if v.Problem == "" {
+		v.Problem, v.Place = name+": "+problem, first
+		return
+	}
+	v.Problem += "; " + problem
 }
 
 // name says what the file is in messages: "CycloneDX 1.5 JSON".

@@ -25,11 +25,14 @@ const EventVersion = 1
 //	  "packageName": "gateway-fw",
 //	  "versionName": "7.1.0",
 //	  "sbom": {"bucket": "sboms", "key": "gateway/7.1.0/sbom.zip", "version": "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"},
-//	  "associatedAt": "2026-11-23T10:00:00.123Z"
+//	  "associatedAt": "2026-11-23T10:00:00.123Z",
+//	  "profile": "ntia"
 //	}
 //
 // associationId identifies the association: the worker records results under it, and the
 // store discards them if the version has been associated again or disassociated since.
+// profile, optional (absent when empty), is the package's sbomcat:profile tag when the
+// association was made: the worker validates under it instead of its own profile.
 type Event struct {
 	Version       int           `json:"version"`
 	AssociationID string        `json:"associationId"`
@@ -37,6 +40,7 @@ type Event struct {
 	VersionName   string        `json:"versionName"`
 	SBOM          EventLocation `json:"sbom"`
 	AssociatedAt  time.Time     `json:"associatedAt"`
+	Profile       string        `json:"profile,omitempty"`
 }
 
 // EventLocation is the S3 object version of an Event's SBOM.
@@ -58,6 +62,7 @@ func Encode(a sbomcat.Association) ([]byte, error) {
 		VersionName:   a.VersionName,
 		SBOM:          EventLocation{Bucket: a.SBOM.Bucket, Key: a.SBOM.Key, Version: a.SBOM.Version},
 		AssociatedAt:  a.CreatedAt.UTC(),
+		Profile:       string(a.Profile),
 	})
 }
 
@@ -91,6 +96,7 @@ func Decode(body []byte) (sbomcat.Association, error) {
 		VersionName: e.VersionName,
 		SBOM:        sbomcat.S3Location{Bucket: e.SBOM.Bucket, Key: e.SBOM.Key, Version: e.SBOM.Version},
 		CreatedAt:   e.AssociatedAt,
+		Profile:     sbomcat.Profile(e.Profile),
 	}
 	if err := check(a); err != nil {
 		return sbomcat.Association{}, err

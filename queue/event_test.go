@@ -40,6 +40,24 @@ func TestEventWireFormat(t *testing.T) {
 	}
 }
 
+// TestEventProfile: the association's profile travels as an optional member, absent when empty
+// (TestEventWireFormat), so workers that predate it read the event as before.
+func TestEventProfile(t *testing.T) {
+	a := sampleAssociation()
+	a.Profile = "strict,ntia"
+	body, err := queue.Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(string(body), `"associatedAt":"2026-11-23T10:00:00.123Z","profile":"strict,ntia"}`) {
+		t.Errorf("Encode = %s", body)
+	}
+	got, err := queue.Decode(body)
+	if err != nil || got != a {
+		t.Errorf("Decode(Encode(a)) = %+v, %v; want %+v", got, err, a)
+	}
+}
+
 func TestDecode(t *testing.T) {
 	valid := func(edit func(m map[string]any)) string {
 		body, _ := queue.Encode(sampleAssociation())

@@ -238,6 +238,11 @@ CREATE TABLE jobs (
 ALTER TABLE versions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX idempotency_created ON idempotency (created_ms);
 `,
+	// 4: the validation profile the package's sbomcat:profile tag named when the current
+	// association was made (sbomcat.Association.Profile); '' for none.
+	`
+ALTER TABLE versions ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -766,9 +771,9 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		if created.IsZero() {
 			created = now
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?, attempts = 0
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?, attempts = 0, profile = ?
 			WHERE package_name = ? AND name = ?`,
-			sbom, sbomcat.StatusInProgress, a.ID, created.UnixMilli(), now.UnixMilli(), a.PackageName, a.VersionName)
+			sbom, sbomcat.StatusInProgress, a.ID, created.UnixMilli(), now.UnixMilli(), string(a.Profile), a.PackageName, a.VersionName)
 		if err != nil {
 			return err
 		}
@@ -894,7 +899,7 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, version string, 
 
 // ListInProgress implements sbomcat.Store.
 func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Association, error) {
-	rows, err := s.q().QueryContext(ctx, `SELECT package_name, name, sbom, association_id, associated_ms FROM versions
+	rows, err := s.q().QueryContext(ctx, `SELECT package_name, name, sbom, association_id, associated_ms, profile FROM versions
 		WHERE sbom_status = 'IN_PROGRESS' ORDER BY associated_ms, package_name, name LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list in progress: %w", err)
@@ -905,7 +910,7 @@ func (s *Store) ListInProgress(ctx context.Context, limit int) ([]sbomcat.Associ
 		var a sbomcat.Association
 		var sbom sql.NullString
 		var ms int64
-		if err := rows.Scan(&a.PackageName, &a.VersionName, &sbom, &a.ID, &ms); err != nil {
+		if err := rows.Scan(&a.PackageName, &a.VersionName, &sbom, &a.ID, &ms, &a.Profile); err != nil {
 			return nil, fmt.Errorf("sqlite: list in progress: %w", err)
 		}
 		l, err := decodeLocation(sbom)

@@ -603,6 +603,7 @@ func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	createVersion(t, s, "q", "1", sbomcat.VersionDraft)
 
 	a1 := association("p", "1", "1.zip")
+	a1.Profile = "strict,ntia" // the package's sbomcat:profile tag, kept as it was
 	a2 := association("p", "2", "2.zip")
 	a3 := association("q", "1", "3.zip")
 	for _, a := range []sbomcat.Association{a1, a2, a3} {
@@ -626,8 +627,22 @@ func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	if len(pending) != 2 || ids[a1.ID].SBOM != a1.SBOM || ids[a3.ID].VersionName != "1" || ids[a3.ID].PackageName != "q" {
 		t.Errorf("ListInProgress = %+v", pending)
 	}
+	if ids[a1.ID].Profile != a1.Profile || ids[a3.ID].Profile != "" {
+		t.Errorf("ListInProgress profiles %q and %q; want %q and none", ids[a1.ID].Profile, ids[a3.ID].Profile, a1.Profile)
+	}
 	if one, err := s.ListInProgress(ctx, 1); err != nil || len(one) != 1 {
 		t.Errorf("ListInProgress(1) = %v, %v", one, err)
+	}
+	// Associating again without a profile leaves none from the association before.
+	again := association("p", "1", "1b.zip")
+	_, err = s.Associate(ctx, again, sbomcat.NoLimit)
+	must(t, err)
+	pending, err = s.ListInProgress(ctx, 10)
+	must(t, err)
+	for _, a := range pending {
+		if a.ID == again.ID && a.Profile != "" {
+			t.Errorf("re-association kept profile %q", a.Profile)
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ func (v *Validator) validateArchive(ctx context.Context, name string, src *sourc
 		return []sbomcat.FileResult{incompatible(name, "corrupt zip archive: a central directory record is malformed")}, nil
 	}
 
-	a := &archive{src: src, lim: lim, opts: formats.Options{Profile: v.Profile}, buf: make([]byte, 32<<10)}
+	a := &archive{src: src, lim: lim, opts: v.options(), buf: make([]byte, 32<<10)}
 	var results []sbomcat.FileResult
 	for i, f := range zr.File {
 		if err := ctx.Err(); err != nil {

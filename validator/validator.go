@@ -19,6 +19,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/formats"
+	"github.com/sbomcat/sbomcat/profiles"
 )
 
 // Default limits (decisions.md item 7).
@@ -64,8 +65,27 @@ func (l Limits) WithDefaults() Limits {
 // Validator validates SBOM objects. The zero value applies the default limits and the default
 // profile. A Validator holds no state between calls and may be used concurrently.
 type Validator struct {
-	Limits  Limits
+	Limits Limits
+	// Profile is any profile package profiles parses ("strict,ntia"). One it cannot parse is
+	// not an error of the call: every object then gets one FAILED result that names it (see
+	// CheckProfile), as a per-package profile tag with a typo must fail its association.
 	Profile sbomcat.Profile
+}
+
+// CheckProfile reports whether the validator's profile is unknown, and if so the one result an
+// object named name gets: FAILED, with no error code (the file was not judged), and a message
+// that names the profile and the known ones.
+func (v *Validator) CheckProfile(name string) (sbomcat.FileResult, bool) {
+	if _, err := profiles.Parse(string(v.Profile)); err != nil {
+		return sbomcat.FileResult{FileName: name, Result: sbomcat.ResultFailed, ErrorMessage: "not validated: " + err.Error()}, true
+	}
+	return sbomcat.FileResult{}, false
+}
+
+// options are the formats options of the profile; CheckProfile has ruled out an unknown one.
+func (v *Validator) options() formats.Options {
+	set, _ := profiles.Parse(string(v.Profile))
+	return set.Options()
 }
 
 // CheckSize reports whether an object of size bytes is over the object size limit, and if so
@@ -94,6 +114,9 @@ func (v *Validator) CheckSize(name string, size int64) (sbomcat.FileResult, bool
 func (v *Validator) ValidateObject(ctx context.Context, name string, r io.ReaderAt, size int64) ([]sbomcat.FileResult, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("validating %s: negative size %d", name, size)
+	}
+	if res, unknown := v.CheckProfile(name); unknown {
+		return []sbomcat.FileResult{res}, nil
 	}
 	if res, over := v.CheckSize(name, size); over {
 		return []sbomcat.FileResult{res}, nil
@@ -153,7 +176,7 @@ func (v *Validator) validateSingle(ctx context.Context, name string, src *source
 	open := func() (io.ReadCloser, error) {
 		return io.NopCloser(io.NewSectionReader(src, 0, size)), nil
 	}
-	verdict, err := formats.Validate(ctx, open, formats.Options{Profile: v.Profile})
+	verdict, err := formats.Validate(ctx, open, v.options())
 	if err != nil {
 		// Nothing but the object's own reads or the context can fail here, and neither says
 		// anything about the content; the caller decides whether to try again.

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/profiles"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -219,7 +220,7 @@ func (w *Worker) check(ctx context.Context, a sbomcat.Association, log *slog.Log
 // validateAndRecord downloads and validates the job's SBOM and records the results.
 func (w *Worker) validateAndRecord(ctx context.Context, job Job, log *slog.Logger) (report, error) {
 	a := job.Association
-	results, n, err := w.validate(ctx, a.SBOM)
+	results, n, err := w.validate(ctx, a.SBOM, a.Profile)
 	rep := report{bytes: n}
 	if err != nil {
 		var oe *ObjectError
@@ -259,10 +260,20 @@ func (w *Worker) validateAndRecord(ctx context.Context, job Job, log *slog.Logge
 	}
 }
 
-// validate reads the object version at loc and returns its results and the bytes downloaded.
-func (w *Worker) validate(ctx context.Context, loc sbomcat.S3Location) ([]sbomcat.FileResult, int64, error) {
+// validate reads the object version at loc and returns its results and the bytes downloaded,
+// under profile when it is set (a package's sbomcat:profile tag), else the validator's own. A
+// profile that names nothing known gets one FAILED result saying so, before any download.
+func (w *Worker) validate(ctx context.Context, loc sbomcat.S3Location, profile sbomcat.Profile) ([]sbomcat.FileResult, int64, error) {
 	v := w.cfg.Validator
 	name := objectName(loc.Key)
+	if profile != "" {
+		if _, err := profiles.Parse(string(profile)); err != nil {
+			// Like an unreadable object (decisions item 9): one result, no error code.
+			msg := fmt.Sprintf("not validated: the package's %s tag: %v", sbomcat.TagProfile, err)
+			return []sbomcat.FileResult{{FileName: name, Result: sbomcat.ResultFailed, ErrorMessage: msg}}, 0, nil
+		}
+		v.Profile = profile
+	}
 	size, err := w.cfg.Objects.Stat(ctx, loc)
 	if err != nil {
 		return nil, 0, err

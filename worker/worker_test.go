@@ -204,6 +204,40 @@ func TestProcessRecordsResults(t *testing.T) {
 	}
 }
 
+// TestProcessProfile: an association's profile (its package's sbomcat:profile tag) overrides
+// the worker's; one that names no profile fails the association, naming it, before any
+// download.
+func TestProcessProfile(t *testing.T) {
+	cdx := fixture(t, "cdx16-valid.json") // schema-valid, without the NTIA elements
+	for _, tt := range []struct {
+		name, workerProfile string
+		profile             sbomcat.Profile
+		want                want
+		noGET               bool
+	}{
+		{name: "worker default", workerProfile: "aws", want: want{file: "sbom.json", result: "SUCCEEDED"}},
+		{name: "worker ntia", workerProfile: "ntia", want: want{file: "sbom.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "NTIA minimum elements: "}},
+		{name: "tag ntia", workerProfile: "aws", profile: "ntia", want: want{file: "sbom.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "NTIA minimum elements: "}},
+		{name: "tag aws over worker ntia", workerProfile: "ntia", profile: "aws", want: want{file: "sbom.json", result: "SUCCEEDED"}},
+		{name: "tag unknown", workerProfile: "aws", profile: "strict,nita", noGET: true,
+			want: want{file: "sbom.json", result: "FAILED", message: `not validated: the package's sbomcat:profile tag: "nita" is not a validation profile (in "strict,nita")`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *worker.Config) { c.Validator.Profile = sbomcat.Profile(tt.workerProfile) })
+			a := e.associate(t, "fw/sbom.json", cdx)
+			a.Profile = tt.profile
+			if err := e.w.Process(context.Background(), job(a)); err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			_, got := e.status(t)
+			checkResults(t, got, []want{tt.want})
+			if tt.noGET && e.s3.Gets() != 0 {
+				t.Errorf("%d GETs for an association that cannot be validated", e.s3.Gets())
+			}
+		})
+	}
+}
+
 // TestProcessUnreadableObject checks decisions item 9: an object that cannot be read for a
 // permanent reason ends FAILED with one result named after it, no error code, and a message that
 // says which reason.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/profiles"
 	"github.com/sbomcat/sbomcat/report"
 	"github.com/sbomcat/sbomcat/validator"
 )
@@ -74,7 +75,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// them apart when it prints, so hold its output until it has returned.
 	var flagOut strings.Builder
 	fs.SetOutput(&flagOut)
-	profile := fs.String("profile", string(sbomcat.ProfileAWS), "`name` of the validation rules: aws (the official JSON Schemas) or strict (also reference integrity)")
+	profile := fs.String("profile", string(sbomcat.ProfileAWS), "`name` of the validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia)")
 	format := fs.String("format", "table", "output `format`: "+strings.Join(report.Formats, ", "))
 	asJSON := fs.Bool("json", false, "the same as --format json: one JSON object per file and line")
 	var sel selection
@@ -94,11 +95,12 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		io.WriteString(stderr, flagOut.String()) // flag has said why, with the usage
 		return exitError
 	}
-	p := sbomcat.Profile(*profile)
-	if p != sbomcat.ProfileAWS && p != sbomcat.ProfileStrict {
-		fmt.Fprintf(stderr, "sbomctl: unknown profile %q: use aws or strict\n", *profile)
+	set, err := profiles.Parse(*profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "sbomctl: --profile: %v\n", err)
 		return exitError
 	}
+	p := set.Profile()
 	if *asJSON {
 		if formatSet(fs) && *format != "json" {
 			fmt.Fprintf(stderr, "sbomctl: --json and --format %s contradict each other: --json is --format json\n", *format)

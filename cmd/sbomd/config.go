@@ -131,7 +131,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.concurrency, "concurrency", e.Int(wiring.EnvConcurrency, "SBOMD_CONCURRENCY", 0), "validations at once; 0, the default, for the number of CPUs (SBOMCAT_CONCURRENCY)")
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
-	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas) or strict (also reference integrity) (SBOMCAT_PROFILE)")
+	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia); a package's sbomcat:profile tag overrides it for that package (SBOMCAT_PROFILE)")
 	// hostile (issue 10): bounded time and memory per connection.
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", e.Duration(envStallTimeout, "", httpguard.DefaultStall), "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed (SBOMCAT_STALL_TIMEOUT)")
 	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", int64(e.Int(envMaxBufferedBytes, "", httpguard.DefaultMaxBuffered)), "bytes of unfinished request bodies held in memory by all connections together; a body that finds no room waits up to the stall timeout (SBOMCAT_MAX_BUFFERED_BYTES)")
@@ -163,10 +163,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if err := c.level.UnmarshalText([]byte(logLevel)); err != nil {
 		return c, fmt.Errorf("log level: %w", err)
 	}
-	c.validator = validator.Validator{Limits: limits.WithDefaults(), Profile: sbomcat.Profile(strings.ToLower(profile))}
-	if p := c.validator.Profile; p != sbomcat.ProfileAWS && p != sbomcat.ProfileStrict {
-		return c, fmt.Errorf("profile %q: use aws or strict", profile)
+	p, err := wiring.ParseProfile(profile)
+	if err != nil {
+		return c, fmt.Errorf("profile: %w", err)
 	}
+	c.validator = validator.Validator{Limits: limits.WithDefaults(), Profile: p}
 	if c.s3 != s3Embedded && c.s3 != s3External {
 		return c, fmt.Errorf("s3 %q: use embedded or external", c.s3)
 	}

@@ -131,7 +131,7 @@ func TestBadConfiguration(t *testing.T) {
 		{"stray argument", []string{"serve"}, "unexpected arguments"},
 		{"invalid address", []string{"--addr", "256.0.0.1:1", "--data-dir", t.TempDir()}, "listen"},
 		{"unknown s3 mode", []string{"--s3", "minio"}, "embedded or external"},
-		{"unknown profile", []string{"--profile", "lenient"}, `profile "lenient"`},
+		{"unknown profile", []string{"--profile", "lenient"}, `"lenient" is not a validation profile`},
 		{"negative concurrency", []string{"--concurrency", "-1"}, "concurrency"},
 		{"bad public URL", []string{"--public-url", "localhost:4566"}, "public-url"},
 		{"bad limit flag", []string{"--max-object-bytes", "lots"}, "lots"},

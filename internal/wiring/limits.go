@@ -4,9 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/profiles"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -29,7 +29,8 @@ func LimitsFromEnv(getenv func(string) string) (validator.Limits, error) {
 	return l, e.Err()
 }
 
-// Profile reads SBOMCAT_PROFILE: aws (the default) or strict.
+// Profile reads SBOMCAT_PROFILE: aws (the default), strict, ntia, bsi, or several joined with
+// commas (strict,ntia).
 func (e *Env) Profile() sbomcat.Profile {
 	p, err := ParseProfile(e.String(EnvProfile, "", ""))
 	if err != nil {
@@ -38,16 +39,14 @@ func (e *Env) Profile() sbomcat.Profile {
 	return p
 }
 
-// ParseProfile reads a validation profile's name; "" is the default, aws.
+// ParseProfile reads a validation profile (package profiles); "" is the default, aws. It
+// returns the canonical name ("strict,ntia").
 func ParseProfile(s string) (sbomcat.Profile, error) {
-	switch p := sbomcat.Profile(strings.ToLower(strings.TrimSpace(s))); p {
-	case "":
-		return sbomcat.ProfileAWS, nil
-	case sbomcat.ProfileAWS, sbomcat.ProfileStrict:
-		return p, nil
-	default:
-		return "", fmt.Errorf("%q is not %s or %s", s, sbomcat.ProfileAWS, sbomcat.ProfileStrict)
+	set, err := profiles.Parse(s)
+	if err != nil {
+		return "", err
 	}
+	return set.Profile(), nil
 }
 
 // AddLimitFlags defines -max-object-bytes, -max-file-bytes, -max-total-bytes and -max-entries

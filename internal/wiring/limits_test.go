@@ -2,6 +2,7 @@ package wiring_test
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"github.com/sbomcat/sbomcat/internal/wiring"
@@ -42,6 +43,34 @@ func TestLimitsFromEnvAndFlags(t *testing.T) {
 			return ""
 		}); err == nil {
 			t.Errorf("%s=%s: no error", k, v)
+		}
+	}
+}
+
+// TestProfileFromEnv: SBOMCAT_PROFILE takes every profile and combination package profiles
+// knows, in its canonical spelling, and refuses the rest, naming the variable.
+func TestProfileFromEnv(t *testing.T) {
+	for _, tc := range []struct{ env, want, err string }{
+		{"", "aws", ""},
+		{"strict", "strict", ""},
+		{"NTIA", "ntia", ""},
+		{"bsi, strict", "strict,bsi", ""},
+		{"ntia,bsi", "ntia,bsi", ""},
+		{"lenient", "", `SBOMCAT_PROFILE: "lenient" is not a validation profile`},
+	} {
+		e := wiring.NewEnv(func(k string) string {
+			if k == wiring.EnvProfile {
+				return tc.env
+			}
+			return ""
+		})
+		got := e.Profile()
+		err := e.Err()
+		if tc.err == "" && (err != nil || string(got) != tc.want) {
+			t.Errorf("%q: %q, %v; want %q", tc.env, got, err, tc.want)
+		}
+		if tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%q: %v; want an error saying %q", tc.env, err, tc.err)
 		}
 	}
 }
