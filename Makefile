@@ -6,7 +6,7 @@ export GONOSUMDB := github.com/CycloneDX/sbom-utility
 # Test harnesses find the emulators here (installed by `make tools`).
 export SBOMCAT_TOOLS := $(TOOLS)
 
-.PHONY: all build run demo localstack test test-short tools fuzz fuzz-long bench bench-compare bench-loop build-lambda clean
+.PHONY: all build run demo localstack test test-short lint tidy-check tools fuzz fuzz-long bench bench-compare bench-loop build-lambda clean
 
 all: build
 
@@ -43,10 +43,16 @@ $(TOOLS)/.installed: Makefile
 	cd $(TOOLS) && npm install --no-audit --no-fund --loglevel=error $(NPM_TOOLS) >/dev/null
 	touch $@
 
-test: tools
+test: tools lint
 	$(call first-run,about 8 minutes on 2 idle cores before the tests end)
-	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+# go.mod and go.sum must be what `go mod tidy` writes; the check changes nothing, it fails.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "make $@: go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
+
+lint: tidy-check
+	$(GO) vet ./...
 
 # Short bounded fuzzing of every fuzz target (CI); fuzz-long for a soak. Counts (Nx) rather than
 # durations: Go 1.26's -fuzztime=<duration> can end with "context deadline exceeded" (golang/go#75804).
