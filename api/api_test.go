@@ -682,7 +682,7 @@ func TestPagination(t *testing.T) {
 	}
 }
 
-// TestIdempotency covers clientToken retries (decisions item 13).
+// TestIdempotency covers clientToken retries (docs/behaviour.md, "Idempotency").
 func TestIdempotency(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

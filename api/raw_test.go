@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// checkAWSShape asserts an error response is what decisions item 16 says.
+// checkAWSShape asserts an error response is what docs/behaviour.md, "Errors", says.
 func checkAWSShape(t *testing.T, resp rawResponse) {
 	t.Helper()
 	name := resp.header.Get("X-Amzn-ErrorType")

@@ -133,7 +133,8 @@ func checkResults(t *testing.T, got []sbomcat.FileResult, wants []want) {
 }
 
 // TestProcessRecordsResults runs objects of every kind through the worker and checks what the
-// store then lists: status, file names, error codes and messages (decisions items 4-8).
+// store then lists: status, file names, error codes and messages (docs/behaviour.md, "Objects and
+// archives", "Limits" and "Validation status").
 func TestProcessRecordsResults(t *testing.T) {
 	cdx, spdx23, spdx22bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "spdx22-invalid-no-copyright.json")
 	big := bytes.Repeat([]byte(" "), 4096)
@@ -204,9 +205,9 @@ func TestProcessRecordsResults(t *testing.T) {
 	}
 }
 
-// TestProcessUnreadableObject checks decisions item 9: an object that cannot be read for a
-// permanent reason ends FAILED with one result named after it, no error code, and a message that
-// says which reason.
+// TestProcessUnreadableObject checks docs/behaviour.md, "Validation status": an object that cannot
+// be read for a permanent reason ends FAILED with one result named after it, no error code, and a
+// message that says which reason.
 func TestProcessUnreadableObject(t *testing.T) {
 	cdx := fixture(t, "cdx16-valid.json")
 	denied := func(r *http.Request) (int, string) { return http.StatusForbidden, "AccessDenied" }
@@ -347,9 +348,10 @@ func TestProcessInterrupted(t *testing.T) {
 	}
 }
 
-// TestProcessDiscardsStaleResults checks decisions item 10 and the exactly-once effect: results
-// of a superseded or disassociated association, or of a deleted version, are dropped (and the
-// job counts as done), and a duplicate delivery leaves the same results, not twice as many.
+// TestProcessDiscardsStaleResults checks docs/behaviour.md, "Validation status", and the
+// exactly-once effect: results of a superseded or disassociated association, or of a deleted
+// version, are dropped (and the job counts as done), and a duplicate delivery leaves the same
+// results, not twice as many.
 func TestProcessDiscardsStaleResults(t *testing.T) {
 	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
 	ctx := context.Background()
