@@ -1,7 +1,6 @@
 package formats
 
 import (
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -650,14 +649,3 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 	}
 	return int32(len(t.nodes) - 1), nil
 }
-
-// atEOF reports whether only whitespace remains.
-func (s *scanner) atEOF() (bool, error) {
-	_, ok := s.peek()
-	if !ok && s.rerr != nil {
-		return false, &readError{s.rerr}
-	}
-	return !ok, nil
-}
-
-var errStop = errors.New("stop")

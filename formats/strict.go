@@ -122,8 +122,7 @@ func cycloneDXReferences(bom *cdx.BOM) []finding {
 		refs[ref] = ptr
 	}
 	var components func(cs *[]cdx.Component, ptr string)
-	var component func(c *cdx.Component, ptr string)
-	component = func(c *cdx.Component, ptr string) {
+	component := func(c *cdx.Component, ptr string) {
 		note(c.BOMRef, ptr)
 		components(c.Components, ptr+"/components")
 	}
