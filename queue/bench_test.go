@@ -10,6 +10,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -79,7 +80,7 @@ func BenchmarkLoopSQS(b *testing.B) {
 		name string
 		body func(b *testing.B) []byte
 	}{
-		{"small", func(b *testing.B) []byte { return fixture(b, "cdx16-valid.json") }},
+		{"small", func(b *testing.B) []byte { return testkit.ReadFixture(b, "cdx16-valid.json") }},
 		{"50MB", func(b *testing.B) []byte { return largeSBOM(b, 50<<20) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
@@ -100,7 +101,7 @@ func BenchmarkLoopLocal(b *testing.B) {
 		name string
 		body func(b *testing.B) []byte
 	}{
-		{"small", func(b *testing.B) []byte { return fixture(b, "cdx16-valid.json") }},
+		{"small", func(b *testing.B) []byte { return testkit.ReadFixture(b, "cdx16-valid.json") }},
 		{"50MB", func(b *testing.B) []byte { return largeSBOM(b, 50<<20) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
@@ -86,7 +87,7 @@ func TestLocalNotifyStartsAtOnce(t *testing.T) {
 	l := newLocal(t)
 	q, _ := l.start(t, nil, queue.LocalOptions{SweepInterval: time.Hour})
 	for i := range 5 {
-		a := l.associate(t, fmt.Sprint(i), "sbom.json", fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, fmt.Sprint(i), "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 		if err := q.Enqueue(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func TestLocalRecoversWorkFromStore(t *testing.T) {
 	l := newLocal(t)
 	var order []string
 	for i := range 4 {
-		a := l.associate(t, fmt.Sprint(i), fmt.Sprintf("k%d.json", i), fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, fmt.Sprint(i), fmt.Sprintf("k%d.json", i), testkit.ReadFixture(t, "cdx16-valid.json"))
 		order = append(order, a.ID)
 		time.Sleep(2 * time.Millisecond) // distinct association times: the store keeps milliseconds
 	}
@@ -134,7 +135,7 @@ func TestLocalRecoversWorkFromStore(t *testing.T) {
 func TestLocalTransientFailures(t *testing.T) {
 	t.Run("S3 restarted", func(t *testing.T) {
 		l := newLocal(t)
-		a := l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 		l.s3.Stop()
 		q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: 1000, Backoff: func(int) time.Duration { return 50 * time.Millisecond }})
 		q.Notify(a)
@@ -146,7 +147,7 @@ func TestLocalTransientFailures(t *testing.T) {
 	})
 	t.Run("last attempt", func(t *testing.T) {
 		l := newLocal(t)
-		a := l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 		l.s3.Stop()
 		q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: 3, Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 		q.Notify(a)
@@ -174,7 +175,7 @@ func TestLocalRestartMidValidation(t *testing.T) {
 	}
 	l.s3.Fault.Store(&hold)
 	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Millisecond})
-	q.Notify(l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json")))
+	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
 	<-started
 	stop()
 	close(release)
@@ -199,7 +200,7 @@ func TestLocalGracefulShutdown(t *testing.T) {
 	}
 	l.s3.Fault.Store(&hold)
 	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Hour})
-	q.Notify(l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json")))
+	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
 	<-started
 	stopped := make(chan struct{})
 	go func() { stop(); close(stopped) }()
@@ -224,9 +225,9 @@ func TestLocalSupersededWhileQueued(t *testing.T) {
 	})
 	var stale []sbomcat.Association
 	for i := range 3 {
-		stale = append(stale, l.associate(t, "1", fmt.Sprintf("v%d.json", i), fixture(t, "not-sbom.json")))
+		stale = append(stale, l.associate(t, "1", fmt.Sprintf("v%d.json", i), testkit.ReadFixture(t, "not-sbom.json")))
 	}
-	current := l.associate(t, "1", "current.json", fixture(t, "cdx16-valid.json"))
+	current := l.associate(t, "1", "current.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	q, stop := l.start(t, rec, queue.LocalOptions{Concurrency: 1, SweepInterval: time.Hour})
 	// The stale ones were announced too (as the API would have, at the time).
 	for _, a := range stale {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
@@ -183,7 +182,7 @@ func (c *countingSQS) ChangeMessageVisibility(ctx context.Context, in *sqs.Chang
 // reaches the dead-letter queue.
 func TestSQSEndToEnd(t *testing.T) {
 	l := newLoop(t, 2, func(c *worker.Config) { c.Validator.Limits = validator.Limits{MaxObjectBytes: 64 << 10} })
-	cdx, spdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "not-sbom.json")
+	cdx, spdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "spdx23-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	cases := []struct {
 		version, key string
 		body         []byte
@@ -239,7 +238,7 @@ func TestSQSEndToEnd(t *testing.T) {
 // TestSQSDuplicateDelivery sends the same event twice: one set of results.
 func TestSQSDuplicateDelivery(t *testing.T) {
 	l := newLoop(t, 3, nil)
-	a := l.associate(t, "1", "b.zip", zipOf(t, "a.json", fixture(t, "cdx16-valid.json"), "b.json", fixture(t, "not-sbom.json")))
+	a := l.associate(t, "1", "b.zip", zipOf(t, "a.json", testkit.ReadFixture(t, "cdx16-valid.json"), "b.json", testkit.ReadFixture(t, "not-sbom.json")))
 	if err := l.pub.Enqueue(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -267,11 +266,11 @@ func TestSQSSupersededMidValidation(t *testing.T) {
 		return 0, ""
 	}
 	l.s3.Fault.Store(&hold)
-	l.associate(t, "1", "old.json", fixture(t, "not-sbom.json"))
+	l.associate(t, "1", "old.json", testkit.ReadFixture(t, "not-sbom.json"))
 	l.run(t, sbomsqs.RunnerOptions{Concurrency: 2})
 	<-started
-	l.associate(t, "1", "new.json", fixture(t, "cdx16-valid.json"))
-	got := l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+	l.associate(t, "1", "new.json", testkit.ReadFixture(t, "cdx16-valid.json"))
+	l.waitStatus(t, "1", sbomcat.StatusSucceeded)
 	close(release)
 	l.waitDrained(t, l.q.URL)
 	status, got := l.status(t, "1")
@@ -287,7 +286,7 @@ func TestSQSSupersededMidValidation(t *testing.T) {
 // validation succeeds; without, the last attempt records FAILED, the message is deleted and
 // nothing reaches the dead-letter queue.
 func TestSQSTransientFailures(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	t.Run("S3 restarted", func(t *testing.T) {
 		l := newLoop(t, 50, nil)
 		l.associate(t, "1", "sbom.json", cdx)
@@ -336,7 +335,7 @@ func TestSQSVisibilityExtended(t *testing.T) {
 		return 0, ""
 	}
 	l.s3.Fault.Store(&hold)
-	l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+	l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	var calls atomic.Int64
 	counted := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
 		calls.Add(1)
@@ -378,7 +377,7 @@ func TestSQSGracefulShutdown(t *testing.T) {
 				return 0, ""
 			}
 			l.s3.Fault.Store(&hold)
-			l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+			l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 			grace := time.Hour
 			if !finish {
 				grace = time.Millisecond
@@ -419,15 +418,6 @@ func TestRunnerFailsOnMissingQueue(t *testing.T) {
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("Run on a missing queue succeeded")
 	}
-}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "worker", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func zipOf(t testing.TB, entries ...any) []byte {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -83,15 +83,6 @@ func (e *env) status(t *testing.T) (sbomcat.ValidationStatus, []sbomcat.FileResu
 
 func job(a sbomcat.Association) worker.Job { return worker.Job{Association: a, Attempt: 1} }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // zipOf makes a zip archive of the named entries; a nil body makes a directory entry.
 func zipOf(t testing.TB, entries ...any) []byte {
 	t.Helper()
@@ -136,7 +127,7 @@ func checkResults(t *testing.T, got []sbomcat.FileResult, wants []want) {
 // store then lists: status, file names, error codes and messages (docs/behaviour.md, "Objects and
 // archives", "Limits" and "Validation status").
 func TestProcessRecordsResults(t *testing.T) {
-	cdx, spdx23, spdx22bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "spdx22-invalid-no-copyright.json")
+	cdx, spdx23, spdx22bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "spdx23-valid.json"), testkit.ReadFixture(t, "spdx22-invalid-no-copyright.json")
 	big := bytes.Repeat([]byte(" "), 4096)
 	tests := []struct {
 		name   string
@@ -151,16 +142,16 @@ func TestProcessRecordsResults(t *testing.T) {
 			want: []want{{file: "sbom.cdx.json", result: "SUCCEEDED"}}},
 		{name: "SPDX JSON", key: "spdx.json", body: spdx23, status: sbomcat.StatusSucceeded,
 			want: []want{{file: "spdx.json", result: "SUCCEEDED"}}},
-		{name: "not an SBOM", key: "a/b/c/other.json", body: fixture(t, "not-sbom.json"), status: sbomcat.StatusFailed,
+		{name: "not an SBOM", key: "a/b/c/other.json", body: testkit.ReadFixture(t, "not-sbom.json"), status: sbomcat.StatusFailed,
 			want: []want{{file: "other.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
-		{name: "CycloneDX XML", key: "sbom.xml", body: fixture(t, "cdx15.xml"), status: sbomcat.StatusFailed,
+		{name: "CycloneDX XML", key: "sbom.xml", body: testkit.ReadFixture(t, "cdx15.xml"), status: sbomcat.StatusFailed,
 			want: []want{{file: "sbom.xml", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "XML"}}},
 		{name: "SPDX 2.2 without copyrightText", key: "old.spdx.json", body: spdx22bad, status: sbomcat.StatusFailed,
 			want: []want{{file: "old.spdx.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "copyrightText"}}},
 		{name: "zip, all valid", key: "bundle.zip", body: zipOf(t, "a/cdx.json", cdx, "b/spdx.json", spdx23, "a/", nil),
 			status: sbomcat.StatusSucceeded,
 			want:   []want{{file: "a/cdx.json", result: "SUCCEEDED"}, {file: "b/spdx.json", result: "SUCCEEDED"}}},
-		{name: "zip, mixed", key: "bundle.zip", body: zipOf(t, "cdx.json", cdx, "README.txt", fixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
+		{name: "zip, mixed", key: "bundle.zip", body: zipOf(t, "cdx.json", cdx, "README.txt", testkit.ReadFixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "README.txt", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat},
 				{file: "cdx.json", result: "SUCCEEDED"},
@@ -209,7 +200,7 @@ func TestProcessRecordsResults(t *testing.T) {
 // be read for a permanent reason ends FAILED with one result named after it, no error code, and a
 // message that says which reason.
 func TestProcessUnreadableObject(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	denied := func(r *http.Request) (int, string) { return http.StatusForbidden, "AccessDenied" }
 	tests := []struct {
 		name    string
@@ -277,7 +268,7 @@ func TestProcessUnreadableObject(t *testing.T) {
 // leaving the version IN_PROGRESS, until the last attempt, which records FAILED with a message
 // saying validation could not complete; and that a retry after S3 comes back succeeds.
 func TestProcessTransientFailure(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	slowDown := func(r *http.Request) (int, string) { return http.StatusServiceUnavailable, "SlowDown" }
 	tests := []struct {
 		name    string
@@ -337,7 +328,7 @@ func TestProcessTransientFailure(t *testing.T) {
 // TestProcessInterrupted checks that shutting down is not a failure, even on the last attempt.
 func TestProcessInterrupted(t *testing.T) {
 	e := newEnv(t, nil)
-	a := e.associate(t, "sbom.json", fixture(t, "cdx16-valid.json"))
+	a := e.associate(t, "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 5, Last: true}); !errors.Is(err, context.Canceled) {
@@ -353,7 +344,7 @@ func TestProcessInterrupted(t *testing.T) {
 // version, are dropped (and the job counts as done), and a duplicate delivery leaves the same
 // results, not twice as many.
 func TestProcessDiscardsStaleResults(t *testing.T) {
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	ctx := context.Background()
 
 	t.Run("duplicate delivery", func(t *testing.T) {
@@ -488,7 +479,7 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 func TestProcessSpoolsLargeObjects(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, func(c *worker.Config) { c.MemoryBytes = 512; c.TempDir = dir })
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	for _, body := range [][]byte{cdx, zipOf(t, "a.json", cdx, "b.json", cdx)} {
 		a := e.associate(t, "sbom.bin", body)
 		if err := e.w.Process(context.Background(), job(a)); err != nil {
@@ -507,7 +498,7 @@ func TestProcessSpoolsLargeObjects(t *testing.T) {
 // TestProcessEmitsMetrics checks the Embedded Metric Format document of one validation.
 func TestProcessEmitsMetrics(t *testing.T) {
 	e := newEnv(t, nil)
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	body := zipOf(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
 	a := e.associate(t, "b.zip", body)
 	if err := e.w.Process(context.Background(), job(a)); err != nil {

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,20 +15,12 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
 const bucket = "sboms"
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "worker", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // workerProc is one sbomworker process.
 type workerProc struct {
@@ -72,7 +62,7 @@ func TestKilledAndRestarted(t *testing.T) {
 	ctx := context.Background()
 	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	const n = 12
 	want := map[string]sbomcat.ValidationStatus{}
 	for i := range n {
@@ -196,12 +186,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 
 func build(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "sbomworker")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testkit.Build(t, ".", "sbomworker")
 }
 
 type lockedBuffer struct {
