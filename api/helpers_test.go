@@ -29,6 +29,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -40,7 +41,7 @@ type env struct {
 	srv    *httptest.Server
 	client *iot.Client
 	queue  *memQueue
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 }
 
 // memQueue records what the API enqueues; fail makes Enqueue refuse. It stands in for the
@@ -73,23 +74,6 @@ func (q *memQueue) all() []sbomcat.Association {
 	return append([]sbomcat.Association(nil), q.items...)
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // envConfig is what a test may change of an env: the API's configuration and the catalog
 // service's under it.
 type envConfig struct {
@@ -104,7 +88,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := &env{t: t, store: store, queue: &memQueue{}, logs: &syncBuffer{}}
+	e := &env{t: t, store: store, queue: &memQueue{}, logs: &testkit.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, nil))
 	cfg := envConfig{Config: api.Config{Logger: log}, Service: catalog.Config{Store: store, Queue: e.queue, Logger: log}}
 	for _, o := range opts {

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -52,23 +53,11 @@ func playwrightCore(t *testing.T) string {
 // daemon is one sbomd process.
 type daemon struct {
 	cmd    *exec.Cmd
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	addr   string
 	url    string // the console URL sbomd logged ("" when the console is off)
 	exited chan struct{}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 var sbomdBin struct {
 	once sync.Once
@@ -98,7 +87,7 @@ func buildSbomd(t *testing.T) string {
 // startDaemon runs sbomd on a free loopback port over dataDir until stop or the test's end.
 func startDaemon(t *testing.T, dataDir string, env []string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{logs: &syncBuffer{}, exited: make(chan struct{})}
+	d := &daemon{logs: &testkit.Buffer{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(buildSbomd(t), append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--max-packages", "-1"}, args...)...)
 	for _, kv := range os.Environ() { // nothing from the environment configures it
 		if k, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(k, "SBOMD_") && !strings.HasPrefix(k, "SBOMCAT_") && !strings.HasPrefix(k, "AWS_") {
@@ -326,7 +315,7 @@ func TestBrowser(t *testing.T) {
 	must(t, err)
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
-	var stderr syncBuffer
+	var stderr testkit.Buffer
 	cmd.Stderr = &stderr
 	must(t, cmd.Start())
 

@@ -24,12 +24,12 @@ type local struct {
 	s3      *workertest.S3Server
 	store   *sqlite.Store
 	w       *worker.Worker
-	metrics *workertest.SyncBuffer
+	metrics *testkit.Buffer
 }
 
 func newLocal(t testing.TB) *local {
 	t.Helper()
-	l := &local{s3: workertest.StartS3(t), metrics: &workertest.SyncBuffer{}}
+	l := &local{s3: workertest.StartS3(t), metrics: &testkit.Buffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
 	l.w = worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)),

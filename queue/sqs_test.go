@@ -42,12 +42,12 @@ type loop struct {
 	store   *sqlite.Store
 	w       *worker.Worker
 	pub     *sbomsqs.Publisher
-	metrics *workertest.SyncBuffer
+	metrics *testkit.Buffer
 }
 
 func newLoop(t testing.TB, maxReceiveCount int, configure func(*worker.Config)) *loop {
 	t.Helper()
-	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &workertest.SyncBuffer{}}
+	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &testkit.Buffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
 	l.q = l.sqs.CreateQueue(t, "associations", maxReceiveCount, 30)

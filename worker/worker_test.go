@@ -34,13 +34,13 @@ type env struct {
 	s3      *workertest.S3Server
 	store   *sqlite.Store
 	w       *worker.Worker
-	metrics *workertest.SyncBuffer
+	metrics *testkit.Buffer
 	cfg     worker.Config
 }
 
 func newEnv(t *testing.T, configure func(*worker.Config)) *env {
 	t.Helper()
-	e := &env{s3: workertest.StartS3(t), metrics: &workertest.SyncBuffer{}}
+	e := &env{s3: workertest.StartS3(t), metrics: &testkit.Buffer{}}
 	e.store, _ = workertest.OpenStore(t)
 	e.s3.CreateBucket(t, bucket)
 	workertest.CreateVersion(t, e.store, "fw", "1.0")

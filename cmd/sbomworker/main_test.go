@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -25,14 +24,14 @@ const bucket = "sboms"
 // workerProc is one sbomworker process.
 type workerProc struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testkit.Buffer
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit status, once done
 }
 
 func startWorker(t *testing.T, bin string, env []string) *workerProc {
 	t.Helper()
-	p := &workerProc{cmd: exec.Command(bin), out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &workerProc{cmd: exec.Command(bin), out: &testkit.Buffer{}, done: make(chan struct{})}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -187,21 +186,4 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 func build(t *testing.T) string {
 	t.Helper()
 	return testkit.Build(t, ".", "sbomworker")
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/sbomcat/sbomcat/deploy"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -321,7 +321,7 @@ func checkResources(t *testing.T, s3c *s3.Client, sqsc *sqs.Client, ddbc *ddb.Cl
 // scriptProc is a running run.sh.
 type scriptProc struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *testkit.Buffer
 	exited chan error
 }
 
@@ -346,7 +346,7 @@ func startScript(t *testing.T, env map[string]string) *scriptProc {
 	t.Helper()
 	cmd := exec.Command("bash", "run.sh")
 	cmd.Env = scriptEnv(env)
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so that whatever it starts can be found and stopped.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -463,21 +463,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -312,7 +313,7 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 			t.Fatal(err)
 		}
 		port := strconv.Itoa(p)
-		out := &lockedBuffer{}
+		out := &testkit.Buffer{}
 		cmd := exec.Command(node, append([]string{cli}, args(port)...)...)
 		cmd.Env = append(os.Environ(), env(port)...)
 		cmd.Stdout, cmd.Stderr = out, out
@@ -337,7 +338,7 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 	return ""
 }
 
-func waitReady(url string, ready func(string) error, exited <-chan error, out *lockedBuffer) error {
+func waitReady(url string, ready func(string) error, exited <-chan error, out *testkit.Buffer) error {
 	// Generous: node starts slowly on a loaded 2-core machine, and a start that is only slow
 	// must not count as a failure.
 	const patience = 60 * time.Second
@@ -354,23 +355,6 @@ func waitReady(url string, ready func(string) error, exited <-chan error, out *l
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("not ready after %s: %s", patience, out.String())
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // StartSQS starts fauxqs 1.9.2 on a free port and stops it when the test ends. fauxqs binds
