@@ -19,35 +19,26 @@ type Factory func(t *testing.T) sbomcat.Store
 
 // Run runs the conformance suite against stores made by newStore.
 func Run(t *testing.T, newStore Factory) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s sbomcat.Store)
-	}{
-		{"PackageCRUD", testPackageCRUD},
-		{"DefaultVersion", testDefaultVersion},
-		{"ListPackages", testListPackages},
-		{"VersionCRUD", testVersionCRUD},
-		{"VersionLifecycle", testVersionLifecycle},
-		{"ListVersions", testListVersions},
-		{"Association", testAssociation},
-		{"ValidationResults", testValidationResults},
-		{"InProgressAndCounts", testInProgressAndCounts},
-		{"Tags", testTags},
-		{"Idempotency", testIdempotency},
-		{"PackageConfiguration", testPackageConfiguration},
-		{"ConcurrentCreate", testConcurrentCreate},
-		{"QuotaOvershoot", testQuotaOvershoot},
-		{"ConcurrencyStorm", testConcurrencyStorm},
-		{"RacingPairs", testRacingPairs},
-		{"IdempotencyExpiry", testIdempotencyExpiry},
-		{"Attempts", testAttempts},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newStore(t))
-		})
-	}
+	RunCases(t, newStore, map[string]func(*testing.T, sbomcat.Store){
+		"PackageCRUD":          testPackageCRUD,
+		"DefaultVersion":       testDefaultVersion,
+		"ListPackages":         testListPackages,
+		"VersionCRUD":          testVersionCRUD,
+		"VersionLifecycle":     testVersionLifecycle,
+		"ListVersions":         testListVersions,
+		"Association":          testAssociation,
+		"ValidationResults":    testValidationResults,
+		"InProgressAndCounts":  testInProgressAndCounts,
+		"Tags":                 testTags,
+		"Idempotency":          testIdempotency,
+		"PackageConfiguration": testPackageConfiguration,
+		"ConcurrentCreate":     testConcurrentCreate,
+		"QuotaOvershoot":       testQuotaOvershoot,
+		"ConcurrencyStorm":     testConcurrencyStorm,
+		"RacingPairs":          testRacingPairs,
+		"IdempotencyExpiry":    testIdempotencyExpiry,
+		"Attempts":             testAttempts,
+	})
 }
 
 func wantCode(t *testing.T, err error, code string) {
@@ -731,27 +722,12 @@ func testPackageConfiguration(t *testing.T, s sbomcat.Store) {
 func testConcurrentCreate(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	const n = 8
+	OneCreateWins(t, n, func(i int) error {
+		return s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)}, sbomcat.NoLimit)
+	})
+
 	var wg sync.WaitGroup
 	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)}, sbomcat.NoLimit)
-		})
-	}
-	wg.Wait()
-	created := 0
-	for _, err := range errs {
-		switch sbomcat.ErrCode(err) {
-		case "":
-			created++
-		case sbomcat.ECONFLICT:
-		default:
-			t.Errorf("concurrent create: %v", err)
-		}
-	}
-	if created != 1 {
-		t.Errorf("%d concurrent creates succeeded, want exactly 1", created)
-	}
 
 	createVersion(t, s, "race", "1", sbomcat.VersionDraft)
 	for i := range n {

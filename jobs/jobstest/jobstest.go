@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
-	"testing"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/storetest"
+	"testing"
 )
 
 // Factory returns a new, empty store for one subtest; the factory arranges its cleanup.
@@ -21,25 +21,16 @@ type Factory func(t *testing.T) jobs.Store
 
 // Run runs the conformance suite against stores made by newStore.
 func Run(t *testing.T, newStore Factory) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s jobs.Store)
-	}{
-		{"CreateGetRoundTrip", testRoundTrip},
-		{"MinimalJob", testMinimalJob},
-		{"Duplicate", testDuplicate},
-		{"NotFound", testNotFound},
-		{"List", testList},
-		{"ListBadToken", testListBadToken},
-		{"Delete", testDelete},
-		{"ConcurrentCreate", testConcurrentCreate},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newStore(t))
-		})
-	}
+	storetest.RunCases(t, newStore, map[string]func(*testing.T, jobs.Store){
+		"CreateGetRoundTrip": testRoundTrip,
+		"MinimalJob":         testMinimalJob,
+		"Duplicate":          testDuplicate,
+		"NotFound":           testNotFound,
+		"List":               testList,
+		"ListBadToken":       testListBadToken,
+		"Delete":             testDelete,
+		"ConcurrentCreate":   testConcurrentCreate,
+	})
 }
 
 var base = time.Date(2026, 3, 1, 12, 0, 0, 123_000_000, time.UTC)
@@ -197,33 +188,11 @@ func testDelete(t *testing.T, s jobs.Store) {
 }
 
 func testConcurrentCreate(t *testing.T, s jobs.Store) {
-	ctx := context.Background()
-	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j := MinimalJob("race")
-			j.Description = fmt.Sprint(i)
-			errs[i] = s.CreateJob(ctx, j)
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch sbomcat.ErrCode(err) {
-		case "":
-			ok++
-		case sbomcat.ECONFLICT:
-		default:
-			t.Errorf("concurrent create: %v", err)
-		}
-	}
-	if ok != 1 {
-		t.Errorf("%d concurrent creates of one id succeeded, want exactly 1", ok)
-	}
+	storetest.OneCreateWins(t, 8, func(i int) error {
+		j := MinimalJob("race")
+		j.Description = fmt.Sprint(i)
+		return s.CreateJob(context.Background(), j)
+	})
 }
 
 // EqualJobs fails t unless got and want are the same job: times compared as instants, nil and

@@ -1,0 +1,46 @@
+package storetest
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// RunCases runs every case of a conformance suite, by name, as a parallel subtest on a new,
+// empty store from newStore. The suites of this package and of jobstest both run this way.
+func RunCases[S any](t *testing.T, newStore func(t *testing.T) S, cases map[string]func(t *testing.T, s S)) {
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cases[name](t, newStore(t))
+		})
+	}
+}
+
+// OneCreateWins runs create(0) … create(n-1) at once, all creating the same thing, and fails t
+// unless exactly one succeeded and every other ended in ECONFLICT.
+func OneCreateWins(t *testing.T, n int, create func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = create(i) })
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		switch sbomcat.ErrCode(err) {
+		case "":
+			created++
+		case sbomcat.ECONFLICT:
+		default:
+			t.Errorf("concurrent create: %v", err)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d concurrent creates succeeded, want exactly 1", created)
+	}
+}
