@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"errors"
 	"github.com/sbomcat/sbomcat"
 )
 
@@ -42,5 +43,25 @@ func OneCreateWins(t *testing.T, n int, create func(i int) error) {
 	}
 	if created != 1 {
 		t.Errorf("%d concurrent creates succeeded, want exactly 1", created)
+	}
+}
+
+// WantCode fails t unless err has the code (none for ""), as an *sbomcat.Error.
+func WantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := sbomcat.ErrCode(err); got != code {
+		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
+	}
+	var e *sbomcat.Error
+	if code != "" && !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *sbomcat.Error", err)
+	}
+}
+
+// Must fails t at once on an error.
+func Must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
