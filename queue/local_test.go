@@ -3,7 +3,6 @@ package queue_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -165,15 +164,7 @@ func TestLocalTransientFailures(t *testing.T) {
 // version stays IN_PROGRESS, and a new queue on the same store (a restarted process) finishes it.
 func TestLocalRestartMidValidation(t *testing.T) {
 	l := newLocal(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
+	started, release := l.s3.HoldFirstGet("")
 	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Millisecond})
 	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
 	<-started
@@ -190,15 +181,7 @@ func TestLocalRestartMidValidation(t *testing.T) {
 // and Wait returns only after it is recorded.
 func TestLocalGracefulShutdown(t *testing.T) {
 	l := newLocal(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
+	started, release := l.s3.HoldFirstGet("")
 	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Hour})
 	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
 	<-started

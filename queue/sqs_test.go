@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,15 +256,7 @@ func TestSQSDuplicateDelivery(t *testing.T) {
 // downloaded: the first results are discarded, the second stand, both messages are deleted.
 func TestSQSSupersededMidValidation(t *testing.T) {
 	l := newLoop(t, 3, nil)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/old.json") {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
+	started, release := l.s3.HoldFirstGet("/old.json")
 	l.associate(t, "1", "old.json", testkit.ReadFixture(t, "not-sbom.json"))
 	l.run(t, sbomsqs.RunnerOptions{Concurrency: 2})
 	<-started
@@ -326,15 +317,7 @@ func TestSQSTransientFailures(t *testing.T) {
 // runner must keep the message invisible (no second delivery) and delete it at the end.
 func TestSQSVisibilityExtended(t *testing.T) {
 	l := newLoop(t, 5, nil)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
+	started, release := l.s3.HoldFirstGet("")
 	l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	var calls atomic.Int64
 	counted := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
@@ -368,15 +351,7 @@ func TestSQSGracefulShutdown(t *testing.T) {
 	for _, finish := range []bool{true, false} {
 		t.Run(fmt.Sprintf("finishes=%v", finish), func(t *testing.T) {
 			l := newLoop(t, 5, nil)
-			started, release := make(chan struct{}), make(chan struct{})
-			var once sync.Once
-			hold := func(r *http.Request) (int, string) {
-				if r.Method == http.MethodGet {
-					once.Do(func() { close(started); <-release })
-				}
-				return 0, ""
-			}
-			l.s3.Fault.Store(&hold)
+			started, release := l.s3.HoldFirstGet("")
 			l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 			grace := time.Hour
 			if !finish {

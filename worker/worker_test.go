@@ -399,15 +399,7 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			a := e.associate(t, "old.json", bad)
-			started, release := make(chan struct{}), make(chan struct{})
-			var once sync.Once
-			hold := func(r *http.Request) (int, string) {
-				if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/old.json") {
-					once.Do(func() { close(started); <-release })
-				}
-				return 0, ""
-			}
-			e.s3.Fault.Store(&hold)
+			started, release := e.s3.HoldFirstGet("/old.json")
 			done := make(chan error, 1)
 			go func() { done <- e.w.Process(ctx, job(a)) }()
 			<-started

@@ -127,6 +127,22 @@ func (s *S3Server) Start(t testing.TB) {
 	s.serve(ln)
 }
 
+// HoldFirstGet holds the first GET of an object whose key ends in suffix ("" for any object)
+// until release is closed; started is closed when that GET arrives. A test uses it to change
+// things while a validation is downloading.
+func (s *S3Server) HoldFirstGet(suffix string) (started, release chan struct{}) {
+	started, release = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(r *http.Request) (int, string) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, suffix) {
+			once.Do(func() { close(started); <-release })
+		}
+		return 0, ""
+	}
+	s.Fault.Store(&hold)
+	return started, release
+}
+
 // count wraps h to count requests and the object bytes served to GET requests.
 func (s *S3Server) count(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
