@@ -22,6 +22,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -168,15 +169,7 @@ func (e *e2e) jobArtifactURL(jobID, pkg, version string, create bool) string {
 // fetch GETs u with net/http, no credentials, as a device would.
 func fetch(t testing.TB, u string) (int, []byte) {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := testkit.Get(t, u)
 	return resp.StatusCode, b
 }
 

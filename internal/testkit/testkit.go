@@ -5,7 +5,9 @@ package testkit
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,4 +93,36 @@ func ReadFixture(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// ReadAll reads body to its end and closes it, failing t when the read fails.
+func ReadAll(t testing.TB, body io.ReadCloser) []byte {
+	t.Helper()
+	defer body.Close()
+	b, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Do sends req with the default client and returns the response and its whole body, failing
+// t when either fails.
+func Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, ReadAll(t, resp.Body)
+}
+
+// Get GETs u with no credentials (as a device would) and returns the response and its body.
+func Get(t testing.TB, u string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Do(t, req)
 }
