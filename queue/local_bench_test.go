@@ -40,16 +40,5 @@ func BenchmarkLocalBacklog(b *testing.B) {
 	qctx, cancel := context.WithCancel(ctx)
 	q.Start(qctx)
 	defer func() { cancel(); q.Wait() }()
-	for {
-		c, err := l.store.Counts(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if c.ValidationsInProgress == 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "validations/s")
+	finish(b, l.store, start)
 }
