@@ -219,7 +219,7 @@ func (s *sdk) waitFinal(pkg, version string) {
 
 // manyFiles is a zip of n CycloneDX files, every 10th one broken.
 func manyFiles(t *testing.T, n int) []byte {
-	var entries []string
+	var entries []any
 	for i := range n {
 		body := cdxValid
 		if i%10 == 3 {
@@ -227,7 +227,7 @@ func manyFiles(t *testing.T, n int) []byte {
 		}
 		entries = append(entries, fmt.Sprintf("parts/part-%04d.cdx.json", i), body)
 	}
-	return zipOf(t, entries...)
+	return testkit.Zip(t, entries...)
 }
 
 func TestBrowser(t *testing.T) {
@@ -261,8 +261,8 @@ func TestBrowser(t *testing.T) {
 	api.version("gateway-fw", "3.0.0", false)
 	_, err = api.iot.UpdatePackage(context.Background(), &iot.UpdatePackageInput{PackageName: aws.String("gateway-fw"), DefaultVersionName: aws.String("1.1.0")})
 	api.check("UpdatePackage", err)
-	api.associate("gateway-fw", "1.0.0", zipOf(t, hostile, cdxValid, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid))
-	api.associate("gateway-fw", "1.1.0", zipOf(t, "radio.cdx.json", cdxValid, "zlib.cdx.json", cdxValid))
+	api.associate("gateway-fw", "1.0.0", testkit.Zip(t, hostile, cdxValid, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid))
+	api.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", cdxValid, "zlib.cdx.json", cdxValid))
 	api.associate("gateway-fw", "3.0.0", manyFiles(t, 150))
 
 	// A worker validates these three, then stops; 2.0.0, associated after, stays IN_PROGRESS
@@ -277,14 +277,14 @@ func TestBrowser(t *testing.T) {
 		api.waitFinal("gateway-fw", v)
 	}
 	w.stop()
-	api.associate("gateway-fw", "2.0.0", zipOf(t, "a.cdx.json", cdxValid, "b.cdx.json", cdxBroken))
+	api.associate("gateway-fw", "2.0.0", testkit.Zip(t, "a.cdx.json", cdxValid, "b.cdx.json", cdxBroken))
 
 	// Files for the Validate view, and the verdicts sbomctl gives them.
 	upDir := t.TempDir()
 	uploads := map[string][]byte{
 		"valid.cdx.json":  []byte(cdxValid),
 		"broken.cdx.json": []byte(cdxBroken),
-		"bundle.zip":      zipOf(t, hostile, cdxBroken, "ok.json", cdxValid),
+		"bundle.zip":      testkit.Zip(t, hostile, cdxBroken, "ok.json", cdxValid),
 	}
 	var expected []map[string]string
 	var v validator.Validator
@@ -334,7 +334,7 @@ func TestBrowser(t *testing.T) {
 			back.s3 = api.s3 // S3 is the first sbomd's
 		case line == "ASK replace-1.1.0":
 			// Through the worker's sbomd, whose embedded queue validates it at once.
-			back.associate("gateway-fw", "1.1.0", zipOf(t, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid, "new.spdx.json", spdxValid))
+			back.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid, "new.spdx.json", spdxValid))
 		case line == "PASS":
 			passed = true
 			continue

@@ -1,7 +1,6 @@
 package queue_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
@@ -190,7 +189,7 @@ func TestSQSEndToEnd(t *testing.T) {
 		code         sbomcat.ErrorCode
 	}{
 		{"1", "fw/1/sbom.json", cdx, sbomcat.StatusSucceeded, []string{"sbom.json"}, ""},
-		{"2", "fw/2/bundle.zip", zipOf(t, "cdx.json", cdx, "spdx.json", spdx), sbomcat.StatusSucceeded, []string{"cdx.json", "spdx.json"}, ""},
+		{"2", "fw/2/bundle.zip", testkit.Zip(t, "cdx.json", cdx, "spdx.json", spdx), sbomcat.StatusSucceeded, []string{"cdx.json", "spdx.json"}, ""},
 		{"3", "fw/3/bad.json", bad, sbomcat.StatusFailed, []string{"bad.json"}, sbomcat.ErrorIncompatibleFormat},
 		{"4", "fw/4/huge.json", bytes.Repeat([]byte{' '}, 100<<10), sbomcat.StatusFailed, []string{"huge.json"}, sbomcat.ErrorFileSizeLimitExceeded},
 	}
@@ -237,7 +236,7 @@ func TestSQSEndToEnd(t *testing.T) {
 // TestSQSDuplicateDelivery sends the same event twice: one set of results.
 func TestSQSDuplicateDelivery(t *testing.T) {
 	l := newLoop(t, 3, nil)
-	a := l.associate(t, "1", "b.zip", zipOf(t, "a.json", testkit.ReadFixture(t, "cdx16-valid.json"), "b.json", testkit.ReadFixture(t, "not-sbom.json")))
+	a := l.associate(t, "1", "b.zip", testkit.Zip(t, "a.json", testkit.ReadFixture(t, "cdx16-valid.json"), "b.json", testkit.ReadFixture(t, "not-sbom.json")))
 	if err := l.pub.Enqueue(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -393,23 +392,6 @@ func TestRunnerFailsOnMissingQueue(t *testing.T) {
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("Run on a missing queue succeeded")
 	}
-}
-
-func zipOf(t testing.TB, entries ...any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(entries); i += 2 {
-		w, err := zw.Create(entries[i].(string))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(entries[i+1].([]byte))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // testLogger logs to t.Log while the test runs (shown for failures and with -v) and drops

@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -83,27 +82,6 @@ func (e *env) status(t *testing.T) (sbomcat.ValidationStatus, []sbomcat.FileResu
 
 func job(a sbomcat.Association) worker.Job { return worker.Job{Association: a, Attempt: 1} }
 
-// zipOf makes a zip archive of the named entries; a nil body makes a directory entry.
-func zipOf(t testing.TB, entries ...any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(entries); i += 2 {
-		name := entries[i].(string)
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body, _ := entries[i+1].([]byte); body != nil {
-			w.Write(body)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 type want struct {
 	file, result string
 	code         sbomcat.ErrorCode
@@ -148,24 +126,24 @@ func TestProcessRecordsResults(t *testing.T) {
 			want: []want{{file: "sbom.xml", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "XML"}}},
 		{name: "SPDX 2.2 without copyrightText", key: "old.spdx.json", body: spdx22bad, status: sbomcat.StatusFailed,
 			want: []want{{file: "old.spdx.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "copyrightText"}}},
-		{name: "zip, all valid", key: "bundle.zip", body: zipOf(t, "a/cdx.json", cdx, "b/spdx.json", spdx23, "a/", nil),
+		{name: "zip, all valid", key: "bundle.zip", body: testkit.Zip(t, "a/cdx.json", cdx, "b/spdx.json", spdx23, "a/", nil),
 			status: sbomcat.StatusSucceeded,
 			want:   []want{{file: "a/cdx.json", result: "SUCCEEDED"}, {file: "b/spdx.json", result: "SUCCEEDED"}}},
-		{name: "zip, mixed", key: "bundle.zip", body: zipOf(t, "cdx.json", cdx, "README.txt", testkit.ReadFixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
+		{name: "zip, mixed", key: "bundle.zip", body: testkit.Zip(t, "cdx.json", cdx, "README.txt", testkit.ReadFixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "README.txt", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat},
 				{file: "cdx.json", result: "SUCCEEDED"},
 				{file: "old.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
-		{name: "empty zip", key: "x/empty.zip", body: zipOf(t), status: sbomcat.StatusFailed,
+		{name: "empty zip", key: "x/empty.zip", body: testkit.Zip(t), status: sbomcat.StatusFailed,
 			want: []want{{file: "empty.zip", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "archive contains no files"}}},
 		{name: "object over the limit is never downloaded", key: "huge.json", body: big, limits: validator.Limits{MaxObjectBytes: 1024},
 			status: sbomcat.StatusFailed, noGET: true,
 			want: []want{{file: "huge.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "limit"}}},
-		{name: "zip entry over the file limit", key: "bundle.zip", body: zipOf(t, "big.json", big, "cdx.json", cdx), limits: validator.Limits{MaxFileBytes: 2048},
+		{name: "zip entry over the file limit", key: "bundle.zip", body: testkit.Zip(t, "big.json", big, "cdx.json", cdx), limits: validator.Limits{MaxFileBytes: 2048},
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "big.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded},
 				{file: "cdx.json", result: "SUCCEEDED"}}},
-		{name: "zip over the entry limit", key: "bundle.zip", body: zipOf(t, "1.json", cdx, "2.json", cdx, "3.json", cdx), limits: validator.Limits{MaxEntries: 2},
+		{name: "zip over the entry limit", key: "bundle.zip", body: testkit.Zip(t, "1.json", cdx, "2.json", cdx, "3.json", cdx), limits: validator.Limits{MaxEntries: 2},
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "1.json", result: "SUCCEEDED"}, {file: "2.json", result: "SUCCEEDED"},
 				{file: "3.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "more than 2 entries"}}},
@@ -349,7 +327,7 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 
 	t.Run("duplicate delivery", func(t *testing.T) {
 		e := newEnv(t, nil)
-		a := e.associate(t, "b.zip", zipOf(t, "1.json", cdx, "2.json", bad))
+		a := e.associate(t, "b.zip", testkit.Zip(t, "1.json", cdx, "2.json", bad))
 		var wg sync.WaitGroup
 		for range 3 { // two at once, as two workers given the same message would
 			wg.Add(1)
@@ -472,7 +450,7 @@ func TestProcessSpoolsLargeObjects(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, func(c *worker.Config) { c.MemoryBytes = 512; c.TempDir = dir })
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
-	for _, body := range [][]byte{cdx, zipOf(t, "a.json", cdx, "b.json", cdx)} {
+	for _, body := range [][]byte{cdx, testkit.Zip(t, "a.json", cdx, "b.json", cdx)} {
 		a := e.associate(t, "sbom.bin", body)
 		if err := e.w.Process(context.Background(), job(a)); err != nil {
 			t.Fatal(err)
@@ -491,7 +469,7 @@ func TestProcessSpoolsLargeObjects(t *testing.T) {
 func TestProcessEmitsMetrics(t *testing.T) {
 	e := newEnv(t, nil)
 	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
-	body := zipOf(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
+	body := testkit.Zip(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
 	a := e.associate(t, "b.zip", body)
 	if err := e.w.Process(context.Background(), job(a)); err != nil {
 		t.Fatal(err)

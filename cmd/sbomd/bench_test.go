@@ -15,6 +15,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // The whole loop through a running sbomd process, measured from the client's side: the SDK
@@ -120,7 +121,7 @@ func BenchmarkLoopLatency(b *testing.B) {
 func BenchmarkLoopThroughput(b *testing.B) {
 	const n = 100
 	e := newLoopEnv(b)
-	obj := e.put(b, "sboms.zip", zipOf(b, "app.cdx.json", cdxValid, "os.spdx.json", spdxValid))
+	obj := e.put(b, "sboms.zip", testkit.Zip(b, "app.cdx.json", cdxValid, "os.spdx.json", spdxValid))
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
