@@ -138,11 +138,12 @@ func client(t *testing.T) *awsddb.Client {
 	}, func(o *awsddb.Options) { o.BaseEndpoint = aws.String(dynaliteURL) })
 }
 
-// newStore creates a fresh table for one test.
-func newStore(t *testing.T) sbomcat.Store {
-	c := client(t)
-	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
-	s := dynamodb.New(c, table)
+// newTable creates a fresh table for one test, deleted when it ends, and a store on it.
+func newTable(t *testing.T) (c *awsddb.Client, s *dynamodb.Store, table string) {
+	t.Helper()
+	c = client(t)
+	table = fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s = dynamodb.New(c, table)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.CreateTable(ctx); err != nil {
@@ -151,6 +152,12 @@ func newStore(t *testing.T) sbomcat.Store {
 	t.Cleanup(func() {
 		c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)})
 	})
+	return c, s, table
+}
+
+// newStore creates a fresh table for one test.
+func newStore(t *testing.T) sbomcat.Store {
+	_, s, _ := newTable(t)
 	return s
 }
 
@@ -184,14 +191,8 @@ func TestJobsLargeDocuments(t *testing.T) {
 // TestIdempotencyTTLAttribute: a clientToken record carries, in TTLAttribute, the epoch second
 // at which DynamoDB's TTL may delete it: IdempotencyRetention after its creation.
 func TestIdempotencyTTLAttribute(t *testing.T) {
-	c := client(t)
-	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
-	s := dynamodb.New(c, table)
+	c, s, table := newTable(t)
 	ctx := context.Background()
-	if err := s.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
 	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	if err := s.PutIdempotency(ctx, sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "t", Fingerprint: "f", CreatedAt: created}); err != nil {
 		t.Fatal(err)
@@ -219,14 +220,8 @@ func TestIdempotencyTTLAttribute(t *testing.T) {
 // count, no quota counters) is counted at the first write that needs it: quotas see what is
 // there, and its packages can still be emptied and deleted.
 func TestOlderTable(t *testing.T) {
-	c := client(t)
-	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
-	s := dynamodb.New(c, table)
+	c, s, table := newTable(t)
 	ctx := context.Background()
-	if err := s.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
 	S := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	N := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 	old := []map[string]types.AttributeValue{ // as the previous release wrote them
