@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -37,16 +38,25 @@ func (b *Buffer) String() string {
 	return b.b.String()
 }
 
-// FreeAddr is a loopback address ("127.0.0.1:port") no one listens on at the moment of the
-// call, for a server the test starts next.
+// FreePort is a loopback port no one listens on at the moment of the call, for a server
+// started next (which may lose it to another process: callers retry).
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// FreeAddr is "127.0.0.1:" and a FreePort, for a server the test starts next.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
 }
 
 // GoTool is the go command: `go test` puts $GOROOT/bin first on the PATH of its tests.

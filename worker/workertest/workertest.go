@@ -324,7 +324,7 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 	var lastErr error
 	// A port free when chosen can be taken before the tool binds it: try a few.
 	for range 5 {
-		p, err := freePort()
+		p, err := testkit.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -406,15 +406,6 @@ func StartDynamoDB(t testing.TB) string {
 			_, err := ddb.NewFromConfig(Config(url)).ListTables(ctx, &ddb.ListTablesInput{})
 			return err
 		})
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Client returns an SQS client on the server.
