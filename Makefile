@@ -6,7 +6,7 @@ export GONOSUMDB := github.com/CycloneDX/sbom-utility
 # Test harnesses find the emulators here (installed by `make tools`).
 export SBOMCAT_TOOLS := $(TOOLS)
 
-.PHONY: all build run demo localstack test test-short tools fuzz fuzz-long bench bench-compare bench-profiles bench-loop build-lambda clean
+.PHONY: all build run demo localstack test test-short lint tidy-check tools fuzz fuzz-long bench bench-compare bench-profiles bench-loop build-lambda clean
 
 all: build
 
@@ -45,12 +45,21 @@ $(TOOLS)/.installed: Makefile
 
 # cfn-lint (pip's cfn-lint) checks template.yaml against CloudFormation's resource specs when
 # it is installed; the Lambda emulator is a go.mod tool (aws-lambda-rie) that tests build.
-test: tools
+test: tools lint
 	$(call first-run,about 8 minutes on 2 idle cores before the tests end)
 	@if command -v cfn-lint >/dev/null; then echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
 	  else echo "cfn-lint not on PATH: template.yaml NOT linted (pip install cfn-lint)"; fi
-	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+# go.mod and go.sum must be what `go mod tidy` writes; the check changes nothing, it fails.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "make $@: go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
+
+# staticcheck is pinned in go.mod (a `tool` line: v0.8.2), so it builds from the module cache
+# like the rest of the module and needs no network once the modules are downloaded.
+lint: tidy-check
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 # Short bounded fuzzing of every fuzz target (CI); fuzz-long for a soak. Counts (Nx) rather than
 # durations: Go 1.26's -fuzztime=<duration> can end with "context deadline exceeded" (golang/go#75804).

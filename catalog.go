@@ -49,8 +49,8 @@ const (
 //
 //	DRAFT --PUBLISH--> PUBLISHED --DEPRECATE--> DEPRECATED --PUBLISH--> PUBLISHED
 //
-// PUBLISH on PUBLISHED and DEPRECATE on DEPRECATED change nothing (decisions item 12); DEPRECATE
-// on a DRAFT is refused with ECONFLICT because a draft can only be published or deleted.
+// PUBLISH on PUBLISHED and DEPRECATE on DEPRECATED change nothing (docs/behaviour.md, "Errors");
+// DEPRECATE on a DRAFT is refused with ECONFLICT because a draft can only be published or deleted.
 func (s VersionStatus) Next(a VersionAction) (VersionStatus, error) {
 	switch {
 	case a == ActionPublish && (s == VersionDraft || s == VersionPublished || s == VersionDeprecated):
@@ -93,7 +93,7 @@ type PackageVersion struct {
 	// SBOMStatus is the validation status of SBOM; "" when none is associated.
 	SBOMStatus ValidationStatus
 	// AssociationID identifies the current association; results recorded for any other id are
-	// discarded (decisions item 10). "" when no SBOM is associated.
+	// discarded (docs/behaviour.md, "Validation status"). "" when no SBOM is associated.
 	AssociationID string
 
 	CreatedAt time.Time
@@ -172,7 +172,8 @@ func (p *Package) Apply(u PackageUpdate, def *PackageVersion, now time.Time) err
 }
 
 // Association is one association of an SBOM with a package version: the unit of work the
-// validation worker receives. A new association replaces the previous one (decisions item 10).
+// validation worker receives. A new association replaces the previous one (docs/behaviour.md,
+// "Validation status").
 type Association struct {
 	// ID is unique per association (see NewID); the worker hands it back with the results.
 	ID          string
@@ -202,7 +203,8 @@ type ResourceID struct {
 }
 
 // IdempotencyRecord remembers the response to a request made with a clientToken, so that a
-// retry with the same token and parameters gets the same response (decisions item 13).
+// retry with the same token and parameters gets the same response (docs/behaviour.md,
+// "Idempotency").
 type IdempotencyRecord struct {
 	Operation string
 	Token     string
@@ -245,12 +247,13 @@ const NoLimit = -1
 type Counts struct {
 	Packages int
 	Versions int
-	// ValidationsInProgress counts versions whose SBOM status is IN_PROGRESS (decisions item 11).
+	// ValidationsInProgress counts versions whose SBOM status is IN_PROGRESS (docs/behaviour.md,
+	// "Association").
 	ValidationsInProgress int
 }
 
 // DefaultMaxResults is the page size of every list operation when the caller gives none, and
-// the largest one allowed (decisions item 14).
+// the largest one allowed (docs/behaviour.md, "Lists and pages").
 const DefaultMaxResults = 100
 
 // PageRequest asks for one page of a list. MaxResults 0 means DefaultMaxResults; NextToken ""

@@ -23,7 +23,8 @@ const (
 )
 
 // ErrorCode says why a file failed (AWS SbomValidationErrorCode). The zero value means no code,
-// which is what a failure to read the object at all carries (decisions item 9).
+// which is what a failure to read the object at all carries (docs/behaviour.md, "Validation
+// status").
 type ErrorCode string
 
 const (
@@ -47,7 +48,8 @@ type Profile string
 const (
 	// ProfileAWS accepts what conforms to the official JSON Schema of a supported version.
 	ProfileAWS Profile = "aws"
-	// ProfileStrict also fails spec-normative reference errors (decisions item 3).
+	// ProfileStrict also fails spec-normative reference errors (docs/behaviour.md, "Accepted
+	// SBOMs").
 	ProfileStrict Profile = "strict"
 	// ProfileNTIA also requires the NTIA minimum elements (2021); see docs/profiles.md.
 	ProfileNTIA Profile = "ntia"
@@ -87,8 +89,8 @@ func (p Place) String() string { return fmt.Sprintf("(line %d, column %d)", p.Li
 // Succeeded reports whether the file passed validation.
 func (r FileResult) Succeeded() bool { return r.Result == ResultSucceeded }
 
-// RollUp gives a package version's status from its per-file results (decisions item 8):
-// SUCCEEDED when there is at least one file and every file succeeded, else FAILED.
+// RollUp gives a package version's status from its per-file results (docs/behaviour.md, "Validation
+// status"): SUCCEEDED when there is at least one file and every file succeeded, else FAILED.
 func RollUp(results []FileResult) ValidationStatus {
 	if len(results) == 0 {
 		return StatusFailed

@@ -10,9 +10,9 @@ import (
 
 // Page tokens are opaque to callers. Inside, a token carries the list it was issued for and a
 // store-specific cursor (the last key returned), with a checksum. A token presented to another
-// list, or one that was never issued, is refused with EINVALID (decisions item 14). The checksum
-// is not a signature: a forged cursor only moves where a listing starts, which the caller could
-// ask for anyway.
+// list, or one that was never issued, is refused with EINVALID (docs/behaviour.md, "Lists and
+// pages"). The checksum is not a signature: a forged cursor only moves where a listing starts,
+// which the caller could ask for anyway.
 
 type pageToken struct {
 	List   string          `json:"l"`

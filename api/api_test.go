@@ -451,7 +451,7 @@ func TestInternalErrors(t *testing.T) {
 	must[*iot.CreatePackageOutput](t)(c.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("p")}))
 	must[*iot.CreatePackageVersionOutput](t)(c.CreatePackageVersion(ctx, &iot.CreatePackageVersionInput{PackageName: aws.String("p"), VersionName: aws.String("1")}))
 
-	e.queue.setFail(true)
+	e.queue.SetFail(true)
 	_, err := c.AssociateSbomWithPackageVersion(ctx, &iot.AssociateSbomWithPackageVersionInput{PackageName: aws.String("p"), VersionName: aws.String("1"),
 		Sbom: &types.Sbom{S3Location: &types.S3Location{Bucket: aws.String("b"), Key: aws.String("dir/s.zip"), Version: aws.String("1")}}})
 	var ise *types.InternalServerException
@@ -502,7 +502,7 @@ func TestSbomAssociation(t *testing.T) {
 		aws.ToString(out.Sbom.S3Location.Version) != "v-a.zip" || aws.ToString(out.PackageName) != "p" || aws.ToString(out.VersionName) != "1" {
 		t.Errorf("Associate = %+v", out)
 	}
-	queued := e.queue.all()
+	queued := e.queue.All()
 	if len(queued) != 1 || queued[0].PackageName != "p" || queued[0].VersionName != "1" || queued[0].SBOM.Key != "a.zip" || queued[0].ID == "" {
 		t.Fatalf("queued %+v", queued)
 	}
@@ -511,7 +511,7 @@ func TestSbomAssociation(t *testing.T) {
 	// A second association supersedes the first; results for the first are discarded.
 	must[*iot.AssociateSbomWithPackageVersionOutput](t)(c.AssociateSbomWithPackageVersion(ctx, &iot.AssociateSbomWithPackageVersionInput{
 		PackageName: aws.String("p"), VersionName: aws.String("1"), Sbom: loc("b.zip")}))
-	second := e.queue.all()[1]
+	second := e.queue.All()[1]
 	if second.ID == first.ID {
 		t.Fatal("re-association reused the association id")
 	}
@@ -621,7 +621,7 @@ func TestPagination(t *testing.T) {
 	must[*iot.AssociateSbomWithPackageVersionOutput](t)(c.AssociateSbomWithPackageVersion(ctx, &iot.AssociateSbomWithPackageVersionInput{
 		PackageName: aws.String("pkg-0"), VersionName: aws.String("1.0"),
 		Sbom: &types.Sbom{S3Location: &types.S3Location{Bucket: aws.String("b"), Key: aws.String("k.zip"), Version: aws.String("1")}}}))
-	a := e.queue.all()[0]
+	a := e.queue.All()[0]
 	var results []sbomcat.FileResult
 	wantRes := map[types.SbomValidationResult][]string{}
 	for i := range 13 {
@@ -682,7 +682,7 @@ func TestPagination(t *testing.T) {
 	}
 }
 
-// TestIdempotency covers clientToken retries (decisions item 13).
+// TestIdempotency covers clientToken retries (docs/behaviour.md, "Idempotency").
 func TestIdempotency(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -746,7 +746,7 @@ func TestIdempotency(t *testing.T) {
 		Sbom: &types.Sbom{S3Location: &types.S3Location{Bucket: aws.String("b"), Key: aws.String("k"), Version: aws.String("1")}}}
 	a1 := must[*iot.AssociateSbomWithPackageVersionOutput](t)(c.AssociateSbomWithPackageVersion(ctx, as))
 	a2 := must[*iot.AssociateSbomWithPackageVersionOutput](t)(c.AssociateSbomWithPackageVersion(ctx, as))
-	if n := len(e.queue.all()); n != 1 {
+	if n := len(e.queue.All()); n != 1 {
 		t.Errorf("a retried association was queued %d times", n)
 	}
 	if a1.SbomValidationStatus != a2.SbomValidationStatus || aws.ToString(a2.Sbom.S3Location.Key) != "k" {

@@ -39,13 +39,13 @@ var (
 		sbomcat.EINTERNAL: {"InternalFailureException", http.StatusInternalServerError},
 	}
 	// jobErrors are the job operations' names: InvalidRequestException for every refused
-	// request (decisions item 20), ResourceAlreadyExistsException for a duplicate job id, and
-	// InvalidStateTransitionException for deleting a running job without force. The SDK
-	// returns typed errors for each where the operation's model lists it (CreateJob:
-	// InvalidRequest, ResourceAlreadyExists, ResourceNotFound, LimitExceeded; DescribeJob,
-	// GetJobDocument, ListJobs: InvalidRequest, ResourceNotFound; DeleteJob: InvalidRequest,
-	// InvalidStateTransition, ResourceNotFound, LimitExceeded). InternalFailureException is
-	// in none of them, so it arrives as a generic API error with that code.
+	// request (docs/behaviour.md, "Jobs"), ResourceAlreadyExistsException for a duplicate job id,
+	// and InvalidStateTransitionException for deleting a running job without force. The SDK returns
+	// typed errors for each where the operation's model lists it (CreateJob: InvalidRequest,
+	// ResourceAlreadyExists, ResourceNotFound, LimitExceeded; DescribeJob, GetJobDocument,
+	// ListJobs: InvalidRequest, ResourceNotFound; DeleteJob: InvalidRequest,
+	// InvalidStateTransition, ResourceNotFound, LimitExceeded). InternalFailureException is in none
+	// of them, so it arrives as a generic API error with that code.
 	jobErrors = dialect{
 		sbomcat.EINVALID:   {"InvalidRequestException", http.StatusBadRequest},
 		sbomcat.ENOTFOUND:  {"ResourceNotFoundException", http.StatusNotFound},
@@ -86,10 +86,10 @@ type resource struct {
 	arn string // ResourceAlreadyExistsException resourceArn
 }
 
-// writeError writes err as decisions item 16 says: X-Amzn-ErrorType, X-Amzn-RequestId (set by
-// the caller) and {"__type","message"}, plus resourceId for ConflictException and resourceId
-// and resourceArn for ResourceAlreadyExistsException. It returns the shape written, for the
-// access log.
+// writeError writes err as docs/behaviour.md, "Errors", says: X-Amzn-ErrorType, X-Amzn-RequestId
+// (set by the caller) and {"__type","message"}, plus resourceId for ConflictException and
+// resourceId and resourceArn for ResourceAlreadyExistsException. It returns the shape written, for
+// the access log.
 func writeError(w http.ResponseWriter, d dialect, err error, res resource) awsError {
 	var shape awsError
 	var body errorBody

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +25,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -39,55 +38,8 @@ type env struct {
 	store  *sqlite.Store
 	srv    *httptest.Server
 	client *iot.Client
-	queue  *memQueue
-	logs   *syncBuffer
-}
-
-// memQueue records what the API enqueues; fail makes Enqueue refuse. It stands in for the
-// worker's queue, which is another issue's part.
-type memQueue struct {
-	mu    sync.Mutex
-	items []sbomcat.Association
-	fail  bool
-}
-
-func (q *memQueue) Enqueue(ctx context.Context, a sbomcat.Association) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.fail {
-		return errors.New("queue unavailable")
-	}
-	q.items = append(q.items, a)
-	return nil
-}
-
-func (q *memQueue) setFail(fail bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.fail = fail
-}
-
-func (q *memQueue) all() []sbomcat.Association {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]sbomcat.Association(nil), q.items...)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	queue  *testkit.Queue
+	logs   *testkit.Buffer
 }
 
 // envConfig is what a test may change of an env: the API's configuration and the catalog
@@ -104,7 +56,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := &env{t: t, store: store, queue: &memQueue{}, logs: &syncBuffer{}}
+	e := &env{t: t, store: store, queue: &testkit.Queue{}, logs: &testkit.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(e.logs, nil))
 	cfg := envConfig{Config: api.Config{Logger: log}, Service: catalog.Config{Store: store, Queue: e.queue, Logger: log}}
 	for _, o := range opts {

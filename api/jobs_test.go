@@ -721,7 +721,7 @@ func TestJobGarbageNeverFails(t *testing.T) {
 	e := newJobsEnv(t)
 	e.createJob(t, &iot.CreateJobInput{JobId: aws.String("j"), Document: aws.String(`{}`)})
 	rng := rand.New(rand.NewPCG(3, 4))
-	paths := []struct{ method, path string }{
+	paths := []route{
 		{"PUT", "/jobs/j"}, {"PUT", "/jobs/k"}, {"GET", "/jobs/j"}, {"GET", "/jobs/j/job-document"}, {"GET", "/jobs"}, {"DELETE", "/jobs/k"},
 	}
 	fragments := []string{`{`, `}`, `[`, `]`, `"`, `:`, `,`, `null`, `true`, `1e999`, `-0`, `"\u0000"`, `"\ud800"`,
@@ -730,19 +730,5 @@ func TestJobGarbageNeverFails(t *testing.T) {
 		`{"destinationPackageVersions":`, `["arn:aws:iot:us-east-1:000000000000:package/TestPackage/version/$default"]`, "\xff\xfe"}
 	queries := []string{"", "?beforeSubstitution=true", "?beforeSubstitution=", "?force=true", "?force=yes",
 		"?maxResults=99999999999999999999", "?nextToken=%00", "?status=&targetSelection=", "?namespaceId=x"}
-	for i := range 300 {
-		p := paths[i%len(paths)]
-		var body strings.Builder
-		for range rng.IntN(12) {
-			body.WriteString(fragments[rng.IntN(len(fragments))])
-		}
-		q := queries[rng.IntN(len(queries))]
-		resp := e.raw(p.method, p.path+q, []byte(body.String()), signed)
-		if resp.status >= 500 {
-			t.Fatalf("%s %s%s %q: %d %s", p.method, p.path, q, body.String(), resp.status, resp.body)
-		}
-		if resp.status != 200 {
-			checkAWSShape(t, resp)
-		}
-	}
+	e.garbage(t, rng, 300, paths, fragments, queries)
 }

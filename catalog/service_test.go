@@ -2,33 +2,15 @@ package catalog_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
-
-// queue records what the service enqueues; fail makes Enqueue refuse.
-type queue struct {
-	mu    sync.Mutex
-	items []sbomcat.Association
-	fail  bool
-}
-
-func (q *queue) Enqueue(ctx context.Context, a sbomcat.Association) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.fail {
-		return errors.New("queue unavailable")
-	}
-	q.items = append(q.items, a)
-	return nil
-}
 
 // clock is a settable time source.
 type clock struct{ now time.Time }
@@ -38,7 +20,7 @@ func (c *clock) Now() time.Time { return c.now }
 type env struct {
 	svc   *catalog.Service
 	store *sqlite.Store
-	queue *queue
+	queue *testkit.Queue
 	clock *clock
 }
 
@@ -50,7 +32,7 @@ func newEnv(t *testing.T, cfg catalog.Config) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := &env{store: store, queue: &queue{}, clock: &clock{now: time.Unix(1700000000, 0)}}
+	e := &env{store: store, queue: &testkit.Queue{}, clock: &clock{now: time.Unix(1700000000, 0)}}
 	cfg.Store, cfg.Queue, cfg.Now = store, e.queue, e.clock.Now
 	e.svc = catalog.New(cfg)
 	return e
@@ -113,11 +95,11 @@ func TestIdempotentAssociate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.AssociationID != first.AssociationID || len(e.queue.items) != 1 {
-		t.Errorf("retry associated again: ids %s/%s, %d queued", first.AssociationID, again.AssociationID, len(e.queue.items))
+	if again.AssociationID != first.AssociationID || len(e.queue.All()) != 1 {
+		t.Errorf("retry associated again: ids %s/%s, %d queued", first.AssociationID, again.AssociationID, len(e.queue.All()))
 	}
-	if e.queue.items[0].ID != first.AssociationID || e.queue.items[0].SBOM != sbom {
-		t.Errorf("queued %+v, want association %s of %+v", e.queue.items[0], first.AssociationID, sbom)
+	if e.queue.All()[0].ID != first.AssociationID || e.queue.All()[0].SBOM != sbom {
+		t.Errorf("queued %+v, want association %s of %+v", e.queue.All()[0], first.AssociationID, sbom)
 	}
 }
 
@@ -138,7 +120,7 @@ func TestEnqueueFailure(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, catalog.Config{})
 	mustVersion(t, e)
-	e.queue.fail = true
+	e.queue.SetFail(true)
 	_, err := e.svc.AssociateSBOM(ctx, "p", "1", sbomcat.S3Location{Bucket: "b", Key: "dir/sbom.zip", Version: "1"}, "")
 	wantCode(t, err, sbomcat.EINTERNAL)
 	pv, err := e.svc.GetVersion(ctx, "p", "1")
@@ -165,23 +147,23 @@ func TestEnqueueFailureRetry(t *testing.T) {
 	e := newEnv(t, catalog.Config{})
 	mustVersion(t, e)
 	sbom := sbomcat.S3Location{Bucket: "b", Key: "sbom.json", Version: "1"}
-	e.queue.fail = true
+	e.queue.SetFail(true)
 	_, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, token)
 	wantCode(t, err, sbomcat.EINTERNAL)
-	e.queue.fail = false
+	e.queue.SetFail(false)
 	pv, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pv.SBOMStatus != sbomcat.StatusInProgress || len(e.queue.items) != 1 || e.queue.items[0].ID != pv.AssociationID {
-		t.Errorf("retry after a refusal: status %s, queued %+v, want IN_PROGRESS and association %s queued", pv.SBOMStatus, e.queue.items, pv.AssociationID)
+	if queued := e.queue.All(); pv.SBOMStatus != sbomcat.StatusInProgress || len(queued) != 1 || queued[0].ID != pv.AssociationID {
+		t.Errorf("retry after a refusal: status %s, queued %+v, want IN_PROGRESS and association %s queued", pv.SBOMStatus, queued, pv.AssociationID)
 	}
 	again, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.AssociationID != pv.AssociationID || len(e.queue.items) != 1 {
-		t.Errorf("second retry associated again: ids %s/%s, %d queued", pv.AssociationID, again.AssociationID, len(e.queue.items))
+	if again.AssociationID != pv.AssociationID || len(e.queue.All()) != 1 {
+		t.Errorf("second retry associated again: ids %s/%s, %d queued", pv.AssociationID, again.AssociationID, len(e.queue.All()))
 	}
 }
 
@@ -243,8 +225,8 @@ func TestDomainRules(t *testing.T) {
 	if _, err := e.svc.GetPackage(ctx, "x"); sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {
 		t.Errorf("refused package was stored: %v", err)
 	}
-	if len(e.queue.items) != 0 {
-		t.Errorf("refused association was queued: %+v", e.queue.items)
+	if len(e.queue.All()) != 0 {
+		t.Errorf("refused association was queued: %+v", e.queue.All())
 	}
 }
 
@@ -297,7 +279,7 @@ func TestAssociationProfile(t *testing.T) {
 		if _, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, ""); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.queue.items[i].Profile; got != tc.want {
+		if got := e.queue.All()[i].Profile; got != tc.want {
 			t.Errorf("association %d: profile %q, want %q", i, got, tc.want)
 		}
 	}
@@ -311,8 +293,8 @@ func TestAssociationProfile(t *testing.T) {
 	if _, err := e.svc.AssociateSBOM(ctx, "p", "1", sbom, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.queue.items[len(e.queue.items)-1].Profile; got != "" {
-		t.Errorf("a version's tag became the profile %q", got)
+	if q := e.queue.All(); q[len(q)-1].Profile != "" {
+		t.Errorf("a version's tag became the profile %q", q[len(q)-1].Profile)
 	}
 	// A package that does not exist is reported as before.
 	if _, err := e.svc.AssociateSBOM(ctx, "nope", "1", sbom, ""); sbomcat.ErrCode(err) != sbomcat.ENOTFOUND {

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -52,23 +53,11 @@ func playwrightCore(t *testing.T) string {
 // daemon is one sbomd process.
 type daemon struct {
 	cmd    *exec.Cmd
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	addr   string
 	url    string // the console URL sbomd logged ("" when the console is off)
 	exited chan struct{}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 var sbomdBin struct {
 	once sync.Once
@@ -98,7 +87,7 @@ func buildSbomd(t *testing.T) string {
 // startDaemon runs sbomd on a free loopback port over dataDir until stop or the test's end.
 func startDaemon(t *testing.T, dataDir string, env []string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{logs: &syncBuffer{}, exited: make(chan struct{})}
+	d := &daemon{logs: &testkit.Buffer{}, exited: make(chan struct{})}
 	d.cmd = exec.Command(buildSbomd(t), append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--max-packages", "-1"}, args...)...)
 	for _, kv := range os.Environ() { // nothing from the environment configures it
 		if k, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(k, "SBOMD_") && !strings.HasPrefix(k, "SBOMCAT_") && !strings.HasPrefix(k, "AWS_") {
@@ -230,7 +219,7 @@ func (s *sdk) waitFinal(pkg, version string) {
 
 // manyFiles is a zip of n CycloneDX files, every 10th one broken.
 func manyFiles(t *testing.T, n int) []byte {
-	var entries []string
+	var entries []any
 	for i := range n {
 		body := cdxValid
 		if i%10 == 3 {
@@ -238,7 +227,7 @@ func manyFiles(t *testing.T, n int) []byte {
 		}
 		entries = append(entries, fmt.Sprintf("parts/part-%04d.cdx.json", i), body)
 	}
-	return zipOf(t, entries...)
+	return testkit.Zip(t, entries...)
 }
 
 func TestBrowser(t *testing.T) {
@@ -272,8 +261,8 @@ func TestBrowser(t *testing.T) {
 	api.version("gateway-fw", "3.0.0", false)
 	_, err = api.iot.UpdatePackage(context.Background(), &iot.UpdatePackageInput{PackageName: aws.String("gateway-fw"), DefaultVersionName: aws.String("1.1.0")})
 	api.check("UpdatePackage", err)
-	api.associate("gateway-fw", "1.0.0", zipOf(t, hostile, cdxValid, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid))
-	api.associate("gateway-fw", "1.1.0", zipOf(t, "radio.cdx.json", cdxValid, "zlib.cdx.json", cdxValid))
+	api.associate("gateway-fw", "1.0.0", testkit.Zip(t, hostile, cdxValid, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid))
+	api.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", cdxValid, "zlib.cdx.json", cdxValid))
 	api.associate("gateway-fw", "3.0.0", manyFiles(t, 150))
 
 	// A worker validates these three, then stops; 2.0.0, associated after, stays IN_PROGRESS
@@ -288,14 +277,14 @@ func TestBrowser(t *testing.T) {
 		api.waitFinal("gateway-fw", v)
 	}
 	w.stop()
-	api.associate("gateway-fw", "2.0.0", zipOf(t, "a.cdx.json", cdxValid, "b.cdx.json", cdxBroken))
+	api.associate("gateway-fw", "2.0.0", testkit.Zip(t, "a.cdx.json", cdxValid, "b.cdx.json", cdxBroken))
 
 	// Files for the Validate view, and the verdicts sbomctl gives them.
 	upDir := t.TempDir()
 	uploads := map[string][]byte{
 		"valid.cdx.json":  []byte(cdxValid),
 		"broken.cdx.json": []byte(cdxBroken),
-		"bundle.zip":      zipOf(t, hostile, cdxBroken, "ok.json", cdxValid),
+		"bundle.zip":      testkit.Zip(t, hostile, cdxBroken, "ok.json", cdxValid),
 	}
 	var expected []map[string]string
 	var v validator.Validator
@@ -326,7 +315,7 @@ func TestBrowser(t *testing.T) {
 	must(t, err)
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
-	var stderr syncBuffer
+	var stderr testkit.Buffer
 	cmd.Stderr = &stderr
 	must(t, cmd.Start())
 
@@ -345,7 +334,7 @@ func TestBrowser(t *testing.T) {
 			back.s3 = api.s3 // S3 is the first sbomd's
 		case line == "ASK replace-1.1.0":
 			// Through the worker's sbomd, whose embedded queue validates it at once.
-			back.associate("gateway-fw", "1.1.0", zipOf(t, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid, "new.spdx.json", spdxValid))
+			back.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid, "new.spdx.json", spdxValid))
 		case line == "PASS":
 			passed = true
 			continue

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/console"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
 )
@@ -390,19 +390,6 @@ func upload(t testing.TB, c *http.Client, srv *httptest.Server, ck *http.Cookie,
 	return res.StatusCode, b
 }
 
-func zipOf(t testing.TB, entries ...string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(entries); i += 2 {
-		w, err := zw.Create(entries[i])
-		must(t, err)
-		w.Write([]byte(entries[i+1]))
-	}
-	must(t, zw.Close())
-	return buf.Bytes()
-}
-
 func TestValidate(t *testing.T) {
 	srv := server(t, openStore(t), validator.Limits{MaxObjectBytes: 4 << 20, MaxEntries: 3})
 	c, ck := signIn(t, srv)
@@ -417,9 +404,9 @@ func TestValidate(t *testing.T) {
 		{"valid JSON", "ok.cdx.json", []byte(cdxValid), []string{"ok.cdx.json SUCCEEDED "}},
 		{"schema violation", "radio.cdx.json", []byte(cdxBroken), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
 		{"path cut to its base name", `C:\Users\me\radio.cdx.json`, []byte(cdxBroken), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
-		{"zip with a hostile member name", "sboms.zip", zipOf(t, hostile, cdxValid, "b/bad.json", cdxBroken),
+		{"zip with a hostile member name", "sboms.zip", testkit.Zip(t, hostile, cdxValid, "b/bad.json", cdxBroken),
 			[]string{hostile + " SUCCEEDED ", "b/bad.json FAILED INCOMPATIBLE_FORMAT"}},
-		{"zip over the entry limit", "many.zip", zipOf(t, "1.json", cdxValid, "2.json", cdxValid, "3.json", cdxValid, "4.json", cdxValid), nil},
+		{"zip over the entry limit", "many.zip", testkit.Zip(t, "1.json", cdxValid, "2.json", cdxValid, "3.json", cdxValid, "4.json", cdxValid), nil},
 		{"not JSON", "a.bin", []byte{0, 1, 2, 3}, nil},
 		{"spooled", "big.cdx.json", big, []string{"big.cdx.json SUCCEEDED "}},
 		{"empty", "empty.json", nil, nil},

@@ -14,6 +14,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 func TestConvertFixtures(t *testing.T) {
@@ -39,7 +40,7 @@ func TestConvertFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"@"+tt.to, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			data, err := os.ReadFile(testkit.Fixture("convert/" + tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +76,7 @@ func TestConvertFixtures(t *testing.T) {
 // TestRoundTrip: JSON written by convert, encoded to XML by cyclonedx-go, converts back to the
 // same JSON.
 func TestRoundTrip(t *testing.T) {
-	data, err := os.ReadFile("testdata/cdx16.xml")
+	data, err := os.ReadFile(testkit.Fixture("convert/cdx16.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,13 +10,14 @@ import (
 
 	"github.com/sbomcat/sbomcat/convert"
 	"github.com/sbomcat/sbomcat/formats"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // FuzzConvert feeds mutated inputs of every encoding convert reads. Whatever the input, Convert
 // returns (it never panics or hangs), and a document it returns without Invalid is accepted by
 // the validator under the aws profile, in the format and version the result names.
 func FuzzConvert(f *testing.F) {
-	seeds, err := filepath.Glob(filepath.Join("testdata", "*"))
+	seeds, err := filepath.Glob(filepath.Join(testkit.Fixture("convert"), "*"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -26,6 +27,9 @@ func FuzzConvert(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+	if len(seeds) == 0 {
+		f.Fatal("no seed inputs under testdata/convert")
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := convert.Convert(context.Background(), data, convert.Options{})

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"go/ast"
 	"go/importer"
 	"go/parser"
@@ -35,7 +36,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -106,15 +106,8 @@ func loadCode() (*code, error) {
 	return loadedCode, loadErr
 }
 
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
-
 func load(patterns ...string) (*code, error) {
-	cmd := exec.Command(goTool(), append([]string{"list", "-deps", "-export", "-json=ImportPath,Dir,GoFiles,Export,Module"}, patterns...)...)
+	cmd := exec.Command(testkit.GoTool(), append([]string{"list", "-deps", "-export", "-json=ImportPath,Dir,GoFiles,Export,Module"}, patterns...)...)
 	cmd.Dir = ".." // the module root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

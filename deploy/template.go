@@ -520,7 +520,7 @@ func (e *evaluator) ref(name string) (any, error) {
 	if _, ok := e.t.Resources[name]; ok {
 		return RefToken(name), nil
 	}
-	return nil, fmt.Errorf("Ref %s: no such parameter or resource", name)
+	return nil, fmt.Errorf("!Ref %s: no such parameter or resource", name)
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)

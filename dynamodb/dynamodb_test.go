@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +21,11 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/jobstest"
 	"github.com/sbomcat/sbomcat/storetest"
+	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
 // dynalite is started once per test binary, on a free loopback port, and stopped at the end.
@@ -47,36 +48,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// dynaliteCLI finds dynalite's cli.js: under $SBOMCAT_TOOLS, else under the module's .tools
-// (where `make tools` installs it). It returns a skip reason when neither is there and
-// SBOMCAT_TOOLS is unset; when SBOMCAT_TOOLS is set, a missing dynalite is a failure.
-func dynaliteCLI() (cli, skip string, err error) {
-	const rel = "node_modules/dynalite/cli.js"
-	if tools := os.Getenv("SBOMCAT_TOOLS"); tools != "" {
-		cli = filepath.Join(tools, rel)
-		if _, err := os.Stat(cli); err != nil {
-			return "", "", fmt.Errorf("SBOMCAT_TOOLS=%s but dynalite is not installed there (run `make tools`): %w", tools, err)
-		}
-		return cli, "", nil
-	}
-	cli, _ = filepath.Abs(filepath.Join("..", ".tools", rel))
-	if _, err := os.Stat(cli); err != nil {
-		return "", "dynalite not installed: run `make tools` (npm install dynalite@4.0.0 into .tools) or set SBOMCAT_TOOLS", nil
-	}
-	return cli, "", nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 func startDynalite() {
-	cli, skip, err := dynaliteCLI()
+	cli, skip, err := workertest.ToolCLI("dynalite/cli.js")
 	if skip != "" || err != nil {
 		dynaliteSkip, dynaliteErr = skip, err
 		return
@@ -88,7 +61,7 @@ func startDynalite() {
 	}
 	// The port is free when chosen but could be taken before dynalite binds it: try a few.
 	for range 5 {
-		port, err := freePort()
+		port, err := testkit.FreePort()
 		if err != nil {
 			dynaliteErr = err
 			return
@@ -138,11 +111,12 @@ func client(t *testing.T) *awsddb.Client {
 	}, func(o *awsddb.Options) { o.BaseEndpoint = aws.String(dynaliteURL) })
 }
 
-// newStore creates a fresh table for one test.
-func newStore(t *testing.T) sbomcat.Store {
-	c := client(t)
-	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
-	s := dynamodb.New(c, table)
+// newTable creates a fresh table for one test, deleted when it ends, and a store on it.
+func newTable(t *testing.T) (c *awsddb.Client, s *dynamodb.Store, table string) {
+	t.Helper()
+	c = client(t)
+	table = fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
+	s = dynamodb.New(c, table)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.CreateTable(ctx); err != nil {
@@ -151,6 +125,12 @@ func newStore(t *testing.T) sbomcat.Store {
 	t.Cleanup(func() {
 		c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)})
 	})
+	return c, s, table
+}
+
+// newStore creates a fresh table for one test.
+func newStore(t *testing.T) sbomcat.Store {
+	_, s, _ := newTable(t)
 	return s
 }
 
@@ -184,14 +164,8 @@ func TestJobsLargeDocuments(t *testing.T) {
 // TestIdempotencyTTLAttribute: a clientToken record carries, in TTLAttribute, the epoch second
 // at which DynamoDB's TTL may delete it: IdempotencyRetention after its creation.
 func TestIdempotencyTTLAttribute(t *testing.T) {
-	c := client(t)
-	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
-	s := dynamodb.New(c, table)
+	c, s, table := newTable(t)
 	ctx := context.Background()
-	if err := s.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
 	created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	if err := s.PutIdempotency(ctx, sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "t", Fingerprint: "f", CreatedAt: created}); err != nil {
 		t.Fatal(err)
@@ -219,14 +193,8 @@ func TestIdempotencyTTLAttribute(t *testing.T) {
 // count, no quota counters) is counted at the first write that needs it: quotas see what is
 // there, and its packages can still be emptied and deleted.
 func TestOlderTable(t *testing.T) {
-	c := client(t)
-	table := fmt.Sprintf("sbomcat-test-%d", tableSeq.Add(1))
-	s := dynamodb.New(c, table)
+	c, s, table := newTable(t)
 	ctx := context.Background()
-	if err := s.CreateTable(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: aws.String(table)}) })
 	S := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	N := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 	old := []map[string]types.AttributeValue{ // as the previous release wrote them

@@ -72,18 +72,13 @@ func (s *Store) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
 	return j, nil
 }
 
-// jobsList names ListJobs' tokens, so that a token of another list is refused.
-var jobsList = sbomcat.ListID("jobs")
-
 // ListJobs implements jobs.Store. The token carries the last id returned, from which the next
 // Query starts (its ExclusiveStartKey); only the body is read, the documents are not needed.
 func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[jobs.Summary], error) {
 	var out sbomcat.Page[jobs.Summary]
-	var after string
-	if nextToken != "" {
-		if err := sbomcat.DecodePageToken(nextToken, jobsList, &after); err != nil {
-			return out, err
-		}
+	after, err := jobs.ListStart(nextToken)
+	if err != nil {
+		return out, err
 	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
@@ -107,7 +102,7 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 		out.Items = append(out.Items, j.Summary())
 	}
 	if more {
-		if out.NextToken, err = sbomcat.EncodePageToken(jobsList, out.Items[len(out.Items)-1].ID); err != nil {
+		if out.NextToken, err = jobs.ListToken(out.Items[len(out.Items)-1].ID); err != nil {
 			return out, fmt.Errorf("dynamodb: list jobs: %w", err)
 		}
 	}

@@ -89,13 +89,6 @@ func (e *evaluator) fail(format string, args ...any) bool {
 	return false
 }
 
-func (e *evaluator) failAt(extra pathElem, format string, args ...any) bool {
-	e.path = append(e.path, extra)
-	e.fail(format, args...)
-	e.path = e.path[:len(e.path)-1]
-	return false
-}
-
 func kindType(n *node) typeSet {
 	switch n.kind {
 	case kindNull:

@@ -2,7 +2,6 @@ package formats
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -687,14 +686,3 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 	}
 	return int32(len(t.nodes) - 1), nil
 }
-
-// atEOF reports whether only whitespace remains.
-func (s *scanner) atEOF() (bool, error) {
-	_, ok := s.peek()
-	if !ok && s.rerr != nil {
-		return false, &readError{s.rerr}
-	}
-	return !ok, nil
-}
-
-var errStop = errors.New("stop")

@@ -21,8 +21,8 @@ type schemaRef struct {
 	path    string // inside resources.BOMSchemaFiles
 }
 
-// Accepted versions and their schemas (decisions item 1). CycloneDX 1.2 and 1.3 use the
-// regular schemas, not the -strict variants; SPDX 2.2 uses 2.2.2, whose enumeration already
+// Accepted versions and their schemas (docs/behaviour.md, "Accepted SBOMs"). CycloneDX 1.2 and 1.3
+// use the regular schemas, not the -strict variants; SPDX 2.2 uses 2.2.2, whose enumeration already
 // admits PACKAGE-MANAGER beside PACKAGE_MANAGER.
 var acceptedSchemas = []schemaRef{
 	{sbomcat.FormatCycloneDX, "1.2", "schema/cyclonedx/1.2/bom-1.2.schema.json"},

@@ -46,9 +46,9 @@ func describeFindings(fs []finding, places []sbomcat.Place) string {
 	return b.String()
 }
 
-// strictCheck applies the strict profile's reference rules (decisions item 3) to a document that
-// already conforms to its schema. It decodes with the field's own models, cyclonedx-go and
-// spdx/tools-golang, so a document they cannot read fails here too.
+// strictCheck applies the strict profile's reference rules (docs/behaviour.md, "Accepted SBOMs") to
+// a document that already conforms to its schema. It decodes with the field's own models,
+// cyclonedx-go and spdx/tools-golang, so a document they cannot read fails here too.
 func strictCheck(ctx context.Context, open Opener, skip int64, format sbomcat.Format) (fs []finding, err error) {
 	rc, err := open()
 	if err != nil {
@@ -122,8 +122,7 @@ func cycloneDXReferences(bom *cdx.BOM) []finding {
 		refs[ref] = ptr
 	}
 	var components func(cs *[]cdx.Component, ptr string)
-	var component func(c *cdx.Component, ptr string)
-	component = func(c *cdx.Component, ptr string) {
+	component := func(c *cdx.Component, ptr string) {
 		note(c.BOMRef, ptr)
 		components(c.Components, ptr+"/components")
 	}

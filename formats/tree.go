@@ -98,11 +98,6 @@ func (t *tree) relOffset(abs int64) uint32 {
 	return 0
 }
 
-func (t *tree) children(i int32) []node {
-	n := &t.nodes[i]
-	return t.nodes[n.first : n.first+n.n]
-}
-
 // isInteger reports whether a number node has no fractional part (JSON Schema's "integer").
 func (n *node) isInteger() bool {
 	return n.kind == kindNumber && n.num == math.Trunc(n.num)

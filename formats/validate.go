@@ -244,7 +244,8 @@ func describeViolations(errs []violation, places []sbomcat.Place, count int) str
 	return b.String()
 }
 
-// hints add the fix for failures that popular tools are known to cause (decisions item 2).
+// hints add the fix for failures that popular tools are known to cause (docs/behaviour.md, "Failure
+// messages").
 func hints(format sbomcat.Format, version string, ev *evaluator) string {
 	var out []string
 	if format == sbomcat.FormatSPDX && version == "2.2" && ev.missing["copyrightText"] > 0 {

@@ -1,6 +1,6 @@
 // Package jobs is the subset of AWS IoT Jobs that deploys package versions: CreateJob,
 // DescribeJob, GetJobDocument, ListJobs and DeleteJob, with the package placeholders of the
-// job document (spec §4, decisions items 18–20).
+// job document (docs/behaviour.md, "Jobs").
 //
 // A job keeps two views. What the caller submitted (the document and destinationPackageVersions
 // exactly as given) is returned when beforeSubstitution is true. What CreateJob resolved, once
@@ -36,8 +36,8 @@ const (
 	MaxDestinations       = 25    // destinationPackageVersions, CreateJob doc
 	MinExpiresInSec       = 60    // ExpiresInSec
 	MaxExpiresInSec       = 3600  // ExpiresInSec
-	DefaultExpiresInSec   = 3600  // decisions item 19
-	DefaultListMaxResults = 100   // as every other list of this service (decisions item 14)
+	DefaultExpiresInSec   = 3600  // docs/behaviour.md, "Jobs"
+	DefaultListMaxResults = 100   // as every list here: docs/behaviour.md, "Lists and pages"
 	MaxListMaxResults     = 250   // LaserMaxResults
 )
 
@@ -100,7 +100,7 @@ type Job struct {
 	LastUpdatedAt   time.Time
 
 	// Resolved is what CreateJob resolved once; a later change of a package's default version
-	// does not change it (decisions item 19).
+	// does not change it (docs/behaviour.md, "Jobs").
 	Resolved Resolution
 }
 

@@ -30,8 +30,8 @@ const (
 
 const packagePrefix = "aws:iot:package:"
 
-// The two spellings of the artifact placeholder's tail (decisions item 18). The first is the
-// one AWS's guide prints and the one a resolved document uses.
+// The two spellings of the artifact placeholder's tail (docs/behaviour.md, "Jobs"). The first is
+// the one AWS's guide prints and the one a resolved document uses.
 const (
 	artifactLocationTail = "artifact-location:s3-presigned-url"
 	artifactTail         = "artifact:s3-presigned-url"

@@ -2,28 +2,20 @@ package jobs_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
 // fetch GETs u over HTTP and returns the body of a 200 response.
 func fetch(t *testing.T, u string) []byte {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := testkit.Get(t, u)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s: %s", u, resp.Status, body)
 	}

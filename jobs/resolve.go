@@ -29,7 +29,7 @@ type destination struct {
 
 // parseDestination parses a package version ARN of the service's scope, where the version may
 // also be $default or $null. Every refusal is EINVALID: for CreateJob an ARN of another
-// account or region is a bad request, not a missing resource (decisions item 20).
+// account or region is a bad request, not a missing resource (docs/behaviour.md, "Jobs").
 func parseDestination(s sbomcat.Scope, arn string) (destination, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) == 6 && parts[0] == "arn" && parts[2] == "iot" {

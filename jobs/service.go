@@ -28,6 +28,21 @@ type Store interface {
 	DeleteJob(ctx context.Context, id string) error
 }
 
+// listJobs names ListJobs' tokens, so that a token of another list is refused.
+var listJobs = sbomcat.ListID("jobs")
+
+// ListStart is where a Store's ListJobs page starts: after the job id it returns ("" for the
+// first page, nextToken ""). EINVALID for a token that ListToken did not make.
+func ListStart(nextToken string) (after string, err error) {
+	if nextToken != "" {
+		err = sbomcat.DecodePageToken(nextToken, listJobs, &after)
+	}
+	return after, err
+}
+
+// ListToken is the NextToken of a ListJobs page whose last job is lastID.
+func ListToken(lastID string) (string, error) { return sbomcat.EncodePageToken(listJobs, lastID) }
+
 // Presigner signs S3 GET URLs for artifacts. s3presign.Presigner implements it with the AWS
 // SDK; the S3 client it is built with decides the endpoint and the signing credentials.
 type Presigner interface {

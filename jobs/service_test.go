@@ -307,7 +307,7 @@ func TestCreateLimitsAccepted(t *testing.T) {
 }
 
 // TestDefaultVersionFrozen: attributes and $default resolve once, at creation; a later change
-// of the default version affects new jobs only (decisions item 19).
+// of the default version affects new jobs only (docs/behaviour.md, "Jobs").
 func TestDefaultVersionFrozen(t *testing.T) {
 	e := newEnv(t)
 	req := jobs.CreateRequest{

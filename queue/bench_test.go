@@ -10,6 +10,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -47,6 +48,18 @@ func benchLoop(b *testing.B, store *sqlite.Store, s3 *workertest.S3Server, publi
 			b.Fatal(err)
 		}
 	}
+	finish(b, store, start)
+	for i := range min(b.N, 3) {
+		if s, _ := workertest.Status(b, store, "bench", fmt.Sprint(i)); s != sbomcat.StatusSucceeded {
+			b.Fatalf("bench/%d is %s", i, s)
+		}
+	}
+}
+
+// finish waits until no validation is in progress in store, stops the timer and reports the
+// validations per second since start.
+func finish(b *testing.B, store sbomcat.Store, start time.Time) {
+	ctx := context.Background()
 	for {
 		c, err := store.Counts(ctx)
 		if err != nil {
@@ -59,11 +72,15 @@ func benchLoop(b *testing.B, store *sqlite.Store, s3 *workertest.S3Server, publi
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "validations/s")
-	for i := range min(b.N, 3) {
-		if s, _ := workertest.Status(b, store, "bench", fmt.Sprint(i)); s != sbomcat.StatusSucceeded {
-			b.Fatalf("bench/%d is %s", i, s)
-		}
-	}
+}
+
+// benchBodies are the SBOMs the loop benchmarks validate.
+var benchBodies = []struct {
+	name string
+	body func(b *testing.B) []byte
+}{
+	{"small", func(b *testing.B) []byte { return testkit.ReadFixture(b, "cdx16-valid.json") }},
+	{"50MB", func(b *testing.B) []byte { return largeSBOM(b, 50<<20) }},
 }
 
 func largeSBOM(b *testing.B, size int64) []byte {
@@ -75,13 +92,7 @@ func largeSBOM(b *testing.B, size int64) []byte {
 }
 
 func BenchmarkLoopSQS(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		body func(b *testing.B) []byte
-	}{
-		{"small", func(b *testing.B) []byte { return fixture(b, "cdx16-valid.json") }},
-		{"50MB", func(b *testing.B) []byte { return largeSBOM(b, 50<<20) }},
-	} {
+	for _, c := range benchBodies {
 		b.Run(c.name, func(b *testing.B) {
 			body := c.body(b)
 			l := newLoop(b, 5, func(c *worker.Config) { c.Metrics = io.Discard })
@@ -96,13 +107,7 @@ func BenchmarkLoopSQS(b *testing.B) {
 }
 
 func BenchmarkLoopLocal(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		body func(b *testing.B) []byte
-	}{
-		{"small", func(b *testing.B) []byte { return fixture(b, "cdx16-valid.json") }},
-		{"50MB", func(b *testing.B) []byte { return largeSBOM(b, 50<<20) }},
-	} {
+	for _, c := range benchBodies {
 		b.Run(c.name, func(b *testing.B) {
 			body := c.body(b)
 			l := newLocal(b)

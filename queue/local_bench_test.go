@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/worker"
@@ -24,7 +25,7 @@ func BenchmarkLocalBacklog(b *testing.B) {
 	ctx := context.Background()
 	l := newLocal(b)
 	w := worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)), Metrics: io.Discard, TempDir: b.TempDir()})
-	v := l.s3.Put(b, bucket, "bench/sbom.json", fixture(b, "cdx16-valid.json"))
+	v := l.s3.Put(b, bucket, "bench/sbom.json", testkit.ReadFixture(b, "cdx16-valid.json"))
 	for i := range b.N {
 		workertest.CreateVersion(b, l.store, "bench", fmt.Sprint(i))
 		a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "bench", VersionName: fmt.Sprint(i),
@@ -39,16 +40,5 @@ func BenchmarkLocalBacklog(b *testing.B) {
 	qctx, cancel := context.WithCancel(ctx)
 	q.Start(qctx)
 	defer func() { cancel(); q.Wait() }()
-	for {
-		c, err := l.store.Counts(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if c.ValidationsInProgress == 0 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "validations/s")
+	finish(b, l.store, start)
 }

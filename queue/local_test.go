@@ -3,13 +3,13 @@ package queue_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
@@ -23,12 +23,12 @@ type local struct {
 	s3      *workertest.S3Server
 	store   *sqlite.Store
 	w       *worker.Worker
-	metrics *workertest.SyncBuffer
+	metrics *testkit.Buffer
 }
 
 func newLocal(t testing.TB) *local {
 	t.Helper()
-	l := &local{s3: workertest.StartS3(t), metrics: &workertest.SyncBuffer{}}
+	l := &local{s3: workertest.StartS3(t), metrics: &testkit.Buffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
 	l.w = worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)),
@@ -86,7 +86,7 @@ func TestLocalNotifyStartsAtOnce(t *testing.T) {
 	l := newLocal(t)
 	q, _ := l.start(t, nil, queue.LocalOptions{SweepInterval: time.Hour})
 	for i := range 5 {
-		a := l.associate(t, fmt.Sprint(i), "sbom.json", fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, fmt.Sprint(i), "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 		if err := q.Enqueue(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestLocalRecoversWorkFromStore(t *testing.T) {
 	l := newLocal(t)
 	var order []string
 	for i := range 4 {
-		a := l.associate(t, fmt.Sprint(i), fmt.Sprintf("k%d.json", i), fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, fmt.Sprint(i), fmt.Sprintf("k%d.json", i), testkit.ReadFixture(t, "cdx16-valid.json"))
 		order = append(order, a.ID)
 		time.Sleep(2 * time.Millisecond) // distinct association times: the store keeps milliseconds
 	}
@@ -134,7 +134,7 @@ func TestLocalRecoversWorkFromStore(t *testing.T) {
 func TestLocalTransientFailures(t *testing.T) {
 	t.Run("S3 restarted", func(t *testing.T) {
 		l := newLocal(t)
-		a := l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 		l.s3.Stop()
 		q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: 1000, Backoff: func(int) time.Duration { return 50 * time.Millisecond }})
 		q.Notify(a)
@@ -146,7 +146,7 @@ func TestLocalTransientFailures(t *testing.T) {
 	})
 	t.Run("last attempt", func(t *testing.T) {
 		l := newLocal(t)
-		a := l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+		a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 		l.s3.Stop()
 		q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: 3, Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
 		q.Notify(a)
@@ -164,17 +164,9 @@ func TestLocalTransientFailures(t *testing.T) {
 // version stays IN_PROGRESS, and a new queue on the same store (a restarted process) finishes it.
 func TestLocalRestartMidValidation(t *testing.T) {
 	l := newLocal(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
+	started, release := l.s3.HoldFirstGet("")
 	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Millisecond})
-	q.Notify(l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json")))
+	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
 	<-started
 	stop()
 	close(release)
@@ -189,17 +181,9 @@ func TestLocalRestartMidValidation(t *testing.T) {
 // and Wait returns only after it is recorded.
 func TestLocalGracefulShutdown(t *testing.T) {
 	l := newLocal(t)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
+	started, release := l.s3.HoldFirstGet("")
 	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Hour})
-	q.Notify(l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json")))
+	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
 	<-started
 	stopped := make(chan struct{})
 	go func() { stop(); close(stopped) }()
@@ -224,9 +208,9 @@ func TestLocalSupersededWhileQueued(t *testing.T) {
 	})
 	var stale []sbomcat.Association
 	for i := range 3 {
-		stale = append(stale, l.associate(t, "1", fmt.Sprintf("v%d.json", i), fixture(t, "not-sbom.json")))
+		stale = append(stale, l.associate(t, "1", fmt.Sprintf("v%d.json", i), testkit.ReadFixture(t, "not-sbom.json")))
 	}
-	current := l.associate(t, "1", "current.json", fixture(t, "cdx16-valid.json"))
+	current := l.associate(t, "1", "current.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	q, stop := l.start(t, rec, queue.LocalOptions{Concurrency: 1, SweepInterval: time.Hour})
 	// The stale ones were announced too (as the API would have, at the time).
 	for _, a := range stale {

@@ -1,15 +1,11 @@
 package queue_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
@@ -43,12 +40,12 @@ type loop struct {
 	store   *sqlite.Store
 	w       *worker.Worker
 	pub     *sbomsqs.Publisher
-	metrics *workertest.SyncBuffer
+	metrics *testkit.Buffer
 }
 
 func newLoop(t testing.TB, maxReceiveCount int, configure func(*worker.Config)) *loop {
 	t.Helper()
-	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &workertest.SyncBuffer{}}
+	l := &loop{s3: workertest.StartS3(t), sqs: workertest.StartSQS(t), metrics: &testkit.Buffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
 	l.q = l.sqs.CreateQueue(t, "associations", maxReceiveCount, 30)
@@ -183,7 +180,7 @@ func (c *countingSQS) ChangeMessageVisibility(ctx context.Context, in *sqs.Chang
 // reaches the dead-letter queue.
 func TestSQSEndToEnd(t *testing.T) {
 	l := newLoop(t, 2, func(c *worker.Config) { c.Validator.Limits = validator.Limits{MaxObjectBytes: 64 << 10} })
-	cdx, spdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "not-sbom.json")
+	cdx, spdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "spdx23-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	cases := []struct {
 		version, key string
 		body         []byte
@@ -192,7 +189,7 @@ func TestSQSEndToEnd(t *testing.T) {
 		code         sbomcat.ErrorCode
 	}{
 		{"1", "fw/1/sbom.json", cdx, sbomcat.StatusSucceeded, []string{"sbom.json"}, ""},
-		{"2", "fw/2/bundle.zip", zipOf(t, "cdx.json", cdx, "spdx.json", spdx), sbomcat.StatusSucceeded, []string{"cdx.json", "spdx.json"}, ""},
+		{"2", "fw/2/bundle.zip", testkit.Zip(t, "cdx.json", cdx, "spdx.json", spdx), sbomcat.StatusSucceeded, []string{"cdx.json", "spdx.json"}, ""},
 		{"3", "fw/3/bad.json", bad, sbomcat.StatusFailed, []string{"bad.json"}, sbomcat.ErrorIncompatibleFormat},
 		{"4", "fw/4/huge.json", bytes.Repeat([]byte{' '}, 100<<10), sbomcat.StatusFailed, []string{"huge.json"}, sbomcat.ErrorFileSizeLimitExceeded},
 	}
@@ -239,7 +236,7 @@ func TestSQSEndToEnd(t *testing.T) {
 // TestSQSDuplicateDelivery sends the same event twice: one set of results.
 func TestSQSDuplicateDelivery(t *testing.T) {
 	l := newLoop(t, 3, nil)
-	a := l.associate(t, "1", "b.zip", zipOf(t, "a.json", fixture(t, "cdx16-valid.json"), "b.json", fixture(t, "not-sbom.json")))
+	a := l.associate(t, "1", "b.zip", testkit.Zip(t, "a.json", testkit.ReadFixture(t, "cdx16-valid.json"), "b.json", testkit.ReadFixture(t, "not-sbom.json")))
 	if err := l.pub.Enqueue(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
@@ -258,20 +255,12 @@ func TestSQSDuplicateDelivery(t *testing.T) {
 // downloaded: the first results are discarded, the second stand, both messages are deleted.
 func TestSQSSupersededMidValidation(t *testing.T) {
 	l := newLoop(t, 3, nil)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/old.json") {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
-	l.associate(t, "1", "old.json", fixture(t, "not-sbom.json"))
+	started, release := l.s3.HoldFirstGet("/old.json")
+	l.associate(t, "1", "old.json", testkit.ReadFixture(t, "not-sbom.json"))
 	l.run(t, sbomsqs.RunnerOptions{Concurrency: 2})
 	<-started
-	l.associate(t, "1", "new.json", fixture(t, "cdx16-valid.json"))
-	got := l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+	l.associate(t, "1", "new.json", testkit.ReadFixture(t, "cdx16-valid.json"))
+	l.waitStatus(t, "1", sbomcat.StatusSucceeded)
 	close(release)
 	l.waitDrained(t, l.q.URL)
 	status, got := l.status(t, "1")
@@ -287,7 +276,7 @@ func TestSQSSupersededMidValidation(t *testing.T) {
 // validation succeeds; without, the last attempt records FAILED, the message is deleted and
 // nothing reaches the dead-letter queue.
 func TestSQSTransientFailures(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	t.Run("S3 restarted", func(t *testing.T) {
 		l := newLoop(t, 50, nil)
 		l.associate(t, "1", "sbom.json", cdx)
@@ -327,16 +316,8 @@ func TestSQSTransientFailures(t *testing.T) {
 // runner must keep the message invisible (no second delivery) and delete it at the end.
 func TestSQSVisibilityExtended(t *testing.T) {
 	l := newLoop(t, 5, nil)
-	started, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hold := func(r *http.Request) (int, string) {
-		if r.Method == http.MethodGet {
-			once.Do(func() { close(started); <-release })
-		}
-		return 0, ""
-	}
-	l.s3.Fault.Store(&hold)
-	l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+	started, release := l.s3.HoldFirstGet("")
+	l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	var calls atomic.Int64
 	counted := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
 		calls.Add(1)
@@ -369,16 +350,8 @@ func TestSQSGracefulShutdown(t *testing.T) {
 	for _, finish := range []bool{true, false} {
 		t.Run(fmt.Sprintf("finishes=%v", finish), func(t *testing.T) {
 			l := newLoop(t, 5, nil)
-			started, release := make(chan struct{}), make(chan struct{})
-			var once sync.Once
-			hold := func(r *http.Request) (int, string) {
-				if r.Method == http.MethodGet {
-					once.Do(func() { close(started); <-release })
-				}
-				return 0, ""
-			}
-			l.s3.Fault.Store(&hold)
-			l.associate(t, "1", "sbom.json", fixture(t, "cdx16-valid.json"))
+			started, release := l.s3.HoldFirstGet("")
+			l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 			grace := time.Hour
 			if !finish {
 				grace = time.Millisecond
@@ -419,32 +392,6 @@ func TestRunnerFailsOnMissingQueue(t *testing.T) {
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("Run on a missing queue succeeded")
 	}
-}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "worker", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func zipOf(t testing.TB, entries ...any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(entries); i += 2 {
-		w, err := zw.Create(entries[i].(string))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(entries[i+1].([]byte))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // testLogger logs to t.Log while the test runs (shown for failures and with -v) and drops

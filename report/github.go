@@ -13,8 +13,7 @@ import (
 //
 // Files that succeeded write nothing.
 type githubWriter struct {
-	w   io.Writer
-	err error
+	w io.Writer
 }
 
 func (g *githubWriter) Result(r Result) error {

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/s3local"
 )
 
@@ -128,12 +129,7 @@ func readAll(t *testing.T, out *s3.GetObjectOutput, err error) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.ReadAll(t, out.Body)
 }
 
 // put uploads body (seekable, as the SDK needs over plain http) and returns the version id.

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/s3local"
 )
 
@@ -56,15 +57,7 @@ func fetch(t *testing.T, method, u string, body []byte, hdr http.Header) (int, [
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := testkit.Do(t, req)
 	code := ""
 	if i := bytes.Index(b, []byte("<Code>")); i >= 0 {
 		code, _, _ = strings.Cut(string(b[i+len("<Code>"):]), "<")

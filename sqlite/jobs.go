@@ -54,17 +54,12 @@ func (s *Store) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
 	return j, nil
 }
 
-// jobsList names ListJobs' tokens, so that a token of another list is refused.
-var jobsList = sbomcat.ListID("jobs")
-
 // ListJobs implements jobs.Store: pages by id, the token carrying the last id returned.
 func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[jobs.Summary], error) {
 	var out sbomcat.Page[jobs.Summary]
-	var after string
-	if nextToken != "" {
-		if err := sbomcat.DecodePageToken(nextToken, jobsList, &after); err != nil {
-			return out, err
-		}
+	after, err := jobs.ListStart(nextToken)
+	if err != nil {
+		return out, err
 	}
 	rows, err := s.q().QueryContext(ctx, `SELECT body FROM jobs WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
 	if err != nil {
@@ -87,7 +82,7 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 	}
 	if len(out.Items) > limit {
 		out.Items = out.Items[:limit]
-		if out.NextToken, err = sbomcat.EncodePageToken(jobsList, out.Items[limit-1].ID); err != nil {
+		if out.NextToken, err = jobs.ListToken(out.Items[limit-1].ID); err != nil {
 			return out, fmt.Errorf("sqlite: list jobs: %w", err)
 		}
 	}

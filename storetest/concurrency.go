@@ -68,7 +68,7 @@ func testQuotaOvershoot(t *testing.T, s sbomcat.Store) {
 		return s.CreatePackage(ctx, &sbomcat.Package{Name: fmt.Sprintf("p%d", i)}, 3)
 	})
 	page, err := s.ListPackages(ctx, sbomcat.PageRequest{})
-	must(t, err)
+	Must(t, err)
 	pkgs := page.Items
 	burstOf("version creates", 5, func(i int) error {
 		return s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkgs[i%len(pkgs)].Name, VersionName: fmt.Sprint(i)}, 5)
@@ -76,7 +76,7 @@ func testQuotaOvershoot(t *testing.T, s sbomcat.Store) {
 	var versions []sbomcat.PackageVersion
 	for _, p := range pkgs {
 		l, err := s.ListVersions(ctx, p.Name, "", sbomcat.PageRequest{})
-		must(t, err)
+		Must(t, err)
 		versions = append(versions, l.Items...)
 	}
 	// Associations of 30 callers over the 5 versions: re-associating a version IN_PROGRESS
@@ -92,7 +92,7 @@ func testQuotaOvershoot(t *testing.T, s sbomcat.Store) {
 	}
 	wg.Wait()
 	pending, err := s.ListInProgress(ctx, 10)
-	must(t, err)
+	Must(t, err)
 	t.Logf("%d versions in progress after %d concurrent associations under a limit of 2", len(pending), burst)
 	if len(pending) != 2 {
 		t.Errorf("%d versions in progress after %d concurrent associations under a limit of 2, want exactly 2", len(pending), burst)
@@ -100,23 +100,23 @@ func testQuotaOvershoot(t *testing.T, s sbomcat.Store) {
 
 	// Counts hold, and what ends frees its place in the quota.
 	c, err := s.Counts(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != (sbomcat.Counts{Packages: 3, Versions: 5, ValidationsInProgress: 2}) {
 		t.Errorf("counts after the bursts %+v, want 3 packages, 5 versions, 2 in progress", c)
 	}
-	wantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "over"}, 3), sbomcat.EQUOTA)
+	WantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "over"}, 3), sbomcat.EQUOTA)
 	for _, a := range pending {
-		must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName,
+		Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName,
 			Results: []sbomcat.FileResult{{FileName: "f", Result: sbomcat.ResultSucceeded}}}))
 	}
 	v := versions[0]
-	must(t, s.DeleteVersion(ctx, v.PackageName, v.VersionName))
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: v.PackageName, VersionName: "again"}, 5))
-	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: v.PackageName, VersionName: "over"}, 5), sbomcat.EQUOTA)
+	Must(t, s.DeleteVersion(ctx, v.PackageName, v.VersionName))
+	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: v.PackageName, VersionName: "again"}, 5))
+	WantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: v.PackageName, VersionName: "over"}, 5), sbomcat.EQUOTA)
 	_, err = s.Associate(ctx, association(v.PackageName, "again", "again.json"), 1)
-	must(t, err)
+	Must(t, err)
 	c, err = s.Counts(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != (sbomcat.Counts{Packages: 3, Versions: 5, ValidationsInProgress: 1}) {
 		t.Errorf("counts after deletes and validations %+v, want 3 packages, 5 versions, 1 in progress", c)
 	}
@@ -217,14 +217,14 @@ func testConcurrencyStorm(t *testing.T, s sbomcat.Store) {
 		_, err := s.UpdatePackage(ctx, pkg, sbomcat.PackageUpdate{UnsetDefaultVersion: true})
 		appError(t, "UpdatePackage", err, sbomcat.ENOTFOUND)
 		for _, ver := range stormVersions {
-			must(t, s.DeleteVersion(ctx, pkg, ver))
+			Must(t, s.DeleteVersion(ctx, pkg, ver))
 		}
-		must(t, s.DeletePackage(ctx, pkg))
+		Must(t, s.DeletePackage(ctx, pkg))
 		createPackage(t, s, pkg)
 		p, err := s.GetPackage(ctx, pkg)
-		must(t, err)
+		Must(t, err)
 		l, err := s.ListVersions(ctx, pkg, "", sbomcat.PageRequest{})
-		must(t, err)
+		Must(t, err)
 		if p.DefaultVersion != "" || len(l.Items) != 0 {
 			t.Errorf("re-created package %s has default %q and %d versions", pkg, p.DefaultVersion, len(l.Items))
 		}
@@ -240,7 +240,7 @@ func checkInvariants(t *testing.T, s sbomcat.Store) {
 	t.Helper()
 	ctx := context.Background()
 	page, err := s.ListPackages(ctx, sbomcat.PageRequest{})
-	must(t, err)
+	Must(t, err)
 	listed := map[string]bool{}
 	var want sbomcat.Counts
 	inProgress := map[string]bool{}
@@ -269,7 +269,7 @@ func checkInvariants(t *testing.T, s sbomcat.Store) {
 			}
 		}
 		l, err := s.ListVersions(ctx, pkg, "", sbomcat.PageRequest{})
-		must(t, err)
+		Must(t, err)
 		for _, v := range l.Items {
 			want.Versions++
 			checkResults(t, s, v)
@@ -280,12 +280,12 @@ func checkInvariants(t *testing.T, s sbomcat.Store) {
 		}
 	}
 	got, err := s.Counts(ctx)
-	must(t, err)
+	Must(t, err)
 	if got != want {
 		t.Errorf("Counts = %+v, the listing shows %+v", got, want)
 	}
 	pending, err := s.ListInProgress(ctx, 100)
-	must(t, err)
+	Must(t, err)
 	for _, a := range pending {
 		if !inProgress[a.ID] {
 			t.Errorf("ListInProgress lists %s (%s/%s), not the current association of an IN_PROGRESS version", a.ID, a.PackageName, a.VersionName)
@@ -326,17 +326,17 @@ func testIdempotencyExpiry(t *testing.T, s sbomcat.Store) {
 	now := time.Now().Truncate(time.Millisecond)
 	old := sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "old", Fingerprint: "f", CreatedAt: now.Add(-sbomcat.IdempotencyRetention - time.Minute)}
 	young := sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "young", Fingerprint: "f", CreatedAt: now.Add(-sbomcat.IdempotencyRetention + time.Minute)}
-	must(t, s.PutIdempotency(ctx, old))
-	must(t, s.PutIdempotency(ctx, young))
+	Must(t, s.PutIdempotency(ctx, old))
+	Must(t, s.PutIdempotency(ctx, young))
 	n, err := s.PurgeIdempotency(ctx, now.Add(-sbomcat.IdempotencyRetention))
-	must(t, err)
+	Must(t, err)
 	if n != 1 {
 		t.Errorf("PurgeIdempotency removed %d records, want 1", n)
 	}
 	_, err = s.GetIdempotency(ctx, "CreatePackage", "old")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 	got, err := s.GetIdempotency(ctx, "CreatePackage", "young")
-	must(t, err)
+	Must(t, err)
 	if !got.CreatedAt.Equal(young.CreatedAt) {
 		t.Errorf("kept record created %v, want %v", got.CreatedAt, young.CreatedAt)
 	}
@@ -350,29 +350,29 @@ func testAttempts(t *testing.T, s sbomcat.Store) {
 	createVersion(t, s, "p", "1", sbomcat.VersionDraft)
 	a := association("p", "1", "a.json")
 	_, err := s.BeginAttempt(ctx, association("p", "2", "a.json"))
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 	_, err = s.BeginAttempt(ctx, a)
-	wantCode(t, err, sbomcat.ECONFLICT) // the version has no association yet
+	WantCode(t, err, sbomcat.ECONFLICT) // the version has no association yet
 	_, err = s.Associate(ctx, a, sbomcat.NoLimit)
-	must(t, err)
+	Must(t, err)
 	for want := 1; want <= 3; want++ {
 		n, err := s.BeginAttempt(ctx, a)
-		must(t, err)
+		Must(t, err)
 		if n != want {
 			t.Errorf("attempt %d numbered %d", want, n)
 		}
 	}
 	b := association("p", "1", "b.json")
 	_, err = s.Associate(ctx, b, sbomcat.NoLimit)
-	must(t, err)
+	Must(t, err)
 	_, err = s.BeginAttempt(ctx, a)
-	wantCode(t, err, sbomcat.ECONFLICT)
+	WantCode(t, err, sbomcat.ECONFLICT)
 	if n, err := s.BeginAttempt(ctx, b); err != nil || n != 1 {
 		t.Errorf("first attempt of a new association: %d, %v; want 1", n, err)
 	}
-	must(t, s.RecordValidation(ctx, resultsOf(b.ID, "p", "1")))
+	Must(t, s.RecordValidation(ctx, resultsOf(b.ID, "p", "1")))
 	_, err = s.BeginAttempt(ctx, b)
-	wantCode(t, err, sbomcat.ECONFLICT)
+	WantCode(t, err, sbomcat.ECONFLICT)
 }
 
 // RacingRounds is how many times testRacingPairs races each pair of calls.
@@ -415,7 +415,7 @@ func testRacingPairs(t *testing.T, s sbomcat.Store) {
 				appError(t, "UpdatePackage", err, sbomcat.ENOTFOUND)
 			})
 		p, err := s.GetPackage(ctx, pkg)
-		must(t, err)
+		Must(t, err)
 		if _, err := s.GetVersion(ctx, pkg, "1"); p.DefaultVersion == "1" && err != nil {
 			dangling++
 		}

@@ -5,7 +5,6 @@ package storetest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -21,91 +20,64 @@ type Factory func(t *testing.T) sbomcat.Store
 
 // Run runs the conformance suite against stores made by newStore.
 func Run(t *testing.T, newStore Factory) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s sbomcat.Store)
-	}{
-		{"PackageCRUD", testPackageCRUD},
-		{"DefaultVersion", testDefaultVersion},
-		{"ListPackages", testListPackages},
-		{"VersionCRUD", testVersionCRUD},
-		{"VersionLifecycle", testVersionLifecycle},
-		{"ListVersions", testListVersions},
-		{"Association", testAssociation},
-		{"AssociateRecorded", testAssociateRecorded},
-		{"ValidationResults", testValidationResults},
-		{"InProgressAndCounts", testInProgressAndCounts},
-		{"Tags", testTags},
-		{"Idempotency", testIdempotency},
-		{"PackageConfiguration", testPackageConfiguration},
-		{"ConcurrentCreate", testConcurrentCreate},
-		{"QuotaOvershoot", testQuotaOvershoot},
-		{"ConcurrencyStorm", testConcurrencyStorm},
-		{"RacingPairs", testRacingPairs},
-		{"IdempotencyExpiry", testIdempotencyExpiry},
-		{"Attempts", testAttempts},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newStore(t))
-		})
-	}
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := sbomcat.ErrCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
-	var e *sbomcat.Error
-	if code != "" && !errors.As(err, &e) {
-		t.Fatalf("error %v is not an *sbomcat.Error", err)
-	}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
+	RunCases(t, newStore, map[string]func(*testing.T, sbomcat.Store){
+		"PackageCRUD":          testPackageCRUD,
+		"DefaultVersion":       testDefaultVersion,
+		"ListPackages":         testListPackages,
+		"VersionCRUD":          testVersionCRUD,
+		"VersionLifecycle":     testVersionLifecycle,
+		"ListVersions":         testListVersions,
+		"Association":          testAssociation,
+		"AssociateRecorded":    testAssociateRecorded,
+		"ValidationResults":    testValidationResults,
+		"InProgressAndCounts":  testInProgressAndCounts,
+		"Tags":                 testTags,
+		"Idempotency":          testIdempotency,
+		"PackageConfiguration": testPackageConfiguration,
+		"ConcurrentCreate":     testConcurrentCreate,
+		"QuotaOvershoot":       testQuotaOvershoot,
+		"ConcurrencyStorm":     testConcurrencyStorm,
+		"RacingPairs":          testRacingPairs,
+		"IdempotencyExpiry":    testIdempotencyExpiry,
+		"Attempts":             testAttempts,
+	})
 }
 
 func createPackage(t *testing.T, s sbomcat.Store, name string) {
 	t.Helper()
-	must(t, s.CreatePackage(context.Background(), &sbomcat.Package{Name: name}, sbomcat.NoLimit))
+	Must(t, s.CreatePackage(context.Background(), &sbomcat.Package{Name: name}, sbomcat.NoLimit))
 }
 
 func createVersion(t *testing.T, s sbomcat.Store, pkg, ver string, status sbomcat.VersionStatus) {
 	t.Helper()
 	ctx := context.Background()
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver}, sbomcat.NoLimit))
+	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: pkg, VersionName: ver}, sbomcat.NoLimit))
 	switch status {
 	case sbomcat.VersionPublished:
 		_, err := s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionPublish})
-		must(t, err)
+		Must(t, err)
 	case sbomcat.VersionDeprecated:
 		_, err := s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionPublish})
-		must(t, err)
+		Must(t, err)
 		_, err = s.UpdateVersion(ctx, pkg, ver, sbomcat.VersionUpdate{Action: sbomcat.ActionDeprecate})
-		must(t, err)
+		Must(t, err)
 	}
 }
 
 func testPackageCRUD(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	_, err := s.GetPackage(ctx, "p")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 
 	p := &sbomcat.Package{Name: "p", Description: "first", Tags: map[string]string{"team": "fw"}}
-	must(t, s.CreatePackage(ctx, p, sbomcat.NoLimit))
+	Must(t, s.CreatePackage(ctx, p, sbomcat.NoLimit))
 	if p.CreatedAt.IsZero() || !p.UpdatedAt.Equal(p.CreatedAt) {
 		t.Errorf("CreatePackage stamped created=%v updated=%v", p.CreatedAt, p.UpdatedAt)
 	}
-	wantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit), sbomcat.ECONFLICT)
+	WantCode(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit), sbomcat.ECONFLICT)
 
 	got, err := s.GetPackage(ctx, "p")
-	must(t, err)
+	Must(t, err)
 	if got.Name != "p" || got.Description != "first" || got.DefaultVersion != "" || got.Tags["team"] != "fw" {
 		t.Errorf("GetPackage = %+v", got)
 	}
@@ -115,33 +87,33 @@ func testPackageCRUD(t *testing.T, s sbomcat.Store) {
 
 	desc := "second"
 	upd, err := s.UpdatePackage(ctx, "p", sbomcat.PackageUpdate{Description: &desc})
-	must(t, err)
+	Must(t, err)
 	if upd.Description != "second" || upd.UpdatedAt.Before(upd.CreatedAt) {
 		t.Errorf("UpdatePackage = %+v", upd)
 	}
 	empty := ""
 	_, err = s.UpdatePackage(ctx, "p", sbomcat.PackageUpdate{Description: &empty})
-	must(t, err)
+	Must(t, err)
 	got, err = s.GetPackage(ctx, "p")
-	must(t, err)
+	Must(t, err)
 	if got.Description != "" {
 		t.Errorf("description not cleared: %q", got.Description)
 	}
 	_, err = s.UpdatePackage(ctx, "missing", sbomcat.PackageUpdate{Description: &desc})
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 
 	createVersion(t, s, "p", "1", sbomcat.VersionDraft)
-	wantCode(t, s.DeletePackage(ctx, "p"), sbomcat.EINVALID)
-	must(t, s.DeleteVersion(ctx, "p", "1"))
-	must(t, s.DeletePackage(ctx, "p"))
+	WantCode(t, s.DeletePackage(ctx, "p"), sbomcat.EINVALID)
+	Must(t, s.DeleteVersion(ctx, "p", "1"))
+	Must(t, s.DeletePackage(ctx, "p"))
 	_, err = s.GetPackage(ctx, "p")
-	wantCode(t, err, sbomcat.ENOTFOUND)
-	must(t, s.DeletePackage(ctx, "p")) // deleting what does not exist succeeds
+	WantCode(t, err, sbomcat.ENOTFOUND)
+	Must(t, s.DeletePackage(ctx, "p")) // deleting what does not exist succeeds
 
 	// A deleted package's name can be used again, without its old tags.
 	createPackage(t, s, "p")
 	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p"})
-	must(t, err)
+	Must(t, err)
 	if len(tags) != 0 {
 		t.Errorf("recreated package inherited tags %v", tags)
 	}
@@ -174,18 +146,18 @@ func testDefaultVersion(t *testing.T, s sbomcat.Store) {
 			t.Fatalf("%s: err = %v, want %q", tt.name, err, tt.code)
 		}
 		p, err := s.GetPackage(ctx, "p")
-		must(t, err)
+		Must(t, err)
 		if p.DefaultVersion != tt.wantDef {
 			t.Fatalf("%s: default = %q, want %q", tt.name, p.DefaultVersion, tt.wantDef)
 		}
 	}
 	// The default version cannot be deleted; after unsetting it can.
-	wantCode(t, s.DeleteVersion(ctx, "p", "pub"), sbomcat.EINVALID)
+	WantCode(t, s.DeleteVersion(ctx, "p", "pub"), sbomcat.EINVALID)
 	_, err := s.GetVersion(ctx, "p", "pub")
-	must(t, err)
+	Must(t, err)
 	_, err = s.UpdatePackage(ctx, "p", sbomcat.PackageUpdate{UnsetDefaultVersion: true})
-	must(t, err)
-	must(t, s.DeleteVersion(ctx, "p", "pub"))
+	Must(t, err)
+	Must(t, s.DeleteVersion(ctx, "p", "pub"))
 }
 
 func testListPackages(t *testing.T, s sbomcat.Store) {
@@ -202,7 +174,7 @@ func testListPackages(t *testing.T, s sbomcat.Store) {
 		token := ""
 		for {
 			page, err := s.ListPackages(ctx, sbomcat.PageRequest{MaxResults: size, NextToken: token})
-			must(t, err)
+			Must(t, err)
 			pages++
 			if size > 0 && len(page.Items) > size {
 				t.Fatalf("page of %d items for maxResults %d", len(page.Items), size)
@@ -230,16 +202,16 @@ func testListPackages(t *testing.T, s sbomcat.Store) {
 	}
 
 	first, err := s.ListPackages(ctx, sbomcat.PageRequest{MaxResults: 2})
-	must(t, err)
+	Must(t, err)
 	_, err = s.ListVersions(ctx, "a", "", sbomcat.PageRequest{NextToken: first.NextToken})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 	_, err = s.ListPackages(ctx, sbomcat.PageRequest{NextToken: "not-a-token"})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 }
 
 func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
-	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "nope", VersionName: "1"}, sbomcat.NoLimit), sbomcat.ENOTFOUND)
+	WantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "nope", VersionName: "1"}, sbomcat.NoLimit), sbomcat.ENOTFOUND)
 	createPackage(t, s, "p")
 
 	v := &sbomcat.PackageVersion{
@@ -250,31 +222,31 @@ func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 		Tags:       map[string]string{"k": "v"},
 		Status:     sbomcat.VersionPublished, // ignored: versions start as DRAFT
 	}
-	must(t, s.CreateVersion(ctx, v, sbomcat.NoLimit))
+	Must(t, s.CreateVersion(ctx, v, sbomcat.NoLimit))
 	if v.Status != sbomcat.VersionDraft || v.CreatedAt.IsZero() {
 		t.Errorf("created version %+v", v)
 	}
-	wantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit), sbomcat.ECONFLICT)
+	WantCode(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit), sbomcat.ECONFLICT)
 
 	got, err := s.GetVersion(ctx, "p", "1.0")
-	must(t, err)
+	Must(t, err)
 	if got.Description != "d" || !maps.Equal(got.Attributes, v.Attributes) || got.Artifact == nil || *got.Artifact != *v.Artifact ||
 		got.Recipe != v.Recipe || got.Status != sbomcat.VersionDraft || got.Tags["k"] != "v" || got.SBOM != nil || got.SBOMStatus != "" {
 		t.Errorf("GetVersion = %+v", got)
 	}
 	_, err = s.GetVersion(ctx, "p", "2.0")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 	_, err = s.GetVersion(ctx, "q", "1.0")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 
 	// Attributes are replaced as a whole; the artifact can change while DRAFT.
 	upd, err := s.UpdateVersion(ctx, "p", "1.0", sbomcat.VersionUpdate{
 		Attributes: map[string]string{"os": "rtos"},
 		Artifact:   &sbomcat.S3Location{Bucket: "b2", Key: "fw2.bin"},
 	})
-	must(t, err)
+	Must(t, err)
 	got, err = s.GetVersion(ctx, "p", "1.0")
-	must(t, err)
+	Must(t, err)
 	if !maps.Equal(got.Attributes, map[string]string{"os": "rtos"}) || got.Artifact.Bucket != "b2" || got.Artifact.Version != "" {
 		t.Errorf("after update: %+v", got)
 	}
@@ -282,25 +254,25 @@ func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 		t.Errorf("updated %v before created %v", upd.UpdatedAt, got.CreatedAt)
 	}
 	_, err = s.UpdateVersion(ctx, "p", "nope", sbomcat.VersionUpdate{Recipe: new("r")})
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 
 	// A minimal version has no attributes, artifact or SBOM.
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "bare"}, sbomcat.NoLimit))
+	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "bare"}, sbomcat.NoLimit))
 	bare, err := s.GetVersion(ctx, "p", "bare")
-	must(t, err)
+	Must(t, err)
 	if len(bare.Attributes) != 0 || bare.Artifact != nil || bare.Recipe != "" || bare.Description != "" {
 		t.Errorf("bare version = %+v", bare)
 	}
 
-	must(t, s.DeleteVersion(ctx, "p", "1.0"))
+	Must(t, s.DeleteVersion(ctx, "p", "1.0"))
 	_, err = s.GetVersion(ctx, "p", "1.0")
-	wantCode(t, err, sbomcat.ENOTFOUND)
-	must(t, s.DeleteVersion(ctx, "p", "1.0"))
-	must(t, s.DeleteVersion(ctx, "nope", "1.0"))
+	WantCode(t, err, sbomcat.ENOTFOUND)
+	Must(t, s.DeleteVersion(ctx, "p", "1.0"))
+	Must(t, s.DeleteVersion(ctx, "nope", "1.0"))
 	// Re-creating starts afresh: DRAFT, no tags.
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit))
+	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit))
 	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p", VersionName: "1.0"})
-	must(t, err)
+	Must(t, err)
 	if len(tags) != 0 {
 		t.Errorf("re-created version inherited tags %v", tags)
 	}
@@ -326,20 +298,20 @@ func testVersionLifecycle(t *testing.T, s sbomcat.Store) {
 		{sbomcat.VersionUpdate{Recipe: new("r2")}, "", sbomcat.VersionDeprecated},
 		{sbomcat.VersionUpdate{Action: sbomcat.ActionPublish}, "", sbomcat.VersionPublished},
 	}
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
+	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
 	for i, st := range steps {
 		_, err := s.UpdateVersion(ctx, "p", "1", st.upd)
 		if sbomcat.ErrCode(err) != st.code {
 			t.Fatalf("step %d: err = %v, want %q", i, err, st.code)
 		}
 		v, err := s.GetVersion(ctx, "p", "1")
-		must(t, err)
+		Must(t, err)
 		if v.Status != st.want {
 			t.Fatalf("step %d: status %s, want %s", i, v.Status, st.want)
 		}
 	}
 	v, err := s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if v.Attributes["a"] != "1" || v.Recipe != "r2" || v.Description != "d1" {
 		t.Errorf("refused updates leaked or accepted ones were lost: %+v", v)
 	}
@@ -348,13 +320,13 @@ func testVersionLifecycle(t *testing.T, s sbomcat.Store) {
 func testListVersions(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	_, err := s.ListVersions(ctx, "p", "", sbomcat.PageRequest{})
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 	createPackage(t, s, "p")
 	createPackage(t, s, "other")
 	createVersion(t, s, "other", "x", sbomcat.VersionDraft)
 
 	empty, err := s.ListVersions(ctx, "p", "", sbomcat.PageRequest{})
-	must(t, err)
+	Must(t, err)
 	if len(empty.Items) != 0 || empty.NextToken != "" {
 		t.Errorf("empty package lists %+v", empty)
 	}
@@ -374,7 +346,7 @@ func testListVersions(t *testing.T, s sbomcat.Store) {
 			token := ""
 			for n := 0; ; n++ {
 				page, err := s.ListVersions(ctx, "p", st, sbomcat.PageRequest{MaxResults: size, NextToken: token})
-				must(t, err)
+				Must(t, err)
 				if len(page.Items) > size {
 					t.Fatalf("page of %d for maxResults %d", len(page.Items), size)
 				}
@@ -403,16 +375,16 @@ func testListVersions(t *testing.T, s sbomcat.Store) {
 
 	// A token belongs to the list that issued it: same package and same filter.
 	page, err := s.ListVersions(ctx, "p", sbomcat.VersionDraft, sbomcat.PageRequest{MaxResults: 1})
-	must(t, err)
+	Must(t, err)
 	if page.NextToken == "" {
 		t.Fatal("expected a next token")
 	}
 	_, err = s.ListVersions(ctx, "p", sbomcat.VersionPublished, sbomcat.PageRequest{NextToken: page.NextToken})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 	_, err = s.ListVersions(ctx, "other", sbomcat.VersionDraft, sbomcat.PageRequest{NextToken: page.NextToken})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 	_, err = s.ListPackages(ctx, sbomcat.PageRequest{NextToken: page.NextToken})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 }
 
 func association(pkg, ver, key string) sbomcat.Association {
@@ -426,7 +398,7 @@ func listResults(t *testing.T, s sbomcat.Store, pkg, ver string, filter sbomcat.
 	token := ""
 	for n := 0; ; n++ {
 		page, err := s.ListValidationResults(context.Background(), pkg, ver, filter, sbomcat.PageRequest{MaxResults: size, NextToken: token})
-		must(t, err)
+		Must(t, err)
 		if size > 0 && len(page.Items) > size {
 			t.Fatalf("page of %d for maxResults %d", len(page.Items), size)
 		}
@@ -447,11 +419,11 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 	createVersion(t, s, "p", "1", sbomcat.VersionPublished)
 
 	_, err := s.Associate(ctx, association("p", "nope", "x.zip"), sbomcat.NoLimit)
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 
 	a1 := association("p", "1", "a.zip")
 	v, err := s.Associate(ctx, a1, sbomcat.NoLimit)
-	must(t, err)
+	Must(t, err)
 	if v.SBOM == nil || *v.SBOM != a1.SBOM || v.SBOMStatus != sbomcat.StatusInProgress || v.AssociationID != a1.ID {
 		t.Fatalf("Associate returned %+v", v)
 	}
@@ -465,10 +437,10 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 	// A second association supersedes the first even while it is being validated.
 	a2 := association("p", "1", "b.zip")
 	_, err = s.Associate(ctx, a2, sbomcat.NoLimit)
-	must(t, err)
-	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a1.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
+	Must(t, err)
+	WantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a1.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
 	v, err = s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if v.SBOMStatus != sbomcat.StatusInProgress || *v.SBOM != a2.SBOM {
 		t.Fatalf("superseded results changed the version: %+v", v)
 	}
@@ -476,9 +448,9 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 		t.Fatalf("superseded results are listed: %v", got)
 	}
 
-	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok, bad}}))
+	Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok, bad}}))
 	v, err = s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if v.SBOMStatus != sbomcat.StatusFailed {
 		t.Errorf("status %s, want FAILED", v.SBOMStatus)
 	}
@@ -487,9 +459,9 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 		t.Errorf("results = %+v", got)
 	}
 	// A redelivered validation replaces, never duplicates.
-	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}))
+	Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}))
 	v, err = s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if got := listResults(t, s, "p", "1", "", 0); !slices.Equal(got, []sbomcat.FileResult{ok}) || v.SBOMStatus != sbomcat.StatusSucceeded {
 		t.Errorf("after redelivery: status %s results %+v", v.SBOMStatus, got)
 	}
@@ -497,33 +469,33 @@ func testAssociation(t *testing.T, s sbomcat.Store) {
 	// Re-associating drops the old results and starts over.
 	a3 := association("p", "1", "c.zip")
 	_, err = s.Associate(ctx, a3, sbomcat.NoLimit)
-	must(t, err)
+	Must(t, err)
 	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
 		t.Errorf("old results survive a new association: %v", got)
 	}
 
 	// Disassociate removes SBOM, status and results; the late results are discarded.
-	must(t, s.Disassociate(ctx, "p", "1"))
+	Must(t, s.Disassociate(ctx, "p", "1"))
 	v, err = s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if v.SBOM != nil || v.SBOMStatus != "" || v.AssociationID != "" {
 		t.Errorf("after Disassociate: %+v", v)
 	}
-	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a3.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
+	WantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a3.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ECONFLICT)
 	if got := listResults(t, s, "p", "1", "", 0); len(got) != 0 {
 		t.Errorf("results after Disassociate: %v", got)
 	}
-	must(t, s.Disassociate(ctx, "p", "1")) // no SBOM: succeeds, changes nothing
-	wantCode(t, s.Disassociate(ctx, "p", "nope"), sbomcat.ENOTFOUND)
+	Must(t, s.Disassociate(ctx, "p", "1")) // no SBOM: succeeds, changes nothing
+	WantCode(t, s.Disassociate(ctx, "p", "nope"), sbomcat.ENOTFOUND)
 
 	// Results for a deleted version.
 	a4 := association("p", "1", "d.zip")
 	_, err = s.Associate(ctx, a4, sbomcat.NoLimit)
-	must(t, err)
-	must(t, s.DeleteVersion(ctx, "p", "1"))
-	wantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a4.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ENOTFOUND)
+	Must(t, err)
+	Must(t, s.DeleteVersion(ctx, "p", "1"))
+	WantCode(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a4.ID, PackageName: "p", VersionName: "1", Results: []sbomcat.FileResult{ok}}), sbomcat.ENOTFOUND)
 	_, err = s.ListValidationResults(ctx, "p", "1", "", sbomcat.PageRequest{})
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 }
 
 func testValidationResults(t *testing.T, s sbomcat.Store) {
@@ -535,7 +507,7 @@ func testValidationResults(t *testing.T, s sbomcat.Store) {
 	}
 	a := association("p", "1", "many.zip")
 	_, err := s.Associate(ctx, a, sbomcat.NoLimit)
-	must(t, err)
+	Must(t, err)
 
 	var results []sbomcat.FileResult
 	for i := range 23 {
@@ -549,7 +521,7 @@ func testValidationResults(t *testing.T, s sbomcat.Store) {
 	dup1 := sbomcat.FileResult{FileName: "dup.json", Result: sbomcat.ResultFailed, ErrorMessage: "first"}
 	dup2 := sbomcat.FileResult{FileName: "dup.json", Result: sbomcat.ResultFailed, ErrorMessage: "second"}
 	results = append(results, dup1, dup2)
-	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: "p", VersionName: "1", Results: results}))
+	Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: "p", VersionName: "1", Results: results}))
 
 	sorted := slices.Clone(results)
 	slices.SortStableFunc(sorted, func(x, y sbomcat.FileResult) int {
@@ -573,16 +545,16 @@ func testValidationResults(t *testing.T, s sbomcat.Store) {
 	}
 
 	page, err := s.ListValidationResults(ctx, "p", "1", sbomcat.ResultFailed, sbomcat.PageRequest{MaxResults: 1})
-	must(t, err)
+	Must(t, err)
 	_, err = s.ListValidationResults(ctx, "p", "1", sbomcat.ResultSucceeded, sbomcat.PageRequest{NextToken: page.NextToken})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 	_, err = s.ListValidationResults(ctx, "p", "1", "", sbomcat.PageRequest{NextToken: "garbage"})
-	wantCode(t, err, sbomcat.EINVALID)
+	WantCode(t, err, sbomcat.EINVALID)
 	_, err = s.ListValidationResults(ctx, "p", "2", "", sbomcat.PageRequest{})
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 
 	v, err := s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if v.SBOMStatus != sbomcat.StatusFailed {
 		t.Errorf("status %s, want FAILED", v.SBOMStatus)
 	}
@@ -591,7 +563,7 @@ func testValidationResults(t *testing.T, s sbomcat.Store) {
 func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	c, err := s.Counts(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != (sbomcat.Counts{}) {
 		t.Fatalf("empty store counts %+v", c)
 	}
@@ -608,18 +580,18 @@ func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	a3 := association("q", "1", "3.zip")
 	for _, a := range []sbomcat.Association{a1, a2, a3} {
 		_, err := s.Associate(ctx, a, sbomcat.NoLimit)
-		must(t, err)
+		Must(t, err)
 	}
-	must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "2",
+	Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a2.ID, PackageName: "p", VersionName: "2",
 		Results: []sbomcat.FileResult{{FileName: "x", Result: sbomcat.ResultSucceeded}}}))
 
 	c, err = s.Counts(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != (sbomcat.Counts{Packages: 2, Versions: 4, ValidationsInProgress: 2}) {
 		t.Errorf("counts %+v", c)
 	}
 	pending, err := s.ListInProgress(ctx, 10)
-	must(t, err)
+	Must(t, err)
 	ids := map[string]sbomcat.Association{}
 	for _, a := range pending {
 		ids[a.ID] = a
@@ -636,9 +608,9 @@ func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	// Associating again without a profile leaves none from the association before.
 	again := association("p", "1", "1b.zip")
 	_, err = s.Associate(ctx, again, sbomcat.NoLimit)
-	must(t, err)
+	Must(t, err)
 	pending, err = s.ListInProgress(ctx, 10)
-	must(t, err)
+	Must(t, err)
 	for _, a := range pending {
 		if a.ID == again.ID && a.Profile != "" {
 			t.Errorf("re-association kept profile %q", a.Profile)
@@ -650,28 +622,28 @@ func testTags(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	pkg := sbomcat.ResourceID{PackageName: "p"}
 	ver := sbomcat.ResourceID{PackageName: "p", VersionName: "1"}
-	wantCode(t, s.TagResource(ctx, pkg, map[string]string{"a": "1"}), sbomcat.ENOTFOUND)
+	WantCode(t, s.TagResource(ctx, pkg, map[string]string{"a": "1"}), sbomcat.ENOTFOUND)
 	_, err := s.ListTags(ctx, ver)
-	wantCode(t, err, sbomcat.ENOTFOUND)
-	wantCode(t, s.UntagResource(ctx, ver, []string{"a"}), sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, s.UntagResource(ctx, ver, []string{"a"}), sbomcat.ENOTFOUND)
 
-	must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p", Tags: map[string]string{"a": "1"}}, sbomcat.NoLimit))
-	must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1", Tags: map[string]string{"v": "x"}}, sbomcat.NoLimit))
+	Must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p", Tags: map[string]string{"a": "1"}}, sbomcat.NoLimit))
+	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1", Tags: map[string]string{"v": "x"}}, sbomcat.NoLimit))
 
-	must(t, s.TagResource(ctx, pkg, map[string]string{"a": "2", "b": ""}))
+	Must(t, s.TagResource(ctx, pkg, map[string]string{"a": "2", "b": ""}))
 	tags, err := s.ListTags(ctx, pkg)
-	must(t, err)
+	Must(t, err)
 	if !maps.Equal(tags, map[string]string{"a": "2", "b": ""}) {
 		t.Errorf("package tags %v", tags)
 	}
 	tags, err = s.ListTags(ctx, ver)
-	must(t, err)
+	Must(t, err)
 	if !maps.Equal(tags, map[string]string{"v": "x"}) {
 		t.Errorf("version tags %v (package tags must not leak)", tags)
 	}
-	must(t, s.UntagResource(ctx, pkg, []string{"a", "missing"}))
+	Must(t, s.UntagResource(ctx, pkg, []string{"a", "missing"}))
 	tags, err = s.ListTags(ctx, pkg)
-	must(t, err)
+	Must(t, err)
 	if !maps.Equal(tags, map[string]string{"b": ""}) {
 		t.Errorf("after untag: %v", tags)
 	}
@@ -680,22 +652,22 @@ func testTags(t *testing.T, s sbomcat.Store) {
 	for i := range sbomcat.MaxTags {
 		many[fmt.Sprintf("k%d", i)] = "v"
 	}
-	wantCode(t, s.TagResource(ctx, ver, many), sbomcat.EINVALID) // 50 + "v" = 51
+	WantCode(t, s.TagResource(ctx, ver, many), sbomcat.EINVALID) // 50 + "v" = 51
 	tags, err = s.ListTags(ctx, ver)
-	must(t, err)
+	Must(t, err)
 	if len(tags) != 1 {
 		t.Errorf("refused TagResource changed tags: %d", len(tags))
 	}
-	must(t, s.UntagResource(ctx, ver, []string{"v"}))
-	must(t, s.TagResource(ctx, ver, many))
+	Must(t, s.UntagResource(ctx, ver, []string{"v"}))
+	Must(t, s.TagResource(ctx, ver, many))
 	tags, err = s.ListTags(ctx, ver)
-	must(t, err)
+	Must(t, err)
 	if len(tags) != sbomcat.MaxTags {
 		t.Errorf("%d tags, want %d", len(tags), sbomcat.MaxTags)
 	}
 	// Tags ride along with Get.
 	v, err := s.GetVersion(ctx, "p", "1")
-	must(t, err)
+	Must(t, err)
 	if len(v.Tags) != sbomcat.MaxTags {
 		t.Errorf("GetVersion carries %d tags", len(v.Tags))
 	}
@@ -704,21 +676,21 @@ func testTags(t *testing.T, s sbomcat.Store) {
 func testIdempotency(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	_, err := s.GetIdempotency(ctx, "CreatePackage", "tok")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 	rec := sbomcat.IdempotencyRecord{Operation: "CreatePackage", Token: "tok", Fingerprint: "f1", Response: []byte(`{"a":1}`)}
-	must(t, s.PutIdempotency(ctx, rec))
+	Must(t, s.PutIdempotency(ctx, rec))
 	got, err := s.GetIdempotency(ctx, "CreatePackage", "tok")
-	must(t, err)
+	Must(t, err)
 	if got.Fingerprint != "f1" || string(got.Response) != `{"a":1}` || got.CreatedAt.IsZero() {
 		t.Errorf("got %+v", got)
 	}
 	// The same token under another operation is another record.
 	_, err = s.GetIdempotency(ctx, "DeletePackage", "tok")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	WantCode(t, err, sbomcat.ENOTFOUND)
 	rec.Fingerprint, rec.Response = "f2", nil
-	must(t, s.PutIdempotency(ctx, rec))
+	Must(t, s.PutIdempotency(ctx, rec))
 	got, err = s.GetIdempotency(ctx, "CreatePackage", "tok")
-	must(t, err)
+	Must(t, err)
 	if got.Fingerprint != "f2" || len(got.Response) != 0 {
 		t.Errorf("after replace: %+v", got)
 	}
@@ -748,17 +720,17 @@ func testAssociateRecorded(t *testing.T, s sbomcat.Store) {
 			v, err := s.AssociateRecorded(ctx, association("p", tt.version, "a.zip"), tt.limit, rec(tt.token))
 			got, gerr := s.GetIdempotency(ctx, "AssociateSbomWithPackageVersion", tt.token)
 			if tt.code != "" {
-				wantCode(t, err, tt.code)
-				wantCode(t, gerr, sbomcat.ENOTFOUND)
+				WantCode(t, err, tt.code)
+				WantCode(t, gerr, sbomcat.ENOTFOUND)
 				return
 			}
-			must(t, err)
-			must(t, gerr)
+			Must(t, err)
+			Must(t, gerr)
 			if got.Fingerprint != "fp-"+tt.token || !got.CreatedAt.Equal(created) {
 				t.Errorf("record %+v, want fingerprint fp-%s created %s", got, tt.token, created)
 			}
 			var replayed sbomcat.PackageVersion
-			must(t, json.Unmarshal(got.Response, &replayed))
+			Must(t, json.Unmarshal(got.Response, &replayed))
 			if replayed.AssociationID != v.AssociationID || replayed.SBOMStatus != sbomcat.StatusInProgress || *replayed.SBOM != *v.SBOM {
 				t.Errorf("recorded response %+v, want the returned version %+v", replayed, v)
 			}
@@ -769,20 +741,20 @@ func testAssociateRecorded(t *testing.T, s sbomcat.Store) {
 func testPackageConfiguration(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	c, err := s.GetPackageConfiguration(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != (sbomcat.PackageConfiguration{}) {
 		t.Errorf("default configuration %+v", c)
 	}
 	want := sbomcat.PackageConfiguration{VersionUpdateByJobsEnabled: true, VersionUpdateByJobsRoleARN: "arn:aws:iam::000000000000:role/jobs"}
-	must(t, s.PutPackageConfiguration(ctx, want))
+	Must(t, s.PutPackageConfiguration(ctx, want))
 	c, err = s.GetPackageConfiguration(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != want {
 		t.Errorf("configuration %+v, want %+v", c, want)
 	}
-	must(t, s.PutPackageConfiguration(ctx, sbomcat.PackageConfiguration{}))
+	Must(t, s.PutPackageConfiguration(ctx, sbomcat.PackageConfiguration{}))
 	c, err = s.GetPackageConfiguration(ctx)
-	must(t, err)
+	Must(t, err)
 	if c != (sbomcat.PackageConfiguration{}) {
 		t.Errorf("configuration not replaced: %+v", c)
 	}
@@ -791,27 +763,12 @@ func testPackageConfiguration(t *testing.T, s sbomcat.Store) {
 func testConcurrentCreate(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	const n = 8
+	OneCreateWins(t, n, func(i int) error {
+		return s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)}, sbomcat.NoLimit)
+	})
+
 	var wg sync.WaitGroup
 	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = s.CreatePackage(ctx, &sbomcat.Package{Name: "race", Description: fmt.Sprint(i)}, sbomcat.NoLimit)
-		})
-	}
-	wg.Wait()
-	created := 0
-	for _, err := range errs {
-		switch sbomcat.ErrCode(err) {
-		case "":
-			created++
-		case sbomcat.ECONFLICT:
-		default:
-			t.Errorf("concurrent create: %v", err)
-		}
-	}
-	if created != 1 {
-		t.Errorf("%d concurrent creates succeeded, want exactly 1", created)
-	}
 
 	createVersion(t, s, "race", "1", sbomcat.VersionDraft)
 	for i := range n {
@@ -822,10 +779,10 @@ func testConcurrentCreate(t *testing.T, s sbomcat.Store) {
 	}
 	wg.Wait()
 	for _, err := range errs {
-		must(t, err)
+		Must(t, err)
 	}
 	pending, err := s.ListInProgress(ctx, 10)
-	must(t, err)
+	Must(t, err)
 	if len(pending) != 1 {
 		t.Errorf("%d associations in progress for one version, want 1", len(pending))
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/sbomcat/sbomcat/formats"
 )
 
-// validateArchive judges each file entry of the zip archive in src (decisions.md items 4–7).
+// validateArchive judges each file entry of the zip archive in src (docs/behaviour.md, "Objects and
+// archives" and "Limits").
 func (v *Validator) validateArchive(ctx context.Context, name string, src *source, size int64) ([]sbomcat.FileResult, error) {
 	lim := v.Limits.WithDefaults()
 	d, err := findDirectory(src, size)
@@ -77,8 +78,8 @@ func (v *Validator) validateArchive(ctx context.Context, name string, src *sourc
 }
 
 // skipped reports whether an entry gets no result: directories and macOS resource forks
-// (decisions.md item 5). A directory is named with a trailing slash (a backslash, from some
-// Windows tools) or has a directory mode.
+// (docs/behaviour.md, "Objects and archives"). A directory is named with a trailing slash (a
+// backslash, from some Windows tools) or has a directory mode.
 func skipped(h *zip.FileHeader) bool {
 	if strings.HasSuffix(h.Name, "/") || strings.HasSuffix(h.Name, `\`) || h.Mode().IsDir() {
 		return true
@@ -87,10 +88,10 @@ func skipped(h *zip.FileHeader) bool {
 	return n == "__MACOSX" || strings.HasPrefix(n, "__MACOSX/")
 }
 
-// entryName is the fileName of the i-th entry (decisions.md item 4): its path in the archive,
-// cleaned, with no leading slash and no ".." segment, so that a name cannot point outside the
-// archive wherever results are shown or files written. Backslashes count as separators, as
-// some Windows tools write them.
+// entryName is the fileName of the i-th entry (docs/behaviour.md, "Objects and archives"): its path
+// in the archive, cleaned, with no leading slash and no ".." segment, so that a name cannot point
+// outside the archive wherever results are shown or files written. Backslashes count as separators,
+// as some Windows tools write them.
 func entryName(raw string, i int) string {
 	n := strings.ReplaceAll(raw, `\`, "/")
 	// Cleaning a rooted path drops the ".." that would climb above the root.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -103,7 +104,7 @@ func TestZipBombs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			z := buildZip(t, tt.entry, zent{name: "after.json", data: fixture(t, "cdx16-valid.json")})
+			z := buildZip(t, tt.entry, zent{name: "after.json", data: testkit.ReadFixture(t, "cdx16-valid.json")})
 			m := watch(func() {
 				got := validate(t, &validator.Validator{}, "bomb.zip", z)
 				checkResults(t, got, []want{tt.want, ok("after.json", cdx, "1.6")})

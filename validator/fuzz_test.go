@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -15,7 +16,7 @@ import (
 // one result and no error (the object is in memory, so no read can fail), and every result is
 // well-formed. Seeded with every fixture, as a file and inside archives.
 func FuzzValidateObject(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.*")
+	files, _ := filepath.Glob(testkit.Fixture("*.*"))
 	var entries []zent
 	for _, p := range files {
 		b, err := os.ReadFile(p)

@@ -1,5 +1,5 @@
 // Package validator turns an SBOM object — one file, or a zip archive of several — into
-// per-file results, enforcing the size limits of decisions.md item 7 while it reads.
+// per-file results, enforcing the size limits of docs/behaviour.md, "Limits", while it reads.
 //
 // The worker, the API server and sbomctl all call it, so its results are the service's results.
 // It judges each file with formats.Validate; what it adds is the object: zip detection, entry
@@ -22,7 +22,7 @@ import (
 	"github.com/sbomcat/sbomcat/profiles"
 )
 
-// Default limits (decisions.md item 7).
+// Default limits (docs/behaviour.md, "Limits").
 const (
 	DefaultMaxObjectBytes = 100 << 20
 	DefaultMaxFileBytes   = 100 << 20

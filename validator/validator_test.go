@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -48,7 +49,7 @@ func TestSingleFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+string(tt.profile), func(t *testing.T) {
 			v := &validator.Validator{Profile: tt.profile}
-			res, err := v.ValidateFile(context.Background(), filepath.Join("testdata", tt.file))
+			res, err := v.ValidateFile(context.Background(), testkit.Fixture(tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +60,7 @@ func TestSingleFiles(t *testing.T) {
 
 // TestGeneratedFiles covers content that is easier to make than to keep in testdata.
 func TestGeneratedFiles(t *testing.T) {
-	valid := fixture(t, "cdx16-valid.json")
+	valid := testkit.ReadFixture(t, "cdx16-valid.json")
 	tests := []struct {
 		name string
 		data []byte
@@ -98,10 +99,10 @@ func versionAtEnd(size int) []byte {
 }
 
 func TestArchives(t *testing.T) {
-	cdx16 := fixture(t, "cdx16-valid.json")
-	spdx23 := fixture(t, "spdx23-valid.json")
-	invalid := fixture(t, "cdx16-invalid-purl.json")
-	readme := fixture(t, "readme.txt")
+	cdx16 := testkit.ReadFixture(t, "cdx16-valid.json")
+	spdx23 := testkit.ReadFixture(t, "spdx23-valid.json")
+	invalid := testkit.ReadFixture(t, "cdx16-invalid-purl.json")
+	readme := testkit.ReadFixture(t, "readme.txt")
 	late := versionAtEnd(200 << 10)
 	padded := append(append([]byte(nil), cdx16...), bytes.Repeat([]byte(" "), 4<<10-len(cdx16))...) // valid, 4 KiB
 
@@ -152,7 +153,7 @@ func TestArchives(t *testing.T) {
 		},
 		{
 			name:    "strict profile applies to entries",
-			entries: []zent{{name: "d.json", data: fixture(t, "cdx16-strict-dangling.json")}},
+			entries: []zent{{name: "d.json", data: testkit.ReadFixture(t, "cdx16-strict-dangling.json")}},
 			profile: sbomcat.ProfileStrict,
 			want:    []want{{file: "d.json", result: sbomcat.ResultFailed, code: inc, msg: "openssl", format: cdx, version: "1.6"}},
 		},
@@ -257,15 +258,15 @@ func TestDefaultEntryLimit(t *testing.T) {
 
 // TestZipDetection: an archive is known by its first bytes, not its name.
 func TestZipDetection(t *testing.T) {
-	z := buildZip(t, zent{name: "a.json", data: fixture(t, "cdx16-valid.json")})
+	z := buildZip(t, zent{name: "a.json", data: testkit.ReadFixture(t, "cdx16-valid.json")})
 	checkResults(t, validate(t, &validator.Validator{}, "sbom.json", z), []want{ok("a.json", cdx, "1.6")})
-	checkResults(t, validate(t, &validator.Validator{}, "sbom.zip", fixture(t, "cdx16-valid.json")), []want{ok("sbom.zip", cdx, "1.6")})
+	checkResults(t, validate(t, &validator.Validator{}, "sbom.zip", testkit.ReadFixture(t, "cdx16-valid.json")), []want{ok("sbom.zip", cdx, "1.6")})
 	// The four bytes alone: a zip signature with nothing behind it.
 	checkResults(t, validate(t, &validator.Validator{}, "pk.zip", []byte("PK\x03\x04")), []want{bad("pk.zip", inc, "corrupt zip archive")})
 }
 
 func TestCorruptArchives(t *testing.T) {
-	cdx16 := fixture(t, "cdx16-valid.json")
+	cdx16 := testkit.ReadFixture(t, "cdx16-valid.json")
 	good := buildZip(t, zent{name: "a.json", data: cdx16}, zent{name: "b.json", data: cdx16})
 	deflated := deflate(t, cdx16)
 	rawEntry := func(name string, mod func(*zip.FileHeader), data []byte) zent {
@@ -346,7 +347,7 @@ func TestObjectSizeLimit(t *testing.T) {
 		t.Errorf("%d reads of an object over the limit", r.reads)
 	}
 
-	data := fixture(t, "cdx16-valid.json")
+	data := testkit.ReadFixture(t, "cdx16-valid.json")
 	n := int64(len(data))
 	tests := []struct {
 		name   string
@@ -379,7 +380,7 @@ func TestObjectSizeLimit(t *testing.T) {
 // TestReadErrors: the object's own read errors are errors for the caller to retry, never
 // results, wherever they happen.
 func TestReadErrors(t *testing.T) {
-	cdx16 := fixture(t, "cdx16-valid.json")
+	cdx16 := testkit.ReadFixture(t, "cdx16-valid.json")
 	z := buildZip(t, zent{name: "a.json", data: cdx16}, zent{name: "b.json", data: bytes.Repeat([]byte(" "), 100<<10)})
 	cd := int64(binary.LittleEndian.Uint32(z[len(z)-6:]))
 	tests := []struct {
@@ -409,8 +410,8 @@ func TestReadErrors(t *testing.T) {
 func TestCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	z := buildZip(t, zent{name: "a.json", data: fixture(t, "cdx16-valid.json")})
-	for _, data := range [][]byte{z, fixture(t, "cdx16-valid.json")} {
+	z := buildZip(t, zent{name: "a.json", data: testkit.ReadFixture(t, "cdx16-valid.json")})
+	for _, data := range [][]byte{z, testkit.ReadFixture(t, "cdx16-valid.json")} {
 		_, err := (&validator.Validator{}).ValidateObject(ctx, "o", bytes.NewReader(data), int64(len(data)))
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want context.Canceled", err)
@@ -421,7 +422,7 @@ func TestCanceled(t *testing.T) {
 func TestValidateFile(t *testing.T) {
 	d := t.TempDir()
 	p := filepath.Join(d, "bundle.zip")
-	if err := os.WriteFile(p, buildZip(t, zent{name: "x/a.json", data: fixture(t, "spdx23-valid.json")}), 0o644); err != nil {
+	if err := os.WriteFile(p, buildZip(t, zent{name: "x/a.json", data: testkit.ReadFixture(t, "spdx23-valid.json")}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	res, err := (&validator.Validator{}).ValidateFile(context.Background(), p)

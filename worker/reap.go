@@ -9,12 +9,12 @@ import (
 	"github.com/sbomcat/sbomcat"
 )
 
-// A Reaper ends associations that no worker finished (decisions item 9: no association stays
-// IN_PROGRESS forever). Retries with a last attempt cover every failure a worker sees; the
-// reaper covers the ones it cannot: a worker that dies during the last delivery, an event that
-// reaches the dead-letter queue without being processed, an event that was never sent. An
-// association still IN_PROGRESS after MaxAge, which should exceed the time all deliveries can
-// take (visibility timeout × maxReceiveCount, plus backoff), is recorded FAILED.
+// A Reaper ends associations that no worker finished (no association stays IN_PROGRESS
+// forever: docs/behaviour.md, "Validation status"). Retries with a last attempt cover every failure
+// a worker sees; the reaper covers the ones it cannot: a worker that dies during the last delivery,
+// an event that reaches the dead-letter queue without being processed, an event that was never
+// sent. An association still IN_PROGRESS after MaxAge, which should exceed the time all deliveries
+// can take (visibility timeout × maxReceiveCount, plus backoff), is recorded FAILED.
 //
 // Recording is conditional on the association id, like any result: a reaped association that
 // was superseded meanwhile is left alone, and a worker that does finish later replaces the

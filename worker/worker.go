@@ -11,16 +11,17 @@
 //  0. checks in the store that the association is still current and not yet validated, so
 //     that superseded associations and duplicate deliveries cost no download;
 //  1. asks S3 for the object version's size (HeadObject) and, when it is over the object limit,
-//     records one FILE_SIZE_LIMIT_EXCEEDED result without downloading a byte (decisions item 7);
+//     records one FILE_SIZE_LIMIT_EXCEEDED result without downloading a byte (docs/behaviour.md,
+//     "Limits");
 //  2. downloads the version (GetObject with the VersionId), holding small objects in memory and
 //     spooling larger ones to a temporary file, so memory stays bounded whatever the size;
 //  3. validates it (package validator) and records the results with Store.RecordValidation,
 //     which is conditional on the association still being current: results of a superseded or
-//     disassociated association are discarded (decisions item 10).
+//     disassociated association are discarded (docs/behaviour.md, "Validation status").
 //
 // Permanent S3 failures end FAILED with one result named after the object and no error code;
 // transient ones are returned for a retry, and on the last delivery attempt end FAILED with a
-// message saying validation could not complete (decisions item 9).
+// message saying validation could not complete (docs/behaviour.md, "Validation status").
 package worker
 
 import (
@@ -365,8 +366,8 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// objectName is a single object's file name: the last path segment of its key (decisions
-// item 4), as the API names results it records itself.
+// objectName is a single object's file name: the last path segment of its key
+// (docs/behaviour.md, "Objects and archives"), as the API names results it records itself.
 func objectName(key string) string { return path.Base(key) }
 
 // couldNotComplete is the message of a transient failure on the last attempt. It says what

@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -34,13 +33,13 @@ type env struct {
 	s3      *workertest.S3Server
 	store   *sqlite.Store
 	w       *worker.Worker
-	metrics *workertest.SyncBuffer
+	metrics *testkit.Buffer
 	cfg     worker.Config
 }
 
 func newEnv(t *testing.T, configure func(*worker.Config)) *env {
 	t.Helper()
-	e := &env{s3: workertest.StartS3(t), metrics: &workertest.SyncBuffer{}}
+	e := &env{s3: workertest.StartS3(t), metrics: &testkit.Buffer{}}
 	e.store, _ = workertest.OpenStore(t)
 	e.s3.CreateBucket(t, bucket)
 	workertest.CreateVersion(t, e.store, "fw", "1.0")
@@ -83,36 +82,6 @@ func (e *env) status(t *testing.T) (sbomcat.ValidationStatus, []sbomcat.FileResu
 
 func job(a sbomcat.Association) worker.Job { return worker.Job{Association: a, Attempt: 1} }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// zipOf makes a zip archive of the named entries; a nil body makes a directory entry.
-func zipOf(t testing.TB, entries ...any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(entries); i += 2 {
-		name := entries[i].(string)
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body, _ := entries[i+1].([]byte); body != nil {
-			w.Write(body)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 type want struct {
 	file, result string
 	code         sbomcat.ErrorCode
@@ -133,9 +102,10 @@ func checkResults(t *testing.T, got []sbomcat.FileResult, wants []want) {
 }
 
 // TestProcessRecordsResults runs objects of every kind through the worker and checks what the
-// store then lists: status, file names, error codes and messages (decisions items 4-8).
+// store then lists: status, file names, error codes and messages (docs/behaviour.md, "Objects and
+// archives", "Limits" and "Validation status").
 func TestProcessRecordsResults(t *testing.T) {
-	cdx, spdx23, spdx22bad := fixture(t, "cdx16-valid.json"), fixture(t, "spdx23-valid.json"), fixture(t, "spdx22-invalid-no-copyright.json")
+	cdx, spdx23, spdx22bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "spdx23-valid.json"), testkit.ReadFixture(t, "spdx22-invalid-no-copyright.json")
 	big := bytes.Repeat([]byte(" "), 4096)
 	tests := []struct {
 		name   string
@@ -150,30 +120,30 @@ func TestProcessRecordsResults(t *testing.T) {
 			want: []want{{file: "sbom.cdx.json", result: "SUCCEEDED"}}},
 		{name: "SPDX JSON", key: "spdx.json", body: spdx23, status: sbomcat.StatusSucceeded,
 			want: []want{{file: "spdx.json", result: "SUCCEEDED"}}},
-		{name: "not an SBOM", key: "a/b/c/other.json", body: fixture(t, "not-sbom.json"), status: sbomcat.StatusFailed,
+		{name: "not an SBOM", key: "a/b/c/other.json", body: testkit.ReadFixture(t, "not-sbom.json"), status: sbomcat.StatusFailed,
 			want: []want{{file: "other.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
-		{name: "CycloneDX XML", key: "sbom.xml", body: fixture(t, "cdx15.xml"), status: sbomcat.StatusFailed,
+		{name: "CycloneDX XML", key: "sbom.xml", body: testkit.ReadFixture(t, "cdx15.xml"), status: sbomcat.StatusFailed,
 			want: []want{{file: "sbom.xml", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "XML"}}},
 		{name: "SPDX 2.2 without copyrightText", key: "old.spdx.json", body: spdx22bad, status: sbomcat.StatusFailed,
 			want: []want{{file: "old.spdx.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "copyrightText"}}},
-		{name: "zip, all valid", key: "bundle.zip", body: zipOf(t, "a/cdx.json", cdx, "b/spdx.json", spdx23, "a/", nil),
+		{name: "zip, all valid", key: "bundle.zip", body: testkit.Zip(t, "a/cdx.json", cdx, "b/spdx.json", spdx23, "a/", nil),
 			status: sbomcat.StatusSucceeded,
 			want:   []want{{file: "a/cdx.json", result: "SUCCEEDED"}, {file: "b/spdx.json", result: "SUCCEEDED"}}},
-		{name: "zip, mixed", key: "bundle.zip", body: zipOf(t, "cdx.json", cdx, "README.txt", fixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
+		{name: "zip, mixed", key: "bundle.zip", body: testkit.Zip(t, "cdx.json", cdx, "README.txt", testkit.ReadFixture(t, "readme.txt"), "old.json", spdx22bad, "__MACOSX/._cdx.json", []byte("x")),
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "README.txt", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat},
 				{file: "cdx.json", result: "SUCCEEDED"},
 				{file: "old.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
-		{name: "empty zip", key: "x/empty.zip", body: zipOf(t), status: sbomcat.StatusFailed,
+		{name: "empty zip", key: "x/empty.zip", body: testkit.Zip(t), status: sbomcat.StatusFailed,
 			want: []want{{file: "empty.zip", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "archive contains no files"}}},
 		{name: "object over the limit is never downloaded", key: "huge.json", body: big, limits: validator.Limits{MaxObjectBytes: 1024},
 			status: sbomcat.StatusFailed, noGET: true,
 			want: []want{{file: "huge.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "limit"}}},
-		{name: "zip entry over the file limit", key: "bundle.zip", body: zipOf(t, "big.json", big, "cdx.json", cdx), limits: validator.Limits{MaxFileBytes: 2048},
+		{name: "zip entry over the file limit", key: "bundle.zip", body: testkit.Zip(t, "big.json", big, "cdx.json", cdx), limits: validator.Limits{MaxFileBytes: 2048},
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "big.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded},
 				{file: "cdx.json", result: "SUCCEEDED"}}},
-		{name: "zip over the entry limit", key: "bundle.zip", body: zipOf(t, "1.json", cdx, "2.json", cdx, "3.json", cdx), limits: validator.Limits{MaxEntries: 2},
+		{name: "zip over the entry limit", key: "bundle.zip", body: testkit.Zip(t, "1.json", cdx, "2.json", cdx, "3.json", cdx), limits: validator.Limits{MaxEntries: 2},
 			status: sbomcat.StatusFailed,
 			want: []want{{file: "1.json", result: "SUCCEEDED"}, {file: "2.json", result: "SUCCEEDED"},
 				{file: "3.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "more than 2 entries"}}},
@@ -208,7 +178,7 @@ func TestProcessRecordsResults(t *testing.T) {
 // the worker's; one that names no profile fails the association, naming it, before any
 // download.
 func TestProcessProfile(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json") // schema-valid, without the NTIA elements
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json") // schema-valid, without the NTIA elements
 	for _, tt := range []struct {
 		name, workerProfile string
 		profile             sbomcat.Profile
@@ -238,11 +208,11 @@ func TestProcessProfile(t *testing.T) {
 	}
 }
 
-// TestProcessUnreadableObject checks decisions item 9: an object that cannot be read for a
-// permanent reason ends FAILED with one result named after it, no error code, and a message that
-// says which reason.
+// TestProcessUnreadableObject checks docs/behaviour.md, "Validation status": an object that cannot
+// be read for a permanent reason ends FAILED with one result named after it, no error code, and a
+// message that says which reason.
 func TestProcessUnreadableObject(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	denied := func(r *http.Request) (int, string) { return http.StatusForbidden, "AccessDenied" }
 	tests := []struct {
 		name    string
@@ -310,7 +280,7 @@ func TestProcessUnreadableObject(t *testing.T) {
 // leaving the version IN_PROGRESS, until the last attempt, which records FAILED with a message
 // saying validation could not complete; and that a retry after S3 comes back succeeds.
 func TestProcessTransientFailure(t *testing.T) {
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	slowDown := func(r *http.Request) (int, string) { return http.StatusServiceUnavailable, "SlowDown" }
 	tests := []struct {
 		name    string
@@ -370,7 +340,7 @@ func TestProcessTransientFailure(t *testing.T) {
 // TestProcessInterrupted checks that shutting down is not a failure, even on the last attempt.
 func TestProcessInterrupted(t *testing.T) {
 	e := newEnv(t, nil)
-	a := e.associate(t, "sbom.json", fixture(t, "cdx16-valid.json"))
+	a := e.associate(t, "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 5, Last: true}); !errors.Is(err, context.Canceled) {
@@ -381,16 +351,17 @@ func TestProcessInterrupted(t *testing.T) {
 	}
 }
 
-// TestProcessDiscardsStaleResults checks decisions item 10 and the exactly-once effect: results
-// of a superseded or disassociated association, or of a deleted version, are dropped (and the
-// job counts as done), and a duplicate delivery leaves the same results, not twice as many.
+// TestProcessDiscardsStaleResults checks docs/behaviour.md, "Validation status", and the
+// exactly-once effect: results of a superseded or disassociated association, or of a deleted
+// version, are dropped (and the job counts as done), and a duplicate delivery leaves the same
+// results, not twice as many.
 func TestProcessDiscardsStaleResults(t *testing.T) {
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	ctx := context.Background()
 
 	t.Run("duplicate delivery", func(t *testing.T) {
 		e := newEnv(t, nil)
-		a := e.associate(t, "b.zip", zipOf(t, "1.json", cdx, "2.json", bad))
+		a := e.associate(t, "b.zip", testkit.Zip(t, "1.json", cdx, "2.json", bad))
 		var wg sync.WaitGroup
 		for range 3 { // two at once, as two workers given the same message would
 			wg.Add(1)
@@ -440,15 +411,7 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			a := e.associate(t, "old.json", bad)
-			started, release := make(chan struct{}), make(chan struct{})
-			var once sync.Once
-			hold := func(r *http.Request) (int, string) {
-				if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/old.json") {
-					once.Do(func() { close(started); <-release })
-				}
-				return 0, ""
-			}
-			e.s3.Fault.Store(&hold)
+			started, release := e.s3.HoldFirstGet("/old.json")
 			done := make(chan error, 1)
 			go func() { done <- e.w.Process(ctx, job(a)) }()
 			<-started
@@ -520,8 +483,8 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 func TestProcessSpoolsLargeObjects(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, func(c *worker.Config) { c.MemoryBytes = 512; c.TempDir = dir })
-	cdx := fixture(t, "cdx16-valid.json")
-	for _, body := range [][]byte{cdx, zipOf(t, "a.json", cdx, "b.json", cdx)} {
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
+	for _, body := range [][]byte{cdx, testkit.Zip(t, "a.json", cdx, "b.json", cdx)} {
 		a := e.associate(t, "sbom.bin", body)
 		if err := e.w.Process(context.Background(), job(a)); err != nil {
 			t.Fatal(err)
@@ -539,8 +502,8 @@ func TestProcessSpoolsLargeObjects(t *testing.T) {
 // TestProcessEmitsMetrics checks the Embedded Metric Format document of one validation.
 func TestProcessEmitsMetrics(t *testing.T) {
 	e := newEnv(t, nil)
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
-	body := zipOf(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
+	body := testkit.Zip(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
 	a := e.associate(t, "b.zip", body)
 	if err := e.w.Process(context.Background(), job(a)); err != nil {
 		t.Fatal(err)

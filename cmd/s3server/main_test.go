@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,73 +21,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
-// server is a running s3server process.
-type server struct {
-	url    string
-	cmd    *exec.Cmd
-	exited chan error
-}
-
-// build compiles the command once per test binary run.
+// build compiles the command.
 func build(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "s3server")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testkit.Build(t, ".", "s3server")
 }
 
 // start runs bin on a free loopback port over dir and waits for its "serving" line.
-func start(t *testing.T, bin, dir string, args ...string) *server {
+func start(t *testing.T, bin, dir string, args ...string) *testkit.Server {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, exited: make(chan error, 1)}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
-				addr <- line.Addr
-			}
-		}
-		s.exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	select {
-	case a := <-addr:
-		s.url = "http://" + a
-	case err := <-s.exited:
-		t.Fatalf("s3server exited before serving: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("s3server did not report its address in 30 s")
-	}
-	return s
+	return testkit.StartServer(t, exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}, args...)...))
 }
 
-// stop sends SIGTERM and returns the exit error.
-func (s *server) stop(t *testing.T) error {
-	t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.exited:
-		return err
-	case <-time.After(20 * time.Second):
-		t.Fatal("s3server did not stop within 20 s of SIGTERM")
-		return nil
-	}
-}
+// stopWithin is how long s3server may take to exit after SIGTERM.
+const stopWithin = 20 * time.Second
 
 func client(url, secret string) *s3.Client {
 	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
@@ -106,7 +53,7 @@ func TestVersionedAndPersistent(t *testing.T) {
 	ctx := context.Background()
 	bin, dir := build(t), t.TempDir()
 	s := start(t, bin, dir)
-	c := client(s.url, "test")
+	c := client(s.URL, "test")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +88,7 @@ func TestVersionedAndPersistent(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(s.url + "/sboms/a/sbom.zip")
+	resp, err := http.Get(s.URL + "/sboms/a/sbom.zip")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,18 +97,18 @@ func TestVersionedAndPersistent(t *testing.T) {
 		t.Errorf("unsigned GET: %d, want 403", resp.StatusCode)
 	}
 	var ae smithy.APIError
-	if _, err := get(client(s.url, "wrong"), versions[0]); !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
+	if _, err := get(client(s.URL, "wrong"), versions[0]); !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
 		t.Errorf("wrong secret: %v, want SignatureDoesNotMatch", err)
 	}
 
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(stopWithin); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 	s = start(t, bin, dir)
-	if got, err := get(client(s.url, "test"), versions[0]); err != nil || got != bodies[0] {
+	if got, err := get(client(s.URL, "test"), versions[0]); err != nil || got != bodies[0] {
 		t.Errorf("after restart, version %s: %q, %v", versions[0], got, err)
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(stopWithin); err != nil {
 		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 }
@@ -182,7 +129,7 @@ func TestRegionAndKeys(t *testing.T) {
 		{"us-east-1", "ak1", "sk1", false},
 		{"eu-west-1", "test", "test", false},
 	} {
-		c := s3.New(s3.Options{Region: tt.region, BaseEndpoint: aws.String(s.url), UsePathStyle: true,
+		c := s3.New(s3.Options{Region: tt.region, BaseEndpoint: aws.String(s.URL), UsePathStyle: true,
 			Credentials: credentials.NewStaticCredentialsProvider(tt.key, tt.secret, "")})
 		_, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if (err == nil) != tt.ok {
@@ -218,13 +165,13 @@ func TestFlags(t *testing.T) {
 // timeout and answered 400 (not 500); nothing is stored, and the server goes on serving.
 func TestStalledUpload(t *testing.T) {
 	s := start(t, build(t), t.TempDir(), "--stall-timeout", "300ms")
-	defer s.stop(t)
+	defer s.Stop(stopWithin)
 	ctx := context.Background()
-	c := client(s.url, "test")
+	c := client(s.URL, "test")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stalled")}); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPut, s.url+"/stalled/k", nil)
+	req, _ := http.NewRequest(http.MethodPut, s.URL+"/stalled/k", nil)
 	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).
 		SignHTTP(ctx, aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now())

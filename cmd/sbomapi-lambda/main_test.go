@@ -23,7 +23,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -32,7 +31,6 @@ import (
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sbomcat/sbomcat"
@@ -351,14 +349,7 @@ func gateway(t *testing.T, proxy func(context.Context, events.APIGatewayV2HTTPRe
 // signForExecuteAPI makes an IoT client sign for execute-api, the service API Gateway's IAM
 // authorisation checks, instead of iot: how a client calls the deployed API (README's sam
 // deploy walkthrough).
-func signForExecuteAPI(o *iot.Options) {
-	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("SignForExecuteAPI",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				return next.HandleInitialize(awsmiddleware.SetSigningName(ctx, "execute-api"), in)
-			}), middleware.Before)
-	})
-}
+var signForExecuteAPI = iot.WithSigV4SigningName("execute-api")
 
 // verifyExecuteAPI checks a request's SigV4 signature as API Gateway's IAM authorisation does
 // for the test credentials: scoped to execute-api in the test region, and matching the

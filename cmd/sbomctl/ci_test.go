@@ -474,7 +474,6 @@ func TestGitHub(t *testing.T) {
 	_, jout, _ := sbomctl(t, d, "--format", "json", ".")
 	type key struct{ file, msg string }
 	want := map[key]jsonLine{}
-	var jl []jsonLine
 	dec := json.NewDecoder(strings.NewReader(jout))
 	for dec.More() {
 		var l struct {
@@ -490,7 +489,6 @@ func TestGitHub(t *testing.T) {
 			msg = l.FileName + ": " + msg
 		}
 		want[key{l.Path, msg}] = l.jsonLine
-		jl = append(jl, l.jsonLine)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != len(want) {

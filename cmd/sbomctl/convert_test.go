@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -15,7 +16,7 @@ import (
 // writes JSON that the same validator accepts.
 func TestConvertHint(t *testing.T) {
 	dir := t.TempDir()
-	xml, err := os.ReadFile("../../convert/testdata/cdx16.xml")
+	xml, err := os.ReadFile(testkit.Fixture("convert/cdx16.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestConvertHint(t *testing.T) {
 }
 
 func TestConvertExitStatus(t *testing.T) {
-	td := "../../convert/testdata/"
+	td := testkit.Fixture("convert") + string(filepath.Separator)
 	tests := []struct {
 		name  string
 		args  []string

@@ -25,6 +25,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // The whole loop through a running sbomd process, measured from the client's side: the SDK
@@ -143,7 +144,7 @@ func BenchmarkLoopLatency(b *testing.B) {
 func BenchmarkLoopThroughput(b *testing.B) {
 	const n = 100
 	e := newLoopEnv(b)
-	obj := e.put(b, "sboms.zip", zipOf(b, "app.cdx.json", cdxValid, "os.spdx.json", spdxValid))
+	obj := e.put(b, "sboms.zip", testkit.Zip(b, "app.cdx.json", cdxValid, "os.spdx.json", spdxValid))
 	cpu := &cpuMeter{e: e}
 	b.ResetTimer()
 	for range b.N {
@@ -386,11 +387,11 @@ func BenchmarkLoopClients(b *testing.B) {
 func BenchmarkListResults(b *testing.B) {
 	const files = 10000
 	e := newLoopEnv(b, "--max-entries", fmt.Sprint(files+1))
-	entries := make([]string, 0, 2*files)
+	entries := make([]any, 0, 2*files)
 	for i := range files {
 		entries = append(entries, fmt.Sprintf("sbom-%05d.cdx.json", i), cdxValid)
 	}
-	obj := e.put(b, "many.zip", zipOf(b, entries...))
+	obj := e.put(b, "many.zip", testkit.Zip(b, entries...))
 	v := e.newVersion(b)
 	e.associate(b, v, "many.zip", obj)
 	e.wait(b, v)

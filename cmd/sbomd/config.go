@@ -49,8 +49,8 @@ const (
 
 // config is sbomd's configuration: flags, defaulted from environment variables.
 type config struct {
-	addr, dataDir, region, account, logLevel string
-	publicURL                                string
+	addr, dataDir, region, account string
+	publicURL                      string
 
 	// credentials are the accepted key pairs; presignKey is the first one given, which signs
 	// the artifact URLs of job documents.

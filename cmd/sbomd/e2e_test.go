@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -34,24 +34,6 @@ const (
 
 	presignRole = "arn:aws:iam::000000000000:role/iot-jobs-presign"
 )
-
-// zipOf returns a zip archive of name/content pairs.
-func zipOf(t testing.TB, entries ...string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := 0; i < len(entries); i += 2 {
-		w, err := zw.Create(entries[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(entries[i+1]))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // e2e holds what the steps of TestEndToEnd share.
 type e2e struct {
@@ -168,15 +150,7 @@ func (e *e2e) jobArtifactURL(jobID, pkg, version string, create bool) string {
 // fetch GETs u with net/http, no credentials, as a device would.
 func fetch(t testing.TB, u string) (int, []byte) {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := testkit.Get(t, u)
 	return resp.StatusCode, b
 }
 
@@ -222,8 +196,8 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := e.s3.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String("sboms"), Key: aws.String("evil.json")}); err == nil {
 		t.Error("the unsigned PUT stored an object")
 	}
-	goodZip := zipOf(t, "fw/app.cdx.json", cdxValid, "fw/os.spdx.json", spdxValid)
-	mixedZip := zipOf(t, "fw/app.cdx.json", cdxValid, "fw/os.spdx.json", spdxValid, "fw/radio.cdx.json", cdxInvalid)
+	goodZip := testkit.Zip(t, "fw/app.cdx.json", cdxValid, "fw/os.spdx.json", spdxValid)
+	mixedZip := testkit.Zip(t, "fw/app.cdx.json", cdxValid, "fw/os.spdx.json", spdxValid, "fw/radio.cdx.json", cdxInvalid)
 	v1 := e.put("gateway/sboms.zip", goodZip)
 	v2 := e.put("gateway/sboms.zip", mixedZip)
 	if v1 == v2 {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -33,7 +34,7 @@ func TestExternalServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3Srv.CreateBucket(t, "sboms")
-	vGood := s3Srv.Put(t, "sboms", "fw/sboms.zip", zipOf(t, "a.cdx.json", cdxValid, "b.spdx.json", spdxValid))
+	vGood := s3Srv.Put(t, "sboms", "fw/sboms.zip", testkit.Zip(t, "a.cdx.json", cdxValid, "b.spdx.json", spdxValid))
 	vBad := s3Srv.Put(t, "sboms", "fw/bad.json", []byte(cdxInvalid))
 	firmware := []byte("external firmware")
 	vFw := s3Srv.Put(t, "sboms", "fw/firmware.bin", firmware)

@@ -186,9 +186,8 @@ func runAttack(t *testing.T, p *proc, a attack) attackResult {
 
 // attacker is one stalled connection.
 type attacker struct {
-	conn    net.Conn
-	kind    string
-	readErr error
+	conn net.Conn
+	kind string
 }
 
 // startAttacker sends headers and attackBody-1 bytes of the body, and stalls.

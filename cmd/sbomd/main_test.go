@@ -5,39 +5,22 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // start runs sbomd until the test ends or stop is called, and returns a client for it.
-func start(t *testing.T, args []string, env map[string]string, key, secret, region string) (client *iot.Client, stop func() error, logs *lockedBuffer) {
+func start(t *testing.T, args []string, env map[string]string, key, secret, region string) (client *iot.Client, stop func() error, logs *testkit.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
-	logs = &lockedBuffer{}
+	logs = &testkit.Buffer{}
 	go func() {
 		done <- run(ctx, args, func(k string) string { return env[k] }, logs, func(a string) { addrc <- a })
 	}()

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // Helpers that run sbomd (and sbomctl) as separate processes, built from this tree, the way a
@@ -100,7 +101,7 @@ func hermeticEnv(extra ...string) []string {
 type proc struct {
 	cmd    *exec.Cmd
 	addr   string
-	logs   *lockedBuffer
+	logs   *testkit.Buffer
 	exited chan struct{}
 	err    error // Wait's, once exited is closed
 }
@@ -110,7 +111,7 @@ type proc struct {
 func startProc(t testing.TB, addr, dataDir string, env []string, args ...string) *proc {
 	t.Helper()
 	bin, _ := binaries(t)
-	p := &proc{logs: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &proc{logs: &testkit.Buffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, append([]string{"--addr", addr, "--data-dir", dataDir}, args...)...)
 	p.cmd.Env = hermeticEnv(env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

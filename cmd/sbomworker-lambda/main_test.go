@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -58,15 +58,6 @@ func setenv(t *testing.T, env []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "worker", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func record(t *testing.T, id string, a sbomcat.Association, receiveCount int) events.SQSMessage {
@@ -116,7 +107,7 @@ func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 		}
 		return workertest.Associate(t, store, "fw", version, sbomcat.S3Location{Bucket: b, Key: key, Version: v})
 	}
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	ok := assoc("ok", bucket, "ok.json", cdx)
 	transient := assoc("transient", "flaky", "t.json", cdx)
 	last := assoc("last", "flaky", "last.json", cdx)
@@ -185,7 +176,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	want := map[string]sbomcat.ValidationStatus{}
 	for i, body := range [][]byte{cdx, bad, cdx, cdx, bad} {
 		ver := fmt.Sprint(i)
@@ -244,13 +235,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 
 func buildLambda(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	build := exec.Command(goCmd, "build", "-tags", "lambda.norpc", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testkit.Build(t, ".", "bootstrap", "lambda.norpc")
 }
 
 // runtimeAPI is a stand-in for the Lambda Runtime API (the part lambda.Start uses) plus the

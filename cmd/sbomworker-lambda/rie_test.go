@@ -18,6 +18,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/deploy/lambdatest"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
@@ -53,7 +54,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 		"SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat", "SBOMCAT_MAX_RECEIVE_COUNT=2")
 	f := lambdatest.Start(t, rie, bootstrap, env)
 
-	cdx := fixture(t, "cdx16-valid.json")
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	assoc := func(version, b, key string, body []byte) sbomcat.Association {
 		workertest.CreateVersion(t, store, "fw", version)
 		v := "unknown"

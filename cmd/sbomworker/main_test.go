@@ -5,44 +5,33 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
 const bucket = "sboms"
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "worker", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // workerProc is one sbomworker process.
 type workerProc struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testkit.Buffer
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit status, once done
 }
 
 func startWorker(t *testing.T, bin string, env []string) *workerProc {
 	t.Helper()
-	p := &workerProc{cmd: exec.Command(bin), out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &workerProc{cmd: exec.Command(bin), out: &testkit.Buffer{}, done: make(chan struct{})}
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -72,7 +61,7 @@ func TestKilledAndRestarted(t *testing.T) {
 	ctx := context.Background()
 	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 
-	cdx, bad := fixture(t, "cdx16-valid.json"), fixture(t, "not-sbom.json")
+	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	const n = 12
 	want := map[string]sbomcat.ValidationStatus{}
 	for i := range n {
@@ -196,27 +185,5 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 
 func build(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "sbomworker")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	return testkit.Build(t, ".", "sbomworker")
 }

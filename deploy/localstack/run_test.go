@@ -2,7 +2,6 @@ package localstack
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,10 +11,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +29,7 @@ import (
 
 	"github.com/sbomcat/sbomcat/deploy"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -53,7 +51,7 @@ func TestRunAgainstEmulators(t *testing.T) {
 	sqsSrv := workertest.StartSQS(t)
 	ddbURL := workertest.StartDynamoDB(t)
 	s3URL := startS3Server(t)
-	apiAddr := freeAddr(t)
+	apiAddr := testkit.FreeAddr(t)
 	env := map[string]string{
 		"AWS_ENDPOINT_URL_S3":       s3URL,
 		"AWS_ENDPOINT_URL_SQS":      sqsSrv.URL,
@@ -321,7 +319,7 @@ func checkResources(t *testing.T, s3c *s3.Client, sqsc *sqs.Client, ddbc *ddb.Cl
 // scriptProc is a running run.sh.
 type scriptProc struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *testkit.Buffer
 	exited chan error
 }
 
@@ -346,7 +344,7 @@ func startScript(t *testing.T, env map[string]string) *scriptProc {
 	t.Helper()
 	cmd := exec.Command("bash", "run.sh")
 	cmd.Env = scriptEnv(env)
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, so that whatever it starts can be found and stopped.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -412,72 +410,6 @@ func (s *scriptProc) stop(t *testing.T) error {
 // startS3Server builds and runs cmd/s3server on a free loopback port until the test ends.
 func startS3Server(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "s3server")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/s3server").CombinedOutput(); err != nil {
-		t.Fatalf("go build s3server: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	exited := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
-				addr <- line.Addr
-			}
-		}
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case err := <-exited:
-		t.Fatalf("s3server exited: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("s3server did not start")
-	}
-	return ""
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	bin := testkit.Build(t, "../../cmd/s3server", "s3server")
+	return testkit.StartServer(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())).URL
 }

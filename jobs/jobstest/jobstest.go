@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
-	"testing"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/storetest"
+	"testing"
 )
 
 // Factory returns a new, empty store for one subtest; the factory arranges its cleanup.
@@ -21,25 +21,16 @@ type Factory func(t *testing.T) jobs.Store
 
 // Run runs the conformance suite against stores made by newStore.
 func Run(t *testing.T, newStore Factory) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s jobs.Store)
-	}{
-		{"CreateGetRoundTrip", testRoundTrip},
-		{"MinimalJob", testMinimalJob},
-		{"Duplicate", testDuplicate},
-		{"NotFound", testNotFound},
-		{"List", testList},
-		{"ListBadToken", testListBadToken},
-		{"Delete", testDelete},
-		{"ConcurrentCreate", testConcurrentCreate},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.fn(t, newStore(t))
-		})
-	}
+	storetest.RunCases(t, newStore, map[string]func(*testing.T, jobs.Store){
+		"CreateGetRoundTrip": testRoundTrip,
+		"MinimalJob":         testMinimalJob,
+		"Duplicate":          testDuplicate,
+		"NotFound":           testNotFound,
+		"List":               testList,
+		"ListBadToken":       testListBadToken,
+		"Delete":             testDelete,
+		"ConcurrentCreate":   testConcurrentCreate,
+	})
 }
 
 var base = time.Date(2026, 3, 1, 12, 0, 0, 123_000_000, time.UTC)
@@ -88,17 +79,17 @@ func MinimalJob(id string) *jobs.Job {
 func testRoundTrip(t *testing.T, s jobs.Store) {
 	ctx := context.Background()
 	want := FullJob("full-1")
-	must(t, s.CreateJob(ctx, want))
+	storetest.Must(t, s.CreateJob(ctx, want))
 	got, err := s.GetJob(ctx, "full-1")
-	must(t, err)
+	storetest.Must(t, err)
 	EqualJobs(t, got, FullJob("full-1"))
 }
 
 func testMinimalJob(t *testing.T, s jobs.Store) {
 	ctx := context.Background()
-	must(t, s.CreateJob(ctx, MinimalJob("min")))
+	storetest.Must(t, s.CreateJob(ctx, MinimalJob("min")))
 	got, err := s.GetJob(ctx, "min")
-	must(t, err)
+	storetest.Must(t, err)
 	EqualJobs(t, got, MinimalJob("min"))
 	if got.PresignedURLConfig != nil {
 		t.Errorf("PresignedURLConfig = %+v, want nil as stored", got.PresignedURLConfig)
@@ -107,28 +98,28 @@ func testMinimalJob(t *testing.T, s jobs.Store) {
 
 func testDuplicate(t *testing.T, s jobs.Store) {
 	ctx := context.Background()
-	must(t, s.CreateJob(ctx, FullJob("dup")))
+	storetest.Must(t, s.CreateJob(ctx, FullJob("dup")))
 	other := MinimalJob("dup")
 	err := s.CreateJob(ctx, other)
-	wantCode(t, err, sbomcat.ECONFLICT)
+	storetest.WantCode(t, err, sbomcat.ECONFLICT)
 	var e *sbomcat.Error
 	if errors.As(err, &e) && e.ResourceID != "dup" {
 		t.Errorf("ResourceID = %q, want the job id", e.ResourceID)
 	}
 	got, err := s.GetJob(ctx, "dup")
-	must(t, err)
+	storetest.Must(t, err)
 	EqualJobs(t, got, FullJob("dup")) // the first job is untouched
 }
 
 func testNotFound(t *testing.T, s jobs.Store) {
 	_, err := s.GetJob(context.Background(), "nope")
-	wantCode(t, err, sbomcat.ENOTFOUND)
+	storetest.WantCode(t, err, sbomcat.ENOTFOUND)
 }
 
 func testList(t *testing.T, s jobs.Store) {
 	ctx := context.Background()
 	p, err := s.ListJobs(ctx, 10, "")
-	must(t, err)
+	storetest.Must(t, err)
 	if len(p.Items) != 0 || p.NextToken != "" {
 		t.Fatalf("empty store lists %+v", p)
 	}
@@ -137,7 +128,7 @@ func testList(t *testing.T, s jobs.Store) {
 		j := MinimalJob(id)
 		j.CreatedAt = base.Add(time.Duration(i) * time.Minute)
 		j.LastUpdatedAt = j.CreatedAt
-		must(t, s.CreateJob(ctx, j))
+		storetest.Must(t, s.CreateJob(ctx, j))
 	}
 	want := slices.Clone(ids)
 	slices.Sort(want)
@@ -148,7 +139,7 @@ func testList(t *testing.T, s jobs.Store) {
 			t.Fatal("ListJobs does not end")
 		}
 		p, err := s.ListJobs(ctx, 3, token)
-		must(t, err)
+		storetest.Must(t, err)
 		if len(p.Items) > 3 {
 			t.Fatalf("page of %d items, limit 3", len(p.Items))
 		}
@@ -171,59 +162,37 @@ func testList(t *testing.T, s jobs.Store) {
 
 func testListBadToken(t *testing.T, s jobs.Store) {
 	ctx := context.Background()
-	must(t, s.CreateJob(ctx, MinimalJob("a")))
+	storetest.Must(t, s.CreateJob(ctx, MinimalJob("a")))
 	_, err := s.ListJobs(ctx, 10, "not-a-token")
-	wantCode(t, err, sbomcat.EINVALID)
+	storetest.WantCode(t, err, sbomcat.EINVALID)
 }
 
 func testDelete(t *testing.T, s jobs.Store) {
 	ctx := context.Background()
-	must(t, s.CreateJob(ctx, FullJob("del")))
-	must(t, s.CreateJob(ctx, MinimalJob("keep")))
-	must(t, s.DeleteJob(ctx, "del"))
+	storetest.Must(t, s.CreateJob(ctx, FullJob("del")))
+	storetest.Must(t, s.CreateJob(ctx, MinimalJob("keep")))
+	storetest.Must(t, s.DeleteJob(ctx, "del"))
 	_, err := s.GetJob(ctx, "del")
-	wantCode(t, err, sbomcat.ENOTFOUND)
-	wantCode(t, s.DeleteJob(ctx, "del"), sbomcat.ENOTFOUND)
+	storetest.WantCode(t, err, sbomcat.ENOTFOUND)
+	storetest.WantCode(t, s.DeleteJob(ctx, "del"), sbomcat.ENOTFOUND)
 	if _, err := s.GetJob(ctx, "keep"); err != nil {
 		t.Fatalf("deleting one job removed another: %v", err)
 	}
 	// AWS lets a deleted job's id be used again.
-	must(t, s.CreateJob(ctx, MinimalJob("del")))
+	storetest.Must(t, s.CreateJob(ctx, MinimalJob("del")))
 	p, err := s.ListJobs(ctx, 10, "")
-	must(t, err)
+	storetest.Must(t, err)
 	if len(p.Items) != 2 {
 		t.Errorf("listed %d jobs after delete and re-create, want 2", len(p.Items))
 	}
 }
 
 func testConcurrentCreate(t *testing.T, s jobs.Store) {
-	ctx := context.Background()
-	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j := MinimalJob("race")
-			j.Description = fmt.Sprint(i)
-			errs[i] = s.CreateJob(ctx, j)
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch sbomcat.ErrCode(err) {
-		case "":
-			ok++
-		case sbomcat.ECONFLICT:
-		default:
-			t.Errorf("concurrent create: %v", err)
-		}
-	}
-	if ok != 1 {
-		t.Errorf("%d concurrent creates of one id succeeded, want exactly 1", ok)
-	}
+	storetest.OneCreateWins(t, 8, func(i int) error {
+		j := MinimalJob("race")
+		j.Description = fmt.Sprint(i)
+		return s.CreateJob(context.Background(), j)
+	})
 }
 
 // EqualJobs fails t unless got and want are the same job: times compared as instants, nil and
@@ -251,23 +220,5 @@ func EqualJobs(t *testing.T, got, want *jobs.Job) {
 		!slices.Equal(got.Resolved.DestinationPackageVersions, want.Resolved.DestinationPackageVersions) ||
 		!slices.Equal(got.Resolved.Artifacts, want.Resolved.Artifacts) {
 		t.Errorf("resolved = %+v\nwant %+v", got.Resolved, want.Resolved)
-	}
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := sbomcat.ErrCode(err); got != code {
-		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
-	}
-	var e *sbomcat.Error
-	if code != "" && !errors.As(err, &e) {
-		t.Fatalf("error %v is not an *sbomcat.Error", err)
-	}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }

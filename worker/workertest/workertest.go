@@ -33,6 +33,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -124,6 +125,22 @@ func (s *S3Server) Start(t testing.TB) {
 		t.Fatalf("restart S3 on %s: %v", s.addr, err)
 	}
 	s.serve(ln)
+}
+
+// HoldFirstGet holds the first GET of an object whose key ends in suffix ("" for any object)
+// until release is closed; started is closed when that GET arrives. A test uses it to change
+// things while a validation is downloading.
+func (s *S3Server) HoldFirstGet(suffix string) (started, release chan struct{}) {
+	started, release = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(r *http.Request) (int, string) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, suffix) {
+			once.Do(func() { close(started); <-release })
+		}
+		return 0, ""
+	}
+	s.Fault.Store(&hold)
+	return started, release
 }
 
 // count wraps h to count requests and the object bytes served to GET requests.
@@ -307,12 +324,12 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 	var lastErr error
 	// A port free when chosen can be taken before the tool binds it: try a few.
 	for range 5 {
-		p, err := freePort()
+		p, err := testkit.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
 		port := strconv.Itoa(p)
-		out := &lockedBuffer{}
+		out := &testkit.Buffer{}
 		cmd := exec.Command(node, append([]string{cli}, args(port)...)...)
 		cmd.Env = append(os.Environ(), env(port)...)
 		cmd.Stdout, cmd.Stderr = out, out
@@ -337,7 +354,7 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 	return ""
 }
 
-func waitReady(url string, ready func(string) error, exited <-chan error, out *lockedBuffer) error {
+func waitReady(url string, ready func(string) error, exited <-chan error, out *testkit.Buffer) error {
 	// Generous: node starts slowly on a loaded 2-core machine, and a start that is only slow
 	// must not count as a failure.
 	const patience = 60 * time.Second
@@ -354,23 +371,6 @@ func waitReady(url string, ready func(string) error, exited <-chan error, out *l
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("not ready after %s: %s", patience, out.String())
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // StartSQS starts fauxqs 1.9.2 on a free port and stops it when the test ends. fauxqs binds
@@ -406,15 +406,6 @@ func StartDynamoDB(t testing.TB) string {
 			_, err := ddb.NewFromConfig(Config(url)).ListTables(ctx, &ddb.ListTablesInput{})
 			return err
 		})
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Client returns an SQS client on the server.
