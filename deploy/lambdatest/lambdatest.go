@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -56,7 +57,7 @@ func goBuild(t testing.TB, env []string, args ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), append([]string{"build"}, args...)...)
+	cmd := exec.Command(testkit.GoTool(), append([]string{"build"}, args...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
