@@ -3,9 +3,7 @@ package formats
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -34,22 +32,7 @@ var benchFiles = sync.OnceValues(func() (map[string]string, error) {
 		return nil, err
 	}
 	benchDir = dir
-	out := map[string]string{}
-	for name, gen := range map[string]func(io.Writer, int64) error{"cyclonedx-1.5": sbomgen.CycloneDX, "spdx-2.3": sbomgen.SPDX} {
-		p := filepath.Join(dir, name+".json")
-		f, err := os.Create(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := gen(f, benchSize); err != nil {
-			return nil, err
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-		out[name] = p
-	}
-	return out, nil
+	return sbomgen.WriteFiles(dir, benchSize, "cyclonedx-1.5", "spdx-2.3")
 })
 
 func benchFile(b *testing.B, name string) (string, int64) {

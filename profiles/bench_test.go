@@ -3,7 +3,6 @@ package profiles
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -32,22 +31,7 @@ var benchFiles = sync.OnceValues(func() (map[string]string, error) {
 		return nil, err
 	}
 	benchDir = dir
-	out := map[string]string{}
-	for name, gen := range map[string]func(io.Writer, int64) error{"cyclonedx": sbomgen.CycloneDX, "spdx": sbomgen.SPDX} {
-		p := filepath.Join(dir, name+".json")
-		f, err := os.Create(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := gen(f, benchSize); err != nil {
-			return nil, err
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-		out[name] = p
-	}
-	return out, nil
+	return sbomgen.WriteFiles(dir, benchSize, "cyclonedx", "spdx")
 })
 
 // BenchmarkProfiles compares each profile with aws on the same 50 MB files: the cost of the

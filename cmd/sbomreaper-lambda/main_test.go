@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/deploy/lambdatest"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
@@ -51,4 +55,45 @@ func TestHandleReapsOldAssociations(t *testing.T) {
 	if !bytes.Contains(logs.Bytes(), []byte("association reaped")) {
 		t.Fatalf("no log line for the reaped association: %s", logs.String())
 	}
+}
+
+// TestUnderLambdaRuntime runs the built bootstrap under the Lambda Runtime Interface Emulator:
+// a scheduled event ends a stale association in the catalog, and the init duration of three
+// cold starts is logged.
+func TestUnderLambdaRuntime(t *testing.T) {
+	rie := lambdatest.BuildEmulator(t)
+	bootstrap := lambdatest.Build(t, ".", runtime.GOARCH)
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	st, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	workertest.CreateVersion(t, st, "fw", "stale")
+	workertest.Associate(t, st, "fw", "stale", sbomcat.S3Location{Bucket: "b", Key: "fw/sbom.json", Version: "v"})
+
+	env := []string{"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+		"SBOMCAT_STORE=sqlite", "SBOMCAT_SQLITE_PATH=" + path, "SBOMCAT_REAP_AFTER=1ns"}
+	// EventBridge's scheduled event, as Lambda delivers it.
+	scheduled := map[string]any{"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+		"source": "aws.events", "account": "123456789012", "time": "2026-12-01T00:00:00Z", "region": workertest.Region,
+		"resources": []string{"arn:aws:events:us-east-1:123456789012:rule/sbomcat-reaper"}, "detail": map[string]any{}}
+
+	f := lambdatest.Start(t, rie, bootstrap, env)
+	var res result
+	f.InvokeOK(t, scheduled, &res)
+	if res.Reaped != 1 {
+		t.Fatalf("reaped %d, want 1\n%s", res.Reaped, f.Output())
+	}
+	if status, results := workertest.Status(t, st, "fw", "stale"); status != sbomcat.StatusFailed || len(results) != 1 {
+		t.Errorf("after the scheduled event: %s %+v, want FAILED with one result", status, results)
+	}
+	if f.InvokeOK(t, scheduled, &res); res.Reaped != 0 {
+		t.Errorf("the next schedule reaped %d again", res.Reaped)
+	}
+	f.Stop()
+
+	inits := lambdatest.ColdStarts(t, rie, bootstrap, env, scheduled, 3)
+	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
 }

@@ -93,7 +93,7 @@ func BuildEmulator(t testing.TB) string {
 type Function struct {
 	URL  string // the invocation endpoint
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testkit.Buffer
 	stop func()
 }
 
@@ -116,7 +116,7 @@ func Start(t testing.TB, rie, bootstrap string, env []string) *Function {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := &Function{URL: "http://" + invoke + "/2015-03-31/functions/function/invocations", out: &lockedBuffer{}}
+		f := &Function{URL: "http://" + invoke + "/2015-03-31/functions/function/invocations", out: &testkit.Buffer{}}
 		f.cmd = exec.Command(rie, "--runtime-interface-emulator-address", invoke, "--runtime-api-address", api, bootstrap)
 		f.cmd.Dir = filepath.Dir(bootstrap)
 		// INFO is the level of the emulator's "INIT REPORT" line.
@@ -159,7 +159,7 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func waitListening(addr string, exited <-chan error, out *lockedBuffer) error {
+func waitListening(addr string, exited <-chan error, out *testkit.Buffer) error {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -259,23 +259,6 @@ func ColdStarts(t testing.TB, rie, bootstrap string, env []string, event any, n 
 		f.Stop()
 	}
 	return ds
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // AWSEnv is a function environment that points the SDK's own configuration at the test
