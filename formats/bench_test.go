@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
@@ -13,47 +12,17 @@ import (
 // benchSize is the size of the generated documents the benchmarks validate (the 50 MB).
 const benchSize = 50_000_000
 
-// benchDir holds the generated documents; TestMain removes it (100 MB a run otherwise stays
-// in the temporary directory).
-var benchDir string
+// bench holds the generated documents the benchmarks validate (the 50 MB).
+var bench = sbomgen.NewBenchFiles(50_000_000, "cyclonedx-1.5", "spdx-2.3")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if benchDir != "" {
-		os.RemoveAll(benchDir)
-	}
-	os.Exit(code)
-}
-
-// benchFiles generates the large documents once per test binary, in a temporary directory.
-var benchFiles = sync.OnceValues(func() (map[string]string, error) {
-	dir, err := os.MkdirTemp("", "sbomcat-bench-")
-	if err != nil {
-		return nil, err
-	}
-	benchDir = dir
-	return sbomgen.WriteFiles(dir, benchSize, "cyclonedx-1.5", "spdx-2.3")
-})
-
-func benchFile(b *testing.B, name string) (string, int64) {
-	b.Helper()
-	files, err := benchFiles()
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := os.Stat(files[name])
-	if err != nil {
-		b.Fatal(err)
-	}
-	return files[name], st.Size()
-}
+func TestMain(m *testing.M) { os.Exit(bench.Main(m)) }
 
 // BenchmarkValidate is the whole per-file path (detection, schema validation) on 50 MB files
 // read from disk, as the CLI and the worker run it.
 func BenchmarkValidate(b *testing.B) {
 	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
 		b.Run(name, func(b *testing.B) {
-			path, size := benchFile(b, name)
+			path, size := bench.File(b, name)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -70,7 +39,7 @@ func BenchmarkValidate(b *testing.B) {
 func BenchmarkJSONValid(b *testing.B) {
 	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
 		b.Run(name, func(b *testing.B) {
-			path, size := benchFile(b, name)
+			path, size := bench.File(b, name)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -92,7 +61,7 @@ func BenchmarkOracle(b *testing.B) {
 	}
 	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
 		b.Run(name, func(b *testing.B) {
-			path, size := benchFile(b, name)
+			path, size := bench.File(b, name)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				b.Fatal(err)
