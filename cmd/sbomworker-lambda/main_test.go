@@ -327,19 +327,29 @@ func (rt *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// receiveBatch receives up to 10 messages from the queue as the SQS event Lambda would deliver;
+// false when none came (or the receive failed: the caller polls again).
+func receiveBatch(ctx context.Context, client *sqs.Client, queueURL string) (events.SQSEvent, bool) {
+	var ev events.SQSEvent
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
+	if err != nil || len(out.Messages) == 0 {
+		return ev, false
+	}
+	for _, m := range out.Messages {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs",
+			EventSourceARN: "arn:aws:sqs:" + workertest.Region + ":000000000000:associations", AWSRegion: workertest.Region})
+	}
+	return ev, true
+}
+
 // eventSource is the event source mapping: batches of up to 10, ReportBatchItemFailures.
 func (rt *runtimeAPI) eventSource(ctx context.Context, client *sqs.Client, queueURL string) {
 	for n := 0; ctx.Err() == nil; n++ {
-		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-		if err != nil || len(out.Messages) == 0 {
+		ev, ok := receiveBatch(ctx, client, queueURL)
+		if !ok {
 			continue
-		}
-		var ev events.SQSEvent
-		for _, m := range out.Messages {
-			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-				Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs",
-				EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:associations", AWSRegion: "us-east-1"})
 		}
 		body, _ := json.Marshal(ev)
 		id := fmt.Sprintf("req-%d", n)
@@ -495,15 +505,9 @@ func failureIDs(resp events.SQSEventResponse) []string {
 // does once: receive a batch, invoke the function with it, delete the records it did not name.
 func eventSourceMapping(t *testing.T, f *lambdatest.Function, client *sqs.Client, queueURL string) {
 	ctx := context.Background()
-	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-	if err != nil || len(out.Messages) == 0 {
+	ev, ok := receiveBatch(ctx, client, queueURL)
+	if !ok {
 		return
-	}
-	var ev events.SQSEvent
-	for _, m := range out.Messages {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", AWSRegion: workertest.Region})
 	}
 	var resp events.SQSEventResponse
 	f.InvokeOK(t, ev, &resp)
