@@ -12,8 +12,8 @@ import (
 // benchSize is the size of the generated documents the benchmarks validate (the 50 MB).
 const benchSize = 50_000_000
 
-// bench holds the generated documents the benchmarks validate (the 50 MB).
-var bench = sbomgen.NewBenchFiles(50_000_000, "cyclonedx-1.5", "spdx-2.3")
+// bench holds the generated documents the benchmarks validate.
+var bench = sbomgen.NewBenchFiles(benchSize, "cyclonedx-1.5", "spdx-2.3")
 
 func TestMain(m *testing.M) { os.Exit(bench.Main(m)) }
 
