@@ -263,6 +263,15 @@ type PageRequest struct {
 	NextToken  string
 }
 
+// Start decodes r's NextToken, issued by EncodePageToken for list, into cursor, where a
+// store's page starts. The first page (no token) leaves cursor as it is.
+func (r PageRequest) Start(list string, cursor any) error {
+	if r.NextToken == "" {
+		return nil
+	}
+	return DecodePageToken(r.NextToken, list, cursor)
+}
+
 // Limit returns the page size to use.
 func (r PageRequest) Limit() int {
 	if r.MaxResults <= 0 || r.MaxResults > DefaultMaxResults {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 
 	"github.com/sbomcat/sbomcat"
@@ -30,14 +31,16 @@ var (
 		sbomcat.EBUSY:     {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL: {"InternalServerException", http.StatusInternalServerError},
 	}
-	taggingErrors = dialect{
+	// iotErrors are the IoT-wide names, which the tagging and the job operations share; they
+	// differ on a conflict.
+	iotErrors = dialect{
 		sbomcat.EINVALID:  {"InvalidRequestException", http.StatusBadRequest},
 		sbomcat.ENOTFOUND: {"ResourceNotFoundException", http.StatusNotFound},
-		sbomcat.ECONFLICT: {"InvalidRequestException", http.StatusBadRequest},
 		sbomcat.EQUOTA:    {"LimitExceededException", http.StatusGone},
 		sbomcat.EBUSY:     {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL: {"InternalFailureException", http.StatusInternalServerError},
 	}
+	taggingErrors = iotErrors.with(dialect{sbomcat.ECONFLICT: {"InvalidRequestException", http.StatusBadRequest}})
 	// jobErrors are the job operations' names: InvalidRequestException for every refused
 	// request (docs/behaviour.md, "Jobs"), ResourceAlreadyExistsException for a duplicate job id,
 	// and InvalidStateTransitionException for deleting a running job without force. The SDK returns
@@ -46,16 +49,18 @@ var (
 	// ListJobs: InvalidRequest, ResourceNotFound; DeleteJob: InvalidRequest,
 	// InvalidStateTransition, ResourceNotFound, LimitExceeded). InternalFailureException is in none
 	// of them, so it arrives as a generic API error with that code.
-	jobErrors = dialect{
-		sbomcat.EINVALID:   {"InvalidRequestException", http.StatusBadRequest},
-		sbomcat.ENOTFOUND:  {"ResourceNotFoundException", http.StatusNotFound},
+	jobErrors = iotErrors.with(dialect{
 		sbomcat.ECONFLICT:  {"ResourceAlreadyExistsException", http.StatusConflict},
 		jobs.EINVALIDSTATE: {"InvalidStateTransitionException", http.StatusConflict},
-		sbomcat.EQUOTA:     {"LimitExceededException", http.StatusGone},
-		sbomcat.EBUSY:      {"ThrottlingException", http.StatusBadRequest},
-		sbomcat.EINTERNAL:  {"InternalFailureException", http.StatusInternalServerError},
-	}
+	})
 )
+
+// with is d with the shapes of more added or replaced; d is left as it is.
+func (d dialect) with(more dialect) dialect {
+	out := maps.Clone(d)
+	maps.Copy(out, more)
+	return out
+}
 
 func (d dialect) of(code string) awsError {
 	if e, ok := d[code]; ok {

@@ -71,14 +71,12 @@ func (h *Handler) listPackages(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listPackagesOutput{PackageSummaries: []packageSummary{}, NextToken: res.NextToken}
-	for _, p := range res.Items {
-		out.PackageSummaries = append(out.PackageSummaries, packageSummary{
+	return listPackagesOutput{NextToken: res.NextToken, PackageSummaries: summaries(res.Items, func(p sbomcat.Package) packageSummary {
+		return packageSummary{
 			PackageName: p.Name, DefaultVersionName: p.DefaultVersion,
 			CreationDate: epoch(p.CreatedAt), LastModifiedDate: epoch(p.UpdatedAt),
-		})
-	}
-	return out, nil
+		}
+	})}, nil
 }
 
 // Package versions.
@@ -156,14 +154,12 @@ func (h *Handler) listVersions(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listVersionsOutput{PackageVersionSummaries: []versionSummary{}, NextToken: res.NextToken}
-	for _, pv := range res.Items {
-		out.PackageVersionSummaries = append(out.PackageVersionSummaries, versionSummary{
+	return listVersionsOutput{NextToken: res.NextToken, PackageVersionSummaries: summaries(res.Items, func(pv sbomcat.PackageVersion) versionSummary {
+		return versionSummary{
 			PackageName: pv.PackageName, VersionName: pv.VersionName, Status: string(pv.Status),
 			CreationDate: epoch(pv.CreatedAt), LastModifiedDate: epoch(pv.UpdatedAt),
-		})
-	}
-	return out, nil
+		}
+	})}, nil
 }
 
 // SBOM association and results.
@@ -202,13 +198,11 @@ func (h *Handler) listResults(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listResultsOutput{ValidationResultSummaries: []resultSummary{}, NextToken: res.NextToken}
-	for _, fr := range res.Items {
-		out.ValidationResultSummaries = append(out.ValidationResultSummaries, resultSummary{
+	return listResultsOutput{NextToken: res.NextToken, ValidationResultSummaries: summaries(res.Items, func(fr sbomcat.FileResult) resultSummary {
+		return resultSummary{
 			FileName: fr.FileName, ValidationResult: string(fr.Result), ErrorCode: string(fr.ErrorCode), ErrorMessage: fr.ErrorMessage,
-		})
-	}
-	return out, nil
+		}
+	})}, nil
 }
 
 // Package configuration.
@@ -445,14 +439,12 @@ func (h *Handler) listJobs(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listJobsOutput{Jobs: []jobSummary{}, NextToken: page.NextToken}
-	for _, s := range page.Items {
-		out.Jobs = append(out.Jobs, jobSummary{
+	return listJobsOutput{NextToken: page.NextToken, Jobs: summaries(page.Items, func(s jobs.Summary) jobSummary {
+		return jobSummary{
 			JobArn: jobs.ARN(h.cfg.Scope, s.ID), JobID: s.ID, Status: string(s.Status), TargetSelection: string(s.TargetSelection),
 			CreatedAt: epoch(s.CreatedAt), LastUpdatedAt: epoch(s.LastUpdatedAt),
-		})
-	}
-	return out, nil
+		}
+	})}, nil
 }
 
 func (h *Handler) deleteJob(r *request) (any, error) {
@@ -463,4 +455,14 @@ func (h *Handler) deleteJob(r *request) (any, error) {
 		return nil, err
 	}
 	return nil, h.jobs.Delete(r.ctx, r.params["jobId"], force)
+}
+
+// summaries maps a page's items to their wire summaries: an empty list, never null, when there
+// are none.
+func summaries[T, S any](items []T, summary func(T) S) []S {
+	out := make([]S, 0, len(items))
+	for _, it := range items {
+		out = append(out, summary(it))
+	}
+	return out
 }

@@ -178,19 +178,12 @@ func (h *Handler) packages(w http.ResponseWriter, r *http.Request) {
 			}
 		})
 		rows[i] = row
-		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND { // deleted meanwhile: no versions
-			return nil
-		}
-		return err
+		return goneIsEmpty(err) // deleted meanwhile: no versions
 	})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, struct {
+	h.reply(w, r, struct {
 		Packages []packageRow `json:"packages"`
 		paging
-	}{rows, win.paging()})
+	}{rows, win.paging()}, err)
 }
 
 func (h *Handler) versionsOf(ctx context.Context, pkg string) func(sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error) {
@@ -225,21 +218,14 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request) {
 		if v.SBOMStatus != sbomcat.StatusSucceeded && v.SBOMStatus != sbomcat.StatusFailed {
 			return nil
 		}
-		err := each(h.resultsOf(ctx, p.Name, v.VersionName), func(f sbomcat.FileResult) { rows[i].count(f) })
-		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND { // deleted meanwhile
-			return nil
-		}
-		return err
+		// deleted meanwhile: no results
+		return goneIsEmpty(each(h.resultsOf(ctx, p.Name, v.VersionName), func(f sbomcat.FileResult) { rows[i].count(f) }))
 	})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	writeJSON(w, struct {
+	h.reply(w, r, struct {
 		Package  packageRow   `json:"package"`
 		Versions []versionRow `json:"versions"`
 		paging
-	}{packageRow{Name: p.Name, Description: p.Description, DefaultVersion: p.DefaultVersion, Versions: win.n, LastChange: p.UpdatedAt}, rows, win.paging()})
+	}{packageRow{Name: p.Name, Description: p.Description, DefaultVersion: p.DefaultVersion, Versions: win.n, LastChange: p.UpdatedAt}, rows, win.paging()}, err)
 }
 
 func (h *Handler) resultsOf(ctx context.Context, pkg, version string) func(sbomcat.PageRequest) (sbomcat.Page[sbomcat.FileResult], error) {
@@ -333,6 +319,24 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.log.Error("console request failed", "path", r.URL.Path, "error", err.Error())
 		writeError(w, http.StatusInternalServerError, "The console could not read the catalog; sbomd's log says why.")
 	}
+}
+
+// goneIsEmpty reads a listing of a package or version deleted while the view was being built
+// as empty: the view shows what is left rather than failing.
+func goneIsEmpty(err error) error {
+	if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// reply answers with v, or with err's status and message when err is set.
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, v)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

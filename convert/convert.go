@@ -119,6 +119,16 @@ func versionLess(a, b string) bool {
 	return am < bm || (am == bm && an < bn)
 }
 
+// converters read each encoding Convert accepts.
+var converters = map[formats.Kind]converter{
+	formats.KindCycloneDXXML:  cdxXML{},
+	formats.KindCycloneDXJSON: cdxJSON{},
+	formats.KindSPDXTagValue:  spdxTagValue{},
+	formats.KindSPDXRDF:       spdxRDF{},
+	formats.KindSPDXYAML:      spdxYAML{},
+	formats.KindSPDXJSON:      spdxJSON{},
+}
+
 // Convert converts one document, data being its whole content. Its encoding is recognised from
 // the content (formats.Validate's verdict), never from a name. A refused input is an *Error; an
 // input that is already accepted is a *Skipped; ctx's error is returned as is.
@@ -128,21 +138,8 @@ func Convert(ctx context.Context, data []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c converter
-	switch v.Kind {
-	case formats.KindCycloneDXXML:
-		c = cdxXML{}
-	case formats.KindCycloneDXJSON:
-		c = cdxJSON{}
-	case formats.KindSPDXTagValue:
-		c = spdxTagValue{}
-	case formats.KindSPDXRDF:
-		c = spdxRDF{}
-	case formats.KindSPDXYAML:
-		c = spdxYAML{}
-	case formats.KindSPDXJSON:
-		c = spdxJSON{}
-	default:
+	c, ok := converters[v.Kind]
+	if !ok {
 		return nil, refuse(nil, "%s; there is nothing sbomctl convert can read in it", v.Problem)
 	}
 	if v.SpecVersion == "" && v.Kind == formats.KindSPDXRDF {

@@ -340,10 +340,8 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 	var out sbomcat.Page[sbomcat.Package]
 	list := sbomcat.ListID("packages")
 	var after string
-	if page.NextToken != "" {
-		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
-			return out, err
-		}
+	if err := page.Start(list, &after); err != nil {
+		return out, err
 	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), IndexName: aws.String(packagesIndex),
@@ -626,10 +624,8 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 	var out sbomcat.Page[sbomcat.PackageVersion]
 	list := sbomcat.ListID("versions", pkg, string(status))
 	var after versionCursor
-	if page.NextToken != "" {
-		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
-			return out, err
-		}
+	if err := page.Start(list, &after); err != nil {
+		return out, err
 	}
 	if _, _, err := s.getPackage(ctx, pkg); err != nil {
 		return out, wrap("list versions", err)
@@ -839,10 +835,8 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, resu
 	var out sbomcat.Page[sbomcat.FileResult]
 	list := sbomcat.ListID("results", pkg, ver, string(result))
 	var after resultCursor
-	if page.NextToken != "" {
-		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
-			return out, err
-		}
+	if err := page.Start(list, &after); err != nil {
+		return out, err
 	}
 	v, _, err := s.getVersion(ctx, pkg, ver)
 	if err != nil {

@@ -94,17 +94,12 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 	if err != nil {
 		return out, fmt.Errorf("dynamodb: list jobs: %w", err)
 	}
-	for _, it := range items {
-		j, err := jobFromItem(it)
-		if err != nil {
-			return out, fmt.Errorf("dynamodb: list jobs: %w", err)
-		}
-		out.Items = append(out.Items, j.Summary())
+	bodies := make([][]byte, len(items))
+	for i, it := range items {
+		bodies[i] = []byte(getS(it, "body"))
 	}
-	if more {
-		if out.NextToken, err = jobs.ListToken(out.Items[len(out.Items)-1].ID); err != nil {
-			return out, fmt.Errorf("dynamodb: list jobs: %w", err)
-		}
+	if out, err = jobs.SummaryPage(bodies, limit, more); err != nil {
+		return out, fmt.Errorf("dynamodb: list jobs: %w", err)
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
@@ -13,74 +12,46 @@ import (
 // benchSize is the size of the generated documents the benchmarks validate (the 50 MB).
 const benchSize = 50_000_000
 
-// benchDir holds the generated documents; TestMain removes it (100 MB a run otherwise stays
-// in the temporary directory).
-var benchDir string
+// bench holds the generated documents the benchmarks validate.
+var bench = sbomgen.NewBenchFiles(benchSize, "cyclonedx-1.5", "spdx-2.3")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if benchDir != "" {
-		os.RemoveAll(benchDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(bench.Main(m)) }
 
-// benchFiles generates the large documents once per test binary, in a temporary directory.
-var benchFiles = sync.OnceValues(func() (map[string]string, error) {
-	dir, err := os.MkdirTemp("", "sbomcat-bench-")
-	if err != nil {
-		return nil, err
+// eachFile runs run as a sub-benchmark on each generated document, measured in its bytes.
+func eachFile(b *testing.B, run func(b *testing.B, path string)) {
+	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
+		b.Run(name, func(b *testing.B) {
+			path, size := bench.File(b, name)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			run(b, path)
+		})
 	}
-	benchDir = dir
-	return sbomgen.WriteFiles(dir, benchSize, "cyclonedx-1.5", "spdx-2.3")
-})
-
-func benchFile(b *testing.B, name string) (string, int64) {
-	b.Helper()
-	files, err := benchFiles()
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := os.Stat(files[name])
-	if err != nil {
-		b.Fatal(err)
-	}
-	return files[name], st.Size()
 }
 
 // BenchmarkValidate is the whole per-file path (detection, schema validation) on 50 MB files
 // read from disk, as the CLI and the worker run it.
 func BenchmarkValidate(b *testing.B) {
-	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
-		b.Run(name, func(b *testing.B) {
-			path, size := benchFile(b, name)
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				v, err := Validate(b.Context(), fileOpener(path), Options{})
-				if err != nil || !v.Valid() {
-					b.Fatalf("%v %s", err, v.Problem)
-				}
+	eachFile(b, func(b *testing.B, path string) {
+		for b.Loop() {
+			v, err := Validate(b.Context(), fileOpener(path), Options{})
+			if err != nil || !v.Valid() {
+				b.Fatalf("%v %s", err, v.Problem)
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkJSONValid is the floor: one encoding/json.Valid pass over the same bytes.
 func BenchmarkJSONValid(b *testing.B) {
-	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
-		b.Run(name, func(b *testing.B) {
-			path, size := benchFile(b, name)
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				data, err := os.ReadFile(path)
-				if err != nil || !json.Valid(data) {
-					b.Fatal("invalid")
-				}
+	eachFile(b, func(b *testing.B, path string) {
+		for b.Loop() {
+			data, err := os.ReadFile(path)
+			if err != nil || !json.Valid(data) {
+				b.Fatal("invalid")
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkOracle is the maintained whole-document validator on the same files, schema
@@ -90,29 +61,24 @@ func BenchmarkOracle(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, name := range []string{"cyclonedx-1.5", "spdx-2.3"} {
-		b.Run(name, func(b *testing.B) {
-			path, size := benchFile(b, name)
-			data, err := os.ReadFile(path)
+	eachFile(b, func(b *testing.B, path string) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := validateBytes(data, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ref, _ := findSchema(v.Format, v.SpecVersion)
+		for b.Loop() {
+			doc, err := jsonschemaUnmarshal(bytes.NewReader(data))
 			if err != nil {
 				b.Fatal(err)
 			}
-			v, err := validateBytes(data, Options{})
-			if err != nil {
+			if err := schemas[ref].Validate(doc); err != nil {
 				b.Fatal(err)
 			}
-			ref, _ := findSchema(v.Format, v.SpecVersion)
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				doc, err := jsonschemaUnmarshal(bytes.NewReader(data))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := schemas[ref].Validate(doc); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+		}
+	})
 }

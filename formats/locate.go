@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/sbomcat/sbomcat/internal/ctxio"
 )
 
 // locate finds where the values at the given JSON Pointers start, in one streaming pass that
@@ -21,7 +23,7 @@ func locate(ctx context.Context, open Opener, skip int64, ptrs []string) ([]int6
 		return offs, err
 	}
 	defer rc.Close()
-	r := ctxReader{ctx, rc}
+	r := ctxio.Reader(ctx, rc)
 	if _, err := io.CopyN(io.Discard, r, skip); err != nil {
 		return offs, err
 	}

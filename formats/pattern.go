@@ -70,8 +70,26 @@ func handPattern(src string) []patAlt {
 		re.Sub[0].Op != syntax.OpBeginText || re.Sub[len(re.Sub)-1].Op != syntax.OpEndText {
 		return nil
 	}
-	alts := []patAlt{nil}
-	for _, sub := range re.Sub[1 : len(re.Sub)-1] {
+	alts := expandConcat(re.Sub[1 : len(re.Sub)-1])
+	if alts == nil {
+		return nil
+	}
+	for _, a := range alts {
+		if !a.greedySafe() {
+			return nil
+		}
+		for k := range a {
+			a[k].setAllBut()
+		}
+	}
+	return alts
+}
+
+// expandConcat expands a sequence of nodes into the cross product of their alternatives, or
+// nil when a node is outside what the hand matcher handles or the product exceeds maxAlts.
+func expandConcat(subs []*syntax.Regexp) []patAlt {
+	alts := []patAlt{{}}
+	for _, sub := range subs {
 		next := expand(sub)
 		if next == nil || len(alts)*len(next) > maxAlts {
 			return nil
@@ -83,14 +101,6 @@ func handPattern(src string) []patAlt {
 			}
 		}
 		alts = cross
-	}
-	for _, a := range alts {
-		if !a.greedySafe() {
-			return nil
-		}
-		for k := range a {
-			a[k].setAllBut()
-		}
 	}
 	return alts
 }
@@ -148,21 +158,7 @@ func expand(re *syntax.Regexp) []patAlt {
 		}
 		return append([]patAlt{{}}, with...)
 	case syntax.OpConcat:
-		alts := []patAlt{{}}
-		for _, sub := range re.Sub {
-			next := expand(sub)
-			if next == nil || len(alts)*len(next) > maxAlts {
-				return nil
-			}
-			var cross []patAlt
-			for _, a := range alts {
-				for _, b := range next {
-					cross = append(cross, append(append(patAlt(nil), a...), b...))
-				}
-			}
-			alts = cross
-		}
-		return alts
+		return expandConcat(re.Sub)
 	case syntax.OpAlternate:
 		var alts []patAlt
 		for _, sub := range re.Sub {

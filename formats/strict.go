@@ -8,6 +8,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/ctxio"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
@@ -55,7 +56,7 @@ func strictCheck(ctx context.Context, open Opener, skip int64, format sbomcat.Fo
 		return nil, fmt.Errorf("opening: %w", err)
 	}
 	defer rc.Close()
-	r := readErrTracker{r: ctxReader{ctx, rc}}
+	r := readErrTracker{r: ctxio.Reader(ctx, rc)}
 	if _, err := io.CopyN(io.Discard, &r, skip); err != nil { // a byte order mark
 		return nil, fmt.Errorf("reading: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/ctxio"
 )
 
 // prefixSize is how much of a file is read to recognise it. Tools write bomFormat, specVersion
@@ -31,19 +32,6 @@ func (p prefixEnd) Read([]byte) (int, error) {
 	return 0, errPrefixEnd
 }
 
-// ctxReader stops reading when the context is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // Validate reads a file and judges it. A non-nil error means the file could not be read to the
 // end (an error from open or from a reader, wrapped, such as a size limit the reader enforces,
 // or the context's error); the verdict is then meaningless. Everything wrong with the content
@@ -54,7 +42,7 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 		return Verdict{}, fmt.Errorf("opening: %w", err)
 	}
 	defer rc.Close()
-	r := ctxReader{ctx, rc}
+	r := ctxio.Reader(ctx, rc)
 
 	prefix := make([]byte, prefixSize)
 	n, err := io.ReadFull(r, prefix)
@@ -121,7 +109,7 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 		if rc, err = open(); err != nil {
 			return Verdict{}, fmt.Errorf("opening again: %w", err)
 		}
-		r = ctxReader{ctx, rc}
+		r = ctxio.Reader(ctx, rc)
 		if _, err := io.CopyN(io.Discard, r, pos.skip); err != nil {
 			return Verdict{}, fmt.Errorf("reading: %w", err)
 		}
@@ -313,7 +301,7 @@ func (p position) places(ctx context.Context, offsets []int64) []sbomcat.Place {
 		return out
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(ctxReader{ctx, rc}, 64<<10)
+	br := bufio.NewReaderSize(ctxio.Reader(ctx, rc), 64<<10)
 	var at int64 // bytes consumed
 	line, col := 1, 1
 	for _, i := range order {

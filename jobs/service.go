@@ -43,6 +43,30 @@ func ListStart(nextToken string) (after string, err error) {
 // ListToken is the NextToken of a ListJobs page whose last job is lastID.
 func ListToken(lastID string) (string, error) { return sbomcat.EncodePageToken(listJobs, lastID) }
 
+// SummaryPage is a Store's ListJobs page from the stored bodies (EncodeJob's) its query
+// returned in id order: the summaries of the first limit, with a NextToken when more says jobs
+// follow them (a query that read limit+1 bodies has more when it got them all).
+func SummaryPage(bodies [][]byte, limit int, more bool) (sbomcat.Page[Summary], error) {
+	var out sbomcat.Page[Summary]
+	if len(bodies) > limit {
+		bodies, more = bodies[:limit], true
+	}
+	for _, b := range bodies {
+		j, err := DecodeJob(b)
+		if err != nil {
+			return out, err
+		}
+		out.Items = append(out.Items, j.Summary())
+	}
+	if more && len(out.Items) > 0 {
+		var err error
+		if out.NextToken, err = ListToken(out.Items[len(out.Items)-1].ID); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
 // Presigner signs S3 GET URLs for artifacts. s3presign.Presigner implements it with the AWS
 // SDK; the S3 client it is built with decides the endpoint and the signing credentials.
 type Presigner interface {

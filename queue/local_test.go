@@ -129,15 +129,23 @@ func TestLocalRecoversWorkFromStore(t *testing.T) {
 	}
 }
 
+// s3Away notifies a queue of attempts attempts, backoff apart, of version "1"'s association while
+// its S3 is stopped.
+func s3Away(t *testing.T, attempts int, backoff time.Duration) *local {
+	t.Helper()
+	l := newLocal(t)
+	a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
+	l.s3.Stop()
+	q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: attempts, Backoff: func(int) time.Duration { return backoff }})
+	q.Notify(a)
+	return l
+}
+
 // TestLocalTransientFailures: S3 away, the queue retries with its backoff; back in time, the
 // validation succeeds; never back, the last attempt records FAILED.
 func TestLocalTransientFailures(t *testing.T) {
 	t.Run("S3 restarted", func(t *testing.T) {
-		l := newLocal(t)
-		a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
-		l.s3.Stop()
-		q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: 1000, Backoff: func(int) time.Duration { return 50 * time.Millisecond }})
-		q.Notify(a)
+		l := s3Away(t, 1000, 50*time.Millisecond)
 		workertest.Eventually(t, 30*time.Second, "a failed attempt", func() bool {
 			return strings.Contains(l.metrics.String(), `"Outcome":"RETRY"`)
 		})
@@ -145,11 +153,7 @@ func TestLocalTransientFailures(t *testing.T) {
 		l.waitStatus(t, "1", sbomcat.StatusSucceeded)
 	})
 	t.Run("last attempt", func(t *testing.T) {
-		l := newLocal(t)
-		a := l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
-		l.s3.Stop()
-		q, _ := l.start(t, nil, queue.LocalOptions{MaxAttempts: 3, Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
-		q.Notify(a)
+		l := s3Away(t, 3, 10*time.Millisecond)
 		got := l.waitStatus(t, "1", sbomcat.StatusFailed)
 		if len(got) != 1 || !strings.Contains(got[0].ErrorMessage, "Validation could not complete after 3 attempts") {
 			t.Errorf("results %+v", got)
@@ -160,14 +164,23 @@ func TestLocalTransientFailures(t *testing.T) {
 	})
 }
 
+// heldValidation starts a queue with the shutdown grace on version "1"'s association and
+// returns once the worker's GET of its SBOM is held: closing release lets it go on, stop stops
+// the queue.
+func heldValidation(t *testing.T, grace time.Duration) (l *local, stop func(), release chan struct{}) {
+	t.Helper()
+	l = newLocal(t)
+	started, release := l.s3.HoldFirstGet("")
+	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: grace})
+	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
+	<-started
+	return l, stop, release
+}
+
 // TestLocalRestartMidValidation stops the queue while a validation runs past the grace: the
 // version stays IN_PROGRESS, and a new queue on the same store (a restarted process) finishes it.
 func TestLocalRestartMidValidation(t *testing.T) {
-	l := newLocal(t)
-	started, release := l.s3.HoldFirstGet("")
-	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Millisecond})
-	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
-	<-started
+	l, stop, release := heldValidation(t, time.Millisecond)
 	stop()
 	close(release)
 	if status, got := workertest.Status(t, l.store, "fw", "1"); status != sbomcat.StatusInProgress || len(got) != 0 {
@@ -180,11 +193,7 @@ func TestLocalRestartMidValidation(t *testing.T) {
 // TestLocalGracefulShutdown: a validation in progress at shutdown finishes within the grace,
 // and Wait returns only after it is recorded.
 func TestLocalGracefulShutdown(t *testing.T) {
-	l := newLocal(t)
-	started, release := l.s3.HoldFirstGet("")
-	q, stop := l.start(t, nil, queue.LocalOptions{ShutdownGrace: time.Hour})
-	q.Notify(l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json")))
-	<-started
+	l, stop, release := heldValidation(t, time.Hour)
 	stopped := make(chan struct{})
 	go func() { stop(); close(stopped) }()
 	close(release)

@@ -66,25 +66,19 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 		return out, fmt.Errorf("sqlite: list jobs: %w", err)
 	}
 	defer rows.Close()
+	var bodies [][]byte
 	for rows.Next() {
-		var body string
+		var body []byte
 		if err := rows.Scan(&body); err != nil {
 			return out, fmt.Errorf("sqlite: list jobs: %w", err)
 		}
-		j, err := jobs.DecodeJob([]byte(body))
-		if err != nil {
-			return out, fmt.Errorf("sqlite: list jobs: %w", err)
-		}
-		out.Items = append(out.Items, j.Summary())
+		bodies = append(bodies, body)
 	}
 	if err := rows.Err(); err != nil {
 		return out, fmt.Errorf("sqlite: list jobs: %w", err)
 	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		if out.NextToken, err = jobs.ListToken(out.Items[limit-1].ID); err != nil {
-			return out, fmt.Errorf("sqlite: list jobs: %w", err)
-		}
+	if out, err = jobs.SummaryPage(bodies, limit, false); err != nil {
+		return out, fmt.Errorf("sqlite: list jobs: %w", err)
 	}
 	return out, nil
 }

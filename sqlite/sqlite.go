@@ -515,10 +515,8 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 	var out sbomcat.Page[sbomcat.Package]
 	list := sbomcat.ListID("packages")
 	var after string
-	if page.NextToken != "" {
-		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
-			return out, err
-		}
+	if err := page.Start(list, &after); err != nil {
+		return out, err
 	}
 	limit := page.Limit()
 	rows, err := s.q().QueryContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
@@ -697,10 +695,8 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 	var out sbomcat.Page[sbomcat.PackageVersion]
 	list := sbomcat.ListID("versions", pkg, string(status))
 	var after versionCursor
-	if page.NextToken != "" {
-		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
-			return out, err
-		}
+	if err := page.Start(list, &after); err != nil {
+		return out, err
 	}
 	if _, err := getPackage(ctx, s.q(), pkg); err != nil {
 		return out, err
@@ -851,10 +847,8 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, version string, 
 	var out sbomcat.Page[sbomcat.FileResult]
 	list := sbomcat.ListID("results", pkg, version, string(result))
 	after := resultCursor{Seq: -1}
-	if page.NextToken != "" {
-		if err := sbomcat.DecodePageToken(page.NextToken, list, &after); err != nil {
-			return out, err
-		}
+	if err := page.Start(list, &after); err != nil {
+		return out, err
 	}
 	v, err := getVersion(ctx, s.q(), pkg, version)
 	if err != nil {

@@ -112,10 +112,16 @@ func testPackageCRUD(t *testing.T, s sbomcat.Store) {
 
 	// A deleted package's name can be used again, without its old tags.
 	createPackage(t, s, "p")
-	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p"})
+	wantNoTags(t, s, sbomcat.ResourceID{PackageName: "p"}, "recreated package")
+}
+
+// wantNoTags fails unless the resource has no tags; what names it in the failure.
+func wantNoTags(t *testing.T, s sbomcat.Store, id sbomcat.ResourceID, what string) {
+	t.Helper()
+	tags, err := s.ListTags(context.Background(), id)
 	Must(t, err)
 	if len(tags) != 0 {
-		t.Errorf("recreated package inherited tags %v", tags)
+		t.Errorf("%s inherited tags %v", what, tags)
 	}
 }
 
@@ -271,11 +277,7 @@ func testVersionCRUD(t *testing.T, s sbomcat.Store) {
 	Must(t, s.DeleteVersion(ctx, "nope", "1.0"))
 	// Re-creating starts afresh: DRAFT, no tags.
 	Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1.0"}, sbomcat.NoLimit))
-	tags, err := s.ListTags(ctx, sbomcat.ResourceID{PackageName: "p", VersionName: "1.0"})
-	Must(t, err)
-	if len(tags) != 0 {
-		t.Errorf("re-created version inherited tags %v", tags)
-	}
+	wantNoTags(t, s, sbomcat.ResourceID{PackageName: "p", VersionName: "1.0"}, "re-created version")
 }
 
 func testVersionLifecycle(t *testing.T, s sbomcat.Store) {

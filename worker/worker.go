@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/ctxio"
 	"github.com/sbomcat/sbomcat/profiles"
 	"github.com/sbomcat/sbomcat/validator"
 )
@@ -330,7 +331,7 @@ func (s *spooled) close() {
 // spool copies up to limit+1 bytes of body, so that an object larger than it claimed is caught
 // without reading it all.
 func (w *Worker) spool(ctx context.Context, body io.Reader, size, limit int64) (*spooled, error) {
-	src := io.LimitReader(ctxReader{ctx, body}, limit+1)
+	src := io.LimitReader(ctxio.Reader(ctx, body), limit+1)
 	if size >= 0 && size <= w.cfg.MemoryBytes {
 		var buf bytes.Buffer
 		buf.Grow(int(size) + bytes.MinRead)
@@ -351,19 +352,6 @@ func (w *Worker) spool(ctx context.Context, body io.Reader, size, limit int64) (
 		return s, fmt.Errorf("download: %w", err)
 	}
 	return s, nil
-}
-
-// ctxReader stops a download when ctx is done even if the connection keeps trickling bytes.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // objectName is a single object's file name: the last path segment of its key

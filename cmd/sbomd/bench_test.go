@@ -124,18 +124,24 @@ func (e *loopEnv) wait(b *testing.B, version string) {
 	}
 }
 
-// BenchmarkLoopLatency: one small SBOM, associate → SUCCEEDED, one at a time.
-func BenchmarkLoopLatency(b *testing.B) {
-	e := newLoopEnv(b)
-	obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+// oneByOne times b.N associations of key (its objVersion), one at a time, each with a version
+// of its own made off the clock, until each SUCCEEDED.
+func (e *loopEnv) oneByOne(b *testing.B, key, objVersion string) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		v := e.newVersion(b)
 		b.StartTimer()
-		e.associate(b, v, "small.cdx.json", obj)
+		e.associate(b, v, key, objVersion)
 		e.wait(b, v)
 	}
+}
+
+// BenchmarkLoopLatency: one small SBOM, associate → SUCCEEDED, one at a time.
+func BenchmarkLoopLatency(b *testing.B) {
+	e := newLoopEnv(b)
+	obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+	e.oneByOne(b, "small.cdx.json", obj)
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/association")
 }
 
@@ -198,14 +204,7 @@ func BenchmarkLoopLarge(b *testing.B) {
 			}
 			obj := e.put(b, "large.json", body.Bytes())
 			b.SetBytes(int64(body.Len()))
-			b.ResetTimer()
-			for range b.N {
-				b.StopTimer()
-				v := e.newVersion(b)
-				b.StartTimer()
-				e.associate(b, v, "large.json", obj)
-				e.wait(b, v)
-			}
+			e.oneByOne(b, "large.json", obj)
 		})
 	}
 }
@@ -276,6 +275,18 @@ func (e *loopEnv) newVersions(b *testing.B, n int) []string {
 }
 
 // latencies collects durations from several goroutines and reports percentiles.
+// timeSmall times version's association of small.cdx.json (its objVersion) to a final status
+// into lat; a failure fails the benchmark and counts in failures.
+func (e *loopEnv) timeSmall(b *testing.B, lat *latencies, failures *atomic.Int64, version, objVersion string) {
+	d, err := e.timeToFinal(version, "small.cdx.json", objVersion)
+	if err != nil {
+		failures.Add(1)
+		b.Error(err)
+		return
+	}
+	lat.add(d)
+}
+
 type latencies struct {
 	mu sync.Mutex
 	ds []time.Duration
@@ -323,15 +334,7 @@ func BenchmarkLoopRate(b *testing.B) {
 		tick := time.NewTicker(time.Second / time.Duration(rate))
 		for _, v := range versions {
 			<-tick.C
-			wg.Go(func() {
-				d, err := e.timeToFinal(v, "small.cdx.json", obj)
-				if err != nil {
-					failed.Add(1)
-					b.Error(err)
-					return
-				}
-				lat.add(d)
-			})
+			wg.Go(func() { e.timeSmall(b, &lat, &failed, v, obj) })
 		}
 		tick.Stop()
 		wg.Wait()
@@ -363,13 +366,7 @@ func BenchmarkLoopClients(b *testing.B) {
 				for c := range clients {
 					wg.Go(func() {
 						for _, v := range versions[c*perClient : (c+1)*perClient] {
-							d, err := e.timeToFinal(v, "small.cdx.json", obj)
-							if err != nil {
-								refused.Add(1)
-								b.Error(err)
-								continue
-							}
-							lat.add(d)
+							e.timeSmall(b, &lat, &refused, v, obj)
 						}
 					})
 				}

@@ -42,19 +42,11 @@ type result struct {
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, stderr io.Writer) (*handler, func() error, error) {
-	c, err := wiring.WorkerFromEnv(getenv)
+	e, err := wiring.OpenWorkerFromEnv(ctx, getenv, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	awsCfg, err := wiring.LoadAWS(ctx, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	store, err := c.OpenStore(ctx, awsCfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &handler{reaper: &worker.Reaper{Store: store, MaxAge: c.ReapAfter, Logger: c.Logger(stderr)}}, store.Close, nil
+	return &handler{reaper: &worker.Reaper{Store: e.Store, MaxAge: e.Config.ReapAfter, Logger: e.Log}}, e.Store.Close, nil
 }
 
 // Handle reaps once per scheduled event. An error makes Lambda report the invocation failed;

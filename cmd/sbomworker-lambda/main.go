@@ -46,24 +46,16 @@ type handler struct {
 }
 
 func newHandler(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (*handler, func() error, error) {
-	c, err := wiring.WorkerFromEnv(getenv)
+	e, err := wiring.OpenWorkerFromEnv(ctx, getenv, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	log := c.Logger(stderr)
-	awsCfg, err := wiring.LoadAWS(ctx, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	store, err := c.OpenStore(ctx, awsCfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	w := c.Worker(awsCfg, store, log, stdout)
+	c := e.Config
+	w := c.Worker(e.AWS, e.Store, e.Log, stdout)
 	return &handler{
-		consumer: &queue.Consumer{Processor: w, MaxReceiveCount: c.MaxReceiveCount, Concurrency: c.Concurrency, Logger: log},
+		consumer: &queue.Consumer{Processor: w, MaxReceiveCount: c.MaxReceiveCount, Concurrency: c.Concurrency, Logger: e.Log},
 		margin:   2 * time.Second,
-	}, store.Close, nil
+	}, e.Store.Close, nil
 }
 
 // Handle processes a batch. It returns no error: a failure of one message is reported for that

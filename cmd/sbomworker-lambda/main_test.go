@@ -73,19 +73,62 @@ func record(t *testing.T, id string, a sbomcat.Association, receiveCount int) ev
 		Attributes:     map[string]string{"ApproximateReceiveCount": strconv.Itoa(receiveCount)}}
 }
 
-// TestHandleReportsExactlyTheMessagesToRetry calls the handler directly with a batch of every
-// kind, on the real worker, gofakes3 and SQLite.
-func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
-	s3 := workertest.StartS3(t)
-	s3.CreateBucket(t, bucket)
-	s3.CreateBucket(t, "flaky")
-	flaky := func(r *http.Request) (int, string) {
+// flakyS3 is S3 with two buckets: bucket, and "flaky", whose every request fails with 503
+// SlowDown (a transient failure the worker retries).
+type flakyS3 struct {
+	*workertest.S3Server
+	fault func(r *http.Request) (int, string)
+}
+
+func startFlakyS3(t *testing.T) *flakyS3 {
+	s := &flakyS3{S3Server: workertest.StartS3(t), fault: func(r *http.Request) (int, string) {
 		if strings.HasPrefix(r.URL.Path, "/flaky/") {
 			return http.StatusServiceUnavailable, "SlowDown"
 		}
 		return 0, ""
+	}}
+	s.CreateBucket(t, bucket)
+	s.CreateBucket(t, "flaky")
+	s.Fault.Store(&s.fault)
+	return s
+}
+
+// associate creates version fw/version in store and associates bucket/key with it. A body is
+// stored there first, with the fault off; a nil body leaves the object missing.
+func (s *flakyS3) associate(t *testing.T, store sbomcat.Store, version, bucket, key string, body []byte) sbomcat.Association {
+	workertest.CreateVersion(t, store, "fw", version)
+	v := "unknown"
+	if body != nil {
+		s.Fault.Store(nil)
+		v = s.Put(t, bucket, key, body)
+		s.Fault.Store(&s.fault)
 	}
-	s3.Fault.Store(&flaky)
+	return workertest.Associate(t, store, "fw", version, sbomcat.S3Location{Bucket: bucket, Key: key, Version: v})
+}
+
+// wantStatus is a version's expected validation status and, once final, the text its one
+// result's message contains.
+type wantStatus struct {
+	version string
+	status  sbomcat.ValidationStatus
+	message string
+}
+
+func wantStatuses(t *testing.T, store sbomcat.Store, wants []wantStatus) {
+	t.Helper()
+	for _, w := range wants {
+		status, got := workertest.Status(t, store, "fw", w.version)
+		final := status != sbomcat.StatusInProgress
+		if status != w.status || final && (len(got) != 1 || !strings.Contains(got[0].ErrorMessage, w.message)) {
+			t.Errorf("fw/%s: status %s, results %+v; want %s with one result %q", w.version, status, got, w.status, w.message)
+		}
+	}
+}
+
+// TestHandleReportsExactlyTheMessagesToRetry calls the handler directly with a batch of every
+// kind, on the real worker, gofakes3 and SQLite.
+func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
+	s3 := startFlakyS3(t)
 	dbPath := filepath.Join(t.TempDir(), "catalog.db")
 	setenv(t, awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_MAX_ATTEMPTS": "1"}))
 	getenv := func(k string) string {
@@ -100,14 +143,7 @@ func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 	store := openSQLite(t, dbPath)
 
 	assoc := func(version, b, key string, body []byte) sbomcat.Association {
-		workertest.CreateVersion(t, store, "fw", version)
-		v := "unknown"
-		if body != nil {
-			s3.Fault.Store(nil)
-			v = s3.Put(t, b, key, body)
-			s3.Fault.Store(&flaky)
-		}
-		return workertest.Associate(t, store, "fw", version, sbomcat.S3Location{Bucket: b, Key: key, Version: v})
+		return s3.associate(t, store, version, b, key, body)
 	}
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	ok := assoc("ok", bucket, "ok.json", cdx)
@@ -132,21 +168,12 @@ func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 	if want := []string{"m-poison", "m-transient"}; !slices.Equal(failed, want) {
 		t.Errorf("BatchItemFailures %v, want %v", failed, want)
 	}
-	for _, c := range []struct {
-		version string
-		status  sbomcat.ValidationStatus
-		message string
-	}{
+	wantStatuses(t, store, []wantStatus{
 		{"ok", sbomcat.StatusSucceeded, ""},
 		{"transient", sbomcat.StatusInProgress, ""},
 		{"last", sbomcat.StatusFailed, "Validation could not complete after 3 attempts"},
 		{"gone", sbomcat.StatusFailed, "does not exist"},
-	} {
-		status, got := workertest.Status(t, store, "fw", c.version)
-		if status != c.status || (c.message != "" && (len(got) != 1 || !strings.Contains(got[0].ErrorMessage, c.message))) {
-			t.Errorf("fw/%s: status %s, results %+v; want %s with %q", c.version, status, got, c.status, c.message)
-		}
-	}
+	})
 	if !strings.Contains(stderr.String(), `"message_id":"m-poison"`) {
 		t.Errorf("the poison message's id is not logged:\n%s", stderr.String())
 	}
@@ -300,19 +327,29 @@ func (rt *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// receiveBatch receives up to 10 messages from the queue as the SQS event Lambda would deliver;
+// false when none came (or the receive failed: the caller polls again).
+func receiveBatch(ctx context.Context, client *sqs.Client, queueURL string) (events.SQSEvent, bool) {
+	var ev events.SQSEvent
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
+	if err != nil || len(out.Messages) == 0 {
+		return ev, false
+	}
+	for _, m := range out.Messages {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
+			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs",
+			EventSourceARN: "arn:aws:sqs:" + workertest.Region + ":000000000000:associations", AWSRegion: workertest.Region})
+	}
+	return ev, true
+}
+
 // eventSource is the event source mapping: batches of up to 10, ReportBatchItemFailures.
 func (rt *runtimeAPI) eventSource(ctx context.Context, client *sqs.Client, queueURL string) {
 	for n := 0; ctx.Err() == nil; n++ {
-		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-		if err != nil || len(out.Messages) == 0 {
+		ev, ok := receiveBatch(ctx, client, queueURL)
+		if !ok {
 			continue
-		}
-		var ev events.SQSEvent
-		for _, m := range out.Messages {
-			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-				Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs",
-				EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:associations", AWSRegion: "us-east-1"})
 		}
 		body, _ := json.Marshal(ev)
 		id := fmt.Sprintf("req-%d", n)
@@ -381,16 +418,7 @@ func openSQLite(t *testing.T, path string) *sqlite.Store {
 func TestUnderLambdaRuntime(t *testing.T) {
 	rie := lambdatest.BuildEmulator(t)
 	bootstrap := lambdatest.Build(t, ".", runtime.GOARCH)
-	s3 := workertest.StartS3(t)
-	s3.CreateBucket(t, bucket)
-	s3.CreateBucket(t, "flaky")
-	flaky := func(r *http.Request) (int, string) {
-		if strings.HasPrefix(r.URL.Path, "/flaky/") {
-			return http.StatusServiceUnavailable, "SlowDown"
-		}
-		return 0, ""
-	}
-	s3.Fault.Store(&flaky)
+	s3 := startFlakyS3(t)
 	sqsSrv := workertest.StartSQS(t)
 	const maxReceive = 2
 	q := sqsSrv.CreateQueue(t, "associations", maxReceive, 1)
@@ -406,14 +434,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	assoc := func(version, b, key string, body []byte) sbomcat.Association {
-		workertest.CreateVersion(t, store, "fw", version)
-		v := "unknown"
-		if body != nil {
-			s3.Fault.Store(nil)
-			v = s3.Put(t, b, key, body)
-			s3.Fault.Store(&flaky)
-		}
-		return workertest.Associate(t, store, "fw", version, sbomcat.S3Location{Bucket: b, Key: key, Version: v})
+		return s3.associate(t, store, version, b, key, body)
 	}
 	ok, gone, transient := assoc("ok", bucket, "ok.json", cdx), assoc("gone", bucket, "gone.json", nil), assoc("transient", "flaky", "t.json", cdx)
 	malformed := events.SQSMessage{MessageId: "m-malformed", Body: `{"hello":"world"}`, EventSource: "aws:sqs",
@@ -433,20 +454,11 @@ func TestUnderLambdaRuntime(t *testing.T) {
 		if got, want := failureIDs(resp), []string{"m-malformed"}; !slices.Equal(got, want) {
 			t.Errorf("last delivery: batchItemFailures %v, want %v", got, want)
 		}
-		for _, c := range []struct {
-			version string
-			status  sbomcat.ValidationStatus
-			message string
-		}{
+		wantStatuses(t, store, []wantStatus{
 			{"ok", sbomcat.StatusSucceeded, ""},
 			{"gone", sbomcat.StatusFailed, "does not exist"},
 			{"transient", sbomcat.StatusFailed, "could not complete after 2 attempts"},
-		} {
-			status, got := workertest.Status(t, store, "fw", c.version)
-			if status != c.status || len(got) != 1 || !strings.Contains(got[0].ErrorMessage, c.message) {
-				t.Errorf("fw/%s: status %s, results %+v; want %s with one result %q", c.version, status, got, c.status, c.message)
-			}
-		}
+		})
 	})
 
 	t.Run("redrive moves the malformed message to the dead-letter queue", func(t *testing.T) {
@@ -493,15 +505,9 @@ func failureIDs(resp events.SQSEventResponse) []string {
 // does once: receive a batch, invoke the function with it, delete the records it did not name.
 func eventSourceMapping(t *testing.T, f *lambdatest.Function, client *sqs.Client, queueURL string) {
 	ctx := context.Background()
-	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
-	if err != nil || len(out.Messages) == 0 {
+	ev, ok := receiveBatch(ctx, client, queueURL)
+	if !ok {
 		return
-	}
-	var ev events.SQSEvent
-	for _, m := range out.Messages {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-			Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", AWSRegion: workertest.Region})
 	}
 	var resp events.SQSEventResponse
 	f.InvokeOK(t, ev, &resp)

@@ -136,3 +136,27 @@ func (c WorkerConfig) OpenStore(ctx context.Context, awsCfg aws.Config) (sbomcat
 	}
 	return sqlite.Open(ctx, c.Store.SQLitePath)
 }
+
+// WorkerEnv is what the worker's Lambdas start from.
+type WorkerEnv struct {
+	Config WorkerConfig
+	Log    *slog.Logger // to the stderr given, the configuration's warnings already logged
+	AWS    aws.Config
+	Store  sbomcat.Store // open: the caller closes it
+}
+
+// OpenWorkerFromEnv reads the worker's configuration from getenv, logs its warnings to stderr,
+// loads the AWS configuration and opens the store.
+func OpenWorkerFromEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) (WorkerEnv, error) {
+	var e WorkerEnv
+	var err error
+	if e.Config, err = WorkerFromEnv(getenv); err != nil {
+		return e, err
+	}
+	e.Log = e.Config.Logger(stderr)
+	if e.AWS, err = LoadAWS(ctx, ""); err != nil {
+		return e, err
+	}
+	e.Store, err = e.Config.OpenStore(ctx, e.AWS)
+	return e, err
+}
