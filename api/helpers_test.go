@@ -51,7 +51,9 @@ type envConfig struct {
 
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
+	// No purge: tests may run the service on an injected clock behind the store's, whose
+	// purge would then delete the clientToken records the tests make.
+	store, err := sqlite.OpenWith(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName), sqlite.Options{PurgeInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

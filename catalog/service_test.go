@@ -27,7 +27,9 @@ type env struct {
 // newEnv returns a service on a real SQLite file with cfg's limits and TTL.
 func newEnv(t *testing.T, cfg catalog.Config) *env {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
+	// No purge: the service runs on an injected clock years behind the store's, whose purge
+	// would delete the records the tests make as soon as it ran.
+	store, err := sqlite.OpenWith(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName), sqlite.Options{PurgeInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
