@@ -198,7 +198,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"status", status, "error", errName, "duration_ms", time.Since(start).Milliseconds())
 	}()
 
-	// hostile (issue 10): credentials that are already wrong are refused from the headers
+	// Credentials that are already wrong are refused from the headers
 	// alone, before the body is read.
 	if h.verify != nil {
 		if werr := h.verify.verifyHeaders(r); werr != nil {

@@ -59,7 +59,7 @@ type config struct {
 
 	maxPackages, maxVersions, maxInFlight int
 	maxBody                               int64
-	// hostile (issue 10): connection and body guards (internal/httpguard).
+	// Connection and body guards (internal/httpguard).
 	stallTimeout time.Duration
 	maxBuffered  int64
 
@@ -78,7 +78,7 @@ type config struct {
 	// warnings are logged on start: deprecated variable names in use.
 	warnings []string
 
-	// console: the console in the browser (package console); consoleToken "" means random.
+	// The console in the browser (package console); consoleToken "" means random.
 	console      bool
 	consoleToken string
 }
@@ -132,10 +132,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
 	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia); a package's sbomcat:profile tag overrides it for that package (SBOMCAT_PROFILE)")
-	// hostile (issue 10): bounded time and memory per connection.
+	// Bounded time and memory per connection.
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", e.Duration(envStallTimeout, "", httpguard.DefaultStall), "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed (SBOMCAT_STALL_TIMEOUT)")
 	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", int64(e.Int(envMaxBufferedBytes, "", httpguard.DefaultMaxBuffered)), "bytes of unfinished request bodies held in memory by all connections together; a body that finds no room waits up to the stall timeout (SBOMCAT_MAX_BUFFERED_BYTES)")
-	// console: flags of the console in the browser.
+	// The console in the browser.
 	fs.BoolVar(&c.console, "console", e.Bool(envConsole, "", true), "serve the console in the browser under /console/ (SBOMCAT_CONSOLE)")
 	fs.StringVar(&c.consoleToken, "console-token", e.String(envConsoleToken, "", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMCAT_CONSOLE_TOKEN)")
 	limits := e.Limits()

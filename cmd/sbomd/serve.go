@@ -150,7 +150,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		log.Warn("no validation worker runs in this process: associations stay IN_PROGRESS until an sbomd with --worker=true runs on this catalog")
 	}
 
-	// hostile (issue 10): a connection that makes no progress for the stall timeout is closed,
+	// A connection that makes no progress for the stall timeout is closed,
 	// and the bodies the IoT API and S3's XML operations hold in memory share one budget.
 	guard := httpguard.New(httpguard.Config{Stall: c.stallTimeout, MaxBuffered: c.maxBuffered})
 	apiCfg := apiwiring.APIConfig{
@@ -167,7 +167,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	}
 	svc := apiwiring.NewCatalog(apiCfg)
 	apiHandler := guard.Buffered(apiwiring.NewAPI(apiCfg, svc))
-	// console: the console in the browser, on the IoT API's side of the route (S3 requests, told
+	// The console in the browser, on the IoT API's side of the route (S3 requests, told
 	// apart by their signature, never reach it), reading the catalog the API serves.
 	var (
 		iotHandler http.Handler = apiHandler
@@ -198,7 +198,6 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	guard.Configure(srv)
-	// end hostile
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
