@@ -12,8 +12,13 @@ type streamer struct {
 	ev evaluator
 
 	keys []byte // the names of the members being read, outermost first (see object)
-	// checker, when set, sees every value parsed whole (observe.go).
+	// checker, when set, is shown the document as it is read (observe.go); watch is whether
+	// it wants the values at the current place.
 	checker Checker
+	watch   bool
+	// wholeElements parses every array element whole before checking it, as the engine once
+	// did: tests compare the two ways.
+	wholeElements bool
 }
 
 func newStreamer(sc *scanner) *streamer {
@@ -52,7 +57,7 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 }
 
 // parsed parses the next value into the tree, validates it against s, stores its digest in *h
-// when h is non-nil, and shows it to the Checker.
+// when h is non-nil, and shows it to a watching Checker.
 func (st *streamer) parsed(s *schema, depth int, h *valueHash) error {
 	st.t.reset(st.sc.offset())
 	i, err := st.sc.parseValue(&st.t, depth)
@@ -63,7 +68,9 @@ func (st *streamer) parsed(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		*h = st.t.hashNode(i)
 	}
-	st.observe(i)
+	if st.watch {
+		st.show(i)
+	}
 	return nil
 }
 
@@ -86,7 +93,8 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 		return st.sc.tooDeep()
 	}
 	start := st.sc.offset()
-	st.sc.pos++         // '{'
+	st.sc.pos++ // '{'
+	watching := st.enter(start, false)
 	var seenBits uint64 // which required properties were seen; a slice past 64 of them
 	var seenMore []bool
 	if len(s.required) > 64 {
@@ -116,6 +124,7 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 	if err != nil {
 		return err
 	}
+	st.leave(watching)
 	if h != nil {
 		*h = oh.sum()
 	}
@@ -151,24 +160,32 @@ func (st *streamer) member(s *schema, key []byte, depth int, mh *valueHash, seen
 	if !found {
 		sub = s.addl
 	}
-	var err error
-	if sub == nil {
-		err = st.skip(depth+1, mh)
-	} else {
-		st.ev.path = append(st.ev.path, pathElem{key: key})
+	st.ev.path = append(st.ev.path, pathElem{key: key})
+	if sub != nil {
 		if r := sub.resolved(); r.always != nil {
 			if !*r.always {
 				st.sc.peek() // to the value: where a fix would go
 				st.ev.off = st.sc.offset()
 				st.ev.fail("property %q is not allowed here%s", key, suggest(s, key))
 			}
-			err = st.skip(depth+1, mh)
-		} else {
-			err = st.valueHash(sub, depth+1, mh)
+			sub = nil // nothing to check in the value
 		}
-		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 	}
+	err := st.unchecked(sub, depth+1, mh)
+	st.ev.path = st.ev.path[:len(st.ev.path)-1]
 	return err
+}
+
+// unchecked validates the next value against s, or skips it when s is nil (no schema looks at
+// it), unless a Checker is watching: it is then streamed for the Checker to see.
+func (st *streamer) unchecked(s *schema, depth int, h *valueHash) error {
+	switch {
+	case s != nil:
+		return st.valueHash(s, depth, h)
+	case st.watch:
+		return st.valueHash(anything, depth, h)
+	}
+	return st.skip(depth, h)
 }
 
 func (st *streamer) array(s *schema, depth int, h *valueHash) error {
@@ -177,6 +194,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	}
 	start := st.sc.offset()
 	st.sc.pos++ // '['
+	watching := st.enter(start, true)
 	var seen *digestSet
 	if s.unique {
 		seen = st.ev.takeSet()
@@ -192,19 +210,14 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	count := 0
 	err := st.sc.eachElement(func(j int) error {
 		count++
+		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
-		if s.items == nil {
-			err = st.skip(depth+1, eh)
+		if st.wholeElements && s.items != nil {
+			err = st.parsed(s.items, depth+1, eh)
 		} else {
-			st.ev.path = append(st.ev.path, pathElem{idx: j})
-			if st.checker != nil {
-				// A Checker sees each element whole (a component, a package), as it is parsed.
-				err = st.parsed(s.items, depth+1, eh)
-			} else {
-				err = st.valueHash(s.items, depth+1, eh)
-			}
-			st.ev.path = st.ev.path[:len(st.ev.path)-1]
+			err = st.unchecked(s.items, depth+1, eh)
 		}
+		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		if err != nil || eh == nil {
 			return err
 		}
@@ -221,6 +234,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	if err != nil {
 		return err
 	}
+	st.leave(watching)
 	if h != nil {
 		*h = valueHash(ah)
 	}
