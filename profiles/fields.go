@@ -261,7 +261,7 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 	case roleExternalRef:
 		switch string(key) {
 		case "referenceType":
-			top.flags |= when(top.first(1) && spdxIdentifiers[string(text)], 1)
+			top.flags |= when(top.first(1) && spdxIdentifier(text), 1)
 		case "referenceLocator":
 			top.flags |= when(top.first(2) && nonEmpty(text), 2)
 		}
@@ -279,7 +279,7 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 	case roleRelationship:
 		switch string(key) {
 		case "relationshipType":
-			top.flags |= when(top.first(1) && dependencyTypes[string(text)], 1)
+			top.flags |= when(top.first(1) && dependencyType(text), 1)
 		case "spdxElementId":
 			top.flags |= when(top.first(2) && nonEmpty(text), 2)
 		case "relatedSpdxElement":
@@ -297,16 +297,27 @@ var bsiProperties = map[string]field{
 	"bsi:component:structured": fieldStructured,
 }
 
-// spdxIdentifiers are the externalRefs referenceTypes that identify a package for look-ups.
-var spdxIdentifiers = map[string]bool{"purl": true, "cpe22Type": true, "cpe23Type": true, "swid": true, "gitoid": true, "swh": true}
+// spdxIdentifier reports whether an externalRefs referenceType identifies a package for
+// look-ups.
+func spdxIdentifier(referenceType []byte) bool {
+	switch string(referenceType) {
+	case "purl", "cpe22Type", "cpe23Type", "swid", "gitoid", "swh":
+		return true
+	}
+	return false
+}
 
-// dependencyTypes are the SPDX relationships that say one package is part of, or needed by,
-// another: NTIA's "included in", BSI's "dependencies".
-var dependencyTypes = map[string]bool{
-	"DEPENDS_ON": true, "DEPENDENCY_OF": true, "CONTAINS": true, "CONTAINED_BY": true,
-	"BUILD_DEPENDENCY_OF": true, "DEV_DEPENDENCY_OF": true, "OPTIONAL_DEPENDENCY_OF": true,
-	"PROVIDED_DEPENDENCY_OF": true, "TEST_DEPENDENCY_OF": true, "RUNTIME_DEPENDENCY_OF": true,
-	"STATIC_LINK": true, "DYNAMIC_LINK": true, "HAS_PREREQUISITE": true, "PREREQUISITE_FOR": true,
+// dependencyType reports whether an SPDX relationship says one package is part of, or needed
+// by, another: NTIA's "included in", BSI's "dependencies".
+func dependencyType(relationshipType []byte) bool {
+	switch string(relationshipType) {
+	case "DEPENDS_ON", "DEPENDENCY_OF", "CONTAINS", "CONTAINED_BY",
+		"BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
+		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF",
+		"STATIC_LINK", "DYNAMIC_LINK", "HAS_PREREQUISITE", "PREREQUISITE_FOR":
+		return true
+	}
+	return false
 }
 
 // when is b if ok, else nothing.
@@ -328,8 +339,8 @@ func agentName(s []byte) bool {
 	if string(s) == "NOASSERTION" || string(s) == "NONE" {
 		return false
 	}
-	for _, p := range []string{"Person:", "Organization:", "Tool:"} {
-		if bytes.HasPrefix(s, []byte(p)) {
+	for _, p := range agentTypes {
+		if bytes.HasPrefix(s, p) {
 			s = s[len(p):]
 			break
 		}
@@ -339,6 +350,8 @@ func agentName(s []byte) bool {
 	}
 	return nonEmpty(s)
 }
+
+var agentTypes = [][]byte{[]byte("Person:"), []byte("Organization:"), []byte("Tool:")}
 
 // agentContact reports whether an SPDX agent carries an email address (in parentheses, as SPDX
 // writes it) or a URL.
