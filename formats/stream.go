@@ -89,12 +89,10 @@ func (st *streamer) skip(depth int, h *valueHash) error {
 }
 
 func (st *streamer) object(s *schema, depth int, h *valueHash) error {
-	if depth >= maxDepth {
-		return st.sc.tooDeep()
+	start, watching, err := st.begin(depth, false)
+	if err != nil {
+		return err
 	}
-	start := st.sc.offset()
-	st.sc.pos++ // '{'
-	watching := st.enter(start, false)
 	var seenBits uint64 // which required properties were seen; a slice past 64 of them
 	var seenMore []bool
 	if len(s.required) > 64 {
@@ -107,7 +105,7 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		mh = &mhv
 	}
-	err := st.sc.eachMember(func(rawKey []byte) error {
+	err = st.sc.eachMember(func(rawKey []byte) error {
 		count++
 		// The scanner reuses its key buffer for the members of nested objects: the name is
 		// kept on the streamer's key stack while its value is read.
@@ -124,23 +122,17 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 	if err != nil {
 		return err
 	}
-	st.leave(watching)
 	if h != nil {
 		*h = oh.sum()
 	}
-	st.ev.off = start
+	st.end(start, watching)
 	for j, req := range s.required {
 		if seenMore == nil && seenBits&(1<<j) == 0 || seenMore != nil && !seenMore[j] {
 			st.ev.noteMissing(req)
 			st.ev.fail("missing required property %q", req)
 		}
 	}
-	if count < s.minProps {
-		st.ev.fail("has %d properties, fewer than the minimum %d", count, s.minProps)
-	}
-	if s.maxProps >= 0 && count > s.maxProps {
-		st.ev.fail("has %d properties, more than the maximum %d", count, s.maxProps)
-	}
+	st.ev.bounds(count, s.minProps, s.maxProps, "properties")
 	return nil
 }
 
@@ -189,12 +181,10 @@ func (st *streamer) unchecked(s *schema, depth int, h *valueHash) error {
 }
 
 func (st *streamer) array(s *schema, depth int, h *valueHash) error {
-	if depth >= maxDepth {
-		return st.sc.tooDeep()
+	start, watching, err := st.begin(depth, true)
+	if err != nil {
+		return err
 	}
-	start := st.sc.offset()
-	st.sc.pos++ // '['
-	watching := st.enter(start, true)
 	var seen *digestSet
 	if s.unique {
 		seen = st.ev.takeSet()
@@ -208,7 +198,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	}
 	reportedDup := false
 	count := 0
-	err := st.sc.eachElement(func(j int) error {
+	err = st.sc.eachElement(func(j int) error {
 		count++
 		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
@@ -234,18 +224,30 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	if err != nil {
 		return err
 	}
-	st.leave(watching)
 	if h != nil {
 		*h = valueHash(ah)
 	}
-	st.ev.off = start
-	if count < s.minItems {
-		st.ev.fail("has %d items, fewer than the minimum %d", count, s.minItems)
-	}
-	if s.maxItems >= 0 && count > s.maxItems {
-		st.ev.fail("has %d items, more than the maximum %d", count, s.maxItems)
-	}
+	st.end(start, watching)
+	st.ev.bounds(count, s.minItems, s.maxItems, "items")
 	return nil
+}
+
+// begin starts streaming an object or array at depth: it checks the nesting, consumes the
+// opening byte, and shows a watching Checker where the value starts.
+func (st *streamer) begin(depth int, array bool) (start int64, watching bool, err error) {
+	if depth >= maxDepth {
+		return 0, false, st.sc.tooDeep()
+	}
+	start = st.sc.offset()
+	st.sc.pos++
+	return start, st.enter(start, array), nil
+}
+
+// end finishes what begin started, once the members or elements are read: the Checker leaves
+// the value, and what is checked of it as a whole is reported at its start.
+func (st *streamer) end(start int64, watching bool) {
+	st.leave(watching)
+	st.ev.off = start
 }
 
 // trailingDataError is a document followed by more than whitespace.

@@ -46,7 +46,56 @@ const (
 	roleChecksum      // one of them
 	roleRelationships // relationships[]
 	roleRelationship  // one of them
+	nRoles
 )
+
+// documentMembers are the members of the document itself that the mapping reads, per format:
+// their names, what they must be, and their roles.
+var documentMembers = [nRoles][]struct {
+	name string
+	kind kind
+	role role
+}{
+	roleCDXRoot:  {{"components", kindArray, roleComponents}, {"dependencies", kindArray, roleDependencies}, {"metadata", kindObject, roleMetadata}},
+	roleSPDXRoot: {{"packages", kindArray, rolePackages}, {"relationships", kindArray, roleRelationships}, {"creationInfo", kindObject, roleCreationInfo}},
+}
+
+// elements are, for each list the mapping reads, the role of its elements, which are objects,
+// and what those that give once they are whole give (see wholes).
+var elements = [nRoles]struct {
+	role  role
+	gives mark
+}{
+	roleComponents:    {role: roleComponent},
+	roleAuthors:       {role: roleAuthor},
+	roleLicenses:      {role: roleLicenseChoice},
+	roleHashes:        {roleHash, fieldSHA512.mark()},
+	roleProperties:    {role: roleProperty}, // what it gives is its name's
+	roleDependencies:  {role: roleDependency},
+	rolePackages:      {role: rolePackage},
+	roleExternalRefs:  {roleExternalRef, fieldIdentifier.mark()},
+	roleChecksums:     {roleChecksum, fieldSHA512.mark()},
+	roleRelationships: {roleRelationship, factDependency.mark()},
+}
+
+// wholes are, for each element that gives once it is whole, the members it must have: each is
+// looked up as a look-up finds it (the first of the name counts) and counts when its text
+// passes ok.
+var wholes = [nRoles][]struct {
+	name string
+	ok   func([]byte) bool
+}{
+	roleHash:         {{"alg", equals("SHA-512")}, {"content", nonEmpty}},
+	roleProperty:     {{"value", nonEmpty}},
+	roleExternalRef:  {{"referenceType", spdxIdentifier}, {"referenceLocator", nonEmpty}},
+	roleChecksum:     {{"algorithm", equals("SHA512")}, {"checksumValue", nonEmpty}},
+	roleRelationship: {{"relationshipType", dependencyType}, {"spdxElementId", nonEmpty}, {"relatedSpdxElement", nonEmpty}},
+}
+
+// equals is a test that text is want.
+func equals(want string) func([]byte) bool {
+	return func(text []byte) bool { return string(text) == want }
+}
 
 // kind is what a value is, as far as the mapping cares.
 type kind uint8
@@ -63,8 +112,8 @@ type frame struct {
 	// seen is which members were met, of those where the first of the name is the one read
 	// (as a look-up finds it): a hash's alg, a property's name, ...
 	seen uint8
-	// flags is which members were met that count; a hash, a property, a reference and a
-	// relationship give gives when it ends with all of want.
+	// flags is which of its wholes were met and count: an element that gives once it is
+	// whole gives gives when it ends with all of want.
 	flags, want uint8
 	gives       mark
 	text        mark  // what a non-empty string anywhere inside gives ("", [], [""] give nothing)
@@ -81,20 +130,12 @@ func (f *frame) first(b uint8) bool {
 	return !met
 }
 
-// only is r when ok, else roleNone: an element is an object and a list is an array, as the
-// schemas have them.
+// only is r when ok, else roleNone.
 func only(ok bool, r role) role {
 	if ok {
 		return r
 	}
 	return roleNone
-}
-
-// whole makes f an object that gives m once it has all of want (a hash, a property, ...).
-func whole(f *frame, k kind, r role, want uint8, m mark) {
-	if k == kindObject {
-		f.role, f.want, f.gives = r, want, m
-	}
 }
 
 // child fills f, the frame of the value at the end of p, inside the frame top, and records
@@ -110,16 +151,23 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 			c.mark(top.comp, m)
 		}
 	}
-	switch top.role {
-	case roleCDXRoot:
-		switch string(key) {
-		case "components":
-			f.role = only(k == kindArray, roleComponents)
-		case "dependencies":
-			f.role = only(k == kindArray, roleDependencies)
-		case "metadata":
-			f.role = only(k == kindObject, roleMetadata)
+	if e := elements[top.role]; e.role != roleNone {
+		if k == kindObject {
+			f.role, f.want, f.gives = e.role, 1<<len(wholes[e.role])-1, e.gives
 		}
+		return
+	}
+	for i, m := range wholes[top.role] {
+		if string(key) == m.name && top.first(1<<i) && m.ok(text) {
+			top.flags |= 1 << i
+		}
+	}
+	for _, m := range documentMembers[top.role] {
+		if string(key) == m.name {
+			f.role = only(k == m.kind, m.role)
+		}
+	}
+	switch top.role {
 	case roleMetadata:
 		switch name := string(key); name {
 		case "timestamp":
@@ -130,8 +178,6 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 				f.contact |= factCreatorContact.mark()
 			}
 		}
-	case roleComponents:
-		f.role = only(k == kindObject, roleComponent)
 	case roleComponent:
 		switch string(key) {
 		case "name":
@@ -161,8 +207,6 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 		if string(key) == "name" {
 			give(top.first(1) && nonEmpty(text), fieldSupplier.mark())
 		}
-	case roleAuthors:
-		f.role = roleAuthor
 	case roleAuthor:
 		if string(key) == "email" {
 			give(top.first(1) && nonEmpty(text), fieldCreator.mark())
@@ -171,8 +215,6 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 		if string(key) == "tagId" {
 			give(top.first(1) && nonEmpty(text), fieldIdentifier.mark())
 		}
-	case roleLicenses:
-		f.role = roleLicenseChoice
 	case roleLicenseChoice:
 		switch string(key) {
 		case "expression":
@@ -187,41 +229,13 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 		case "name":
 			give(top.first(2) && nonEmpty(text), fieldLicence.mark())
 		}
-	case roleHashes:
-		whole(f, k, roleHash, 3, fieldSHA512.mark())
-	case roleHash:
-		switch string(key) {
-		case "alg":
-			top.flags |= when(top.first(1) && string(text) == "SHA-512", 1)
-		case "content":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		}
-	case roleProperties:
-		whole(f, k, roleProperty, 1, 0) // what it gives is its name's
 	case roleProperty:
-		switch string(key) {
-		case "name":
-			if top.first(1) {
-				top.gives = bsiProperties[string(text)].mark()
-			}
-		case "value":
-			top.flags |= when(top.first(2) && nonEmpty(text), 1)
+		if string(key) == "name" && top.first(1<<7) { // the bits below are wholes'
+			top.gives = bsiProperties[string(text)].mark()
 		}
-	case roleDependencies:
-		f.role = only(k == kindObject, roleDependency)
 	case roleDependency:
 		if string(key) == "dependsOn" && top.first(1) {
 			f.text |= factDependency.mark()
-		}
-
-	case roleSPDXRoot:
-		switch string(key) {
-		case "packages":
-			f.role = only(k == kindArray, rolePackages)
-		case "relationships":
-			f.role = only(k == kindArray, roleRelationships)
-		case "creationInfo":
-			f.role = only(k == kindObject, roleCreationInfo)
 		}
 	case roleCreationInfo:
 		switch string(key) {
@@ -232,8 +246,6 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 		}
 	case roleCreators:
 		f.role = roleCreators
-	case rolePackages:
-		f.role = only(k == kindObject, rolePackage)
 	case rolePackage:
 		switch string(key) {
 		case "name":
@@ -255,35 +267,6 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 			give(nonEmpty(text), fieldFilename.mark())
 		case "primaryPackagePurpose":
 			give(nonEmpty(text), (fieldExecutable | fieldArchive | fieldStructured).mark())
-		}
-	case roleExternalRefs:
-		whole(f, k, roleExternalRef, 3, fieldIdentifier.mark())
-	case roleExternalRef:
-		switch string(key) {
-		case "referenceType":
-			top.flags |= when(top.first(1) && spdxIdentifier(text), 1)
-		case "referenceLocator":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		}
-	case roleChecksums:
-		whole(f, k, roleChecksum, 3, fieldSHA512.mark())
-	case roleChecksum:
-		switch string(key) {
-		case "algorithm":
-			top.flags |= when(top.first(1) && string(text) == "SHA512", 1)
-		case "checksumValue":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		}
-	case roleRelationships:
-		whole(f, k, roleRelationship, 7, factDependency.mark())
-	case roleRelationship:
-		switch string(key) {
-		case "relationshipType":
-			top.flags |= when(top.first(1) && dependencyType(text), 1)
-		case "spdxElementId":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		case "relatedSpdxElement":
-			top.flags |= when(top.first(4) && nonEmpty(text), 4)
 		}
 	}
 }
@@ -318,14 +301,6 @@ func dependencyType(relationshipType []byte) bool {
 		return true
 	}
 	return false
-}
-
-// when is b if ok, else nothing.
-func when(ok bool, b uint8) uint8 {
-	if ok {
-		return b
-	}
-	return 0
 }
 
 // nonEmpty reports whether a string has more than spaces: "" and "  " count as missing
