@@ -47,9 +47,6 @@ func (p Path) Len() int { return len(p.p) }
 // Key returns step i's member name; ok is false when step i is an array index.
 func (p Path) Key(i int) (key []byte, ok bool) { return p.p[i].key, p.p[i].key != nil }
 
-// Index returns step i's array index (meaningless for a member name).
-func (p Path) Index(i int) int { return p.p[i].idx }
-
 // Pointer writes the path as a JSON Pointer ("/components/3").
 func (p Path) Pointer() string {
 	var b strings.Builder
@@ -87,43 +84,26 @@ var anything = func() *schema {
 	return s
 }()
 
-// enter shows the Checker, when it is watching, an object or array starting at offset, and
-// returns whether it was watching, which leave restores.
-func (st *streamer) enter(offset int64, array bool) (watching bool) {
-	watching = st.watch
-	if watching {
-		st.watch = st.checker.Enter(Path{st.ev.path}, array, offset)
-	}
-	return watching
-}
-
-// leave ends what enter began: st.watch is still true only if the Checker wanted the value.
-func (st *streamer) leave(watching bool) {
-	if st.watch {
-		st.checker.Leave(Path{st.ev.path})
-	}
-	st.watch = watching
-}
-
 // show walks the value at i, parsed whole, for a watching Checker, as if it had streamed by.
 func (st *streamer) show(i int32) {
 	n := &st.t.nodes[i]
+	p := Path{st.ev.path}
 	if n.kind != kindObject && n.kind != kindArray {
-		st.checker.Value(Path{st.ev.path}, Node{n})
+		st.checker.Value(p, Node{n})
 		return
 	}
-	watching := st.enter(st.t.offset(i), n.kind == kindArray)
-	if st.watch {
-		for j := range n.n {
-			c := n.first + j
-			step := pathElem{key: st.t.nodes[c].key}
-			if n.kind == kindArray {
-				step.idx = int(j)
-			}
-			st.ev.path = append(st.ev.path, step)
-			st.show(c)
-			st.ev.path = st.ev.path[:len(st.ev.path)-1]
-		}
+	if !st.checker.Enter(p, n.kind == kindArray, st.t.offset(i)) {
+		return
 	}
-	st.leave(watching)
+	for j := range n.n {
+		c := n.first + j
+		step := pathElem{key: st.t.nodes[c].key}
+		if n.kind == kindArray {
+			step.idx = int(j)
+		}
+		st.ev.path = append(st.ev.path, step)
+		st.show(c)
+		st.ev.path = st.ev.path[:len(st.ev.path)-1]
+	}
+	st.checker.Leave(Path{st.ev.path})
 }

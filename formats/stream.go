@@ -163,21 +163,14 @@ func (st *streamer) member(s *schema, key []byte, depth int, mh *valueHash, seen
 			sub = nil // nothing to check in the value
 		}
 	}
-	err := st.unchecked(sub, depth+1, mh)
+	var err error
+	if sub = st.orAnything(sub); sub != nil {
+		err = st.valueHash(sub, depth+1, mh)
+	} else {
+		err = st.skip(depth+1, mh)
+	}
 	st.ev.path = st.ev.path[:len(st.ev.path)-1]
 	return err
-}
-
-// unchecked validates the next value against s, or skips it when s is nil (no schema looks at
-// it), unless a Checker is watching: it is then streamed for the Checker to see.
-func (st *streamer) unchecked(s *schema, depth int, h *valueHash) error {
-	switch {
-	case s != nil:
-		return st.valueHash(s, depth, h)
-	case st.watch:
-		return st.valueHash(anything, depth, h)
-	}
-	return st.skip(depth, h)
 }
 
 func (st *streamer) array(s *schema, depth int, h *valueHash) error {
@@ -202,10 +195,13 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		count++
 		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
-		if st.wholeElements && s.items != nil {
-			err = st.parsed(s.items, depth+1, eh)
-		} else {
-			err = st.unchecked(s.items, depth+1, eh)
+		switch items := st.orAnything(s.items); {
+		case items == nil:
+			err = st.skip(depth+1, eh)
+		case st.wholeElements && items == s.items:
+			err = st.parsed(items, depth+1, eh)
+		default:
+			err = st.valueHash(items, depth+1, eh)
 		}
 		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		if err != nil || eh == nil {
@@ -233,21 +229,39 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 }
 
 // begin starts streaming an object or array at depth: it checks the nesting, consumes the
-// opening byte, and shows a watching Checker where the value starts.
+// opening byte, and shows a watching Checker where the value starts. watching is whether the
+// Checker watched the place the value is at, which end restores.
 func (st *streamer) begin(depth int, array bool) (start int64, watching bool, err error) {
 	if depth >= maxDepth {
 		return 0, false, st.sc.tooDeep()
 	}
 	start = st.sc.offset()
 	st.sc.pos++
-	return start, st.enter(start, array), nil
+	watching = st.watch
+	if watching {
+		st.watch = st.checker.Enter(Path{st.ev.path}, array, start)
+	}
+	return start, watching, nil
 }
 
-// end finishes what begin started, once the members or elements are read: the Checker leaves
-// the value, and what is checked of it as a whole is reported at its start.
+// end finishes what begin started, once the members or elements are read: a Checker that
+// wanted the value leaves it, and what is checked of the value as a whole is reported at its
+// start.
 func (st *streamer) end(start int64, watching bool) {
-	st.leave(watching)
+	if st.watch {
+		st.checker.Leave(Path{st.ev.path})
+	}
+	st.watch = watching
 	st.ev.off = start
+}
+
+// orAnything is s, or anything where no schema looks (s is nil) but a Checker watches: the
+// value is then streamed for the Checker rather than skipped.
+func (st *streamer) orAnything(s *schema) *schema {
+	if s == nil && st.watch {
+		return anything
+	}
+	return s
 }
 
 // trailingDataError is a document followed by more than whitespace.
