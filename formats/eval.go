@@ -77,6 +77,19 @@ func (e *evaluator) pointer() string {
 	return b.String()
 }
 
+// bounds checks how many properties or items (what) a value has, count, against a schema's
+// minimum and maximum (-1: none), and reports whether they hold.
+func (e *evaluator) bounds(count, minimum, maximum int, what string) bool {
+	ok := true
+	if count < minimum {
+		ok = e.fail("has %d %s, fewer than the minimum %d", count, what, minimum)
+	}
+	if maximum >= 0 && count > maximum {
+		ok = e.fail("has %d %s, more than the maximum %d", count, what, maximum)
+	}
+	return ok
+}
+
 // fail records a violation at the current location and returns false.
 func (e *evaluator) fail(format string, args ...any) bool {
 	if e.quiet > 0 {
@@ -336,11 +349,8 @@ func (e *evaluator) object(s *schema, i int32) bool {
 			}
 		}
 	}
-	if int(n.n) < s.minProps {
-		ok = e.fail("has %d properties, fewer than the minimum %d", n.n, s.minProps)
-	}
-	if s.maxProps >= 0 && int(n.n) > s.maxProps {
-		ok = e.fail("has %d properties, more than the maximum %d", n.n, s.maxProps)
+	if !e.bounds(int(n.n), s.minProps, s.maxProps, "properties") {
+		ok = false
 	}
 	for name, reqs := range s.depsReq {
 		if hasMember(kids, name) {
@@ -449,11 +459,8 @@ func (e *evaluator) array(s *schema, i int32) bool {
 			return false
 		}
 	}
-	if int(n.n) < s.minItems {
-		ok = e.fail("has %d items, fewer than the minimum %d", n.n, s.minItems)
-	}
-	if s.maxItems >= 0 && int(n.n) > s.maxItems {
-		ok = e.fail("has %d items, more than the maximum %d", n.n, s.maxItems)
+	if !e.bounds(int(n.n), s.minItems, s.maxItems, "items") {
+		ok = false
 	}
 	if s.unique && n.n > 1 {
 		seen := e.takeSet()

@@ -87,7 +87,11 @@ type Opener func() (io.ReadCloser, error)
 type Options struct {
 	// Profile is aws or strict: the rules of this package. Rules beyond them come as Checks.
 	Profile sbomcat.Profile
-	// Checks, when set, makes the Checker that sees each document after its schema check
-	// (observe.go); package profiles makes the minimum-elements ones.
+	// Checks, when set, makes the Checker that is shown each document as its schema is
+	// checked (observe.go); package profiles makes the minimum-elements ones.
 	Checks func() Checker
+
+	// wholeElements makes the streamer parse each array element whole, as it once did for a
+	// Checker: the verdict must not change, which tests check (export_test.go).
+	wholeElements bool
 }

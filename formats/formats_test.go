@@ -139,12 +139,7 @@ func TestContextCancelled(t *testing.T) {
 // FuzzDetect feeds arbitrary bytes to recognition: it must never panic, and whatever it
 // decides must come with a message that names what was found.
 func FuzzDetect(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.*")
-	for _, p := range files {
-		if data, err := os.ReadFile(p); err == nil && len(data) < 8<<10 {
-			f.Add(data)
-		}
-	}
+	addSeeds(f, "testdata/*.*", 8<<10)
 	f.Add([]byte("\xef\xbb\xbf{\"spdxVersion\":\"SPDX-2.3\"}"))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {

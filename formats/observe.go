@@ -8,23 +8,33 @@ import (
 )
 
 // This file is the hook through which rules beyond the schema (the minimum-elements profiles
-// of package profiles) see a document without a second pass over it: the streamer hands a
-// Checker every value it parses whole, an array element (a component, a package, a
-// relationship) or a member it could not stream, while the value is in the reused tree. A
-// Checker reads what it needs through Node and keeps no Node after Value returns, so memory
-// stays bounded by the largest element, as the schema check's is.
+// of package profiles) see a document without a second pass over it and without building any
+// of it: the streamer shows a Checker the document as it reads it, as events in document
+// order: where each object and array starts and ends, and every other value. A value the
+// streamer streams is shown as it streams by; a value it had to parse whole (an anyOf, an
+// enum, ...) is walked in the tree and shown the same way, and a value no schema looks at is
+// streamed for the Checker rather than skipped. So a Checker cannot tell one from the other,
+// needs no tree of its own, and memory stays bounded by the largest element, as the schema
+// check's is.
 
 // Checker checks rules beyond the schema as the document streams by. Validate makes one per
-// document (Options.Checks), calls Start once the format and version are known, Value for each
-// value parsed whole, in document order, and Report only for a document that conforms to its
-// schema.
+// document (Options.Checks), calls Start once the format and version are known, then Enter,
+// Value and Leave as the document is read, and Report only for a document that conforms to
+// its schema.
 type Checker interface {
 	Start(format sbomcat.Format, version string)
-	// Value is called with a value and its place in the document; neither may be kept.
+	// Enter is called where an object or an array starts, offset being where in the input
+	// (for Report's places), and reports whether the Checker wants what it holds: if so,
+	// each value inside is shown and then Leave is called with the same path; if not, nothing
+	// inside is shown and Leave is not called. The root is entered with an empty path.
+	Enter(path Path, array bool, offset int64) bool
+	Leave(path Path)
+	// Value is called with every string, number, boolean and null inside what the Checker
+	// entered. Neither the path nor the value may be kept.
 	Value(path Path, v Node)
 	// Report returns what is wrong ("" when nothing is) and where the first problem is, if
-	// it has a place. places turns input offsets (Node.Offset) into lines and columns in one
-	// pass over the file; call it at most once, and only on failure.
+	// it has a place. places turns input offsets into lines and columns in one pass over the
+	// file; call it at most once, and only on failure.
 	Report(places func(offsets []int64) []sbomcat.Place) (problem string, first *sbomcat.Place)
 }
 
@@ -36,9 +46,6 @@ func (p Path) Len() int { return len(p.p) }
 
 // Key returns step i's member name; ok is false when step i is an array index.
 func (p Path) Key(i int) (key []byte, ok bool) { return p.p[i].key, p.p[i].key != nil }
-
-// Index returns step i's array index (meaningless for a member name).
-func (p Path) Index(i int) int { return p.p[i].idx }
 
 // Pointer writes the path as a JSON Pointer ("/components/3").
 func (p Path) Pointer() string {
@@ -54,74 +61,49 @@ func (p Path) Pointer() string {
 	return b.String()
 }
 
-// Node is a read-only view of one parsed JSON value, valid only during Checker.Value. The zero
-// Node reads as null, so a missing member's view can be read like any other.
-type Node struct {
-	t *tree
-	i int32
-}
+// Node is a read-only view of one string, number, boolean or null, valid only during
+// Checker.Value.
+type Node struct{ n *node }
 
-var nullNode = node{kind: kindNull}
-
-func (n Node) node() *node {
-	if n.t == nil {
-		return &nullNode
-	}
-	return &n.t.nodes[n.i]
-}
-
-// IsString, IsArray and IsObject report the value's JSON type.
-func (n Node) IsString() bool { return n.node().kind == kindString }
-func (n Node) IsArray() bool  { return n.node().kind == kindArray }
-func (n Node) IsObject() bool { return n.node().kind == kindObject }
+// IsString reports whether the value is a string.
+func (n Node) IsString() bool { return n.n.kind == kindString }
 
 // Text is a string value's text (at most its first 1 MiB); "" for any other value.
 func (n Node) Text() []byte {
-	if nd := n.node(); nd.kind == kindString {
-		return nd.str
+	if n.n.kind == kindString {
+		return n.n.str
 	}
 	return nil
 }
 
-// Len is how many elements or members an array or object has; 0 for anything else.
-func (n Node) Len() int {
-	if nd := n.node(); nd.kind == kindArray || nd.kind == kindObject {
-		return int(nd.n)
-	}
-	return 0
-}
+// anything accepts every value and streams it: what the streamer reads for a watching Checker
+// where no schema looks (an unknown member, a true schema), rather than skipping it.
+var anything = func() *schema {
+	s := &schema{loc: "(anything, for a Checker)", streamable: true, maxProps: -1, maxItems: -1, maxLen: -1}
+	s.addl, s.items = s, s
+	return s
+}()
 
-// Elem returns element or member j (0 <= j < Len) and, for a member, its name.
-func (n Node) Elem(j int) (key []byte, v Node) {
-	c := n.node().first + int32(j)
-	return n.t.nodes[c].key, Node{n.t, c}
-}
-
-// Get returns an object's member named key.
-func (n Node) Get(key string) (Node, bool) {
-	nd := n.node()
-	if nd.kind != kindObject {
-		return Node{}, false
+// show walks the value at i, parsed whole, for a watching Checker, as if it had streamed by.
+func (st *streamer) show(i int32) {
+	n := &st.t.nodes[i]
+	p := Path{st.ev.path}
+	if n.kind != kindObject && n.kind != kindArray {
+		st.checker.Value(p, Node{n})
+		return
 	}
-	for c := nd.first; c < nd.first+nd.n; c++ {
-		if string(n.t.nodes[c].key) == key {
-			return Node{n.t, c}, true
+	if !st.checker.Enter(p, n.kind == kindArray, st.t.offset(i)) {
+		return
+	}
+	for j := range n.n {
+		c := n.first + j
+		step := pathElem{key: st.t.nodes[c].key}
+		if n.kind == kindArray {
+			step.idx = int(j)
 		}
+		st.ev.path = append(st.ev.path, step)
+		st.show(c)
+		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 	}
-	return Node{}, false
-}
-
-// Offset is where the value starts in the input, for Report's places.
-func (n Node) Offset() int64 {
-	if n.t == nil {
-		return 0
-	}
-	return n.t.offset(n.i)
-}
-
-// observe hands the value at i, at the evaluator's current path, to the checker, if any.
-func (st *streamer) observe(i int32) {
-	if st.checker != nil {
-		st.checker.Value(Path{st.ev.path}, Node{&st.t, i})
-	}
+	st.checker.Leave(Path{st.ev.path})
 }

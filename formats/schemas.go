@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 
@@ -131,26 +132,39 @@ var engineSchemas = func() map[schemaRef]func() (*schema, error) {
 
 func compileSchema(ref schemaRef) (*schema, error) {
 	c := newCompiler()
-	if ref.format == sbomcat.FormatCycloneDX {
-		for _, p := range cycloneDXCommon {
-			doc, err := schemaDoc(p)
-			if err != nil {
-				return nil, err
-			}
-			c.addDoc(schemaID(doc, p), doc)
-		}
-	}
-	doc, err := schemaDoc(ref.path)
+	id, err := schemaDocs(ref, func(url string, doc any) error {
+		c.addDoc(url, doc)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	id := schemaID(doc, ref.path)
-	c.addDoc(id, doc)
 	s, err := c.compileURL(id + "#")
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", ref.path, err)
 	}
 	return s, nil
+}
+
+// schemaDocs hands add each schema document that ref's schema needs, under the URL it names
+// itself with: the ones it refers to, then its own, whose URL it returns.
+func schemaDocs(ref schemaRef, add func(url string, doc any) error) (string, error) {
+	paths := []string{ref.path}
+	if ref.format == sbomcat.FormatCycloneDX {
+		paths = append(slices.Clone(cycloneDXCommon), ref.path)
+	}
+	var url string
+	for _, p := range paths {
+		doc, err := schemaDoc(p)
+		if err != nil {
+			return "", err
+		}
+		url = schemaID(doc, p)
+		if err := add(url, doc); err != nil {
+			return "", err
+		}
+	}
+	return url, nil
 }
 
 // schemaID is the URL a schema document names itself with ($id), under which other schemas

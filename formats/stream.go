@@ -12,8 +12,13 @@ type streamer struct {
 	ev evaluator
 
 	keys []byte // the names of the members being read, outermost first (see object)
-	// checker, when set, sees every value parsed whole (observe.go).
+	// checker, when set, is shown the document as it is read (observe.go); watch is whether
+	// it wants the values at the current place.
 	checker Checker
+	watch   bool
+	// wholeElements parses every array element whole before checking it, as the engine once
+	// did: tests compare the two ways.
+	wholeElements bool
 }
 
 func newStreamer(sc *scanner) *streamer {
@@ -52,7 +57,7 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 }
 
 // parsed parses the next value into the tree, validates it against s, stores its digest in *h
-// when h is non-nil, and shows it to the Checker.
+// when h is non-nil, and shows it to a watching Checker.
 func (st *streamer) parsed(s *schema, depth int, h *valueHash) error {
 	st.t.reset(st.sc.offset())
 	i, err := st.sc.parseValue(&st.t, depth)
@@ -63,7 +68,9 @@ func (st *streamer) parsed(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		*h = st.t.hashNode(i)
 	}
-	st.observe(i)
+	if st.watch {
+		st.show(i)
+	}
 	return nil
 }
 
@@ -82,11 +89,10 @@ func (st *streamer) skip(depth int, h *valueHash) error {
 }
 
 func (st *streamer) object(s *schema, depth int, h *valueHash) error {
-	if depth >= maxDepth {
-		return st.sc.tooDeep()
+	start, watching, err := st.begin(depth, false)
+	if err != nil {
+		return err
 	}
-	start := st.sc.offset()
-	st.sc.pos++         // '{'
 	var seenBits uint64 // which required properties were seen; a slice past 64 of them
 	var seenMore []bool
 	if len(s.required) > 64 {
@@ -99,7 +105,7 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		mh = &mhv
 	}
-	err := st.sc.eachMember(func(rawKey []byte) error {
+	err = st.sc.eachMember(func(rawKey []byte) error {
 		count++
 		// The scanner reuses its key buffer for the members of nested objects: the name is
 		// kept on the streamer's key stack while its value is read.
@@ -119,19 +125,14 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		*h = oh.sum()
 	}
-	st.ev.off = start
+	st.end(start, watching)
 	for j, req := range s.required {
 		if seenMore == nil && seenBits&(1<<j) == 0 || seenMore != nil && !seenMore[j] {
 			st.ev.noteMissing(req)
 			st.ev.fail("missing required property %q", req)
 		}
 	}
-	if count < s.minProps {
-		st.ev.fail("has %d properties, fewer than the minimum %d", count, s.minProps)
-	}
-	if s.maxProps >= 0 && count > s.maxProps {
-		st.ev.fail("has %d properties, more than the maximum %d", count, s.maxProps)
-	}
+	st.ev.bounds(count, s.minProps, s.maxProps, "properties")
 	return nil
 }
 
@@ -151,32 +152,32 @@ func (st *streamer) member(s *schema, key []byte, depth int, mh *valueHash, seen
 	if !found {
 		sub = s.addl
 	}
-	var err error
-	if sub == nil {
-		err = st.skip(depth+1, mh)
-	} else {
-		st.ev.path = append(st.ev.path, pathElem{key: key})
+	st.ev.path = append(st.ev.path, pathElem{key: key})
+	if sub != nil {
 		if r := sub.resolved(); r.always != nil {
 			if !*r.always {
 				st.sc.peek() // to the value: where a fix would go
 				st.ev.off = st.sc.offset()
 				st.ev.fail("property %q is not allowed here%s", key, suggest(s, key))
 			}
-			err = st.skip(depth+1, mh)
-		} else {
-			err = st.valueHash(sub, depth+1, mh)
+			sub = nil // nothing to check in the value
 		}
-		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 	}
+	var err error
+	if sub = st.orAnything(sub); sub != nil {
+		err = st.valueHash(sub, depth+1, mh)
+	} else {
+		err = st.skip(depth+1, mh)
+	}
+	st.ev.path = st.ev.path[:len(st.ev.path)-1]
 	return err
 }
 
 func (st *streamer) array(s *schema, depth int, h *valueHash) error {
-	if depth >= maxDepth {
-		return st.sc.tooDeep()
+	start, watching, err := st.begin(depth, true)
+	if err != nil {
+		return err
 	}
-	start := st.sc.offset()
-	st.sc.pos++ // '['
 	var seen *digestSet
 	if s.unique {
 		seen = st.ev.takeSet()
@@ -190,21 +191,19 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	}
 	reportedDup := false
 	count := 0
-	err := st.sc.eachElement(func(j int) error {
+	err = st.sc.eachElement(func(j int) error {
 		count++
+		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
-		if s.items == nil {
+		switch items := st.orAnything(s.items); {
+		case items == nil:
 			err = st.skip(depth+1, eh)
-		} else {
-			st.ev.path = append(st.ev.path, pathElem{idx: j})
-			if st.checker != nil {
-				// A Checker sees each element whole (a component, a package), as it is parsed.
-				err = st.parsed(s.items, depth+1, eh)
-			} else {
-				err = st.valueHash(s.items, depth+1, eh)
-			}
-			st.ev.path = st.ev.path[:len(st.ev.path)-1]
+		case st.wholeElements && items == s.items:
+			err = st.parsed(items, depth+1, eh)
+		default:
+			err = st.valueHash(items, depth+1, eh)
 		}
+		st.ev.path = st.ev.path[:len(st.ev.path)-1]
 		if err != nil || eh == nil {
 			return err
 		}
@@ -224,14 +223,45 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	if h != nil {
 		*h = valueHash(ah)
 	}
-	st.ev.off = start
-	if count < s.minItems {
-		st.ev.fail("has %d items, fewer than the minimum %d", count, s.minItems)
-	}
-	if s.maxItems >= 0 && count > s.maxItems {
-		st.ev.fail("has %d items, more than the maximum %d", count, s.maxItems)
-	}
+	st.end(start, watching)
+	st.ev.bounds(count, s.minItems, s.maxItems, "items")
 	return nil
+}
+
+// begin starts streaming an object or array at depth: it checks the nesting, consumes the
+// opening byte, and shows a watching Checker where the value starts. watching is whether the
+// Checker watched the place the value is at, which end restores.
+func (st *streamer) begin(depth int, array bool) (start int64, watching bool, err error) {
+	if depth >= maxDepth {
+		return 0, false, st.sc.tooDeep()
+	}
+	start = st.sc.offset()
+	st.sc.pos++
+	watching = st.watch
+	if watching {
+		st.watch = st.checker.Enter(Path{st.ev.path}, array, start)
+	}
+	return start, watching, nil
+}
+
+// end finishes what begin started, once the members or elements are read: a Checker that
+// wanted the value leaves it, and what is checked of the value as a whole is reported at its
+// start.
+func (st *streamer) end(start int64, watching bool) {
+	if st.watch {
+		st.checker.Leave(Path{st.ev.path})
+	}
+	st.watch = watching
+	st.ev.off = start
+}
+
+// orAnything is s, or anything where no schema looks (s is nil) but a Checker watches: the
+// value is then streamed for the Checker rather than skipped.
+func (st *streamer) orAnything(s *schema) *schema {
+	if s == nil && st.watch {
+		return anything
+	}
+	return s
 }
 
 // trailingDataError is a document followed by more than whitespace.

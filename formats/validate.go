@@ -117,9 +117,10 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 	}
 	st := newStreamer(sc)
 	if opts.Checks != nil {
-		st.checker = opts.Checks()
+		st.checker, st.watch = opts.Checks(), true
 		st.checker.Start(format, version)
 	}
+	st.wholeElements = opts.wholeElements
 	name := v.name()
 	if err = st.document(sch); err != nil {
 		if !v.scanProblem(ctx, err, pos, name+": ") {

@@ -37,6 +37,16 @@ const (
 	nFields         = iota
 )
 
+// mark is what a value of the document can give: component elements (a field, in the low 16
+// bits) to the component it is in, and facts (the bits above) to the document.
+type mark uint32
+
+func (f field) mark() mark { return mark(f) }
+func (f fact) mark() mark  { return 1 << (16 + f) }
+
+// field is the component elements a mark gives.
+func (m mark) field() field { return field(m) }
+
 type docElement struct {
 	fact fact
 	what string    // "timestamp": the message says "no timestamp"

@@ -6,193 +6,306 @@ import (
 	"github.com/sbomcat/sbomcat/formats"
 )
 
-// cdxFields reports which component elements a CycloneDX component has (docs/profiles.md). It
-// reads the component's members once: it runs on every component of the document.
-func cdxFields(v formats.Node) field {
-	var have field
-	for j := 0; j < v.Len(); j++ {
-		k, m := v.Elem(j)
-		switch string(k) {
-		case "name":
-			have |= when(nonEmpty(m.Text()), fieldName)
-		case "version":
-			have |= when(nonEmpty(m.Text()), fieldVersion)
-		case "supplier", "manufacturer": // manufacturer: 1.6 and later
-			have |= when(text(m, "name"), fieldSupplier) | when(hasContact(m), fieldCreator)
-		case "authors":
-			have |= when(anyMember(m, "email"), fieldCreator)
-		case "purl", "cpe":
-			have |= when(nonEmpty(m.Text()), fieldIdentifier)
-		case "omniborId", "swhid":
-			have |= when(anyText(m), fieldIdentifier)
-		case "swid":
-			have |= when(text(m, "tagId"), fieldIdentifier)
-		case "licenses":
-			have |= cdxLicences(m)
-		case "hashes":
-			for i := 0; i < m.Len(); i++ {
-				_, h := m.Elem(i)
-				have |= when(is(h, "alg", "SHA-512") && text(h, "content"), fieldSHA512)
-			}
-		case "properties":
-			have |= cdxProperties(m)
-		}
-	}
-	return have
+// This file is the mapping of docs/profiles.md as the checker reads it: which member of which
+// object gives which element. The checker sees the document as it streams by, one object,
+// array or value at a time, so each object that matters (a component, a hash, ...) gets a
+// frame that remembers, while it is read, what its members gave so far.
+
+// role is what an object or array is to the mapping.
+type role uint8
+
+const (
+	roleNone role = iota // nothing the mapping reads, though text inside may still count
+	// CycloneDX
+	roleCDXRoot
+	roleMetadata
+	roleComponents    // components[]: the document's, or the first of a component's
+	roleComponent     // a component, nested or not (metadata.component is none)
+	roleEntity        // component.supplier or component.manufacturer
+	roleAuthors       // component.authors
+	roleAuthor        // one of them
+	roleSwid          // component.swid
+	roleLicenses      // component.licenses
+	roleLicenseChoice // one of them
+	roleLicense       // its license
+	roleHashes        // component.hashes
+	roleHash          // one of them
+	roleProperties    // component.properties
+	roleProperty      // one of them
+	roleDependencies  // dependencies[]
+	roleDependency    // one of them
+	// SPDX
+	roleSPDXRoot
+	roleCreationInfo
+	roleCreators      // creationInfo.creators and everything in it
+	rolePackages      // packages[]
+	rolePackage       // one of them
+	roleExternalRefs  // package.externalRefs
+	roleExternalRef   // one of them
+	roleChecksums     // package.checksums
+	roleChecksum      // one of them
+	roleRelationships // relationships[]
+	roleRelationship  // one of them
+	nRoles
+)
+
+// documentMembers are the members of the document itself that the mapping reads, per format:
+// their names, what they must be, and their roles.
+var documentMembers = [nRoles][]struct {
+	name string
+	kind kind
+	role role
+}{
+	roleCDXRoot:  {{"components", kindArray, roleComponents}, {"dependencies", kindArray, roleDependencies}, {"metadata", kindObject, roleMetadata}},
+	roleSPDXRoot: {{"packages", kindArray, rolePackages}, {"relationships", kindArray, roleRelationships}, {"creationInfo", kindObject, roleCreationInfo}},
 }
 
-func cdxLicences(v formats.Node) field {
-	for j := 0; j < v.Len(); j++ {
-		_, l := v.Elem(j)
-		if text(l, "expression") {
-			return fieldLicence
-		}
-		if lic, ok := l.Get("license"); ok && (text(lic, "id") || text(lic, "name")) {
-			return fieldLicence
-		}
-	}
-	return 0
+// elements are, for each list the mapping reads, the role of its elements, which are objects,
+// and what those that give once they are whole give (see wholes).
+var elements = [nRoles]struct {
+	role  role
+	gives mark
+}{
+	roleComponents:    {role: roleComponent},
+	roleAuthors:       {role: roleAuthor},
+	roleLicenses:      {role: roleLicenseChoice},
+	roleHashes:        {roleHash, fieldSHA512.mark()},
+	roleProperties:    {role: roleProperty}, // what it gives is its name's
+	roleDependencies:  {role: roleDependency},
+	rolePackages:      {role: rolePackage},
+	roleExternalRefs:  {roleExternalRef, fieldIdentifier.mark()},
+	roleChecksums:     {roleChecksum, fieldSHA512.mark()},
+	roleRelationships: {roleRelationship, factDependency.mark()},
 }
 
-// cdxProperties reads the CycloneDX property taxonomy's BSI properties, with any non-empty value.
-func cdxProperties(v formats.Node) field {
-	var have field
-	for j := 0; j < v.Len(); j++ {
-		_, p := v.Elem(j)
-		if !text(p, "value") {
-			continue
-		}
-		switch string(get(p, "name").Text()) {
-		case "bsi:component:filename":
-			have |= fieldFilename
-		case "bsi:component:executable":
-			have |= fieldExecutable
-		case "bsi:component:archive":
-			have |= fieldArchive
-		case "bsi:component:structured":
-			have |= fieldStructured
-		}
-	}
-	return have
+// wholes are, for each element that gives once it is whole, the members it must have: each is
+// looked up as a look-up finds it (the first of the name counts) and counts when its text
+// passes ok.
+var wholes = [nRoles][]struct {
+	name string
+	ok   func([]byte) bool
+}{
+	roleHash:         {{"alg", equals("SHA-512")}, {"content", nonEmpty}},
+	roleProperty:     {{"value", nonEmpty}},
+	roleExternalRef:  {{"referenceType", spdxIdentifier}, {"referenceLocator", nonEmpty}},
+	roleChecksum:     {{"algorithm", equals("SHA512")}, {"checksumValue", nonEmpty}},
+	roleRelationship: {{"relationshipType", dependencyType}, {"spdxElementId", nonEmpty}, {"relatedSpdxElement", nonEmpty}},
 }
 
-// spdxIdentifiers are the externalRefs referenceTypes that identify a package for look-ups.
-var spdxIdentifiers = map[string]bool{"purl": true, "cpe22Type": true, "cpe23Type": true, "swid": true, "gitoid": true, "swh": true}
-
-// spdxFields reports which component elements an SPDX package has (docs/profiles.md), reading
-// its members once.
-func spdxFields(v formats.Node) field {
-	var have field
-	for j := 0; j < v.Len(); j++ {
-		k, m := v.Elem(j)
-		switch string(k) {
-		case "name":
-			have |= when(nonEmpty(m.Text()), fieldName)
-		case "versionInfo":
-			have |= when(nonEmpty(m.Text()), fieldVersion)
-		case "supplier":
-			have |= when(agentName(m.Text()), fieldSupplier) | when(agentContact(m.Text()), fieldCreator)
-		case "originator":
-			have |= when(agentContact(m.Text()), fieldCreator)
-		case "externalRefs":
-			for i := 0; i < m.Len(); i++ {
-				_, r := m.Elem(i)
-				have |= when(spdxIdentifiers[string(get(r, "referenceType").Text())] && text(r, "referenceLocator"), fieldIdentifier)
-			}
-		case "licenseConcluded", "licenseDeclared":
-			have |= when(licence(m.Text()), fieldLicence)
-		case "checksums":
-			for i := 0; i < m.Len(); i++ {
-				_, c := m.Elem(i)
-				have |= when(is(c, "algorithm", "SHA512") && text(c, "checksumValue"), fieldSHA512)
-			}
-		case "packageFileName":
-			have |= when(nonEmpty(m.Text()), fieldFilename)
-		case "primaryPackagePurpose":
-			have |= when(nonEmpty(m.Text()), fieldExecutable|fieldArchive|fieldStructured)
-		}
-	}
-	return have
+// equals is a test that text is want.
+func equals(want string) func([]byte) bool {
+	return func(text []byte) bool { return string(text) == want }
 }
 
-// when is f if ok, else nothing.
-func when(ok bool, f field) field {
+// kind is what a value is, as far as the mapping cares.
+type kind uint8
+
+const (
+	kindScalar kind = iota
+	kindObject
+	kindArray
+)
+
+// frame is an object or array the checker is inside of.
+type frame struct {
+	role role
+	// seen is which members were met, of those where the first of the name is the one read
+	// (as a look-up finds it): a hash's alg, a property's name, ...
+	seen uint8
+	// flags is which of its wholes were met and count: an element that gives once it is
+	// whole gives gives when it ends with all of want.
+	flags, want uint8
+	gives       mark
+	text        mark  // what a non-empty string anywhere inside gives ("", [], [""] give nothing)
+	contact     mark  // what a non-empty string inside a member named email or url inside gives
+	have        field // a component or package: the elements it has so far
+	comp        int32 // where in the stack the component or package this is in is; -1: none
+	off         int64 // a component or package: where it starts in the input
+}
+
+// first reports whether the member with seen-bit b is met for the first time.
+func (f *frame) first(b uint8) bool {
+	met := f.seen&b != 0
+	f.seen |= b
+	return !met
+}
+
+// only is r when ok, else roleNone.
+func only(ok bool, r role) role {
 	if ok {
-		return f
+		return r
 	}
-	return 0
+	return roleNone
 }
 
-// get returns a member, or a null node's view (whose Text is empty) when there is none.
-func get(v formats.Node, key string) formats.Node {
-	if m, ok := v.Get(key); ok {
-		return m
+// child fills f, the frame of the value at the end of p, inside the frame top, and records
+// what the value gives when it is a string (text; nil for any other value).
+func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
+	key, isKey := p.Key(p.Len() - 1)
+	f.text, f.contact, f.comp = top.text, top.contact, top.comp
+	if isKey && top.contact != 0 && (string(key) == "email" || string(key) == "url") {
+		f.text |= top.contact
 	}
-	return formats.Node{}
-}
-
-// text reports whether v has a member key whose value is a string with more than spaces.
-func text(v formats.Node, key string) bool {
-	m, ok := v.Get(key)
-	return ok && nonEmpty(m.Text())
-}
-
-// is reports whether v's member key is the string want.
-func is(v formats.Node, key, want string) bool { return string(get(v, key).Text()) == want }
-
-func nonEmpty(b []byte) bool { return len(bytes.TrimSpace(b)) > 0 }
-
-// anyText reports whether v holds a non-empty string anywhere: "", [], [""], {} and
-// {"name": ""} count as missing (docs/profiles.md, "Empty values").
-func anyText(v formats.Node) bool {
-	found := false
-	forStrings(v, func(s []byte) { found = found || nonEmpty(s) })
-	return found
-}
-
-// forStrings calls fn with every string value in v, at any depth.
-func forStrings(v formats.Node, fn func([]byte)) {
-	if v == (formats.Node{}) {
+	give := func(ok bool, m mark) {
+		if ok {
+			c.mark(top.comp, m)
+		}
+	}
+	if e := elements[top.role]; e.role != roleNone {
+		if k == kindObject {
+			f.role, f.want, f.gives = e.role, 1<<len(wholes[e.role])-1, e.gives
+		}
 		return
 	}
-	switch {
-	case v.IsString():
-		fn(v.Text())
-	case v.IsArray() || v.IsObject():
-		for j := 0; j < v.Len(); j++ {
-			_, e := v.Elem(j)
-			forStrings(e, fn)
+	for i, m := range wholes[top.role] {
+		if string(key) == m.name && top.first(1<<i) && m.ok(text) {
+			top.flags |= 1 << i
+		}
+	}
+	for _, m := range documentMembers[top.role] {
+		if string(key) == m.name {
+			f.role = only(k == m.kind, m.role)
+		}
+	}
+	switch top.role {
+	case roleMetadata:
+		switch name := string(key); name {
+		case "timestamp":
+			give(nonEmpty(text), factTimestamp.mark())
+		case "authors", "tools", "manufacture", "manufacturer", "supplier":
+			f.text |= factAuthor.mark()
+			if name != "tools" {
+				f.contact |= factCreatorContact.mark()
+			}
+		}
+	case roleComponent:
+		switch string(key) {
+		case "name":
+			give(nonEmpty(text), fieldName.mark())
+		case "version":
+			give(nonEmpty(text), fieldVersion.mark())
+		case "supplier", "manufacturer": // manufacturer: 1.6 and later
+			f.role, f.contact = roleEntity, f.contact|fieldCreator.mark()
+		case "authors":
+			f.role = roleAuthors
+		case "purl", "cpe":
+			give(nonEmpty(text), fieldIdentifier.mark())
+		case "omniborId", "swhid":
+			f.text |= fieldIdentifier.mark()
+		case "swid":
+			f.role = roleSwid
+		case "licenses":
+			f.role = roleLicenses
+		case "hashes":
+			f.role = roleHashes
+		case "properties":
+			f.role = roleProperties
+		case "components":
+			f.role = only(top.first(1) && k == kindArray, roleComponents)
+		}
+	case roleEntity:
+		if string(key) == "name" {
+			give(top.first(1) && nonEmpty(text), fieldSupplier.mark())
+		}
+	case roleAuthor:
+		if string(key) == "email" {
+			give(top.first(1) && nonEmpty(text), fieldCreator.mark())
+		}
+	case roleSwid:
+		if string(key) == "tagId" {
+			give(top.first(1) && nonEmpty(text), fieldIdentifier.mark())
+		}
+	case roleLicenseChoice:
+		switch string(key) {
+		case "expression":
+			give(top.first(1) && nonEmpty(text), fieldLicence.mark())
+		case "license":
+			f.role = only(top.first(2), roleLicense)
+		}
+	case roleLicense:
+		switch string(key) {
+		case "id":
+			give(top.first(1) && nonEmpty(text), fieldLicence.mark())
+		case "name":
+			give(top.first(2) && nonEmpty(text), fieldLicence.mark())
+		}
+	case roleProperty:
+		if string(key) == "name" && top.first(1<<7) { // the bits below are wholes'
+			top.gives = bsiProperties[string(text)].mark()
+		}
+	case roleDependency:
+		if string(key) == "dependsOn" && top.first(1) {
+			f.text |= factDependency.mark()
+		}
+	case roleCreationInfo:
+		switch string(key) {
+		case "created":
+			give(nonEmpty(text), factTimestamp.mark())
+		case "creators":
+			f.role, f.text = roleCreators, f.text|factAuthor.mark()
+		}
+	case roleCreators:
+		f.role = roleCreators
+	case rolePackage:
+		switch string(key) {
+		case "name":
+			give(nonEmpty(text), fieldName.mark())
+		case "versionInfo":
+			give(nonEmpty(text), fieldVersion.mark())
+		case "supplier":
+			give(agentName(text), fieldSupplier.mark())
+			give(agentContact(text), fieldCreator.mark())
+		case "originator":
+			give(agentContact(text), fieldCreator.mark())
+		case "externalRefs":
+			f.role = roleExternalRefs
+		case "licenseConcluded", "licenseDeclared":
+			give(licence(text), fieldLicence.mark())
+		case "checksums":
+			f.role = roleChecksums
+		case "packageFileName":
+			give(nonEmpty(text), fieldFilename.mark())
+		case "primaryPackagePurpose":
+			give(nonEmpty(text), (fieldExecutable | fieldArchive | fieldStructured).mark())
 		}
 	}
 }
 
-// hasContact reports whether an organizational entity or contact (or a list of them) gives an
-// email address or a URL: a member named email or url, at any depth, that is not empty.
-func hasContact(v formats.Node) bool {
-	if v == (formats.Node{}) {
-		return false
-	}
-	found := false
-	for j := 0; j < v.Len() && !found; j++ {
-		k, e := v.Elem(j)
-		if v.IsObject() && (string(k) == "email" || string(k) == "url") {
-			found = anyText(e)
-		} else {
-			found = hasContact(e)
-		}
-	}
-	return found
+// bsiProperties are the CycloneDX property taxonomy's BSI properties, which count with any
+// non-empty value.
+var bsiProperties = map[string]field{
+	"bsi:component:filename":   fieldFilename,
+	"bsi:component:executable": fieldExecutable,
+	"bsi:component:archive":    fieldArchive,
+	"bsi:component:structured": fieldStructured,
 }
 
-// anyMember reports whether some element of the array v has a non-empty member key.
-func anyMember(v formats.Node, key string) bool {
-	for j := 0; j < v.Len(); j++ {
-		if _, e := v.Elem(j); text(e, key) {
-			return true
-		}
+// spdxIdentifier reports whether an externalRefs referenceType identifies a package for
+// look-ups.
+func spdxIdentifier(referenceType []byte) bool {
+	switch string(referenceType) {
+	case "purl", "cpe22Type", "cpe23Type", "swid", "gitoid", "swh":
+		return true
 	}
 	return false
 }
+
+// dependencyType reports whether an SPDX relationship says one package is part of, or needed
+// by, another: NTIA's "included in", BSI's "dependencies".
+func dependencyType(relationshipType []byte) bool {
+	switch string(relationshipType) {
+	case "DEPENDS_ON", "DEPENDENCY_OF", "CONTAINS", "CONTAINED_BY",
+		"BUILD_DEPENDENCY_OF", "DEV_DEPENDENCY_OF", "OPTIONAL_DEPENDENCY_OF",
+		"PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF", "RUNTIME_DEPENDENCY_OF",
+		"STATIC_LINK", "DYNAMIC_LINK", "HAS_PREREQUISITE", "PREREQUISITE_FOR":
+		return true
+	}
+	return false
+}
+
+// nonEmpty reports whether a string has more than spaces: "" and "  " count as missing
+// (docs/profiles.md, choice 1).
+func nonEmpty(b []byte) bool { return len(bytes.TrimSpace(b)) > 0 }
 
 // agentName reports whether an SPDX agent ("Organization: ACME (a@b)") names someone:
 // NOASSERTION and a bare "Person:" do not.
@@ -201,8 +314,8 @@ func agentName(s []byte) bool {
 	if string(s) == "NOASSERTION" || string(s) == "NONE" {
 		return false
 	}
-	for _, p := range []string{"Person:", "Organization:", "Tool:"} {
-		if bytes.HasPrefix(s, []byte(p)) {
+	for _, p := range agentTypes {
+		if bytes.HasPrefix(s, p) {
 			s = s[len(p):]
 			break
 		}
@@ -212,6 +325,8 @@ func agentName(s []byte) bool {
 	}
 	return nonEmpty(s)
 }
+
+var agentTypes = [][]byte{[]byte("Person:"), []byte("Organization:"), []byte("Tool:")}
 
 // agentContact reports whether an SPDX agent carries an email address (in parentheses, as SPDX
 // writes it) or a URL.

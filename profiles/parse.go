@@ -3,10 +3,10 @@
 // comma-separated list of names ("strict,ntia"); every profile includes the aws schema checks,
 // which run first, so a file that fails its schema fails as under aws.
 //
-// The elements are checked as formats streams the document (formats.Checker): each component,
-// package, dependency or relationship is looked at while it is in the streamer's tree, and
-// only counts and the first few offsets are kept, so memory stays bounded by the largest
-// element. Which fields satisfy which element, and why, is docs/profiles.md; this package is its
+// The elements are checked as formats streams the document (formats.Checker): the checker is
+// shown each member as the streamer reads it, keeps a few flags for each component, hash,
+// property, ... it is inside of, and when that ends, only counts and the first few places; no
+// element is built for it, so memory stays what the schema check needs. Which fields satisfy which element, and why, is docs/profiles.md; this package is its
 // implementation and the two must agree.
 //
 // It knows nothing of archives, stores or the API: validator applies a Set to each file.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -273,6 +274,61 @@ func TestMissingElement(t *testing.T) {
 	}
 }
 
+// TestCreatorEachField: each field that can give BSI's creator an email address or URL does so
+// alone (docs/profiles.md, choice 6), at whatever depth the engine streams it.
+func TestCreatorEachField(t *testing.T) {
+	url, contact := []any{"https://acme.example"}, []any{doc{"email": "psirt@acme.example"}}
+	for _, tc := range []struct {
+		name    string
+		version string
+		set     func(d doc)
+	}{
+		{"metadata.authors[].email", "1.6", func(d doc) { meta(d)["authors"] = []any{doc{"name": "Jane", "email": "jane@acme.example"}} }},
+		{"metadata.supplier.url", "1.6", func(d doc) { meta(d)["supplier"] = doc{"name": "Acme", "url": url} }},
+		{"metadata.supplier.contact[].email", "1.6", func(d doc) { meta(d)["supplier"] = doc{"name": "Acme", "contact": contact} }},
+		{"metadata.manufacturer.url", "1.6", func(d doc) { meta(d)["manufacturer"] = doc{"name": "Acme", "url": url} }},
+		{"metadata.manufacturer.contact[].email", "1.6", func(d doc) { meta(d)["manufacturer"] = doc{"name": "Acme", "contact": contact} }},
+		{"metadata.manufacture.url", "1.5", func(d doc) { meta(d)["manufacture"] = doc{"name": "Acme", "url": url} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := load(t, "complete.cdx.json")
+			d["specVersion"] = tc.version
+			m := meta(d)
+			m["authors"] = []any{doc{"name": "Jane"}}
+			delete(m, "supplier")
+			if v := validate(t, d, "bsi"); !strings.Contains(v.Problem, "no SBOM creator's email address or URL") {
+				t.Fatalf("without it: %q", v.Problem)
+			}
+			tc.set(d)
+			if v := validate(t, d, "bsi"); !v.Valid() {
+				t.Errorf("%s", v.Problem)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(c doc)
+	}{
+		{"component.supplier.url", func(c doc) { c["supplier"] = doc{"name": "Acme", "url": url} }},
+		{"component.supplier.contact[].email", func(c doc) { c["supplier"] = doc{"name": "Acme", "contact": contact} }},
+		{"component.manufacturer.url", func(c doc) { c["manufacturer"] = doc{"name": "Acme", "url": url} }},
+		{"component.manufacturer.contact[].email", func(c doc) { c["manufacturer"] = doc{"name": "Acme", "contact": contact} }},
+		{"component.authors[].email", func(c doc) { c["authors"] = []any{doc{"name": "Jane", "email": "jane@acme.example"}} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := load(t, "complete.cdx.json")
+			each(d, "components", func(c doc) { c["supplier"] = doc{"name": "Acme"} })
+			if v := validate(t, d, "bsi"); !strings.Contains(v.Problem, "2 of 2 components lack a creator's email address or URL") {
+				t.Fatalf("without it: %q", v.Problem)
+			}
+			each(d, "components", tc.set)
+			if v := validate(t, d, "bsi"); !v.Valid() {
+				t.Errorf("%s", v.Problem)
+			}
+		})
+	}
+}
+
 // SPDX 2.3's primaryPackagePurpose answers BSI's three properties; SPDX 2.2 has no field for
 // them, so they are not required there (docs/profiles.md).
 func TestSPDXPurpose(t *testing.T) {
@@ -356,18 +412,36 @@ func TestMessage(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// TestSchemaFirst: a file that fails its schema fails as under aws, whatever the profile.
+// TestSchemaFirst: a file that fails its schema fails as under aws, whatever the profile, with
+// the same violations in the same order.
 func TestSchemaFirst(t *testing.T) {
-	d := load(t, "complete.cdx.json")
-	each(d, "components", func(c doc) { c["purl"] = 7; delete(c, "supplier") })
-	aws := validate(t, d, "aws")
-	if aws.Valid() {
-		t.Fatal("valid under aws")
-	}
-	for _, p := range []string{"ntia", "bsi", "strict,ntia,bsi"} {
-		if v := validate(t, d, p); v.Problem != aws.Problem {
-			t.Errorf("%s: %q; want aws's %q", p, v.Problem, aws.Problem)
-		}
+	for _, tc := range []struct {
+		name   string
+		mutate func(doc)
+	}{
+		{"purl a number", func(d doc) { each(d, "components", func(c doc) { c["purl"] = 7; delete(c, "supplier") }) }},
+		// The duplicate is found as the second nested component streams by, before the
+		// third one's hash: parsing each component whole once reported them the other way.
+		{"duplicate, then a bad hash", func(d doc) {
+			nested := load(t, "complete.cdx.json")["components"].([]any)
+			bad := load(t, "complete.cdx.json")["components"].([]any)[1].(doc)
+			bad["hashes"] = []any{doc{"alg": "SHA-513", "content": "00"}}
+			d["components"].([]any)[0].(doc)["components"] = []any{nested[0], nested[0], bad}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := load(t, "complete.cdx.json")
+			tc.mutate(d)
+			aws := validate(t, d, "aws")
+			if aws.Valid() {
+				t.Fatal("valid under aws")
+			}
+			for _, p := range []string{"ntia", "bsi", "strict,ntia,bsi"} {
+				if v := validate(t, d, p); v.Problem != aws.Problem {
+					t.Errorf("%s: %q; want aws's %q", p, v.Problem, aws.Problem)
+				}
+			}
+		})
 	}
 }
 
@@ -383,16 +457,52 @@ func TestStrictAndNTIA(t *testing.T) {
 }
 
 // TestNestedComponents: components nested in components are components too, named by their
-// own pointer.
+// own pointer, in document order: a component before those nested in it.
 func TestNestedComponents(t *testing.T) {
-	d := load(t, "complete.cdx.json")
-	first := d["components"].([]any)[0].(doc)
-	first["components"] = []any{doc{"type": "file", "name": "zconf.h", "version": "1.3.1", "supplier": doc{"name": ""}, "purl": "pkg:generic/zconf@1.3.1"}}
-	items := reported(validate(t, d, "ntia").Problem)
-	if len(items) != 1 || !strings.HasPrefix(items[0], "1 of 3 components lacks a supplier name") {
-		t.Fatalf("reported %q", items)
+	zconf := func(name string) doc {
+		return doc{"type": "file", "name": name, "version": "1.3.1", "supplier": doc{"name": ""}, "purl": "pkg:generic/zconf@1.3.1"}
 	}
-	if v := validate(t, d, "ntia"); v.Place == nil || v.Place.Pointer != "/components/0/components/0" {
-		t.Errorf("place %+v; want /components/0/components/0", v.Place)
+	for _, tc := range []struct {
+		name   string
+		mutate func(first doc)
+		want   string
+		named  []string // the components the message names
+	}{
+		{"one nested", func(first doc) {
+			first["components"] = []any{zconf("zconf.h")}
+		}, "1 of 3 components lacks a supplier name", []string{"/components/0/components/0"}},
+		// A component is named before those nested in it, though it ends after them.
+		{"parent and nested", func(first doc) {
+			delete(first, "supplier")
+			b := doc{"type": "file", "name": "b", "version": "1", "purl": "pkg:generic/b@1", "components": []any{zconf("c.h")}}
+			first["components"] = []any{zconf("a.h"), b, zconf("d.h")}
+		}, "5 of 6 components lack a supplier name", []string{"/components/0", "/components/0/components/0", "/components/0/components/1"}},
+		{"nested first", func(first doc) {
+			first["components"] = []any{doc{"type": "file", "name": "b", "version": "1", "purl": "pkg:generic/b@1", "components": []any{zconf("c.h"), zconf("d.h")}}}
+			delete(first["components"].([]any)[0].(doc), "supplier")
+		}, "3 of 5 components lack a supplier name", []string{"/components/0/components/0", "/components/0/components/0/components/0", "/components/0/components/0/components/1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := load(t, "complete.cdx.json")
+			tc.mutate(d["components"].([]any)[0].(doc))
+			v := validate(t, d, "ntia")
+			items := reported(v.Problem)
+			if len(items) != 1 || !strings.HasPrefix(items[0], tc.want) {
+				t.Fatalf("reported %q; want %q", items, tc.want)
+			}
+			var named []string
+			for _, m := range namedRE.FindAllStringSubmatch(v.Problem, -1) {
+				named = append(named, m[1])
+			}
+			if !slices.Equal(named, tc.named) {
+				t.Errorf("names %q; want %q", named, tc.named)
+			}
+			if v.Place == nil || v.Place.Pointer != tc.named[0] {
+				t.Errorf("place %+v; want %s", v.Place, tc.named[0])
+			}
+		})
 	}
 }
+
+// namedRE finds the components a message names: "/components/3 line 41 column 7".
+var namedRE = regexp.MustCompile(`(/[^ ,()]+) line \d+ column \d+`)

@@ -45,7 +45,7 @@ func (c *checker) Report(places func([]int64) []sbomcat.Place) (string, *sbomcat
 			items = append(items, fmt.Sprintf("CycloneDX %s is older than 1.%d, the oldest the guideline accepts (section 4): emit CycloneDX 1.%d or later", c.version, r.minCycloneDX, r.minCycloneDX))
 		}
 		for _, e := range r.doc {
-			if !c.facts[e.fact] {
+			if c.facts&e.fact.mark() == 0 {
 				items = append(items, "no "+e.what+": "+e.fix[f])
 			}
 		}

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The cost of the minimum-elements profiles (docs/profiles.md, "Cost"): sbomctl validate on the
 # generated 50 MB SBOMs under aws and under each profile, runs interleaved so that a loaded
-# machine slows every profile alike. Prints the median CPU time (user + system) and wall time of
-# RUNS runs, the peak RSS, and each profile's CPU time relative to aws: on a shared machine the
-# CPU time is the steadier measure of the work done.
+# machine slows every profile alike. Prints the median CPU time (user + system, to the
+# millisecond) and wall time of RUNS runs, the peak RSS, and each profile's CPU time relative to
+# aws: on a shared machine the CPU time is the steadier measure of the work done.
+#
+# BASELINE=path/to/an/older/sbomctl runs that build too, interleaved with this one, and reports
+# it on rows of its own (build "baseline"): a change's before and after, measured alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -18,27 +21,42 @@ go build -o "$BIN/sbomgen" ./cmd/sbomgen
 for f in cyclonedx spdx; do
   [ -s "$DATA/$f-$SIZE.json" ] || "$BIN/sbomgen" -format $f -size "$SIZE" -o "$DATA/$f-$SIZE.json"
 done
+declare -A builds=([this]="$BIN/sbomctl")
+[ -n "${BASELINE:-}" ] && builds[baseline]=$BASELINE
 
-printf '%-22s %-18s %8s %8s %10s %8s\n' file profile "CPU s" "wall s" "peak RSS" "vs aws"
+# run BUILD PROFILE FILE: one validation; prints "CPU-seconds wall-seconds peak-RSS-KiB". The
+# shell's time keyword gives milliseconds, GNU time's %U and %S only hundredths.
+run() {
+  local TIMEFORMAT='%3U %3S %3R' u s w m
+  { time /usr/bin/time -f '%M' -o "$DATA/rss.out" "$1" validate --profile "$2" "$3" >/dev/null 2>&1 || true; } 2> "$DATA/time.out"
+  read -r u s w < "$DATA/time.out"
+  m=$(tail -n 1 "$DATA/rss.out") # "Command exited with non-zero status" comes first
+  awk -v u="$u" -v s="$s" -v w="$w" -v m="$m" 'BEGIN { print u + s, w, m }'
+}
+
+printf '%-22s %-9s %-18s %8s %8s %10s %8s\n' file build profile "CPU s" "wall s" "peak RSS" "vs aws"
 for f in cyclonedx spdx; do
   file="$DATA/$f-$SIZE.json"
   declare -A times=() walls=() rss=()
   for _ in $(seq "$RUNS"); do
     for p in "${PROFILES[@]}"; do
-      /usr/bin/time -f '%U %S %e %M' -o "$DATA/time.out" "$BIN/sbomctl" validate --profile "$p" "$file" >/dev/null 2>&1 || true
-      read -r u s w m < <(tail -n 1 "$DATA/time.out") # "Command exited with non-zero status" comes first
-      times[$p]="${times[$p]:-} $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')"
-      walls[$p]="${walls[$p]:-} $w"
-      [ "$m" -gt "${rss[$p]:-0}" ] && rss[$p]=$m
+      for b in "${!builds[@]}"; do
+        read -r c w m < <(run "${builds[$b]}" "$p" "$file")
+        times[$b/$p]="${times[$b/$p]:-} $c"
+        walls[$b/$p]="${walls[$b/$p]:-} $w"
+        [ "$m" -gt "${rss[$b/$p]:-0}" ] && rss[$b/$p]=$m
+      done
     done
   done
   median() { printf '%s\n' $1 | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
-  base=$(median "${times[aws]}")
-  for p in "${PROFILES[@]}"; do
-    m=$(median "${times[$p]}")
-    w=$(median "${walls[$p]}")
-    awk -v f="$(basename "$file")" -v p="$p" -v m="$m" -v w="$w" -v r="${rss[$p]}" -v b="$base" 'BEGIN {
-      printf "%-22s %-18s %8.2f %8.2f %6.0f MiB %+7.1f%%\n", f, p, m, w, r/1024, (m/b-1)*100 }'
+  for b in $(printf '%s\n' "${!builds[@]}" | sort -r); do
+    base=$(median "${times[$b/aws]}")
+    for p in "${PROFILES[@]}"; do
+      m=$(median "${times[$b/$p]}")
+      w=$(median "${walls[$b/$p]}")
+      awk -v f="$(basename "$file")" -v b="$b" -v p="$p" -v m="$m" -v w="$w" -v r="${rss[$b/$p]}" -v base="$base" 'BEGIN {
+        printf "%-22s %-9s %-18s %8.3f %8.2f %6.0f MiB %+7.1f%%\n", f, b, p, m, w, r/1024, (m/base-1)*100 }'
+    done
   done
   unset times walls rss
 done
