@@ -57,7 +57,7 @@ func (b *Backend) lookupLocal(ctx context.Context, bucket, key, versionID string
 	if versionID != "" {
 		v = &versionID
 	}
-	r, err := lookup(ctx, b.db, bucket, key, v)
+	r, err := lookup(ctx, b.q(), bucket, key, v)
 	if err == nil && r.deleteMarker {
 		err = errNoSuchKey()
 	}

@@ -16,11 +16,15 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // FileName is the database file's name inside a data directory.
 const FileName = "catalog.db"
+
+// maxConns bounds the pool: readers run side by side under WAL, writers one at a time.
+const maxConns = 8
 
 // Store is the SQLite implementation of sbomcat.Store.
 type Store struct {
@@ -31,7 +35,9 @@ type Store struct {
 	// longer than the writes take. Queued on a mutex instead, each starts the moment the
 	// previous one commits; busy_timeout is left for other processes on the same file.
 	writeMu sync.Mutex
-	stmts   sync.Map // query → *sql.Stmt; see cq
+	// commits are the write transactions waiting for theirs: see tx.
+	commits commitQueue
+	stmts   *sqlstmt.Cache
 	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
 	Now func() time.Time
 
@@ -109,8 +115,12 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	s := &Store{db: db, Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
+	// Every connection is kept once opened: database/sql keeps only 2 idle by default, and
+	// under load the others were closed and reopened at every burst, paying for the pragmas,
+	// reading the schema and preparing each statement again (about a tenth of sbomd's CPU).
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	s := &Store{db: db, stmts: sqlstmt.New(db), Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
@@ -158,7 +168,7 @@ func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog
 func (s *Store) Close() error {
 	s.stopPurge()
 	<-s.purged
-	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	s.stmts.Close()
 	return s.db.Close()
 }
 
@@ -248,7 +258,7 @@ ALTER TABLE versions ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 func (s *Store) migrate(ctx context.Context) error {
 	return s.tx(ctx, func(tx cq) error {
 		var version int
-		if err := tx.tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		if err := tx.Tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 			return err
 		}
 		if version > len(migrations) {
@@ -256,102 +266,25 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		for i := version; i < len(migrations); i++ {
 			// Migrations are scripts of several statements: run as they are, never prepared.
-			if _, err := tx.tx.ExecContext(ctx, migrations[i]); err != nil {
+			if _, err := tx.Tx.ExecContext(ctx, migrations[i]); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
 			}
 		}
 		// PRAGMA takes no bound parameters; the value is an int we control.
-		_, err := tx.tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
+		_, err := tx.Tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
 		return err
 	})
-}
-
-// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(cq{s: s, tx: tx}); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC() }
 
 func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// cq runs statements prepared once per Store (prepared): in tx when it is set, else on the
-// pool. Parsing and planning a statement costs the pure-Go SQLite about as much as running a
-// small one, and database/sql prepares anew for every call on a *sql.DB or *sql.Tx; a
-// statement prepared on the pool is prepared once per connection and reused, inside
-// transactions too (Tx.StmtContext finds it).
-type cq struct {
-	s  *Store
-	tx *sql.Tx
-}
+// cq runs statements prepared once per Store (see package sqlstmt): in a transaction, or on
+// the pool (Store.q).
+type cq = sqlstmt.Querier
 
-func (s *Store) q() cq { return cq{s: s} }
-
-func (c cq) stmt(ctx context.Context, query string) *sql.Stmt {
-	st := c.s.prepared(ctx, query)
-	if st != nil && c.tx != nil {
-		st = c.tx.StmtContext(ctx, st)
-	}
-	return st
-}
-
-func (c cq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	if c.tx != nil {
-		return c.tx.QueryRowContext(ctx, query, args...)
-	}
-	return c.s.db.QueryRowContext(ctx, query, args...)
-}
-
-func (c cq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	if c.tx != nil {
-		return c.tx.QueryContext(ctx, query, args...)
-	}
-	return c.s.db.QueryContext(ctx, query, args...)
-}
-
-func (c cq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := c.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	if c.tx != nil {
-		return c.tx.ExecContext(ctx, query, args...)
-	}
-	return c.s.db.ExecContext(ctx, query, args...)
-}
-
-// prepared returns query prepared on the pool, or nil when it cannot be prepared (the caller
-// then runs it unprepared, which reports the same error). The queries are constants of this
-// package, so the cache stays small.
-func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
-	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt)
-	}
-	st, err := s.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt)
-	}
-	return st
-}
+func (s *Store) q() cq { return cq{C: s.stmts} }
 
 // queryer is what *sql.DB, *sql.Tx and cq share, so reads run inside or outside a transaction.
 type queryer interface {
