@@ -93,17 +93,20 @@ func (s *Store) runBatch(batch []*write) {
 	}
 }
 
-// runAlone runs w in a transaction of its own, under its own context.
+// runAlone runs w in a transaction of its own.
 func (s *Store) runAlone(w *write) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(w.ctx, nil)
+	// Not watched once begun, as statements are not (sqlstmt.Querier): database/sql would
+	// watch it with a goroutine.
+	ctx := context.WithoutCancel(w.ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := w.fn(cq{C: s.stmts, Tx: tx}); err != nil {
+	if err := w.fn(cq{C: s.stmts, Tx: tx, Ctx: ctx}); err != nil {
 		return err
 	}
 	return tx.Commit()

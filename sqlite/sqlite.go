@@ -706,9 +706,12 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		if err != nil {
 			return err
 		}
-		v, err = getVersion(ctx, tx, a.PackageName, a.VersionName)
-		if err != nil || rec == nil {
-			return err
+		// The version as the UPDATE left it, without reading it again.
+		v = old
+		loc := a.SBOM
+		v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &loc, sbomcat.StatusInProgress, a.ID, now
+		if rec == nil {
+			return nil
 		}
 		if rec.Response, err = json.Marshal(v); err != nil {
 			return err
@@ -743,32 +746,65 @@ func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
 // RecordValidation implements sbomcat.Store.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
 	return wrap("record validation", s.tx(ctx, func(tx cq) error {
-		var current string
-		err := tx.QueryRowContext(ctx, `SELECT association_id FROM versions WHERE package_name = ? AND name = ?`, val.PackageName, val.VersionName).Scan(&current)
-		if errors.Is(err, sql.ErrNoRows) {
-			return versionNotFound(val.PackageName, val.VersionName)
-		} else if err != nil {
+		// The status is written first, on condition that the association is still current:
+		// one statement instead of a read and a write.
+		res, err := tx.ExecContext(ctx, `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ? AND association_id = ? AND association_id != ''`,
+			sbomcat.RollUp(val.Results), val.PackageName, val.VersionName, val.AssociationID)
+		if err != nil {
 			return err
 		}
-		if current == "" || current != val.AssociationID {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			if _, err := getVersion(ctx, tx, val.PackageName, val.VersionName); err != nil {
+				return err
+			}
 			return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
 		}
 		// A redelivered validation replaces the results of the first delivery.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, current); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, val.AssociationID); err != nil {
 			return err
 		}
-		for i, r := range val.Results {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO validation_results
-				(association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				current, r.FileName, i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ?`,
-			sbomcat.RollUp(val.Results), val.PackageName, val.VersionName)
-		return err
+		return insertResults(ctx, tx, val.AssociationID, val.Results)
 	}))
 }
+
+// resultsPerInsert is how many results one INSERT writes: 8 parameters each, well within
+// SQLite's limit of 32,766 per statement. Statements of every length up to it are prepared once
+// and kept (sqlstmt), so it also bounds how many are kept.
+const resultsPerInsert = 32
+
+// insertResults stores results as the association's, in order, several rows per statement.
+func insertResults(ctx context.Context, tx cq, associationID string, results []sbomcat.FileResult) error {
+	args := make([]any, 0, 8*min(len(results), resultsPerInsert))
+	for start := 0; start < len(results); start += resultsPerInsert {
+		chunk := results[start:min(start+resultsPerInsert, len(results))]
+		args = args[:0]
+		for i, r := range chunk {
+			args = append(args, associationID, r.FileName, start+i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion)
+		}
+		if _, err := tx.ExecContext(ctx, insertResultsQuery(len(chunk)), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertResultsQueries[n-1] inserts n results.
+var insertResultsQueries = func() (q [resultsPerInsert]string) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO validation_results (association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES `)
+	for i := range q {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		q[i] = b.String()
+	}
+	return q
+}()
+
+func insertResultsQuery(n int) string { return insertResultsQueries[n-1] }
 
 type resultCursor struct {
 	FileName string `json:"f"`

@@ -56,6 +56,20 @@ type Querier struct {
 	Ctx context.Context
 }
 
+// context is what a statement runs under. A caller's context that has ended fails the
+// statement at once; one still live is not watched while the statement runs: the queries are
+// short, and both the driver and database/sql watch a cancellable context with a goroutine of
+// their own for every statement, which cost a good part of the CPU of a small one.
+func (q Querier) context(ctx context.Context) context.Context {
+	switch {
+	case q.Ctx != nil:
+		return q.Ctx
+	case ctx.Err() != nil:
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 func (q Querier) stmt(ctx context.Context, query string) *sql.Stmt {
 	st := q.C.Stmt(ctx, query)
 	if st != nil && q.Tx != nil {
@@ -66,9 +80,7 @@ func (q Querier) stmt(ctx context.Context, query string) *sql.Stmt {
 
 // QueryRowContext is sql.DB's (or sql.Tx's), with query prepared once.
 func (q Querier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if q.Ctx != nil {
-		ctx = q.Ctx
-	}
+	ctx = q.context(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -80,9 +92,7 @@ func (q Querier) QueryRowContext(ctx context.Context, query string, args ...any)
 
 // QueryContext is sql.DB's (or sql.Tx's), with query prepared once.
 func (q Querier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if q.Ctx != nil {
-		ctx = q.Ctx
-	}
+	ctx = q.context(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -94,9 +104,7 @@ func (q Querier) QueryContext(ctx context.Context, query string, args ...any) (*
 
 // ExecContext is sql.DB's (or sql.Tx's), with query prepared once.
 func (q Querier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if q.Ctx != nil {
-		ctx = q.Ctx
-	}
+	ctx = q.context(ctx)
 	if st := q.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
