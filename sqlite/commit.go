@@ -2,29 +2,47 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 )
 
+// Writes. Every write of this process runs on one connection of the pool, kept for the purpose
+// (writer), one transaction at a time: SQLite admits one writer at a time anyway, and a
+// connection that finds the write lock taken waits in SQLite's busy handler, which polls with
+// sleeps of up to 100 ms, so under load writers queued there would wait far longer than the
+// writes take. Queued in this process instead, each starts the moment the previous one
+// commits; busy_timeout is left for other processes on the same file. The one connection also
+// keeps its page cache from one write to the next (a connection's cache is dropped whenever
+// another connection has written), and its transactions are plain BEGIN IMMEDIATE and COMMIT
+// statements, prepared once, without database/sql's *sql.Tx, which watches every transaction
+// and every query in it with a goroutine.
+//
 // Group commit. A commit, with its WAL writes and lock calls, costs the pure-Go SQLite more
-// than the small writes of the catalog do, and this process's writes run one at a time anyway
-// (Store.writeMu). So writers that arrive while a transaction runs wait for it, and the first
-// of them then runs all that waited (up to maxBatch) in one transaction, each in a savepoint
-// of its own: a write that is refused (an *sbomcat.Error: not found, conflict, quota) undoes
-// only its own changes, and the others see the effects of the writes before them exactly as
-// if each had committed alone. Every write is acknowledged only once its transaction has
-// committed, so durability is the same as with a transaction per write.
+// than the small writes of the catalog do. So writers that arrive while a transaction runs
+// wait for it, and the first of them then runs all that waited (up to maxBatch) in one
+// transaction, each in a savepoint of its own: a write that is refused (an *sbomcat.Error: not
+// found, conflict, quota) undoes only its own changes, and the others see the effects of the
+// writes before them exactly as if each had committed alone. Every write is acknowledged only
+// once its transaction has committed, so durability is the same as with a transaction per
+// write.
 
 // maxBatch bounds the writes committed together, and so how long the first of them waits.
 const maxBatch = 64
 
-// commitQueue holds the writes that wait for the running batch.
+// commitQueue holds the writes that wait for the running batch, and the connection they run on.
 type commitQueue struct {
 	mu      sync.Mutex
 	waiting []*write
-	busy    bool // a batch is running
+	busy    bool // a batch is running: only its leader uses conn and stmts
+
+	conn  *sql.Conn // nil until the first write, and after a failure that may have left it in a transaction
+	stmts *sqlstmt.Cache
 }
 
 // write is one call of tx, waiting to run or done.
@@ -75,9 +93,19 @@ func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
 	return w.err
 }
 
+// exec runs one statement as a write (see tx).
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.tx(ctx, func(tx cq) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
 // runBatch runs the writes of batch, sets each one's err and wakes its writer.
 func (s *Store) runBatch(batch []*write) {
-	s.writeMu.Lock()
 	if len(batch) == 1 {
 		batch[0].err = s.runAlone(batch[0])
 	} else if err := s.runTogether(batch); err != nil {
@@ -87,7 +115,6 @@ func (s *Store) runBatch(batch []*write) {
 			w.err = s.runAlone(w)
 		}
 	}
-	s.writeMu.Unlock()
 	for _, w := range batch {
 		w.done <- struct{}{}
 	}
@@ -98,52 +125,103 @@ func (s *Store) runAlone(w *write) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	// Not watched once begun, as statements are not (sqlstmt.Querier): database/sql would
-	// watch it with a goroutine.
 	ctx := context.WithoutCancel(w.ctx)
-	tx, err := s.db.BeginTx(ctx, nil)
+	c, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if err := w.fn(cq{C: s.stmts, Tx: tx, Ctx: ctx}); err != nil {
+	if err := w.fn(c); err != nil {
+		s.rollback(ctx, c)
 		return err
 	}
-	return tx.Commit()
+	return s.commit(ctx, c)
 }
 
 // runTogether runs batch in one transaction, each write in a savepoint, and commits. Its
 // statements run under a context of their own: a writer's context that ends (a client gone)
-// interrupts the statement running, and SQLite then rolls the whole transaction back, the
-// other writers' changes included. A write whose context has ended before it starts fails
-// with the context's error. The error returned is SQLite's, all changes undone.
+// would make its statements fail, and the whole batch run again. A write whose context has
+// ended before it starts fails with the context's error. The error returned is SQLite's, all
+// changes undone.
 func (s *Store) runTogether(batch []*write) error {
 	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
+	c, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	c := cq{C: s.stmts, Tx: tx, Ctx: ctx}
 	for _, w := range batch {
 		if w.err = w.ctx.Err(); w.err != nil {
 			continue
 		}
-		if _, err := c.ExecContext(ctx, `SAVEPOINT write`); err != nil {
+		if err := s.step(ctx, c, `SAVEPOINT write`); err != nil {
 			return err
 		}
 		var refused *sbomcat.Error
 		if w.err = w.fn(c); w.err != nil {
 			if !errors.As(w.err, &refused) {
+				s.rollback(ctx, c)
 				return w.err
 			}
-			if _, err := c.ExecContext(ctx, `ROLLBACK TO write`); err != nil {
+			if err := s.step(ctx, c, `ROLLBACK TO write`); err != nil {
 				return err
 			}
 		}
-		if _, err := c.ExecContext(ctx, `RELEASE write`); err != nil {
+		if err := s.step(ctx, c, `RELEASE write`); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	return s.commit(ctx, c)
+}
+
+// begin opens a write transaction on the writing connection, which it opens if need be.
+func (s *Store) begin(ctx context.Context) (cq, error) {
+	q := &s.commits
+	if q.conn == nil {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return cq{}, fmt.Errorf("sqlite: open the writing connection: %w", err)
+		}
+		q.conn, q.stmts = conn, sqlstmt.New(conn)
+	}
+	c := cq{C: q.stmts, Ctx: ctx}
+	if _, err := c.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		s.dropWriter()
+		return cq{}, err
+	}
+	return c, nil
+}
+
+// step runs a statement of the transaction's own (a savepoint's) and rolls everything back
+// when it fails.
+func (s *Store) step(ctx context.Context, c cq, stmt string) error {
+	if _, err := c.ExecContext(ctx, stmt); err != nil {
+		s.rollback(ctx, c)
+		return err
+	}
+	return nil
+}
+
+func (s *Store) commit(ctx context.Context, c cq) error {
+	return s.step(ctx, c, `COMMIT`)
+}
+
+// rollback ends the transaction. SQLite has ended it already after some failures (a full
+// disk, an I/O error), and then ROLLBACK fails; when it fails, the connection is dropped
+// rather than trusted to be out of its transaction.
+func (s *Store) rollback(ctx context.Context, c cq) {
+	if _, err := c.ExecContext(ctx, `ROLLBACK`); err != nil {
+		s.dropWriter()
+	}
+}
+
+// dropWriter closes the writing connection; the next write opens another.
+func (s *Store) dropWriter() {
+	q := &s.commits
+	if q.conn == nil {
+		return
+	}
+	q.stmts.Close()
+	// Raw's ErrBadConn makes database/sql close the connection instead of pooling it.
+	_ = q.conn.Raw(func(any) error { return driver.ErrBadConn })
+	q.conn.Close()
+	q.conn, q.stmts = nil, nil
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
@@ -29,15 +28,9 @@ const maxConns = 8
 // Store is the SQLite implementation of sbomcat.Store.
 type Store struct {
 	db *sql.DB
-	// writeMu serialises this process's writes. SQLite admits one writer at a time anyway; a
-	// connection that finds the write lock taken waits in SQLite's busy handler, which polls
-	// with sleeps of up to 100 ms, so under load in-process writers queued there would wait far
-	// longer than the writes take. Queued on a mutex instead, each starts the moment the
-	// previous one commits; busy_timeout is left for other processes on the same file.
-	writeMu sync.Mutex
-	// commits are the write transactions waiting for theirs: see tx.
+	// commits are the writes waiting for theirs, and the connection they run on: see tx.
 	commits commitQueue
-	stmts   *sqlstmt.Cache
+	stmts   *sqlstmt.Cache // reads, on the pool
 	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
 	Now func() time.Time
 
@@ -131,6 +124,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPurge = stop
+	s.purge(ctx, o.Logger)
 	go s.purgeLoop(pctx, o.PurgeInterval, o.Logger)
 	return s, nil
 }
@@ -143,24 +137,29 @@ var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // fileURI is path as an SQLite URI file name.
 func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
 
-// purgeLoop deletes expired clientToken records at start and then every interval. Several
+// purgeLoop deletes expired clientToken records every interval, after the purge OpenWith made
+// itself (so that no purge runs behind the back of the store's first callers). Several
 // processes on one file may all purge: the deletes are idempotent.
 func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	defer close(s.purged)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := s.PurgeIdempotency(ctx, s.now().Add(-sbomcat.IdempotencyRetention))
-		if err != nil && ctx.Err() == nil {
-			log.Error("purging expired clientToken records failed; retrying at the next interval", "error", err.Error())
-		} else if n > 0 {
-			log.Info("expired clientToken records purged", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		s.purge(ctx, log)
+	}
+}
+
+func (s *Store) purge(ctx context.Context, log *slog.Logger) {
+	n, err := s.PurgeIdempotency(ctx, s.now().Add(-sbomcat.IdempotencyRetention))
+	if err != nil && ctx.Err() == nil {
+		log.Error("purging expired clientToken records failed; retrying at the next interval", "error", err.Error())
+	} else if n > 0 {
+		log.Info("expired clientToken records purged", "count", n)
 	}
 }
 
@@ -168,6 +167,13 @@ func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog
 func (s *Store) Close() error {
 	s.stopPurge()
 	<-s.purged
+	s.commits.mu.Lock()
+	if c := s.commits.conn; c != nil {
+		s.commits.stmts.Close()
+		c.Close()
+		s.commits.conn = nil
+	}
+	s.commits.mu.Unlock()
 	s.stmts.Close()
 	return s.db.Close()
 }
@@ -256,32 +262,37 @@ ALTER TABLE versions ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	return s.tx(ctx, func(tx cq) error {
-		var version int
-		if err := tx.Tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-			return err
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
-		}
-		for i := version; i < len(migrations); i++ {
-			// Migrations are scripts of several statements: run as they are, never prepared.
-			if _, err := tx.Tx.ExecContext(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-		}
-		// PRAGMA takes no bound parameters; the value is an int we control.
-		_, err := tx.Tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
-	})
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		// Migrations are scripts of several statements: run as they are, never prepared.
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; the value is an int we control.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC() }
 
 func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// cq runs statements prepared once per Store (see package sqlstmt): in a transaction, or on
-// the pool (Store.q).
+// cq runs statements prepared once (see package sqlstmt): on the pool (Store.q), or on the
+// connection that writes (Store.tx).
 type cq = sqlstmt.Querier
 
 func (s *Store) q() cq { return cq{C: s.stmts} }
@@ -1022,30 +1033,26 @@ func (s *Store) GetIdempotency(ctx context.Context, operation, token string) (*s
 
 // PutIdempotency implements sbomcat.Store.
 func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if err := s.putIdempotency(ctx, s.q(), r); err != nil {
+	if err := s.tx(ctx, func(tx cq) error { return s.putIdempotency(ctx, tx, r) }); err != nil {
 		return fmt.Errorf("sqlite: put idempotency record: %w", err)
 	}
 	return nil
 }
 
-// putIdempotency stores r through c: on the pool, or inside a caller's transaction.
-func (s *Store) putIdempotency(ctx context.Context, c cq, r sbomcat.IdempotencyRecord) error {
+// putIdempotency stores r in tx.
+func (s *Store) putIdempotency(ctx context.Context, tx cq, r sbomcat.IdempotencyRecord) error {
 	created := r.CreatedAt
 	if created.IsZero() {
 		created = s.now()
 	}
-	_, err := c.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
 		r.Operation, r.Token, r.Fingerprint, r.Response, created.UnixMilli())
 	return err
 }
 
 // PurgeIdempotency implements sbomcat.Store.
 func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	res, err := s.q().ExecContext(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
+	res, err := s.exec(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: purge idempotency records: %w", err)
 	}
@@ -1066,9 +1073,7 @@ func (s *Store) GetPackageConfiguration(ctx context.Context) (sbomcat.PackageCon
 
 // PutPackageConfiguration implements sbomcat.Store.
 func (s *Store) PutPackageConfiguration(ctx context.Context, c sbomcat.PackageConfiguration) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	_, err := s.q().ExecContext(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
 		c.VersionUpdateByJobsEnabled, c.VersionUpdateByJobsRoleARN)
 	if err != nil {
 		return fmt.Errorf("sqlite: put package configuration: %w", err)

@@ -1,11 +1,11 @@
-// Package sqlstmt prepares each SQL query once per database/sql pool, for the SQLite stores
-// (the catalog's, package sqlite, and the embedded S3's metadata, package s3local).
+// Package sqlstmt prepares each SQL query once, on a database/sql pool or on one connection,
+// for the SQLite stores (the catalog's, package sqlite, and the embedded S3's metadata,
+// package s3local).
 //
 // Parsing and planning a statement costs the pure-Go SQLite about as much as running a small
-// one, and database/sql prepares anew for every query run on a *sql.DB or *sql.Tx. A statement
-// prepared on the pool is prepared once per connection and reused, inside transactions too
-// (Tx.StmtContext finds it), as long as the pool keeps its connections: set MaxIdleConns to
-// MaxOpenConns.
+// one, and database/sql prepares anew for every query run on a *sql.DB, *sql.Conn or *sql.Tx.
+// A statement prepared on the pool is prepared once per connection and reused, as long as the
+// pool keeps its connections: set MaxIdleConns to MaxOpenConns.
 package sqlstmt
 
 import (
@@ -14,15 +14,23 @@ import (
 	"sync"
 )
 
-// Cache holds the statements prepared on one pool. The queries given to it should be constants
-// of the program, so that it stays small. It is safe for concurrent use.
+// DB is what *sql.DB (the pool) and *sql.Conn (one connection) share.
+type DB interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Cache holds the statements prepared on one pool or connection. The queries given to it
+// should be constants of the program, so that it stays small. It is safe for concurrent use.
 type Cache struct {
-	db *sql.DB
+	db DB
 	m  sync.Map // query → *sql.Stmt
 }
 
 // New returns an empty Cache over db.
-func New(db *sql.DB) *Cache { return &Cache{db: db} }
+func New(db DB) *Cache { return &Cache{db: db} }
 
 // Stmt returns query prepared on the pool, or nil when it cannot be prepared (the caller then
 // runs it unprepared, which reports the same error).
@@ -46,10 +54,9 @@ func (c *Cache) Close() {
 	c.m.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 }
 
-// Querier runs statements through a Cache: inside Tx when it is set, else on the pool.
+// Querier runs statements through a Cache.
 type Querier struct {
-	C  *Cache
-	Tx *sql.Tx
+	C *Cache
 	// Ctx, when set, is the context every statement runs under instead of the caller's: a
 	// transaction that several callers share must not be interrupted by one of them going
 	// away (SQLite rolls the whole transaction back when a statement in it is interrupted).
@@ -70,46 +77,29 @@ func (q Querier) context(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
-func (q Querier) stmt(ctx context.Context, query string) *sql.Stmt {
-	st := q.C.Stmt(ctx, query)
-	if st != nil && q.Tx != nil {
-		st = q.Tx.StmtContext(ctx, st)
-	}
-	return st
-}
-
-// QueryRowContext is sql.DB's (or sql.Tx's), with query prepared once.
+// QueryRowContext is the pool's (or the connection's), with query prepared once.
 func (q Querier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = q.context(ctx)
-	if st := q.stmt(ctx, query); st != nil {
+	if st := q.C.Stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
-	}
-	if q.Tx != nil {
-		return q.Tx.QueryRowContext(ctx, query, args...)
 	}
 	return q.C.db.QueryRowContext(ctx, query, args...)
 }
 
-// QueryContext is sql.DB's (or sql.Tx's), with query prepared once.
+// QueryContext is the pool's (or the connection's), with query prepared once.
 func (q Querier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = q.context(ctx)
-	if st := q.stmt(ctx, query); st != nil {
+	if st := q.C.Stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
-	}
-	if q.Tx != nil {
-		return q.Tx.QueryContext(ctx, query, args...)
 	}
 	return q.C.db.QueryContext(ctx, query, args...)
 }
 
-// ExecContext is sql.DB's (or sql.Tx's), with query prepared once.
+// ExecContext is the pool's (or the connection's), with query prepared once.
 func (q Querier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = q.context(ctx)
-	if st := q.stmt(ctx, query); st != nil {
+	if st := q.C.Stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
-	}
-	if q.Tx != nil {
-		return q.Tx.ExecContext(ctx, query, args...)
 	}
 	return q.C.db.ExecContext(ctx, query, args...)
 }
