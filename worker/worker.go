@@ -292,12 +292,15 @@ func (w *Worker) validate(ctx context.Context, loc sbomcat.S3Location, profile s
 		}
 		v.Profile = profile
 	}
-	size, err := w.cfg.Objects.Stat(ctx, loc)
-	if err != nil {
-		return nil, 0, err
-	}
-	if res, over := v.CheckSize(name, size); over {
-		return []sbomcat.FileResult{res}, 0, nil
+	size := int64(-1)
+	if _, local := w.cfg.Objects.(LocalObjects); !local {
+		var err error
+		if size, err = w.cfg.Objects.Stat(ctx, loc); err != nil {
+			return nil, 0, err
+		}
+		if res, over := v.CheckSize(name, size); over {
+			return []sbomcat.FileResult{res}, 0, nil
+		}
 	}
 	body, gotSize, err := w.cfg.Objects.Open(ctx, loc)
 	if err != nil {
