@@ -173,7 +173,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	reqID := uuid.NewString()
 	w.Header().Set("X-Amzn-RequestId", reqID)
-	log := h.log.With("request_id", reqID)
 
 	op, params, routeErr := route(h.ops, r)
 	d := catalogErrors
@@ -186,15 +185,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		shape := writeError(w, d, err, res)
 		status, errName = shape.Status, shape.Name
 		if shape.Status >= 500 {
-			log.Error("internal error", "op", opName, "error", err.Error())
+			h.log.Error("internal error", "request_id", reqID, "op", opName, "error", err.Error())
 		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			log.Error("panic", "op", opName, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.log.Error("panic", "request_id", reqID, "op", opName, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			fail(errors.New("panic"), resource{})
 		}
-		log.Info("request", "op", opName, "method", r.Method, "path", r.URL.EscapedPath(),
+		// request_id is an attribute of each line rather than of a logger from With, which
+		// would format it before knowing whether any line is written.
+		h.log.Info("request", "request_id", reqID, "op", opName, "method", r.Method, "path", r.URL.EscapedPath(),
 			"status", status, "error", errName, "duration_ms", time.Since(start).Milliseconds())
 	}()
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -38,18 +39,21 @@ func (b *Backend) StatObject(ctx context.Context, bucket, key, versionID string)
 // caller must close the reader. The content file is immutable, so the reader sees exactly
 // that version even if the key is overwritten or deleted meanwhile.
 func (b *Backend) OpenObject(ctx context.Context, bucket, key, versionID string) (io.ReadCloser, ObjectInfo, error) {
-	var v *string
-	if versionID != "" {
-		v = &versionID
+	for attempt := 0; ; attempt++ {
+		r, err := b.lookupLocal(ctx, bucket, key, versionID)
+		if err != nil {
+			return nil, ObjectInfo{}, err
+		}
+		f, err := os.Open(b.objectPath(r.blob.String))
+		if errors.Is(err, os.ErrNotExist) && attempt < 3 {
+			continue // deleted since the row was read: reading it again gives the right answer (see getRow)
+		}
+		if err != nil {
+			b.log.ErrorContext(ctx, "s3local: content file unreadable", "bucket", bucket, "key", key, "version", r.versionID, "blob", r.blob.String, "error", err.Error())
+			return nil, ObjectInfo{}, fmt.Errorf("s3local: content of %s/%s: %w", bucket, key, err)
+		}
+		return f, infoOf(r), nil
 	}
-	r, obj, err := b.getRow(ctx, bucket, key, v, nil, true)
-	if err == nil && obj.IsDeleteMarker {
-		err = errNoSuchKey()
-	}
-	if err != nil {
-		return nil, ObjectInfo{}, localError(bucket, key, versionID, err)
-	}
-	return obj.Contents, infoOf(r), nil
 }
 
 func (b *Backend) lookupLocal(ctx context.Context, bucket, key, versionID string) (row, error) {
@@ -57,7 +61,7 @@ func (b *Backend) lookupLocal(ctx context.Context, bucket, key, versionID string
 	if versionID != "" {
 		v = &versionID
 	}
-	r, err := lookup(ctx, b.db, bucket, key, v)
+	r, err := lookup(ctx, b.q(), bucket, key, v)
 	if err == nil && r.deleteMarker {
 		err = errNoSuchKey()
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 )
 
 const (
@@ -40,11 +42,13 @@ var (
 // Backend is a gofakes3.Backend, gofakes3.VersionedBackend and gofakes3.MultipartBackend over
 // one data directory. It is safe for concurrent use.
 type Backend struct {
-	dir  string
-	db   *sql.DB
-	log  *slog.Logger
-	now  func() time.Time
-	lock *os.File
+	dir string
+	db  *sql.DB
+	// stmts are the reads that every GET and HEAD makes, prepared once (see b.q).
+	stmts *sqlstmt.Cache
+	log   *slog.Logger
+	now   func() time.Time
+	lock  *os.File
 }
 
 var (
@@ -103,8 +107,11 @@ func Open(dir string, opts ...Option) (*Backend, error) {
 		b.unlock()
 		return nil, fmt.Errorf("s3local: open %s: %w", dbPath, err)
 	}
+	// Connections are kept once opened (database/sql keeps 2 idle by default): reopening one
+	// costs the pragmas and a read of the schema.
 	db.SetMaxOpenConns(8)
-	b.db = db
+	db.SetMaxIdleConns(8)
+	b.db, b.stmts = db, sqlstmt.New(db)
 	if err := migrate(ctx, db); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("s3local: migrate %s: %w", dbPath, err)
@@ -120,6 +127,7 @@ func Open(dir string, opts ...Option) (*Backend, error) {
 func (b *Backend) Close() error {
 	var err error
 	if b.db != nil {
+		b.stmts.Close()
 		err = b.db.Close()
 	}
 	b.unlock()
@@ -135,6 +143,9 @@ func (b *Backend) unlock() {
 
 // Dir returns the data directory.
 func (b *Backend) Dir() string { return b.dir }
+
+// q runs reads on the pool with prepared statements.
+func (b *Backend) q() sqlstmt.Querier { return sqlstmt.Querier{C: b.stmts} }
 
 func (b *Backend) path(elem ...string) string {
 	return filepath.Join(append([]string{b.dir}, elem...)...)

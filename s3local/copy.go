@@ -92,7 +92,7 @@ func (h *handler) copyObject(w http.ResponseWriter, r *http.Request, bucket, key
 		h.writeS3Error(w, r, err)
 		return
 	}
-	if _, err := versioning(r.Context(), h.b.db, bucket); err != nil {
+	if _, err := versioning(r.Context(), h.b.q(), bucket); err != nil {
 		h.writeS3Error(w, r, err)
 		return
 	}

@@ -102,7 +102,7 @@ func versioning(ctx context.Context, q querier, bucket string) (gofakes3.Version
 }
 
 func (b *Backend) requireBucket(ctx context.Context, bucket string) error {
-	_, err := versioning(ctx, b.db, bucket)
+	_, err := versioning(ctx, b.q(), bucket)
 	return err
 }
 
@@ -229,7 +229,7 @@ func (b *Backend) get(ctx context.Context, bucket, key string, versionID *string
 // getRow is get that also returns the row it served.
 func (b *Backend) getRow(ctx context.Context, bucket, key string, versionID *string, rnge *gofakes3.ObjectRangeRequest, withBody bool) (row, *gofakes3.Object, error) {
 	for attempt := 0; ; attempt++ {
-		r, err := lookup(ctx, b.db, bucket, key, versionID)
+		r, err := lookup(ctx, b.q(), bucket, key, versionID)
 		if err != nil {
 			return r, nil, err
 		}
@@ -286,7 +286,7 @@ func (b *Backend) CreateBucket(name string) error {
 
 // BucketExists reports whether the bucket exists.
 func (b *Backend) BucketExists(name string) (bool, error) {
-	_, err := versioning(context.Background(), b.db, name)
+	_, err := versioning(context.Background(), b.q(), name)
 	if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
 		return false, nil
 	}
@@ -516,7 +516,7 @@ func (b *Backend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta m
 func (b *Backend) copyObject(ctx context.Context, srcBucket, srcKey string, srcVersion *string, dstBucket, dstKey string,
 	replace map[string]string, check func(row) error) (row, string, error) {
 	for attempt := 0; ; attempt++ {
-		src, err := lookup(ctx, b.db, srcBucket, srcKey, srcVersion)
+		src, err := lookup(ctx, b.q(), srcBucket, srcKey, srcVersion)
 		if err != nil {
 			return src, "", err
 		}
@@ -610,7 +610,7 @@ func (b *Backend) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDele
 
 // VersioningConfiguration reports the bucket's versioning status ("" if never set).
 func (b *Backend) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
-	status, err := versioning(context.Background(), b.db, bucket)
+	status, err := versioning(context.Background(), b.q(), bucket)
 	return gofakes3.VersioningConfiguration{Status: status}, err
 }
 

@@ -22,9 +22,7 @@ func (s *Store) CreateJob(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create job: %w", err)
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	res, err := s.q().ExecContext(ctx, `INSERT INTO jobs (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, j.ID, string(body))
+	res, err := s.exec(ctx, `INSERT INTO jobs (id, body) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, j.ID, string(body))
 	if err != nil {
 		return fmt.Errorf("sqlite: create job %s: %w", j.ID, err)
 	}
@@ -85,9 +83,7 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 
 // DeleteJob implements jobs.Store.
 func (s *Store) DeleteJob(ctx context.Context, id string) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	res, err := s.q().ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM jobs WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete job %s: %w", id, err)
 	}

@@ -12,26 +12,25 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // FileName is the database file's name inside a data directory.
 const FileName = "catalog.db"
 
+// maxConns bounds the pool: readers run side by side under WAL, writers one at a time.
+const maxConns = 8
+
 // Store is the SQLite implementation of sbomcat.Store.
 type Store struct {
 	db *sql.DB
-	// writeMu serialises this process's writes. SQLite admits one writer at a time anyway; a
-	// connection that finds the write lock taken waits in SQLite's busy handler, which polls
-	// with sleeps of up to 100 ms, so under load in-process writers queued there would wait far
-	// longer than the writes take. Queued on a mutex instead, each starts the moment the
-	// previous one commits; busy_timeout is left for other processes on the same file.
-	writeMu sync.Mutex
-	stmts   sync.Map // query → *sql.Stmt; see cq
+	// commits are the writes waiting for theirs, and the connection they run on: see tx.
+	commits commitQueue
+	stmts   *sqlstmt.Cache // reads, on the pool
 	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
 	Now func() time.Time
 
@@ -109,8 +108,12 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	s := &Store{db: db, Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
+	// Every connection is kept once opened: database/sql keeps only 2 idle by default, and
+	// under load the others were closed and reopened at every burst, paying for the pragmas,
+	// reading the schema and preparing each statement again (about a tenth of sbomd's CPU).
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	s := &Store{db: db, stmts: sqlstmt.New(db), Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
@@ -121,6 +124,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	pctx, stop := context.WithCancel(context.Background())
 	s.stopPurge = stop
+	s.purge(ctx, o.Logger)
 	go s.purgeLoop(pctx, o.PurgeInterval, o.Logger)
 	return s, nil
 }
@@ -133,24 +137,29 @@ var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // fileURI is path as an SQLite URI file name.
 func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
 
-// purgeLoop deletes expired clientToken records at start and then every interval. Several
+// purgeLoop deletes expired clientToken records every interval, after the purge OpenWith made
+// itself (so that no purge runs behind the back of the store's first callers). Several
 // processes on one file may all purge: the deletes are idempotent.
 func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	defer close(s.purged)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := s.PurgeIdempotency(ctx, s.now().Add(-sbomcat.IdempotencyRetention))
-		if err != nil && ctx.Err() == nil {
-			log.Error("purging expired clientToken records failed; retrying at the next interval", "error", err.Error())
-		} else if n > 0 {
-			log.Info("expired clientToken records purged", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		s.purge(ctx, log)
+	}
+}
+
+func (s *Store) purge(ctx context.Context, log *slog.Logger) {
+	n, err := s.PurgeIdempotency(ctx, s.now().Add(-sbomcat.IdempotencyRetention))
+	if err != nil && ctx.Err() == nil {
+		log.Error("purging expired clientToken records failed; retrying at the next interval", "error", err.Error())
+	} else if n > 0 {
+		log.Info("expired clientToken records purged", "count", n)
 	}
 }
 
@@ -158,7 +167,14 @@ func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog
 func (s *Store) Close() error {
 	s.stopPurge()
 	<-s.purged
-	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	s.commits.mu.Lock()
+	if c := s.commits.conn; c != nil {
+		s.commits.stmts.Close()
+		c.Close()
+		s.commits.conn = nil
+	}
+	s.commits.mu.Unlock()
+	s.stmts.Close()
 	return s.db.Close()
 }
 
@@ -246,36 +262,26 @@ ALTER TABLE versions ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	return s.tx(ctx, func(tx cq) error {
-		var version int
-		if err := tx.tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-			return err
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
-		}
-		for i := version; i < len(migrations); i++ {
-			// Migrations are scripts of several statements: run as they are, never prepared.
-			if _, err := tx.tx.ExecContext(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-		}
-		// PRAGMA takes no bound parameters; the value is an int we control.
-		_, err := tx.tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations)))
-		return err
-	})
-}
-
-// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(cq{s: s, tx: tx}); err != nil {
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		// Migrations are scripts of several statements: run as they are, never prepared.
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; the value is an int we control.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -285,73 +291,11 @@ func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC
 
 func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// cq runs statements prepared once per Store (prepared): in tx when it is set, else on the
-// pool. Parsing and planning a statement costs the pure-Go SQLite about as much as running a
-// small one, and database/sql prepares anew for every call on a *sql.DB or *sql.Tx; a
-// statement prepared on the pool is prepared once per connection and reused, inside
-// transactions too (Tx.StmtContext finds it).
-type cq struct {
-	s  *Store
-	tx *sql.Tx
-}
+// cq runs statements prepared once (see package sqlstmt): on the pool (Store.q), or on the
+// connection that writes (Store.tx).
+type cq = sqlstmt.Querier
 
-func (s *Store) q() cq { return cq{s: s} }
-
-func (c cq) stmt(ctx context.Context, query string) *sql.Stmt {
-	st := c.s.prepared(ctx, query)
-	if st != nil && c.tx != nil {
-		st = c.tx.StmtContext(ctx, st)
-	}
-	return st
-}
-
-func (c cq) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	if c.tx != nil {
-		return c.tx.QueryRowContext(ctx, query, args...)
-	}
-	return c.s.db.QueryRowContext(ctx, query, args...)
-}
-
-func (c cq) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	if c.tx != nil {
-		return c.tx.QueryContext(ctx, query, args...)
-	}
-	return c.s.db.QueryContext(ctx, query, args...)
-}
-
-func (c cq) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := c.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	if c.tx != nil {
-		return c.tx.ExecContext(ctx, query, args...)
-	}
-	return c.s.db.ExecContext(ctx, query, args...)
-}
-
-// prepared returns query prepared on the pool, or nil when it cannot be prepared (the caller
-// then runs it unprepared, which reports the same error). The queries are constants of this
-// package, so the cache stays small.
-func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
-	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt)
-	}
-	st, err := s.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt)
-	}
-	return st
-}
+func (s *Store) q() cq { return cq{C: s.stmts} }
 
 // queryer is what *sql.DB, *sql.Tx and cq share, so reads run inside or outside a transaction.
 type queryer interface {
@@ -773,9 +717,12 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		if err != nil {
 			return err
 		}
-		v, err = getVersion(ctx, tx, a.PackageName, a.VersionName)
-		if err != nil || rec == nil {
-			return err
+		// The version as the UPDATE left it, without reading it again.
+		v = old
+		loc := a.SBOM
+		v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &loc, sbomcat.StatusInProgress, a.ID, now
+		if rec == nil {
+			return nil
 		}
 		if rec.Response, err = json.Marshal(v); err != nil {
 			return err
@@ -810,32 +757,65 @@ func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
 // RecordValidation implements sbomcat.Store.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
 	return wrap("record validation", s.tx(ctx, func(tx cq) error {
-		var current string
-		err := tx.QueryRowContext(ctx, `SELECT association_id FROM versions WHERE package_name = ? AND name = ?`, val.PackageName, val.VersionName).Scan(&current)
-		if errors.Is(err, sql.ErrNoRows) {
-			return versionNotFound(val.PackageName, val.VersionName)
-		} else if err != nil {
+		// The status is written first, on condition that the association is still current:
+		// one statement instead of a read and a write.
+		res, err := tx.ExecContext(ctx, `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ? AND association_id = ? AND association_id != ''`,
+			sbomcat.RollUp(val.Results), val.PackageName, val.VersionName, val.AssociationID)
+		if err != nil {
 			return err
 		}
-		if current == "" || current != val.AssociationID {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			if _, err := getVersion(ctx, tx, val.PackageName, val.VersionName); err != nil {
+				return err
+			}
 			return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
 		}
 		// A redelivered validation replaces the results of the first delivery.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, current); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, val.AssociationID); err != nil {
 			return err
 		}
-		for i, r := range val.Results {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO validation_results
-				(association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				current, r.FileName, i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ?`,
-			sbomcat.RollUp(val.Results), val.PackageName, val.VersionName)
-		return err
+		return insertResults(ctx, tx, val.AssociationID, val.Results)
 	}))
 }
+
+// resultsPerInsert is how many results one INSERT writes: 8 parameters each, well within
+// SQLite's limit of 32,766 per statement. Statements of every length up to it are prepared once
+// and kept (sqlstmt), so it also bounds how many are kept.
+const resultsPerInsert = 32
+
+// insertResults stores results as the association's, in order, several rows per statement.
+func insertResults(ctx context.Context, tx cq, associationID string, results []sbomcat.FileResult) error {
+	args := make([]any, 0, 8*min(len(results), resultsPerInsert))
+	for start := 0; start < len(results); start += resultsPerInsert {
+		chunk := results[start:min(start+resultsPerInsert, len(results))]
+		args = args[:0]
+		for i, r := range chunk {
+			args = append(args, associationID, r.FileName, start+i, r.Result, r.ErrorCode, r.ErrorMessage, r.Format, r.SpecVersion)
+		}
+		if _, err := tx.ExecContext(ctx, insertResultsQuery(len(chunk)), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertResultsQueries[n-1] inserts n results.
+var insertResultsQueries = func() (q [resultsPerInsert]string) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO validation_results (association_id, file_name, seq, result, error_code, error_message, format, spec_version) VALUES `)
+	for i := range q {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		q[i] = b.String()
+	}
+	return q
+}()
+
+func insertResultsQuery(n int) string { return insertResultsQueries[n-1] }
 
 type resultCursor struct {
 	FileName string `json:"f"`
@@ -1053,30 +1033,26 @@ func (s *Store) GetIdempotency(ctx context.Context, operation, token string) (*s
 
 // PutIdempotency implements sbomcat.Store.
 func (s *Store) PutIdempotency(ctx context.Context, r sbomcat.IdempotencyRecord) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if err := s.putIdempotency(ctx, s.q(), r); err != nil {
+	if err := s.tx(ctx, func(tx cq) error { return s.putIdempotency(ctx, tx, r) }); err != nil {
 		return fmt.Errorf("sqlite: put idempotency record: %w", err)
 	}
 	return nil
 }
 
-// putIdempotency stores r through c: on the pool, or inside a caller's transaction.
-func (s *Store) putIdempotency(ctx context.Context, c cq, r sbomcat.IdempotencyRecord) error {
+// putIdempotency stores r in tx.
+func (s *Store) putIdempotency(ctx context.Context, tx cq, r sbomcat.IdempotencyRecord) error {
 	created := r.CreatedAt
 	if created.IsZero() {
 		created = s.now()
 	}
-	_, err := c.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency (operation, token, fingerprint, response, created_ms) VALUES (?, ?, ?, ?, ?)`,
 		r.Operation, r.Token, r.Fingerprint, r.Response, created.UnixMilli())
 	return err
 }
 
 // PurgeIdempotency implements sbomcat.Store.
 func (s *Store) PurgeIdempotency(ctx context.Context, cutoff time.Time) (int, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	res, err := s.q().ExecContext(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
+	res, err := s.exec(ctx, `DELETE FROM idempotency WHERE created_ms < ?`, cutoff.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: purge idempotency records: %w", err)
 	}
@@ -1097,9 +1073,7 @@ func (s *Store) GetPackageConfiguration(ctx context.Context) (sbomcat.PackageCon
 
 // PutPackageConfiguration implements sbomcat.Store.
 func (s *Store) PutPackageConfiguration(ctx context.Context, c sbomcat.PackageConfiguration) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	_, err := s.q().ExecContext(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT OR REPLACE INTO package_configuration (id, enabled, role_arn) VALUES (1, ?, ?)`,
 		c.VersionUpdateByJobsEnabled, c.VersionUpdateByJobsRoleARN)
 	if err != nil {
 		return fmt.Errorf("sqlite: put package configuration: %w", err)

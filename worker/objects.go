@@ -22,6 +22,16 @@ type Objects interface {
 	Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error)
 }
 
+// LocalObjects is implemented by an Objects whose Open reads nothing before the body is read
+// (a store in the same process, whose Open opens a file): the worker then opens the version at
+// once and checks the size Open reports, instead of asking Stat first, which would look the
+// version up twice.
+type LocalObjects interface {
+	Objects
+	// OpenReadsNothing is a marker; it is never called.
+	OpenReadsNothing()
+}
+
 // ObjectErrorKind says what an ObjectError means for the validation.
 type ObjectErrorKind int
 

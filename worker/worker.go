@@ -150,6 +150,22 @@ func removeOrphanSpools(dir string, log *slog.Logger) {
 	}
 }
 
+// jobLog writes the lines about one job, each with the job's attributes first, as a logger
+// from With would; but With formats the attributes the moment it is called, and most jobs log
+// one line.
+type jobLog struct {
+	l     *slog.Logger
+	attrs []any
+}
+
+func (j *jobLog) log(level slog.Level, msg string, args []any) {
+	j.l.Log(context.Background(), level, msg, append(j.attrs[:len(j.attrs):len(j.attrs)], args...)...)
+}
+
+func (j *jobLog) Info(msg string, args ...any)  { j.log(slog.LevelInfo, msg, args) }
+func (j *jobLog) Warn(msg string, args ...any)  { j.log(slog.LevelWarn, msg, args) }
+func (j *jobLog) Error(msg string, args ...any) { j.log(slog.LevelError, msg, args) }
+
 // Outcomes of a job, the metrics' dimension.
 const (
 	OutcomeSucceeded = "SUCCEEDED" // recorded, every file valid
@@ -171,8 +187,8 @@ type report struct {
 func (w *Worker) Process(ctx context.Context, job Job) error {
 	start := w.cfg.Now()
 	a := job.Association
-	log := w.log.With("association_id", a.ID, "package", a.PackageName, "version", a.VersionName,
-		"message_id", job.MessageID, "attempt", job.Attempt, "sbom", describe(a.SBOM))
+	log := &jobLog{l: w.log, attrs: []any{"association_id", a.ID, "package", a.PackageName, "version", a.VersionName,
+		"message_id", job.MessageID, "attempt", job.Attempt, "sbom", describe(a.SBOM)}}
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
 	defer cancel()
 
@@ -188,7 +204,7 @@ func (w *Worker) Process(ctx context.Context, job Job) error {
 	return err
 }
 
-func (w *Worker) process(ctx context.Context, job Job, log *slog.Logger) (report, error) {
+func (w *Worker) process(ctx context.Context, job Job, log *jobLog) (report, error) {
 	a := job.Association
 	if !job.Current {
 		if rep, done, err := w.check(ctx, a, log); done || err != nil {
@@ -201,7 +217,7 @@ func (w *Worker) process(ctx context.Context, job Job, log *slog.Logger) (report
 // check reads the version: a message for an association that is no longer current, or that is
 // already done (a duplicate delivery), needs no download: RecordValidation would discard the
 // first and rewrite the second with the same results. done reports that the job ends here.
-func (w *Worker) check(ctx context.Context, a sbomcat.Association, log *slog.Logger) (rep report, done bool, err error) {
+func (w *Worker) check(ctx context.Context, a sbomcat.Association, log *jobLog) (rep report, done bool, err error) {
 	v, err := w.cfg.Store.GetVersion(ctx, a.PackageName, a.VersionName)
 	switch {
 	case sbomcat.ErrCode(err) == sbomcat.ENOTFOUND:
@@ -220,7 +236,7 @@ func (w *Worker) check(ctx context.Context, a sbomcat.Association, log *slog.Log
 }
 
 // validateAndRecord downloads and validates the job's SBOM and records the results.
-func (w *Worker) validateAndRecord(ctx context.Context, job Job, log *slog.Logger) (report, error) {
+func (w *Worker) validateAndRecord(ctx context.Context, job Job, log *jobLog) (report, error) {
 	a := job.Association
 	results, n, err := w.validate(ctx, a.SBOM, a.Profile)
 	rep := report{bytes: n}
@@ -276,12 +292,15 @@ func (w *Worker) validate(ctx context.Context, loc sbomcat.S3Location, profile s
 		}
 		v.Profile = profile
 	}
-	size, err := w.cfg.Objects.Stat(ctx, loc)
-	if err != nil {
-		return nil, 0, err
-	}
-	if res, over := v.CheckSize(name, size); over {
-		return []sbomcat.FileResult{res}, 0, nil
+	size := int64(-1)
+	if _, local := w.cfg.Objects.(LocalObjects); !local {
+		var err error
+		if size, err = w.cfg.Objects.Stat(ctx, loc); err != nil {
+			return nil, 0, err
+		}
+		if res, over := v.CheckSize(name, size); over {
+			return []sbomcat.FileResult{res}, 0, nil
+		}
 	}
 	body, gotSize, err := w.cfg.Objects.Open(ctx, loc)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,7 +19,9 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
+	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/objects"
+	"github.com/sbomcat/sbomcat/s3local"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
 	"github.com/sbomcat/sbomcat/worker"
@@ -560,4 +563,85 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// localCounter is an in-process Objects (worker.LocalObjects) that counts Stat calls and the
+// bytes read from the bodies Open returns.
+type localCounter struct {
+	worker.Objects
+	stats int
+	read  int64
+}
+
+func (*localCounter) OpenReadsNothing() {}
+
+func (c *localCounter) Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error) {
+	c.stats++
+	return c.Objects.Stat(ctx, loc)
+}
+
+func (c *localCounter) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error) {
+	rc, n, err := c.Objects.Open(ctx, loc)
+	if err != nil {
+		return nil, 0, err
+	}
+	return readCounter{rc, &c.read}, n, nil
+}
+
+type readCounter struct {
+	io.ReadCloser
+	n *int64
+}
+
+func (r readCounter) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	*r.n += int64(n)
+	return n, err
+}
+
+// TestProcessLocalObjects: with an in-process store of objects (sbomd's embedded S3), the
+// worker opens the version without asking its size first, and the object limit still holds
+// before a byte is read: Open's own size is checked.
+func TestProcessLocalObjects(t *testing.T) {
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
+	for _, tt := range []struct {
+		name     string
+		limit    int64
+		status   sbomcat.ValidationStatus
+		want     want
+		wantRead int64
+	}{
+		{name: "within the limit", status: sbomcat.StatusSucceeded, want: want{file: "sbom.json", result: "SUCCEEDED"}, wantRead: int64(len(cdx))},
+		{name: "over the limit", limit: 64, status: sbomcat.StatusFailed,
+			want: want{file: "sbom.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "limit"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := s3local.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			if err := b.CreateBucket(bucket); err != nil {
+				t.Fatal(err)
+			}
+			put, err := b.PutObject(bucket, "sbom.json", map[string]string{}, bytes.NewReader(cdx), int64(len(cdx)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := &localCounter{Objects: wiring.LocalObjects(b)}
+			e := newEnv(t, func(c *worker.Config) { c.Objects, c.Validator.Limits.MaxObjectBytes = objs, tt.limit })
+			a := workertest.Associate(t, e.store, "fw", "1.0", sbomcat.S3Location{Bucket: bucket, Key: "sbom.json", Version: string(put.VersionID)})
+			if err := e.w.Process(context.Background(), job(a)); err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			status, got := e.status(t)
+			if status != tt.status {
+				t.Errorf("status %s, want %s", status, tt.status)
+			}
+			checkResults(t, got, []want{tt.want})
+			if objs.stats != 0 || objs.read != tt.wantRead {
+				t.Errorf("%d Stat calls and %d bytes read, want none and %d", objs.stats, objs.read, tt.wantRead)
+			}
+		})
+	}
 }

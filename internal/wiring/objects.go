@@ -27,6 +27,11 @@ type localObjects struct {
 	b *s3local.Backend
 }
 
+var _ worker.LocalObjects = localObjects{}
+
+// OpenReadsNothing: Open opens the content file; the worker needs no Stat before it.
+func (localObjects) OpenReadsNothing() {}
+
 func (o localObjects) Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error) {
 	info, err := o.b.StatObject(ctx, loc.Bucket, loc.Key, loc.Version)
 	if err != nil {
