@@ -401,14 +401,22 @@ func versionFromItem(it item) *sbomcat.PackageVersion {
 }
 
 func (s *Store) getVersion(ctx context.Context, pkg, ver string) (*sbomcat.PackageVersion, int64, error) {
-	it, err := s.get(ctx, versionKey(pkg, ver))
+	it, err := s.getVersionItem(ctx, pkg, ver)
 	if err != nil {
 		return nil, 0, err
 	}
-	if it == nil {
-		return nil, 0, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
-	}
 	return versionFromItem(it), getN(it, "rev"), nil
+}
+
+func (s *Store) getVersionItem(ctx context.Context, pkg, ver string) (item, error) {
+	it, err := s.get(ctx, versionKey(pkg, ver))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
+	}
+	return it, nil
 }
 
 // CreateVersion implements sbomcat.Store. In order: the version quota's counter and the
@@ -664,6 +672,11 @@ func inProgressSK(ms int64, id string) string { return fmt.Sprintf("%015d#%s", m
 // in-flight quota's counter first and switches on the condition that it is still not
 // IN_PROGRESS; one that is IN_PROGRESS replaces its work on the condition that it still is. A
 // switch that loses a race gives its place back and starts again.
+//
+// The first attempt does not read the version: it takes it to be not IN_PROGRESS, which is
+// the usual case (a new version, or one whose validation has ended), so an association costs
+// two writes. A wrong guess (the version is IN_PROGRESS, does not exist, or the quota is full)
+// gives the place back and goes on as any lost race does, reading the version first.
 func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
 	now := s.now()
 	created := a.CreatedAt
@@ -672,28 +685,35 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 	}
 	ip := str(string(sbomcat.StatusInProgress))
 	for attempt := range maxAttempts {
-		current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
-		if err != nil {
-			return nil, wrap("associate", err)
+		reserved := true
+		if attempt > 0 {
+			current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
+			if err != nil {
+				return nil, wrap("associate", err)
+			}
+			reserved = current.SBOMStatus != sbomcat.StatusInProgress
 		}
 		cond := "sbomStatus = :ip"
-		reserved := current.SBOMStatus != sbomcat.StatusInProgress
 		if reserved {
 			if err := s.reserve(ctx, counterInFlight, sbomcat.QuotaInFlight, maxInFlight); err != nil {
+				if attempt == 0 && sbomcat.ErrCode(err) == sbomcat.EQUOTA {
+					continue // the version may be IN_PROGRESS, which needs no place
+				}
 				return nil, wrap("associate", err)
 			}
 			cond = "attribute_exists(pk) AND (attribute_not_exists(sbomStatus) OR sbomStatus <> :ip)"
 		}
 		values := item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
 			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)}
-		// The association's profile (the package's sbomcat:profile tag), absent when none.
-		profile := " REMOVE profile"
+		// The association's profile (the package's sbomcat:profile tag), absent when none; the
+		// previous association's result count goes (see RecordValidation).
+		set, remove := "", " REMOVE resultCount, profile"
 		if a.Profile != "" {
-			profile, values[":pf"] = ", profile = :pf", str(string(a.Profile))
+			set, remove, values[":pf"] = ", profile = :pf", " REMOVE resultCount", str(string(a.Profile))
 		}
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero" + profile),
+			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero" + set + remove),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeValues: values,
 			ReturnValues:              types.ReturnValueAllOld,
@@ -713,6 +733,9 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 			return v, nil
 		} else if !isConditionFailed(err) {
 			return nil, wrap("associate", err)
+		}
+		if attempt == 0 {
+			continue // a wrong guess, not contention: no need to wait
 		}
 		if err := backoff(ctx, attempt); err != nil {
 			return nil, err
@@ -749,7 +772,7 @@ func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(pkg, ver),
-		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk"),
+		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk, resultCount"),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: item{":u": num(s.now().UnixMilli())},
 		ReturnValues:              types.ReturnValueAllOld,
@@ -766,27 +789,22 @@ func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
 }
 
 func resultKey(assoc string, rank int) item {
-	return item{"pk": str("R#" + assoc), "sk": str(fmt.Sprintf("%08d", rank))}
+	return item{"pk": str("R#" + assoc), "sk": str(rankSK(rank))}
 }
 
-// RecordValidation implements sbomcat.Store. Results are written under the association's id
-// first and made current by a write conditional on the association still being the version's;
-// if that fails they are removed again.
+func rankSK(rank int) string { return fmt.Sprintf("%08d", rank) }
+
+// RecordValidation implements sbomcat.Store. Results are written under the association's id,
+// then committed by one write conditional on the association still being the version's, which
+// sets the status and the number of results (resultCount): ListValidationResults lists only
+// ranks below it, so results that an earlier delivery of the same association wrote beyond
+// them are never seen, and a redelivered validation replaces the first one's without clearing
+// them first. If the condition fails, the results are removed again.
+//
+// That is two requests for up to 25 results (and the in-flight counter's release), where
+// reading the version and clearing earlier results first took three more: each request to
+// the store costs about as much as validating a small SBOM.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
-	superseded := func() error {
-		return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
-	}
-	v, _, err := s.getVersion(ctx, val.PackageName, val.VersionName)
-	if err != nil {
-		return wrap("record validation", err)
-	}
-	if v.AssociationID == "" || v.AssociationID != val.AssociationID {
-		return superseded()
-	}
-	// A redelivered validation replaces the results of the first delivery.
-	if err := s.deleteResults(ctx, val.AssociationID); err != nil {
-		return wrap("record validation", err)
-	}
 	// Ranks follow (fileName, input order), so that the sort key alone gives the list order.
 	order := make([]int, len(val.Results))
 	for i := range order {
@@ -801,14 +819,21 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 		it["errorMessage"], it["format"], it["specVersion"] = str(r.ErrorMessage), str(string(r.Format)), str(r.SpecVersion)
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
 	}
-	if err := s.batchWrite(ctx, writes); err != nil {
+	var err error
+	if len(writes) == 1 {
+		// The usual single JSON document: PutItem is the cheaper request.
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: writes[0].PutRequest.Item})
+	} else {
+		err = s.batchWrite(ctx, writes)
+	}
+	if err != nil {
 		return wrap("record validation", err)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(val.PackageName, val.VersionName),
-		UpdateExpression:          aws.String("SET sbomStatus = :st REMOVE ippk, ipsk"),
+		UpdateExpression:          aws.String("SET sbomStatus = :st, resultCount = :n REMOVE ippk, ipsk"),
 		ConditionExpression:       aws.String("associationId = :id"),
-		ExpressionAttributeValues: item{":st": str(string(sbomcat.RollUp(val.Results))), ":id": str(val.AssociationID)},
+		ExpressionAttributeValues: item{":st": str(string(sbomcat.RollUp(val.Results))), ":n": num(int64(len(writes))), ":id": str(val.AssociationID)},
 		ReturnValues:              types.ReturnValueUpdatedOld,
 	})
 	if err == nil && getS(out.Attributes, "sbomStatus") == string(sbomcat.StatusInProgress) {
@@ -821,7 +846,7 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 		if _, _, gerr := s.getVersion(ctx, val.PackageName, val.VersionName); sbomcat.ErrCode(gerr) == sbomcat.ENOTFOUND {
 			return gerr
 		}
-		return superseded()
+		return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
 	}
 	return wrap("record validation", err)
 }
@@ -838,17 +863,25 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, resu
 	if err := page.Start(list, &after); err != nil {
 		return out, err
 	}
-	v, _, err := s.getVersion(ctx, pkg, ver)
+	it, err := s.getVersionItem(ctx, pkg, ver)
 	if err != nil {
 		return out, wrap("list results", err)
 	}
-	if v.AssociationID == "" {
+	v := versionFromItem(it)
+	if v.AssociationID == "" || v.SBOMStatus == sbomcat.StatusInProgress {
+		// Results appear with the final status: until then any under the association's id
+		// are a delivery's, still being written.
 		return out, nil
 	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: item{":pk": str("R#" + v.AssociationID)},
+	}
+	// Results recorded before resultCount existed have none, and are listed whole.
+	if _, ok := it["resultCount"]; ok {
+		in.KeyConditionExpression = aws.String("pk = :pk AND sk < :end")
+		in.ExpressionAttributeValues[":end"] = str(rankSK(int(getN(it, "resultCount"))))
 	}
 	if result != "" {
 		in.FilterExpression = aws.String("#r = :r")

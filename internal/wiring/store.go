@@ -3,8 +3,10 @@ package wiring
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -30,7 +32,7 @@ type StoreConfig struct {
 // AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>), in region unless the configuration names
 // one ("" leaves it to the SDK).
 func LoadAWS(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(keepAliveClient()))
 	if err != nil {
 		return cfg, fmt.Errorf("aws configuration: %w", err)
 	}
@@ -38,4 +40,19 @@ func LoadAWS(ctx context.Context, region string) (aws.Config, error) {
 		cfg.Region = region
 	}
 	return cfg, nil
+}
+
+// maxIdleConnsPerHost is how many keep-alive connections each SDK client holds to one
+// endpoint. The SDK's default, 10, is fewer than the requests a worker has in flight to its
+// store or S3 (sqs.DefaultConcurrency jobs at once), and every connection over it would be
+// closed after its request and opened again for the next.
+const maxIdleConnsPerHost = 256
+
+// keepAliveClient is the SDK's own HTTP client (timeouts, proxy settings, AWS_CA_BUNDLE
+// applied to it by LoadDefaultConfig) with maxIdleConnsPerHost.
+func keepAliveClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+		t.MaxIdleConns = max(t.MaxIdleConns, maxIdleConnsPerHost)
+	})
 }
