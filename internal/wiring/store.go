@@ -3,11 +3,14 @@ package wiring
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/sqlite"
 )
 
 // Store kinds.
@@ -28,31 +31,20 @@ type StoreConfig struct {
 	// read by the binaries' configuration and passed on by OpenStore.
 }
 
-// LoadAWS loads the SDK's standard configuration (AWS_REGION, credentials, shared files,
-// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>), in region unless the configuration names
-// one ("" leaves it to the SDK).
+// LoadAWS loads the SDK's standard configuration (awswiring.Load).
 func LoadAWS(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(keepAliveClient()))
-	if err != nil {
-		return cfg, fmt.Errorf("aws configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = region
-	}
-	return cfg, nil
+	return awswiring.Load(ctx, region)
 }
 
-// maxIdleConnsPerHost is how many keep-alive connections each SDK client holds to one
-// endpoint. The SDK's default, 10, is fewer than the requests a worker has in flight to its
-// store or S3 (sqs.DefaultConcurrency jobs at once), and every connection over it would be
-// closed after its request and opened again for the next.
-const maxIdleConnsPerHost = 256
-
-// keepAliveClient is the SDK's own HTTP client (timeouts, proxy settings, AWS_CA_BUNDLE
-// applied to it by LoadDefaultConfig) with maxIdleConnsPerHost.
-func keepAliveClient() *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConnsPerHost = maxIdleConnsPerHost
-		t.MaxIdleConns = max(t.MaxIdleConns, maxIdleConnsPerHost)
-	})
+// OpenCatalog opens the API's store (the catalog and its jobs) and says where it is, for the
+// start-up log line. awsCfg is used for DynamoDB only. Close the store when done.
+func OpenCatalog(ctx context.Context, c StoreConfig, awsCfg aws.Config) (catalog.Store, string, error) {
+	if c.Kind == StoreDynamoDB {
+		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.Table), "dynamodb:" + c.Table, nil
+	}
+	st, err := sqlite.Open(ctx, c.SQLitePath)
+	if err != nil {
+		return nil, "", fmt.Errorf("catalog: %w", err)
+	}
+	return st, c.SQLitePath, nil
 }
