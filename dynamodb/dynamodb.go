@@ -3,8 +3,9 @@
 //
 //	item                 pk                 sk             other keys
 //	package              P#<package>        #PKG           gsi1pk=PACKAGES, gsi1sk=<package>
-//	package version      P#<package>        V#<version>    ippk=IP, ipsk=<ms>#<id> while IN_PROGRESS
-//	validation result    R#<association>    <rank>         rank = position in (fileName, input order)
+//	package version      P#<package>        V#<version>    ippk=IP, ipsk=<ms>#<id> while IN_PROGRESS;
+//	                                                       results: up to 10, inline
+//	validation result    R#<association>    <rank>         more than 10; rank = position in (fileName, input order)
 //	idempotency record   I#<op>#<token>     #IDEM          expires = TTL (epoch seconds)
 //	quota counters       #COUNTS            #COUNTS
 //	configuration        #CONFIG            #CONFIG
@@ -35,6 +36,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -706,10 +708,10 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		values := item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
 			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)}
 		// The association's profile (the package's sbomcat:profile tag), absent when none; the
-		// previous association's result count goes (see RecordValidation).
-		set, remove := "", " REMOVE resultCount, profile"
+		// previous association's results kept on the item go (see RecordValidation).
+		set, remove := "", " REMOVE resultCount, results, profile"
 		if a.Profile != "" {
-			set, remove, values[":pf"] = ", profile = :pf", " REMOVE resultCount", str(string(a.Profile))
+			set, remove, values[":pf"] = ", profile = :pf", " REMOVE resultCount, results", str(string(a.Profile))
 		}
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
@@ -772,7 +774,7 @@ func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(pkg, ver),
-		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk, resultCount"),
+		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk, resultCount, results"),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: item{":u": num(s.now().UnixMilli())},
 		ReturnValues:              types.ReturnValueAllOld,
@@ -794,46 +796,77 @@ func resultKey(assoc string, rank int) item {
 
 func rankSK(rank int) string { return fmt.Sprintf("%08d", rank) }
 
-// RecordValidation implements sbomcat.Store. Results are written under the association's id,
-// then committed by one write conditional on the association still being the version's, which
-// sets the status and the number of results (resultCount): ListValidationResults lists only
-// ranks below it, so results that an earlier delivery of the same association wrote beyond
-// them are never seen, and a redelivered validation replaces the first one's without clearing
-// them first. If the condition fails, the results are removed again.
+// A validation's results of up to inlineResults files, whose texts take at most inlineBytes,
+// are kept on the version item itself ("results", a list in rank order): recording them is
+// then one conditional write and listing them one read. Larger sets are result items.
+const (
+	inlineResults = 10
+	inlineBytes   = 32 << 10
+)
+
+// resultAttrs is a result's attributes, as a result item's or an element of "results".
+func resultAttrs(r sbomcat.FileResult) item {
+	return item{"fileName": str(r.FileName), "result": str(string(r.Result)), "errorCode": str(string(r.ErrorCode)),
+		"errorMessage": str(r.ErrorMessage), "format": str(string(r.Format)), "specVersion": str(r.SpecVersion)}
+}
+
+func resultFromAttrs(it item) sbomcat.FileResult {
+	return sbomcat.FileResult{
+		FileName: getS(it, "fileName"), Result: sbomcat.ValidationResult(getS(it, "result")), ErrorCode: sbomcat.ErrorCode(getS(it, "errorCode")),
+		ErrorMessage: getS(it, "errorMessage"), Format: sbomcat.Format(getS(it, "format")), SpecVersion: getS(it, "specVersion"),
+	}
+}
+
+// RecordValidation implements sbomcat.Store. A small set of results is written with the
+// status, in one write conditional on the association still being the version's. A larger
+// set is written first as result items under the association's id, then committed by that
+// conditional write, which sets the number of results (resultCount): ListValidationResults
+// lists only ranks below it, so results that an earlier delivery of the same association
+// wrote beyond them are never seen, and a redelivered validation replaces the first one's
+// without clearing them first. If the condition fails, the results are removed again.
 //
-// That is two requests for up to 25 results (and the in-flight counter's release), where
-// reading the version and clearing earlier results first took three more: each request to
-// the store costs about as much as validating a small SBOM.
+// Each request to the store costs about as much as validating a small SBOM: a small SBOM's
+// results take one request (and the in-flight counter's release), where reading the
+// version, clearing earlier results and writing result items first took four more.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
-	// Ranks follow (fileName, input order), so that the sort key alone gives the list order.
+	// Ranks follow (fileName, input order), so that the rank alone gives the list order.
 	order := make([]int, len(val.Results))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(val.Results[a].FileName, val.Results[b].FileName) })
-	var writes []types.WriteRequest
+	ranked := make([]item, len(order))
+	size := 0
 	for rank, i := range order {
 		r := val.Results[i]
-		it := resultKey(val.AssociationID, rank)
-		it["fileName"], it["result"], it["errorCode"] = str(r.FileName), str(string(r.Result)), str(string(r.ErrorCode))
-		it["errorMessage"], it["format"], it["specVersion"] = str(r.ErrorMessage), str(string(r.Format)), str(r.SpecVersion)
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		ranked[rank] = resultAttrs(r)
+		size += len(r.FileName) + len(r.ErrorMessage) + len(r.SpecVersion) + 64
 	}
-	var err error
-	if len(writes) == 1 {
-		// The usual single JSON document: PutItem is the cheaper request.
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: writes[0].PutRequest.Item})
+	values := item{":st": str(string(sbomcat.RollUp(val.Results))), ":n": num(int64(len(ranked))), ":id": str(val.AssociationID)}
+	update := "SET sbomStatus = :st, resultCount = :n"
+	if len(ranked) <= inlineResults && size <= inlineBytes {
+		list := make([]types.AttributeValue, len(ranked))
+		for i, it := range ranked {
+			list[i] = &types.AttributeValueMemberM{Value: it}
+		}
+		values[":r"] = &types.AttributeValueMemberL{Value: list}
+		update += ", results = :r REMOVE ippk, ipsk"
 	} else {
-		err = s.batchWrite(ctx, writes)
-	}
-	if err != nil {
-		return wrap("record validation", err)
+		writes := make([]types.WriteRequest, len(ranked))
+		for rank, it := range ranked {
+			maps.Copy(it, resultKey(val.AssociationID, rank))
+			writes[rank] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
+		}
+		if err := s.batchWrite(ctx, writes); err != nil {
+			return wrap("record validation", err)
+		}
+		update += " REMOVE ippk, ipsk, results"
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(val.PackageName, val.VersionName),
-		UpdateExpression:          aws.String("SET sbomStatus = :st, resultCount = :n REMOVE ippk, ipsk"),
+		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String("associationId = :id"),
-		ExpressionAttributeValues: item{":st": str(string(sbomcat.RollUp(val.Results))), ":n": num(int64(len(writes))), ":id": str(val.AssociationID)},
+		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueUpdatedOld,
 	})
 	if err == nil && getS(out.Attributes, "sbomStatus") == string(sbomcat.StatusInProgress) {
@@ -873,6 +906,9 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, resu
 		// are a delivery's, still being written.
 		return out, nil
 	}
+	if l, ok := it["results"].(*types.AttributeValueMemberL); ok {
+		return inlinePage(list, l.Value, result, after, page.Limit())
+	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
@@ -896,15 +932,36 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, resu
 		return out, wrap("list results", err)
 	}
 	for _, it := range items {
-		out.Items = append(out.Items, sbomcat.FileResult{
-			FileName: getS(it, "fileName"), Result: sbomcat.ValidationResult(getS(it, "result")), ErrorCode: sbomcat.ErrorCode(getS(it, "errorCode")),
-			ErrorMessage: getS(it, "errorMessage"), Format: sbomcat.Format(getS(it, "format")), SpecVersion: getS(it, "specVersion"),
-		})
+		out.Items = append(out.Items, resultFromAttrs(it))
 	}
 	if more {
 		out.NextToken, err = sbomcat.EncodePageToken(list, resultCursor{Rank: getS(items[len(items)-1], "sk")})
 	}
 	return out, err
+}
+
+// inlinePage is a page of results kept on the version item (see RecordValidation), with the
+// same cursor as result items: the rank of the last one listed.
+func inlinePage(list string, results []types.AttributeValue, result sbomcat.ValidationResult, after resultCursor, limit int) (sbomcat.Page[sbomcat.FileResult], error) {
+	var out sbomcat.Page[sbomcat.FileResult]
+	last := 0
+	for rank, av := range results {
+		m, ok := av.(*types.AttributeValueMemberM)
+		if !ok || (after.Rank != "" && rankSK(rank) <= after.Rank) {
+			continue
+		}
+		r := resultFromAttrs(m.Value)
+		if result != "" && r.Result != result {
+			continue
+		}
+		if len(out.Items) == limit {
+			var err error
+			out.NextToken, err = sbomcat.EncodePageToken(list, resultCursor{Rank: rankSK(last)})
+			return out, err
+		}
+		out.Items, last = append(out.Items, r), rank
+	}
+	return out, nil
 }
 
 // deleteResults removes an association's results; "" has none.

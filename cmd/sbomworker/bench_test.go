@@ -4,6 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +33,7 @@ import (
 var (
 	benchConcurrency = flag.Int("sqs.concurrency", 0, "SBOMCAT_CONCURRENCY of the benchmarked sbomworker (0: its default)")
 	benchProducers   = flag.Int("sqs.producers", 8, "goroutines associating and publishing at once, as concurrent API calls would")
+	benchCount       = flag.Bool("sqs.count", false, "count the worker's requests to SQS and DynamoDB by operation, through a proxy (which costs the client CPU)")
 )
 
 // BenchmarkSQSPath measures the deployed asynchronous path, each part its own process: the
@@ -72,10 +77,16 @@ func BenchmarkSQSPath(b *testing.B) {
 		return store.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "bench", VersionName: strconv.Itoa(i)}, sbomcat.NoLimit)
 	})
 
+	workerSQS, workerDDB := sqsSrv.URL, ddbURL
+	var ops *opCounter
+	if *benchCount {
+		ops = &opCounter{n: map[string]int{}}
+		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbURL)
+	}
 	env := []string{
 		"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
 		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SQS=" + sqsSrv.URL, "AWS_ENDPOINT_URL_DYNAMODB=" + ddbURL,
+		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SQS=" + workerSQS, "AWS_ENDPOINT_URL_DYNAMODB=" + workerDDB,
 		"SBOMCAT_S3_USE_PATH_STYLE=true", "SBOMCAT_QUEUE_URL=" + q.URL, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat",
 		"SBOMCAT_LOG_LEVEL=warn", "TMPDIR=" + b.TempDir(),
 	}
@@ -137,6 +148,9 @@ func BenchmarkSQSPath(b *testing.B) {
 		b.ReportMetric(perOp(cpuOf(b, pid)-before[name]), name+"-ms-cpu/op")
 	}
 	b.ReportMetric(perOp(selfCPU(b)-selfBefore), "client-ms-cpu/op")
+	if ops != nil {
+		ops.report(b)
+	}
 	for _, i := range []int{0, b.N - 1} {
 		if v, err := store.GetVersion(ctx, "bench", strconv.Itoa(i)); err != nil || v.SBOMStatus != sbomcat.StatusSucceeded {
 			b.Fatalf("bench/%d: %+v, %v; want SUCCEEDED", i, v, err)
@@ -216,4 +230,41 @@ func selfCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// opCounter counts the requests that pass its proxies by operation (X-Amz-Target: SQS and
+// DynamoDB speak the JSON protocol).
+type opCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// proxy starts a reverse proxy to target that counts, and returns its URL.
+func (c *opCounter) proxy(b *testing.B, target string) string {
+	b.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := r.Header.Get("X-Amz-Target")
+		op = op[strings.LastIndexByte(op, '.')+1:]
+		c.mu.Lock()
+		c.n[op]++
+		c.mu.Unlock()
+		p.ServeHTTP(w, r)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// report reports each operation's requests per validation.
+func (c *opCounter) report(b *testing.B) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for op, n := range c.n {
+		b.ReportMetric(float64(n)/float64(b.N), op+"/op")
+	}
 }
