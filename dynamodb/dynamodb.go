@@ -3,8 +3,9 @@
 //
 //	item                 pk                 sk             other keys
 //	package              P#<package>        #PKG           gsi1pk=PACKAGES, gsi1sk=<package>
-//	package version      P#<package>        V#<version>    ippk=IP, ipsk=<ms>#<id> while IN_PROGRESS
-//	validation result    R#<association>    <rank>         rank = position in (fileName, input order)
+//	package version      P#<package>        V#<version>    ippk=IP, ipsk=<ms>#<id> while IN_PROGRESS;
+//	                                                       results: up to 10, inline
+//	validation result    R#<association>    <rank>         more than 10; rank = position in (fileName, input order)
 //	idempotency record   I#<op>#<token>     #IDEM          expires = TTL (epoch seconds)
 //	quota counters       #COUNTS            #COUNTS
 //	configuration        #CONFIG            #CONFIG
@@ -35,6 +36,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -401,14 +403,22 @@ func versionFromItem(it item) *sbomcat.PackageVersion {
 }
 
 func (s *Store) getVersion(ctx context.Context, pkg, ver string) (*sbomcat.PackageVersion, int64, error) {
-	it, err := s.get(ctx, versionKey(pkg, ver))
+	it, err := s.getVersionItem(ctx, pkg, ver)
 	if err != nil {
 		return nil, 0, err
 	}
-	if it == nil {
-		return nil, 0, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
-	}
 	return versionFromItem(it), getN(it, "rev"), nil
+}
+
+func (s *Store) getVersionItem(ctx context.Context, pkg, ver string) (item, error) {
+	it, err := s.get(ctx, versionKey(pkg, ver))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, ver)
+	}
+	return it, nil
 }
 
 // CreateVersion implements sbomcat.Store. In order: the version quota's counter and the
@@ -664,6 +674,11 @@ func inProgressSK(ms int64, id string) string { return fmt.Sprintf("%015d#%s", m
 // in-flight quota's counter first and switches on the condition that it is still not
 // IN_PROGRESS; one that is IN_PROGRESS replaces its work on the condition that it still is. A
 // switch that loses a race gives its place back and starts again.
+//
+// The first attempt does not read the version: it takes it to be not IN_PROGRESS, which is
+// the usual case (a new version, or one whose validation has ended), so an association costs
+// two writes. A wrong guess (the version is IN_PROGRESS, does not exist, or the quota is full)
+// gives the place back and goes on as any lost race does, reading the version first.
 func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFlight int) (*sbomcat.PackageVersion, error) {
 	now := s.now()
 	created := a.CreatedAt
@@ -672,28 +687,35 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 	}
 	ip := str(string(sbomcat.StatusInProgress))
 	for attempt := range maxAttempts {
-		current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
-		if err != nil {
-			return nil, wrap("associate", err)
+		reserved := true
+		if attempt > 0 {
+			current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
+			if err != nil {
+				return nil, wrap("associate", err)
+			}
+			reserved = current.SBOMStatus != sbomcat.StatusInProgress
 		}
 		cond := "sbomStatus = :ip"
-		reserved := current.SBOMStatus != sbomcat.StatusInProgress
 		if reserved {
 			if err := s.reserve(ctx, counterInFlight, sbomcat.QuotaInFlight, maxInFlight); err != nil {
+				if attempt == 0 && sbomcat.ErrCode(err) == sbomcat.EQUOTA {
+					continue // the version may be IN_PROGRESS, which needs no place
+				}
 				return nil, wrap("associate", err)
 			}
 			cond = "attribute_exists(pk) AND (attribute_not_exists(sbomStatus) OR sbomStatus <> :ip)"
 		}
 		values := item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
 			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)}
-		// The association's profile (the package's sbomcat:profile tag), absent when none.
-		profile := " REMOVE profile"
+		// The association's profile (the package's sbomcat:profile tag), absent when none; the
+		// previous association's results kept on the item go (see RecordValidation).
+		set, remove := "", " REMOVE resultCount, results, profile"
 		if a.Profile != "" {
-			profile, values[":pf"] = ", profile = :pf", str(string(a.Profile))
+			set, remove, values[":pf"] = ", profile = :pf", " REMOVE resultCount, results", str(string(a.Profile))
 		}
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero" + profile),
+			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero" + set + remove),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeValues: values,
 			ReturnValues:              types.ReturnValueAllOld,
@@ -713,6 +735,9 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 			return v, nil
 		} else if !isConditionFailed(err) {
 			return nil, wrap("associate", err)
+		}
+		if attempt == 0 {
+			continue // a wrong guess, not contention: no need to wait
 		}
 		if err := backoff(ctx, attempt); err != nil {
 			return nil, err
@@ -749,7 +774,7 @@ func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(pkg, ver),
-		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk"),
+		UpdateExpression:          aws.String("SET updated = :u REMOVE sbom, sbomStatus, associationId, associated, ippk, ipsk, resultCount, results"),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: item{":u": num(s.now().UnixMilli())},
 		ReturnValues:              types.ReturnValueAllOld,
@@ -766,49 +791,82 @@ func (s *Store) Disassociate(ctx context.Context, pkg, ver string) error {
 }
 
 func resultKey(assoc string, rank int) item {
-	return item{"pk": str("R#" + assoc), "sk": str(fmt.Sprintf("%08d", rank))}
+	return item{"pk": str("R#" + assoc), "sk": str(rankSK(rank))}
 }
 
-// RecordValidation implements sbomcat.Store. Results are written under the association's id
-// first and made current by a write conditional on the association still being the version's;
-// if that fails they are removed again.
+func rankSK(rank int) string { return fmt.Sprintf("%08d", rank) }
+
+// A validation's results of up to inlineResults files, whose texts take at most inlineBytes,
+// are kept on the version item itself ("results", a list in rank order): recording them is
+// then one conditional write and listing them one read. Larger sets are result items.
+const (
+	inlineResults = 10
+	inlineBytes   = 32 << 10
+)
+
+// resultAttrs is a result's attributes, as a result item's or an element of "results".
+func resultAttrs(r sbomcat.FileResult) item {
+	return item{"fileName": str(r.FileName), "result": str(string(r.Result)), "errorCode": str(string(r.ErrorCode)),
+		"errorMessage": str(r.ErrorMessage), "format": str(string(r.Format)), "specVersion": str(r.SpecVersion)}
+}
+
+func resultFromAttrs(it item) sbomcat.FileResult {
+	return sbomcat.FileResult{
+		FileName: getS(it, "fileName"), Result: sbomcat.ValidationResult(getS(it, "result")), ErrorCode: sbomcat.ErrorCode(getS(it, "errorCode")),
+		ErrorMessage: getS(it, "errorMessage"), Format: sbomcat.Format(getS(it, "format")), SpecVersion: getS(it, "specVersion"),
+	}
+}
+
+// RecordValidation implements sbomcat.Store. A small set of results is written with the
+// status, in one write conditional on the association still being the version's. A larger
+// set is written first as result items under the association's id, then committed by that
+// conditional write, which sets the number of results (resultCount): ListValidationResults
+// lists only ranks below it, so results that an earlier delivery of the same association
+// wrote beyond them are never seen, and a redelivered validation replaces the first one's
+// without clearing them first. If the condition fails, the results are removed again.
+//
+// Each request to the store costs about as much as validating a small SBOM: a small SBOM's
+// results take one request (and the in-flight counter's release), where reading the
+// version, clearing earlier results and writing result items first took four more.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
-	superseded := func() error {
-		return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
-	}
-	v, _, err := s.getVersion(ctx, val.PackageName, val.VersionName)
-	if err != nil {
-		return wrap("record validation", err)
-	}
-	if v.AssociationID == "" || v.AssociationID != val.AssociationID {
-		return superseded()
-	}
-	// A redelivered validation replaces the results of the first delivery.
-	if err := s.deleteResults(ctx, val.AssociationID); err != nil {
-		return wrap("record validation", err)
-	}
-	// Ranks follow (fileName, input order), so that the sort key alone gives the list order.
+	// Ranks follow (fileName, input order), so that the rank alone gives the list order.
 	order := make([]int, len(val.Results))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(val.Results[a].FileName, val.Results[b].FileName) })
-	var writes []types.WriteRequest
+	ranked := make([]item, len(order))
+	size := 0
 	for rank, i := range order {
 		r := val.Results[i]
-		it := resultKey(val.AssociationID, rank)
-		it["fileName"], it["result"], it["errorCode"] = str(r.FileName), str(string(r.Result)), str(string(r.ErrorCode))
-		it["errorMessage"], it["format"], it["specVersion"] = str(r.ErrorMessage), str(string(r.Format)), str(r.SpecVersion)
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		ranked[rank] = resultAttrs(r)
+		size += len(r.FileName) + len(r.ErrorMessage) + len(r.SpecVersion) + 64
 	}
-	if err := s.batchWrite(ctx, writes); err != nil {
-		return wrap("record validation", err)
+	values := item{":st": str(string(sbomcat.RollUp(val.Results))), ":n": num(int64(len(ranked))), ":id": str(val.AssociationID)}
+	update := "SET sbomStatus = :st, resultCount = :n"
+	if len(ranked) <= inlineResults && size <= inlineBytes {
+		list := make([]types.AttributeValue, len(ranked))
+		for i, it := range ranked {
+			list[i] = &types.AttributeValueMemberM{Value: it}
+		}
+		values[":r"] = &types.AttributeValueMemberL{Value: list}
+		update += ", results = :r REMOVE ippk, ipsk"
+	} else {
+		writes := make([]types.WriteRequest, len(ranked))
+		for rank, it := range ranked {
+			maps.Copy(it, resultKey(val.AssociationID, rank))
+			writes[rank] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
+		}
+		if err := s.batchWrite(ctx, writes); err != nil {
+			return wrap("record validation", err)
+		}
+		update += " REMOVE ippk, ipsk, results"
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: versionKey(val.PackageName, val.VersionName),
-		UpdateExpression:          aws.String("SET sbomStatus = :st REMOVE ippk, ipsk"),
+		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String("associationId = :id"),
-		ExpressionAttributeValues: item{":st": str(string(sbomcat.RollUp(val.Results))), ":id": str(val.AssociationID)},
+		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueUpdatedOld,
 	})
 	if err == nil && getS(out.Attributes, "sbomStatus") == string(sbomcat.StatusInProgress) {
@@ -821,7 +879,7 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 		if _, _, gerr := s.getVersion(ctx, val.PackageName, val.VersionName); sbomcat.ErrCode(gerr) == sbomcat.ENOTFOUND {
 			return gerr
 		}
-		return superseded()
+		return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
 	}
 	return wrap("record validation", err)
 }
@@ -838,17 +896,28 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, resu
 	if err := page.Start(list, &after); err != nil {
 		return out, err
 	}
-	v, _, err := s.getVersion(ctx, pkg, ver)
+	it, err := s.getVersionItem(ctx, pkg, ver)
 	if err != nil {
 		return out, wrap("list results", err)
 	}
-	if v.AssociationID == "" {
+	v := versionFromItem(it)
+	if v.AssociationID == "" || v.SBOMStatus == sbomcat.StatusInProgress {
+		// Results appear with the final status: until then any under the association's id
+		// are a delivery's, still being written.
 		return out, nil
+	}
+	if l, ok := it["results"].(*types.AttributeValueMemberL); ok {
+		return inlinePage(list, l.Value, result, after, page.Limit())
 	}
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: item{":pk": str("R#" + v.AssociationID)},
+	}
+	// Results recorded before resultCount existed have none, and are listed whole.
+	if _, ok := it["resultCount"]; ok {
+		in.KeyConditionExpression = aws.String("pk = :pk AND sk < :end")
+		in.ExpressionAttributeValues[":end"] = str(rankSK(int(getN(it, "resultCount"))))
 	}
 	if result != "" {
 		in.FilterExpression = aws.String("#r = :r")
@@ -863,15 +932,36 @@ func (s *Store) ListValidationResults(ctx context.Context, pkg, ver string, resu
 		return out, wrap("list results", err)
 	}
 	for _, it := range items {
-		out.Items = append(out.Items, sbomcat.FileResult{
-			FileName: getS(it, "fileName"), Result: sbomcat.ValidationResult(getS(it, "result")), ErrorCode: sbomcat.ErrorCode(getS(it, "errorCode")),
-			ErrorMessage: getS(it, "errorMessage"), Format: sbomcat.Format(getS(it, "format")), SpecVersion: getS(it, "specVersion"),
-		})
+		out.Items = append(out.Items, resultFromAttrs(it))
 	}
 	if more {
 		out.NextToken, err = sbomcat.EncodePageToken(list, resultCursor{Rank: getS(items[len(items)-1], "sk")})
 	}
 	return out, err
+}
+
+// inlinePage is a page of results kept on the version item (see RecordValidation), with the
+// same cursor as result items: the rank of the last one listed.
+func inlinePage(list string, results []types.AttributeValue, result sbomcat.ValidationResult, after resultCursor, limit int) (sbomcat.Page[sbomcat.FileResult], error) {
+	var out sbomcat.Page[sbomcat.FileResult]
+	last := 0
+	for rank, av := range results {
+		m, ok := av.(*types.AttributeValueMemberM)
+		if !ok || (after.Rank != "" && rankSK(rank) <= after.Rank) {
+			continue
+		}
+		r := resultFromAttrs(m.Value)
+		if result != "" && r.Result != result {
+			continue
+		}
+		if len(out.Items) == limit {
+			var err error
+			out.NextToken, err = sbomcat.EncodePageToken(list, resultCursor{Rank: rankSK(last)})
+			return out, err
+		}
+		out.Items, last = append(out.Items, r), rank
+	}
+	return out, nil
 }
 
 // deleteResults removes an association's results; "" has none.

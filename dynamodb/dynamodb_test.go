@@ -231,3 +231,121 @@ func TestOlderTable(t *testing.T) {
 		t.Errorf("Counts after emptying = %+v, %v; want zero", got, err)
 	}
 }
+
+// TestRedeliveredResults: a redelivered validation's results replace the first delivery's
+// whichever way each was kept (on the version item up to ten, as result items beyond), an
+// earlier, unfinished delivery's extra result items are never listed, results recorded by the
+// previous release (result items, no resultCount) are listed whole, and filters and pages
+// work the same on both kinds.
+func TestRedeliveredResults(t *testing.T) {
+	results := func(n int) []sbomcat.FileResult {
+		var rs []sbomcat.FileResult
+		for i := range n {
+			r := sbomcat.FileResult{FileName: fmt.Sprintf("f%02d.json", i), Result: sbomcat.ResultSucceeded, Format: sbomcat.FormatCycloneDX, SpecVersion: "1.6"}
+			if i%3 == 1 {
+				r = sbomcat.FileResult{FileName: r.FileName, Result: sbomcat.ResultFailed, ErrorCode: sbomcat.ErrorIncompatibleFormat, ErrorMessage: fmt.Sprint("bad ", i)}
+			}
+			rs = append(rs, r)
+		}
+		return rs
+	}
+	tests := []struct {
+		name  string
+		first int // results of a first delivery recorded before the second (0: none)
+		stray int // result items of an unfinished delivery, written but never committed
+		last  int // results of the delivery that stands
+	}{
+		{"inline", 0, 0, 3},
+		{"items", 0, 0, 23},
+		{"items then inline", 23, 0, 2},
+		{"inline then items", 2, 0, 12},
+		{"fewer items after more", 23, 0, 12},
+		{"stray items beyond inline", 0, 30, 4},
+		{"stray items beyond items", 0, 30, 11},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, s, table := newTable(t)
+			storetest.Must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit))
+			storetest.Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
+			a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "p", VersionName: "1", SBOM: sbomcat.S3Location{Bucket: "b", Key: "k", Version: "v"}}
+			_, err := s.Associate(ctx, a, sbomcat.NoLimit)
+			storetest.Must(t, err)
+			for i := range tt.stray {
+				putResultItem(t, c, table, a.ID, i, sbomcat.FileResult{FileName: "stray", Result: sbomcat.ResultFailed})
+			}
+			if tt.first > 0 {
+				storetest.Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: "p", VersionName: "1", Results: results(tt.first)}))
+			}
+			want := results(tt.last)
+			storetest.Must(t, s.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: "p", VersionName: "1", Results: want}))
+			checkListed(t, s, want)
+		})
+	}
+	t.Run("previous release", func(t *testing.T) {
+		c, s, table := newTable(t)
+		storetest.Must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit))
+		storetest.Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
+		a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "p", VersionName: "1", SBOM: sbomcat.S3Location{Bucket: "b", Key: "k", Version: "v"}}
+		_, err := s.Associate(ctx, a, sbomcat.NoLimit)
+		storetest.Must(t, err)
+		want := results(13)
+		for i, r := range want {
+			putResultItem(t, c, table, a.ID, i, r)
+		}
+		// As the previous release committed them: the status alone.
+		_, err = c.UpdateItem(ctx, &awsddb.UpdateItemInput{TableName: aws.String(table),
+			Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "P#p"}, "sk": &types.AttributeValueMemberS{Value: "V#1"}},
+			UpdateExpression:          aws.String("SET sbomStatus = :st REMOVE ippk, ipsk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":st": &types.AttributeValueMemberS{Value: string(sbomcat.RollUp(want))}}})
+		storetest.Must(t, err)
+		checkListed(t, s, want)
+	})
+}
+
+// putResultItem writes a result item as RecordValidation does for more than ten results.
+func putResultItem(t *testing.T, c *awsddb.Client, table, assoc string, rank int, r sbomcat.FileResult) {
+	t.Helper()
+	S := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	_, err := c.PutItem(context.Background(), &awsddb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		"pk": S("R#" + assoc), "sk": S(fmt.Sprintf("%08d", rank)), "fileName": S(r.FileName), "result": S(string(r.Result)),
+		"errorCode": S(string(r.ErrorCode)), "errorMessage": S(r.ErrorMessage), "format": S(string(r.Format)), "specVersion": S(r.SpecVersion)}})
+	storetest.Must(t, err)
+}
+
+// checkListed lists p/1's results whole, failed ones only, and in pages of 2 of each, and
+// compares with want (in file name order).
+func checkListed(t *testing.T, s *dynamodb.Store, want []sbomcat.FileResult) {
+	t.Helper()
+	var failed []sbomcat.FileResult
+	for _, r := range want {
+		if r.Result == sbomcat.ResultFailed {
+			failed = append(failed, r)
+		}
+	}
+	for _, c := range []struct {
+		filter sbomcat.ValidationResult
+		want   []sbomcat.FileResult
+	}{{"", want}, {sbomcat.ResultFailed, failed}} {
+		for _, limit := range []int{0, 2} {
+			var got []sbomcat.FileResult
+			page := sbomcat.PageRequest{MaxResults: limit}
+			for {
+				p, err := s.ListValidationResults(context.Background(), "p", "1", c.filter, page)
+				storetest.Must(t, err)
+				if limit > 0 && len(p.Items) > limit {
+					t.Fatalf("page of %d, limit %d", len(p.Items), limit)
+				}
+				got = append(got, p.Items...)
+				if p.NextToken == "" {
+					break
+				}
+				page.NextToken = p.NextToken
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("filter %q, pages of %d:\n got %v\nwant %v", c.filter, limit, got, c.want)
+			}
+		}
+	}
+}

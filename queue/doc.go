@@ -15,10 +15,11 @@
 //   - the Lambda function in cmd/sbomworker-lambda, through Lambda's SQS event source with
 //     ReportBatchItemFailures: the failed message ids of Consumer.HandleBatch become
 //     BatchItemFailures;
-//   - package sqs's Runner, a long-poll loop for running anywhere else (cmd/sbomworker): ReceiveMessage with
-//     a wait time, the message's visibility extended while its validation runs, DeleteMessage
-//     when it is finished, ChangeMessageVisibility with a backoff when it is not, and a graceful
-//     stop when its context is done.
+//   - package sqs's Runner, a long-poll loop for running anywhere else (cmd/sbomworker):
+//     ReceiveMessage of up to ten messages with a wait time, each message's visibility extended
+//     while its validation runs, DeleteMessageBatch of up to ten when they are finished,
+//     ChangeMessageVisibility with a backoff when they are not, and a graceful stop when its
+//     context is done.
 //
 // Delivery is at least once; the effect is exactly once because the store records results only
 // under the version's current association id, replacing any results recorded for the same id

@@ -25,8 +25,8 @@ type String struct {
 	Pattern string
 	// Sensitive values are never echoed in messages.
 	Sensitive bool
-	// re is Pattern anchored: AWS checks that the whole value matches.
-	re *regexp.Regexp
+	// re is Pattern anchored: AWS checks that the whole value matches (see anchored).
+	re func() *regexp.Regexp
 }
 
 // fromModel returns the string shape name of the model in model.json.
@@ -99,7 +99,7 @@ func (v *Violations) Length(field, value string, min, max int, sensitive bool) {
 // empty value is only checked for length).
 func (v *Violations) Check(field, value string, s String) {
 	v.Length(field, value, s.Min, s.Max, s.Sensitive)
-	if s.re == nil || value == "" || s.re.MatchString(value) {
+	if s.re == nil || value == "" || s.re().MatchString(value) {
 		return
 	}
 	shown := &value

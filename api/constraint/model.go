@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -56,9 +57,9 @@ type Shape struct {
 	Value     *Member           `json:"value,omitempty"`  // a map's
 
 	// re is Pattern anchored: AWS checks that the whole value matches. The model's patterns
-	// are Java's; those of the served operations mean the same in Go's syntax (mustModel
-	// refuses a model with one Go cannot compile).
-	re *regexp.Regexp
+	// are Java's; those of the served operations mean the same in Go's syntax (the package's
+	// tests compile every one). nil when there is no pattern.
+	re func() *regexp.Regexp
 }
 
 // Member refers to a shape; Location is "uri", "querystring", "header" or "" (the body).
@@ -69,7 +70,17 @@ type Member struct {
 }
 
 // Matches reports whether s satisfies the shape's pattern (true when it has none).
-func (s *Shape) Matches(v string) bool { return s.re == nil || s.re.MatchString(v) }
+func (s *Shape) Matches(v string) bool { return s.re == nil || s.re().MatchString(v) }
+
+// anchored returns pattern anchored at both ends, compiled on first use: compiling the
+// model's patterns at start took about a tenth of the API Lambda's cold start, and a request
+// uses a few of them.
+func anchored(pattern string) func() *regexp.Regexp {
+	if pattern == "" {
+		return nil
+	}
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:` + pattern + `)$`) })
+}
 
 func mustModel(b []byte) *Model {
 	var m Model
@@ -77,9 +88,7 @@ func mustModel(b []byte) *Model {
 		panic(fmt.Sprintf("constraint: model.json: %v", err))
 	}
 	for name, s := range m.Shapes {
-		if s.Pattern != "" {
-			s.re = regexp.MustCompile(`^(?:` + s.Pattern + `)$`)
-		}
+		s.re = anchored(s.Pattern)
 		for _, ref := range s.refs() {
 			if m.Shapes[ref.Shape] == nil {
 				panic(fmt.Sprintf("constraint: model.json: shape %s refers to missing shape %s", name, ref.Shape))

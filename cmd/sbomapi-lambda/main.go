@@ -28,14 +28,16 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/catalog"
-	"github.com/sbomcat/sbomcat/internal/wiring"
+	ddbstore "github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -60,16 +62,12 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	cfg, err := wiring.LoadAWS(ctx, "")
+	cfg, err := awswiring.Load(ctx, "")
 	if err != nil {
 		log.Error("aws configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	store, _, err := apiwiring.OpenStore(ctx, wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}, cfg)
-	if err != nil {
-		log.Error("catalog", "error", err.Error())
-		os.Exit(1)
-	}
+	store := ddbstore.New(dynamodb.NewFromConfig(cfg), c.table)
 	h := newHandler(c, cfg.Region, store, sbomsqs.NewPublisher(awssqs.NewFromConfig(cfg), c.queueURL),
 		s3presign.New(s3.NewFromConfig(cfg)), log)
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)

@@ -67,7 +67,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	if c.table != "" {
 		sc = wiring.StoreConfig{Kind: wiring.StoreDynamoDB, Table: c.table}
 	}
-	store, where, err := apiwiring.OpenStore(ctx, sc, awsCfg)
+	store, where, err := wiring.OpenCatalog(ctx, sc, awsCfg)
 	if err != nil {
 		return err
 	}

@@ -183,7 +183,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 	}
 }
 
-func build(t *testing.T) string {
+func build(t testing.TB) string {
 	t.Helper()
 	return testkit.Build(t, ".", "sbomworker")
 }

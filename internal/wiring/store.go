@@ -5,7 +5,12 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/sqlite"
 )
 
 // Store kinds.
@@ -26,16 +31,20 @@ type StoreConfig struct {
 	// read by the binaries' configuration and passed on by OpenStore.
 }
 
-// LoadAWS loads the SDK's standard configuration (AWS_REGION, credentials, shared files,
-// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>), in region unless the configuration names
-// one ("" leaves it to the SDK).
+// LoadAWS loads the SDK's standard configuration (awswiring.Load).
 func LoadAWS(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	return awswiring.Load(ctx, region)
+}
+
+// OpenCatalog opens the API's store (the catalog and its jobs) and says where it is, for the
+// start-up log line. awsCfg is used for DynamoDB only. Close the store when done.
+func OpenCatalog(ctx context.Context, c StoreConfig, awsCfg aws.Config) (catalog.Store, string, error) {
+	if c.Kind == StoreDynamoDB {
+		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.Table), "dynamodb:" + c.Table, nil
+	}
+	st, err := sqlite.Open(ctx, c.SQLitePath)
 	if err != nil {
-		return cfg, fmt.Errorf("aws configuration: %w", err)
+		return nil, "", fmt.Errorf("catalog: %w", err)
 	}
-	if cfg.Region == "" {
-		cfg.Region = region
-	}
-	return cfg, nil
+	return st, c.SQLitePath, nil
 }

@@ -1,26 +1,18 @@
 // Package apiwiring builds what serves the IoT API, for sbomd and the API Lambda: the catalog
-// store with its jobs, and the handler. It is apart from package wiring so that the worker
-// binaries link none of it (and their IAM policies, derived from the code they reach by
-// deploy's tests, grant nothing the API needs).
+// service and the handler on a store (wiring.OpenCatalog opens one). It is apart from package
+// wiring so that the worker binaries link none of it (and their IAM policies, derived from
+// the code they reach by deploy's tests, grant nothing the API needs), and imports nothing of
+// wiring so that the API Lambda links none of that (SQLite, the embedded S3).
 package apiwiring
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
-
 	"net/http"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/catalog"
-	"github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/jobs"
-	"github.com/sbomcat/sbomcat/sqlite"
 )
 
 // APIConfig is what the IoT API is built on, for sbomd and the API Lambda alike.
@@ -64,16 +56,3 @@ func NewAPI(c APIConfig, svc *catalog.Service) http.Handler {
 // Catalog is what the binaries keep in their store: the package catalog and the jobs.
 // sqlite.Store and dynamodb.Store are both.
 type Catalog = catalog.Store
-
-// OpenStore opens the store and says where it is, for the start-up log line. awsCfg is used
-// for DynamoDB only. Close the store when done.
-func OpenStore(ctx context.Context, c wiring.StoreConfig, awsCfg aws.Config) (Catalog, string, error) {
-	if c.Kind == wiring.StoreDynamoDB {
-		return dynamodb.New(ddb.NewFromConfig(awsCfg), c.Table), "dynamodb:" + c.Table, nil
-	}
-	st, err := sqlite.Open(ctx, c.SQLitePath)
-	if err != nil {
-		return nil, "", fmt.Errorf("catalog: %w", err)
-	}
-	return st, c.SQLitePath, nil
-}

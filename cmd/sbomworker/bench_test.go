@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
+	sbomsqs "github.com/sbomcat/sbomcat/sqs"
+	"github.com/sbomcat/sbomcat/worker/workertest"
+)
+
+var (
+	benchConcurrency = flag.Int("sqs.concurrency", 0, "SBOMCAT_CONCURRENCY of the benchmarked sbomworker (0: its default)")
+	benchProducers   = flag.Int("sqs.producers", 8, "goroutines associating and publishing at once, as concurrent API calls would")
+	benchCount       = flag.Bool("sqs.count", false, "count the worker's requests to SQS and DynamoDB by operation, through a proxy (which costs the client CPU)")
+)
+
+// BenchmarkSQSPath measures the deployed asynchronous path, each part its own process: the
+// built sbomworker long-polling fauxqs, its store on DynamoDB (dynalite), S3 on cmd/s3server.
+// The benchmark associates b.N small SBOMs as the API does (Store.Associate, then publish),
+// from several goroutines at once, and is timed until the store counts none in progress. It
+// reports validations/s and each process's CPU per validation, so that it shows where the
+// time goes:
+//
+//	go test ./cmd/sbomworker -run '^$' -bench SQSPath -benchtime 500x
+func BenchmarkSQSPath(b *testing.B) {
+	ctx := context.Background()
+	sqsSrv := workertest.StartSQS(b)
+	ddbURL := workertest.StartDynamoDB(b)
+	s3bin := testkit.Build(b, "../s3server", "s3server")
+	s3srv := testkit.StartServer(b, exec.Command(s3bin, "--addr", "127.0.0.1:0", "--data-dir", b.TempDir()))
+	q := sqsSrv.CreateQueue(b, "associations", 5, 30)
+
+	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
+	if err := store.CreateTable(ctx); err != nil {
+		b.Fatal(err)
+	}
+	s3c := s3.NewFromConfig(workertest.Config(s3srv.URL), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		b.Fatal(err)
+	}
+	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("bench/sbom.json"),
+		Body: strings.NewReader(string(testkit.ReadFixture(b, "cdx16-valid.json")))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc := sbomcat.S3Location{Bucket: bucket, Key: "bench/sbom.json", Version: aws.ToString(put.VersionId)}
+	if err := store.CreatePackage(ctx, &sbomcat.Package{Name: "bench"}, sbomcat.NoLimit); err != nil {
+		b.Fatal(err)
+	}
+	each(b, b.N, func(i int) error {
+		return store.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "bench", VersionName: strconv.Itoa(i)}, sbomcat.NoLimit)
+	})
+
+	workerSQS, workerDDB := sqsSrv.URL, ddbURL
+	var ops *opCounter
+	if *benchCount {
+		ops = &opCounter{n: map[string]int{}}
+		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbURL)
+	}
+	env := []string{
+		"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SQS=" + workerSQS, "AWS_ENDPOINT_URL_DYNAMODB=" + workerDDB,
+		"SBOMCAT_S3_USE_PATH_STYLE=true", "SBOMCAT_QUEUE_URL=" + q.URL, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat",
+		"SBOMCAT_LOG_LEVEL=warn", "TMPDIR=" + b.TempDir(),
+	}
+	if *benchConcurrency > 0 {
+		env = append(env, "SBOMCAT_CONCURRENCY="+strconv.Itoa(*benchConcurrency))
+	}
+	w := exec.Command(build(b))
+	w.Env = env
+	out := &testkit.Buffer{}
+	w.Stderr = out // metrics (stdout) are discarded: one line per validation
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		w.Process.Signal(syscall.SIGTERM)
+		w.Wait()
+		if b.Failed() {
+			b.Logf("sbomworker output:\n%s", out)
+		}
+	})
+
+	procs := map[string]int{"sbomworker": w.Process.Pid, "s3server": s3srv.Cmd.Process.Pid,
+		"fauxqs": childRunning(b, "fauxqs"), "dynalite": childRunning(b, "dynalite")}
+	before := map[string]time.Duration{}
+	for name, pid := range procs {
+		before[name] = cpuOf(b, pid)
+	}
+	selfBefore := selfCPU(b)
+	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
+	b.ResetTimer()
+	start := time.Now()
+	each(b, *benchProducers, func(i int) error {
+		for j := i; j < b.N; j += *benchProducers {
+			a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "bench", VersionName: strconv.Itoa(j), SBOM: loc, CreatedAt: time.Now()}
+			if _, err := store.Associate(ctx, a, sbomcat.NoLimit); err != nil {
+				return err
+			}
+			if err := pub.Enqueue(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for {
+		c, err := store.Counts(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c.ValidationsInProgress == 0 {
+			break
+		}
+		time.Sleep(25 * time.Millisecond) // not more often: the store's CPU is what is measured
+	}
+	b.StopTimer()
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "validations/s")
+	perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	for name, pid := range procs {
+		b.ReportMetric(perOp(cpuOf(b, pid)-before[name]), name+"-ms-cpu/op")
+	}
+	b.ReportMetric(perOp(selfCPU(b)-selfBefore), "client-ms-cpu/op")
+	if ops != nil {
+		ops.report(b)
+	}
+	for _, i := range []int{0, b.N - 1} {
+		if v, err := store.GetVersion(ctx, "bench", strconv.Itoa(i)); err != nil || v.SBOMStatus != sbomcat.StatusSucceeded {
+			b.Fatalf("bench/%d: %+v, %v; want SUCCEEDED", i, v, err)
+		}
+	}
+}
+
+// each runs f(0) ... f(n-1) on up to 8 goroutines and fails b on the first error.
+func each(b *testing.B, n int, f func(i int) error) {
+	b.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	next := make(chan int)
+	for range min(n, 8) {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(i); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+}
+
+// childRunning returns the pid of the test's child process whose command line names tool.
+func childRunning(b *testing.B, tool string) int {
+	b.Helper()
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		data, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so fields start after the last ')'.
+		f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(st), "cmdline"))
+		if strings.Contains(string(cmdline), "/"+tool+"/") {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			return pid
+		}
+	}
+	b.Skipf("no child process of %s found in /proc (not Linux?)", tool)
+	return 0
+}
+
+// cpuOf returns the user and system CPU time process pid has used, all its threads together.
+func cpuOf(b *testing.B, pid int) time.Duration {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	// Fields 14 and 15 of proc_pid_stat(5) are utime and stime, here from the state (field 3).
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticks
+}
+
+func selfCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// opCounter counts the requests that pass its proxies by operation (X-Amz-Target: SQS and
+// DynamoDB speak the JSON protocol).
+type opCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// proxy starts a reverse proxy to target that counts, and returns its URL.
+func (c *opCounter) proxy(b *testing.B, target string) string {
+	b.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := r.Header.Get("X-Amz-Target")
+		op = op[strings.LastIndexByte(op, '.')+1:]
+		c.mu.Lock()
+		c.n[op]++
+		c.mu.Unlock()
+		p.ServeHTTP(w, r)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// report reports each operation's requests per validation.
+func (c *opCounter) report(b *testing.B) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for op, n := range c.n {
+		b.ReportMetric(float64(n)/float64(b.N), op+"/op")
+	}
+}
