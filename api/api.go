@@ -431,8 +431,8 @@ func exactMembers(v any, t reflect.Type) any {
 			return v
 		}
 		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			f := t.Field(i)
+		// Visible fields include those of embedded structs, which encoding/json promotes.
+		for _, f := range reflect.VisibleFields(t) {
 			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
 				fields[name] = f.Type
 			}
