@@ -136,3 +136,13 @@ func Get(t testing.TB, u string) (*http.Response, []byte) {
 	}
 	return Do(t, req)
 }
+
+// GetOK GETs u as Get does and returns the body of a 200 response, failing t on any other.
+func GetOK(t testing.TB, u string) []byte {
+	t.Helper()
+	resp, body := Get(t, u)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %s", u, resp.Status, body)
+	}
+	return body
+}
