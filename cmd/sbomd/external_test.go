@@ -34,8 +34,8 @@ func TestExternalServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3Srv.CreateBucket(t, "sboms")
-	vGood := s3Srv.Put(t, "sboms", "fw/sboms.zip", testkit.Zip(t, "a.cdx.json", cdxValid, "b.spdx.json", spdxValid))
-	vBad := s3Srv.Put(t, "sboms", "fw/bad.json", []byte(cdxInvalid))
+	vGood := s3Srv.Put(t, "sboms", "fw/sboms.zip", testkit.Zip(t, "a.cdx.json", testkit.CycloneDXValid, "b.spdx.json", testkit.SPDXValid))
+	vBad := s3Srv.Put(t, "sboms", "fw/bad.json", []byte(testkit.CycloneDXInvalid))
 	firmware := []byte("external firmware")
 	vFw := s3Srv.Put(t, "sboms", "fw/firmware.bin", firmware)
 
@@ -114,18 +114,8 @@ func TestExternalServices(t *testing.T) {
 	}
 
 	// S3 is not served here: a request signed for s3 is refused like any other non-IoT one.
-	addr := logsAddr(t, logs.String())
-	s3c, _ := clients(addr)
+	s3c, _ := testkit.Clients(aws.ToString(c.Options().BaseEndpoint))
 	if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("ListBuckets on sbomd with external S3: %v, want 403", err)
 	}
-}
-
-func logsAddr(t *testing.T, logs string) string {
-	t.Helper()
-	a := servingAddr(logs)
-	if a == "" {
-		t.Fatalf("no serving line:\n%s", logs)
-	}
-	return a
 }
