@@ -15,11 +15,8 @@ import (
 	"github.com/sbomcat/sbomcat"
 )
 
-// Factory returns a new, empty store for one subtest; the factory arranges its cleanup.
-type Factory func(t *testing.T) sbomcat.Store
-
 // Run runs the conformance suite against stores made by newStore.
-func Run(t *testing.T, newStore Factory) {
+func Run(t *testing.T, newStore Factory[sbomcat.Store]) {
 	RunCases(t, newStore, map[string]func(*testing.T, sbomcat.Store){
 		"PackageCRUD":          testPackageCRUD,
 		"DefaultVersion":       testDefaultVersion,

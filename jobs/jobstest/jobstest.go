@@ -8,19 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"testing"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/storetest"
-	"testing"
 )
 
-// Factory returns a new, empty store for one subtest; the factory arranges its cleanup.
-type Factory func(t *testing.T) jobs.Store
-
 // Run runs the conformance suite against stores made by newStore.
-func Run(t *testing.T, newStore Factory) {
+func Run(t *testing.T, newStore storetest.Factory[jobs.Store]) {
 	storetest.RunCases(t, newStore, map[string]func(*testing.T, jobs.Store){
 		"CreateGetRoundTrip": testRoundTrip,
 		"MinimalJob":         testMinimalJob,
