@@ -304,13 +304,13 @@ func (s *Service) TagResource(ctx context.Context, id sbomcat.ResourceID, tags m
 	if err := sbomcat.ValidateTags(tags); err != nil {
 		return err
 	}
-	return s.cfg.Store.TagResource(ctx, id, tags)
+	return sbomcat.AddTags(ctx, s.cfg.Store, id, tags)
 }
 
 // UntagResource removes the tag keys; absent keys are ignored. ENOTFOUND if the resource does
 // not exist.
 func (s *Service) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
-	return s.cfg.Store.UntagResource(ctx, id, keys)
+	return sbomcat.RemoveTags(ctx, s.cfg.Store, id, keys)
 }
 
 // ListTags returns the resource's tags. ENOTFOUND if it does not exist.

@@ -155,9 +155,7 @@ func manyFiles(t *testing.T, n int) []byte {
 }
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	testkit.SkipShort(t, "browser test skipped in -short mode")
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("browser test skipped: no Chromium at %s (apt-get install chromium)", chromiumPath)
 	}
@@ -280,9 +278,7 @@ func TestBrowser(t *testing.T) {
 // TestSbomdConsoleFlags checks sbomd's console flags as a user meets them: the URL in the log,
 // the token from the flag, the environment or chance, and --console=false.
 func TestSbomdConsoleFlags(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs sbomd")
-	}
+	testkit.SkipShort(t, "builds and runs sbomd")
 	sbomd := testkit.Build(t, "../cmd/sbomd", "sbomd")
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	status := func(u string) int {

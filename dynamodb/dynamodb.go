@@ -338,9 +338,8 @@ func (s *Store) DeletePackage(ctx context.Context, name string) error {
 // ListPackages implements sbomcat.Store.
 func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) {
 	var out sbomcat.Page[sbomcat.Package]
-	list := sbomcat.ListID("packages")
-	var after string
-	if err := page.Start(list, &after); err != nil {
+	after, err := sbomcat.PackagesList().Start(page)
+	if err != nil {
 		return out, err
 	}
 	in := &dynamodb.QueryInput{
@@ -360,7 +359,7 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 		out.Items = append(out.Items, *packageFromItem(it))
 	}
 	if more {
-		out.NextToken, err = sbomcat.EncodePageToken(list, out.Items[len(out.Items)-1].Name)
+		out.NextToken, err = sbomcat.PackagesList().Next(out.Items[len(out.Items)-1].Name)
 	}
 	return out, err
 }
@@ -615,16 +614,11 @@ func (s *Store) unmark(ctx context.Context, pkg, ver, token string) {
 	})
 }
 
-type versionCursor struct {
-	Name string `json:"n"`
-}
-
 // ListVersions implements sbomcat.Store.
 func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.VersionStatus, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error) {
 	var out sbomcat.Page[sbomcat.PackageVersion]
-	list := sbomcat.ListID("versions", pkg, string(status))
-	var after versionCursor
-	if err := page.Start(list, &after); err != nil {
+	after, err := sbomcat.VersionsList(pkg, status).Start(page)
+	if err != nil {
 		return out, err
 	}
 	if _, _, err := s.getPackage(ctx, pkg); err != nil {
@@ -640,8 +634,8 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
 		in.ExpressionAttributeValues[":s"] = str(string(status))
 	}
-	if after.Name != "" {
-		in.ExclusiveStartKey = versionKey(pkg, after.Name)
+	if after != "" {
+		in.ExclusiveStartKey = versionKey(pkg, after)
 	}
 	items, more, err := s.collect(ctx, in, page.Limit())
 	if err != nil {
@@ -651,7 +645,7 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 		out.Items = append(out.Items, *versionFromItem(it))
 	}
 	if more {
-		out.NextToken, err = sbomcat.EncodePageToken(list, versionCursor{Name: out.Items[len(out.Items)-1].VersionName})
+		out.NextToken, err = sbomcat.VersionsList(pkg, status).Next(out.Items[len(out.Items)-1].VersionName)
 	}
 	return out, err
 }
@@ -1048,7 +1042,12 @@ func notFound(id sbomcat.ResourceID) error {
 	return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package %s does not exist.", id.PackageName)
 }
 
-func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(map[string]string) error) error {
+// EditTags implements sbomcat.Store.
+func (s *Store) EditTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
+	return wrap("edit tags", s.editTags(ctx, id, edit))
+}
+
+func (s *Store) editTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
 	for attempt := range maxAttempts {
 		it, err := s.get(ctx, tagKey(id))
 		if err != nil {
@@ -1061,7 +1060,7 @@ func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(m
 		if tags == nil {
 			tags = map[string]string{}
 		}
-		if err := fn(tags); err != nil {
+		if err := edit(tags); err != nil {
 			return err
 		}
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -1080,20 +1079,6 @@ func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(m
 		}
 	}
 	return errContention
-}
-
-// TagResource implements sbomcat.Store.
-func (s *Store) TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error {
-	return wrap("tag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		return sbomcat.AddTags(m, tags)
-	}))
-}
-
-// UntagResource implements sbomcat.Store.
-func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
-	return wrap("untag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		return sbomcat.RemoveTags(m, keys)
-	}))
 }
 
 // ListTags implements sbomcat.Store.

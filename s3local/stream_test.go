@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/s3local"
 )
 
@@ -95,9 +96,7 @@ func TestStreamingTrailer(t *testing.T) {
 // this process, so a body buffered on either side would show; the heap must not grow by
 // anything near the object's size. Throughput is logged, not asserted.
 func TestLargeObject(t *testing.T) {
-	if testing.Short() {
-		t.Skip("moves 150 MiB")
-	}
+	testkit.SkipShort(t, "moves 150 MiB")
 	ctx := context.Background()
 	const size = 50 << 20
 	dir := t.TempDir()

@@ -52,9 +52,7 @@ func awsEnv(t *testing.T, endpoints ...string) []string {
 // the start after the last one records FAILED, saying validation could not complete after that
 // many attempts, without trying again.
 func TestAttemptsSurviveKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts sbomd several times")
-	}
+	testkit.SkipShort(t, "starts sbomd several times")
 	ctx := context.Background()
 	s3srv := workertest.StartS3(t)
 	s3srv.CreateBucket(t, "sboms")
@@ -125,9 +123,7 @@ func TestAttemptsSurviveKill(t *testing.T) {
 // may get for that call; once the load stops, nothing stays IN_PROGRESS and the invariants
 // hold as the API shows them.
 func TestDynamoDBStorm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts dynalite")
-	}
+	testkit.SkipShort(t, "starts dynalite")
 	ctx := context.Background()
 	dynamoURL := workertest.StartDynamoDB(t)
 	if err := dynamodb.New(ddb.NewFromConfig(workertest.Config(dynamoURL)), "catalog").CreateTable(ctx); err != nil {

@@ -153,9 +153,7 @@ func fetch(t testing.TB, u string) (int, []byte) {
 // one), and checks that nothing was lost and that the interrupted association completes.
 // Last, sbomctl demo runs against the same process.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs sbomd")
-	}
+	testkit.SkipShort(t, "builds and runs sbomd")
 	_, sbomctl := binaries(t)
 	e := &e2e{t: t, ctx: context.Background(), dataDir: t.TempDir()}
 	spool := t.TempDir() // the worker's TMPDIR: a spool file there means a validation is under way
@@ -353,9 +351,7 @@ const cdxNTIA = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,` +
 // default; an unknown name fails the validation with a message naming it; and the profile is
 // the tag's value when the association was made, not when it is validated.
 func TestProfileTag(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs sbomd")
-	}
+	testkit.SkipShort(t, "builds and runs sbomd")
 	e := &e2e{t: t, ctx: context.Background(), dataDir: t.TempDir()}
 	// No worker at first: associations wait IN_PROGRESS in the catalog while a tag changes.
 	p := startProc(t, "127.0.0.1:0", e.dataDir, nil, "--worker=false")

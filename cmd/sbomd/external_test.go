@@ -22,9 +22,7 @@ import (
 // through the SDK's standard AWS_ENDPOINT_URL_* variables (here dynalite, fauxqs and gofakes3).
 // With --worker=false associations wait in the queue; with the worker, sbomd long-polls it.
 func TestExternalServices(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts emulators")
-	}
+	testkit.SkipShort(t, "starts emulators")
 	ctx := context.Background()
 	dynamoURL := workertest.StartDynamoDB(t)
 	sqsSrv := workertest.StartSQS(t)

@@ -59,9 +59,7 @@ type attackResult struct {
 }
 
 func TestHostileClients(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts sbomd and 200 stalled connections")
-	}
+	testkit.SkipShort(t, "starts sbomd and 200 stalled connections")
 	p := startProc(t, "127.0.0.1:0", t.TempDir(), nil, "--stall-timeout", "2s")
 	a := attack{unsigned: 100, signedIoT: 50, signedS3: 50}
 	res := runAttack(t, p, a)

@@ -41,13 +41,8 @@ import (
 // It needs an AWS CLI on the PATH with the package-catalog SBOM commands (README.md says which
 // versions) and is skipped with a message otherwise.
 func TestREADME(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs README.md's walkthroughs against built processes; skipped with -short")
-	}
-	awsCLI, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("no aws command on the PATH: README.md's walkthroughs need the AWS CLI (v1 >= 1.34.20 or v2 >= 2.17.52); install one to run this test")
-	}
+	testkit.SkipShort(t, "runs README.md's walkthroughs against built processes; skipped with -short")
+	awsCLI := testkit.AWSCLI(t, "README.md's walkthroughs need the AWS CLI (v1 >= 1.34.20 or v2 >= 2.17.52); install one to run this test")
 	if out, err := exec.Command(awsCLI, "iot", "associate-sbom-with-package-version", "help").CombinedOutput(); err != nil {
 		t.Skipf("%s has no `aws iot associate-sbom-with-package-version`: README.md's walkthroughs need AWS CLI v1 >= 1.34.20 or v2 >= 2.17.52 (%v)\n%.300s", awsCLI, err, out)
 	}

@@ -41,9 +41,7 @@ import (
 // script (which must stop its processes), runs it again on the same resources (its setup is
 // idempotent and the catalog survives), and validates a second association.
 func TestRunAgainstEmulators(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts emulators, builds and runs the script's binaries")
-	}
+	testkit.SkipShort(t, "starts emulators, builds and runs the script's binaries")
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("run.sh needs bash")
 	}

@@ -146,3 +146,23 @@ func GetOK(t testing.TB, u string) []byte {
 	}
 	return body
 }
+
+// SkipShort skips t under -short, saying why: for tests that build binaries or start processes,
+// emulators or browsers.
+func SkipShort(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+}
+
+// AWSCLI is the path of the aws command on the PATH, for tests that drive the AWS CLI; t is
+// skipped when there is none, with why it needs one.
+func AWSCLI(t testing.TB, why string) string {
+	t.Helper()
+	p, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("no aws command on the PATH: " + why)
+	}
+	return p
+}
