@@ -206,6 +206,26 @@ func backoff(ctx context.Context, attempt int) error {
 
 var errContention = errors.New("too many concurrent updates; giving up")
 
+// optimistically runs try, an optimistic read-modify-write, until it succeeds or fails with
+// anything but a failed condition (another writer came first), backing off between attempts;
+// errContention after maxAttempts.
+func optimistically[T any](ctx context.Context, try func() (T, error)) (T, error) {
+	var zero T
+	for attempt := range maxAttempts {
+		v, err := try()
+		if err == nil {
+			return v, nil
+		}
+		if !isConditionFailed(err) {
+			return zero, err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return zero, err
+		}
+	}
+	return zero, errContention
+}
+
 func (s *Store) get(ctx context.Context, key item) (item, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -270,16 +290,16 @@ func (s *Store) GetPackage(ctx context.Context, name string) (*sbomcat.Package, 
 
 // UpdatePackage implements sbomcat.Store.
 func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.PackageUpdate) (*sbomcat.Package, error) {
-	for attempt := range maxAttempts {
+	p, err := optimistically(ctx, func() (*sbomcat.Package, error) {
 		p, rev, err := s.getPackage(ctx, name)
 		if err != nil {
-			return nil, wrap("update package", err)
+			return nil, err
 		}
 		var def *sbomcat.PackageVersion
 		if u.DefaultVersion != nil {
 			it, err := s.get(ctx, versionKey(name, *u.DefaultVersion))
 			if err != nil {
-				return nil, wrap("update package", err)
+				return nil, err
 			}
 			// A version being deleted is as good as gone (see DeleteVersion).
 			if it != nil && it["deleting"] == nil {
@@ -295,16 +315,12 @@ func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.Packag
 			ConditionExpression:       aws.String("rev = :rev"),
 			ExpressionAttributeValues: item{":d": str(p.Description), ":dv": str(p.DefaultVersion), ":u": num(p.UpdatedAt.UnixMilli()), ":one": num(1), ":rev": num(rev)},
 		})
-		if err == nil {
-			return p, nil
-		} else if !isConditionFailed(err) {
-			return nil, wrap("update package", err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err != nil {
 			return nil, err
 		}
-	}
-	return nil, wrap("update package", errContention)
+		return p, nil
+	})
+	return p, wrap("update package", err)
 }
 
 // DeletePackage implements sbomcat.Store. The package item counts its versions (CreateVersion
@@ -511,10 +527,10 @@ func (s *Store) GetVersion(ctx context.Context, pkg, ver string) (*sbomcat.Packa
 
 // UpdateVersion implements sbomcat.Store.
 func (s *Store) UpdateVersion(ctx context.Context, pkg, ver string, u sbomcat.VersionUpdate) (*sbomcat.PackageVersion, error) {
-	for attempt := range maxAttempts {
+	v, err := optimistically(ctx, func() (*sbomcat.PackageVersion, error) {
 		v, rev, err := s.getVersion(ctx, pkg, ver)
 		if err != nil {
-			return nil, wrap("update version", err)
+			return nil, err
 		}
 		if err := v.Apply(u, s.now()); err != nil {
 			return nil, err
@@ -535,16 +551,12 @@ func (s *Store) UpdateVersion(ctx context.Context, pkg, ver string, u sbomcat.Ve
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
 			ExpressionAttributeValues: values,
 		})
-		if err == nil {
-			return v, nil
-		} else if !isConditionFailed(err) {
-			return nil, wrap("update version", err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err != nil {
 			return nil, err
 		}
-	}
-	return nil, wrap("update version", errContention)
+		return v, nil
+	})
+	return v, wrap("update version", err)
 }
 
 // DeleteVersion implements sbomcat.Store. A version that is being deleted is marked first
@@ -665,16 +677,16 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		created = now
 	}
 	ip := str(string(sbomcat.StatusInProgress))
-	for attempt := range maxAttempts {
+	v, err := optimistically(ctx, func() (*sbomcat.PackageVersion, error) {
 		current, _, err := s.getVersion(ctx, a.PackageName, a.VersionName)
 		if err != nil {
-			return nil, wrap("associate", err)
+			return nil, err
 		}
 		cond := "sbomStatus = :ip"
 		reserved := current.SBOMStatus != sbomcat.StatusInProgress
 		if reserved {
 			if err := s.reserve(ctx, counterInFlight, sbomcat.QuotaInFlight, maxInFlight); err != nil {
-				return nil, wrap("associate", err)
+				return nil, err
 			}
 			cond = "attribute_exists(pk) AND (attribute_not_exists(sbomStatus) OR sbomStatus <> :ip)"
 		}
@@ -695,24 +707,20 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		if err != nil && reserved {
 			s.release(ctx, counterInFlight)
 		}
-		if err == nil {
-			v := versionFromItem(out.Attributes)
-			if old := v.AssociationID; old != "" && old != a.ID {
-				if err := s.deleteResults(ctx, old); err != nil {
-					return nil, wrap("associate", err)
-				}
-			}
-			sbom := a.SBOM
-			v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &sbom, sbomcat.StatusInProgress, a.ID, now
-			return v, nil
-		} else if !isConditionFailed(err) {
-			return nil, wrap("associate", err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err != nil {
 			return nil, err
 		}
-	}
-	return nil, wrap("associate", errContention)
+		v := versionFromItem(out.Attributes)
+		if old := v.AssociationID; old != "" && old != a.ID {
+			if err := s.deleteResults(ctx, old); err != nil {
+				return nil, err
+			}
+		}
+		sbom := a.SBOM
+		v.SBOM, v.SBOMStatus, v.AssociationID, v.UpdatedAt = &sbom, sbomcat.StatusInProgress, a.ID, now
+		return v, nil
+	})
+	return v, wrap("associate", err)
 }
 
 // AssociateRecorded implements sbomcat.Store. The record is written right after the
@@ -1048,20 +1056,20 @@ func (s *Store) EditTags(ctx context.Context, id sbomcat.ResourceID, edit func(m
 }
 
 func (s *Store) editTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
-	for attempt := range maxAttempts {
+	_, err := optimistically(ctx, func() (struct{}, error) {
 		it, err := s.get(ctx, tagKey(id))
 		if err != nil {
-			return err
+			return struct{}{}, err
 		}
 		if it == nil {
-			return notFound(id)
+			return struct{}{}, notFound(id)
 		}
 		tags := getMap(it, "tags")
 		if tags == nil {
 			tags = map[string]string{}
 		}
 		if err := edit(tags); err != nil {
-			return err
+			return struct{}{}, err
 		}
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: tagKey(id),
@@ -1069,16 +1077,9 @@ func (s *Store) editTags(ctx context.Context, id sbomcat.ResourceID, edit func(m
 			ConditionExpression:       aws.String("rev = :rev"),
 			ExpressionAttributeValues: item{":t": strMap(tags), ":one": num(1), ":rev": num(getN(it, "rev"))},
 		})
-		if err == nil {
-			return nil
-		} else if !isConditionFailed(err) {
-			return err
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
-		}
-	}
-	return errContention
+		return struct{}{}, err
+	})
+	return err
 }
 
 // ListTags implements sbomcat.Store.
