@@ -49,9 +49,7 @@ func TestStreamingTrailer(t *testing.T) {
 	s := &server{b: b, srv: srv}
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
 
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tls")}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "tls", false)
 	body := make([]byte, 3<<20+17) // several aws-chunked chunks, odd tail
 	rand.NewChaCha8([32]byte{1}).Read(body)
 	nonSeekable := struct{ io.Reader }{bytes.NewReader(body)}
@@ -104,13 +102,7 @@ func TestLargeObject(t *testing.T) {
 	sum := writeRandomFile(t, src, size)
 	s := startServer(t, filepath.Join(dir, "data"), false)
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("big")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("big"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "big", true)
 	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
