@@ -562,10 +562,7 @@ func testValidationResults(t *testing.T, s sbomcat.Store) {
 func testInProgressAndCounts(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	c, err := s.Counts(ctx)
-	Must(t, err)
-	if c != (sbomcat.Counts{}) {
-		t.Fatalf("empty store counts %+v", c)
-	}
+	wantZero(t, "counts", c, err)
 	createPackage(t, s, "p")
 	createPackage(t, s, "q")
 	for _, v := range []string{"1", "2", "3"} {
@@ -740,10 +737,7 @@ func testAssociateRecorded(t *testing.T, s sbomcat.Store) {
 func testPackageConfiguration(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	c, err := s.GetPackageConfiguration(ctx)
-	Must(t, err)
-	if c != (sbomcat.PackageConfiguration{}) {
-		t.Errorf("default configuration %+v", c)
-	}
+	wantZero(t, "package configuration", c, err)
 	want := sbomcat.PackageConfiguration{VersionUpdateByJobsEnabled: true, VersionUpdateByJobsRoleARN: "arn:aws:iam::000000000000:role/jobs"}
 	Must(t, s.PutPackageConfiguration(ctx, want))
 	c, err = s.GetPackageConfiguration(ctx)

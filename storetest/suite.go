@@ -68,3 +68,13 @@ func Must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// wantZero fails t unless err is nil and got is the zero value: what an empty store answers.
+func wantZero[T comparable](t *testing.T, what string, got T, err error) {
+	t.Helper()
+	Must(t, err)
+	var zero T
+	if got != zero {
+		t.Fatalf("%s of an empty store: %+v, want none", what, got)
+	}
+}
