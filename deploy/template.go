@@ -318,18 +318,7 @@ func (e *evaluator) fn(name string, arg any) (any, error) {
 	case "Fn::Select":
 		return e.selectItem(arg)
 	case "Fn::If":
-		l, err := fnArgs(name, arg, 3, "[condition, then, else]")
-		if err != nil {
-			return nil, err
-		}
-		c, err := e.condition(str(l[0]))
-		if err != nil {
-			return nil, err
-		}
-		if c {
-			return e.eval(l[1])
-		}
-		return e.eval(l[2])
+		return e.ifThen(arg)
 	case "Fn::Equals":
 		a, b, err := e.stringPair(name, arg, "two values")
 		if err != nil {
@@ -436,6 +425,22 @@ func (e *evaluator) selectItem(arg any) (any, error) {
 		return nil, fmt.Errorf("Fn::Select index %d out of %d", i, len(list))
 	}
 	return list[i], nil
+}
+
+// ifThen is Fn::If: [condition, then, else].
+func (e *evaluator) ifThen(arg any) (any, error) {
+	l, err := fnArgs("Fn::If", arg, 3, "[condition, then, else]")
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.condition(str(l[0]))
+	if err != nil {
+		return nil, err
+	}
+	if c {
+		return e.eval(l[1])
+	}
+	return e.eval(l[2])
 }
 
 // fnArgs returns the n arguments of the function name; want says what they are, for the
