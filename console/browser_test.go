@@ -126,21 +126,6 @@ func (s *sdk) associate(pkg, version string, body []byte) {
 	s.check("AssociateSbomWithPackageVersion", err)
 }
 
-func (s *sdk) waitFinal(pkg, version string) {
-	end := time.Now().Add(2 * time.Minute)
-	for {
-		v, err := s.iot.GetPackageVersion(context.Background(), &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
-		s.check("GetPackageVersion", err)
-		if v.SbomValidationStatus != iottypes.SbomValidationStatusInProgress {
-			return
-		}
-		if time.Now().After(end) {
-			s.t.Fatalf("%s %s still IN_PROGRESS", pkg, version)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // manyFiles is a zip of n CycloneDX files, every 10th one broken.
 func manyFiles(t *testing.T, n int) []byte {
 	var entries []any
@@ -199,7 +184,7 @@ func TestBrowser(t *testing.T) {
 	}
 	w := worker()
 	for _, v := range []string{"1.0.0", "1.1.0", "3.0.0"} {
-		api.waitFinal("gateway-fw", v)
+		testkit.WaitValidated(t, api.iot, "gateway-fw", v)
 	}
 	w.stop()
 	api.associate("gateway-fw", "2.0.0", testkit.Zip(t, "a.cdx.json", testkit.CycloneDXValid, "b.cdx.json", testkit.CycloneDXInvalid))

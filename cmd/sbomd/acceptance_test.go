@@ -101,7 +101,7 @@ func TestAttemptsSurviveKill(t *testing.T) {
 	// The next start finds the attempts used up: FAILED, no further download.
 	p := startProc(t, "127.0.0.1:0", dataDir, env, "--s3", "external")
 	_, c := testkit.Clients(p.URL)
-	if got := waitValidated(t, c, "fw", "1.0"); got != iottypes.SbomValidationStatusFailed {
+	if got := testkit.WaitValidated(t, c, "fw", "1.0"); got != iottypes.SbomValidationStatusFailed {
 		t.Fatalf("status %s, want FAILED\n%s", got, p.Logs)
 	}
 	r := results(t, c, "fw", "1.0")

@@ -205,10 +205,10 @@ func TestEndToEnd(t *testing.T) {
 	e.createVersion("gateway", "1.1.0", nil)
 	e.associate("gateway", "1.0.0", "gateway/sboms.zip", v1)
 	e.associate("gateway", "1.1.0", "gateway/sboms.zip", v2)
-	if s := waitValidated(t, e.iot, "gateway", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("1.0.0: %s, want SUCCEEDED", s)
 	}
-	if s := waitValidated(t, e.iot, "gateway", "1.1.0"); s != iottypes.SbomValidationStatusFailed {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "1.1.0"); s != iottypes.SbomValidationStatusFailed {
 		t.Errorf("1.1.0: %s, want FAILED", s)
 	}
 	checkResults := func() {
@@ -284,13 +284,13 @@ func TestEndToEnd(t *testing.T) {
 	// Restart with the worker: both associations complete, and everything else is as it was.
 	p = startProc(t, addr, e.dataDir, nil)
 	e.connect(p)
-	if s := waitValidated(t, e.iot, "gateway", "2.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "2.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("2.0.0 after restart: %s, want SUCCEEDED\n%s", s, p.Logs)
 	}
 	if r := results(t, e.iot, "gateway", "2.0.0"); len(r) != 1 || r["big.cdx.json"].ValidationResult != iottypes.SbomValidationResultSucceeded {
 		t.Errorf("2.0.0 results: %+v", r)
 	}
-	if s := waitValidated(t, e.iot, "gateway", "3.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "3.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("3.0.0 after restart: %s, want SUCCEEDED", s)
 	}
 	checkResults()
@@ -411,7 +411,7 @@ func TestProfileTag(t *testing.T) {
 		{"typo", "1.0.0", iottypes.SbomValidationStatusFailed, "", []string{`sbomcat:profile tag: "ntai" is not a validation profile`, "aws, strict, ntia, bsi"}},
 		{"retagged", "1.0.0", iottypes.SbomValidationStatusFailed, iottypes.SbomValidationErrorCodeIncompatibleFormat, []string{"NTIA minimum elements: "}},
 	} {
-		if s := waitValidated(t, e.iot, tc.pkg, tc.version); s != tc.status {
+		if s := testkit.WaitValidated(t, e.iot, tc.pkg, tc.version); s != tc.status {
 			t.Errorf("%s %s: %s, want %s", tc.pkg, tc.version, s, tc.status)
 		}
 		res := results(t, e.iot, tc.pkg, tc.version)
@@ -432,7 +432,7 @@ func TestProfileTag(t *testing.T) {
 	}
 	// A new association reads the tag as it is now.
 	e.associate("retagged", "1.0.0", "bare.cdx.json", bare)
-	if s := waitValidated(t, e.iot, "retagged", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "retagged", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("retagged, associated again under aws: %s", s)
 	}
 }

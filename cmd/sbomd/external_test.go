@@ -87,7 +87,7 @@ func TestExternalServices(t *testing.T) {
 	c, _, logs = start(t, args, env, "test", "test", "us-east-1")
 	associate(c, "2.0", "fw/bad.json", vBad)
 	for version, want := range map[string]iottypes.SbomValidationStatus{"1.0": iottypes.SbomValidationStatusSucceeded, "2.0": iottypes.SbomValidationStatusFailed} {
-		if got := waitValidated(t, c, "fw", version); got != want {
+		if got := testkit.WaitValidated(t, c, "fw", version); got != want {
 			t.Errorf("%s: %s, want %s\n%s", version, got, want, logs)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
@@ -111,26 +110,6 @@ func (p *proc) stop() error {
 		return errors.New("still running long after SIGTERM; killed")
 	}
 	return err
-}
-
-// waitValidated polls GetPackageVersion until the SBOM status leaves IN_PROGRESS and returns
-// it.
-func waitValidated(t testing.TB, c *iot.Client, pkg, version string) iottypes.SbomValidationStatus {
-	t.Helper()
-	end := time.Now().Add(deadline)
-	for {
-		v, err := c.GetPackageVersion(context.Background(), &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
-		if err != nil {
-			t.Fatalf("GetPackageVersion %s %s: %v", pkg, version, err)
-		}
-		if s := v.SbomValidationStatus; s != iottypes.SbomValidationStatusInProgress {
-			return s
-		}
-		if time.Now().After(end) {
-			t.Fatalf("%s %s still IN_PROGRESS after %s", pkg, version, deadline)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // results lists every validation result of a version, by file name.

@@ -186,16 +186,7 @@ func validate(t *testing.T, s3c *s3.Client, iotc *iot.Client, pkg, version strin
 	}); err != nil {
 		t.Fatalf("associate: %v", err)
 	}
-	var status iottypes.SbomValidationStatus
-	workertest.Eventually(t, 90*time.Second, "the worker to validate the association", func() bool {
-		v, err := iotc.GetPackageVersion(ctx, &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
-		if err != nil {
-			t.Fatalf("get package version: %v", err)
-		}
-		status = v.SbomValidationStatus
-		return status != iottypes.SbomValidationStatusInProgress
-	})
-	if status != want {
+	if status := testkit.WaitValidated(t, iotc, pkg, version); status != want {
 		t.Errorf("status %s, want %s", status, want)
 	}
 	got := map[string]iottypes.SbomValidationResult{}
