@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,9 +11,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 )
 
-// ServerDeadline bounds StartServer's and WaitLog's waits: generous, because a loaded CI
+// ServerDeadline bounds StartServer's, WaitLog's and WaitValidated's waits: generous, because a loaded CI
 // machine is slow, and never a measure of speed.
 const ServerDeadline = 2 * time.Minute
 
@@ -72,6 +77,26 @@ func (s *Server) WaitLog(t testing.TB, msg, key string) string {
 		if time.Now().After(end) {
 			t.Fatalf("%s logged no %q in %s:\n%s", s.Cmd.Path, msg, ServerDeadline, s.Logs)
 		}
+	}
+}
+
+// WaitValidated polls GetPackageVersion until the version's SBOM status leaves IN_PROGRESS and
+// returns it; it fails t if a call fails or the status has not changed within ServerDeadline.
+func WaitValidated(t testing.TB, c *iot.Client, pkg, version string) iottypes.SbomValidationStatus {
+	t.Helper()
+	end := time.Now().Add(ServerDeadline)
+	for {
+		v, err := c.GetPackageVersion(context.Background(), &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
+		if err != nil {
+			t.Fatalf("GetPackageVersion %s %s: %v", pkg, version, err)
+		}
+		if s := v.SbomValidationStatus; s != iottypes.SbomValidationStatusInProgress {
+			return s
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s %s still IN_PROGRESS after %s", pkg, version, ServerDeadline)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -1,14 +1,9 @@
 package testkit
 
 import (
-	"context"
-	"testing"
-	"time"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
-	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -27,24 +22,4 @@ func SDKConfig(url string) aws.Config {
 func Clients(url string) (*s3.Client, *iot.Client) {
 	cfg := SDKConfig(url)
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), iot.NewFromConfig(cfg)
-}
-
-// WaitValidated polls GetPackageVersion until the version's SBOM status leaves IN_PROGRESS and
-// returns it; it fails t if a call fails or the status has not changed within ServerDeadline.
-func WaitValidated(t testing.TB, c *iot.Client, pkg, version string) iottypes.SbomValidationStatus {
-	t.Helper()
-	end := time.Now().Add(ServerDeadline)
-	for {
-		v, err := c.GetPackageVersion(context.Background(), &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
-		if err != nil {
-			t.Fatalf("GetPackageVersion %s %s: %v", pkg, version, err)
-		}
-		if s := v.SbomValidationStatus; s != iottypes.SbomValidationStatusInProgress {
-			return s
-		}
-		if time.Now().After(end) {
-			t.Fatalf("%s %s still IN_PROGRESS after %s", pkg, version, ServerDeadline)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
