@@ -1,7 +1,9 @@
 package sbomcat
 
 import (
+	"context"
 	"crypto/rand"
+	"maps"
 	"time"
 )
 
@@ -289,25 +291,27 @@ type Page[T any] struct {
 // NewID returns a fresh random identifier (128 bits of entropy), used for association ids.
 func NewID() string { return rand.Text() }
 
-// AddTags merges tags into a resource's current tags m, refusing a result with more than
-// MaxTags tags (TagResource). Every Store applies it inside its own read-modify-write.
-func AddTags(m, tags map[string]string) error {
-	for k, v := range tags {
-		m[k] = v
-	}
-	if len(m) > MaxTags {
-		return Errorf(EINVALID, "A resource can have at most %d tags; this request would leave %d.", MaxTags, len(m))
-	}
-	return nil
+// AddTags adds or overwrites tags on the resource id of s (TagResource), refusing a result
+// with more than MaxTags tags. ENOTFOUND if the resource does not exist.
+func AddTags(ctx context.Context, s Store, id ResourceID, tags map[string]string) error {
+	return s.EditTags(ctx, id, func(m map[string]string) error {
+		maps.Copy(m, tags)
+		if len(m) > MaxTags {
+			return Errorf(EINVALID, "A resource can have at most %d tags; this request would leave %d.", MaxTags, len(m))
+		}
+		return nil
+	})
 }
 
-// RemoveTags deletes keys from a resource's current tags m; absent keys are ignored
-// (UntagResource).
-func RemoveTags(m map[string]string, keys []string) error {
-	for _, k := range keys {
-		delete(m, k)
-	}
-	return nil
+// RemoveTags removes keys from the tags of the resource id of s (UntagResource); absent keys
+// are ignored. ENOTFOUND if the resource does not exist.
+func RemoveTags(ctx context.Context, s Store, id ResourceID, keys []string) error {
+	return s.EditTags(ctx, id, func(m map[string]string) error {
+		for _, k := range keys {
+			delete(m, k)
+		}
+		return nil
+	})
 }
 
 // Quota names an account limit that a Store enforces.

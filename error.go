@@ -51,23 +51,23 @@ func Conflictf(resourceID, format string, args ...any) *Error {
 // ErrCode returns the code of the application error in err's chain, EINTERNAL for any other
 // non-nil error, and "" for nil.
 func ErrCode(err error) string {
-	var e *Error
-	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
-		return e.Code
-	}
-	return EINTERNAL
+	return describe(err, func(e *Error) string { return e.Code }, EINTERNAL)
 }
 
 // ErrMessage returns the caller-safe message of the application error in err's chain, and a
 // generic text for any other error so that internal details never leak.
 func ErrMessage(err error) string {
-	var e *Error
+	return describe(err, func(e *Error) string { return e.Message }, "Internal error.")
+}
+
+// describe is part of the application error in err's chain, internal for any other non-nil
+// error, and "" for nil.
+func describe(err error, part func(*Error) string, internal string) string {
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
-		return e.Message
 	}
-	return "Internal error."
+	if e, ok := errors.AsType[*Error](err); ok {
+		return part(e)
+	}
+	return internal
 }

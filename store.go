@@ -97,12 +97,10 @@ type Store interface {
 	// Counts returns the numbers the quotas limit.
 	Counts(ctx context.Context) (Counts, error)
 
-	// TagResource adds or overwrites tags on a package or version. ENOTFOUND if it does not
-	// exist; EINVALID if it would then carry more than MaxTags tags.
-	TagResource(ctx context.Context, id ResourceID, tags map[string]string) error
-	// UntagResource removes the tag keys; keys that are not there are ignored. ENOTFOUND if the
-	// resource does not exist.
-	UntagResource(ctx context.Context, id ResourceID, keys []string) error
+	// EditTags changes a package's or version's tags in one atomic read-modify-write: edit
+	// gets the current tags to change in place, and an error from it leaves them as they were
+	// (AddTags and RemoveTags are the edits). ENOTFOUND if the resource does not exist.
+	EditTags(ctx context.Context, id ResourceID, edit func(tags map[string]string) error) error
 	// ListTags returns the resource's tags. ENOTFOUND if it does not exist.
 	ListTags(ctx context.Context, id ResourceID) (map[string]string, error)
 

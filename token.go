@@ -66,3 +66,25 @@ func DecodePageToken(token, list string, cursor any) error {
 	}
 	return nil
 }
+
+// NameList is the token scope of a list that every store pages by name, the same way:
+// ListPackages (PackagesList) and ListVersions (VersionsList). Its cursor is the last name
+// returned.
+type NameList struct{ id string }
+
+// PackagesList is ListPackages' list.
+func PackagesList() NameList { return NameList{ListID("packages")} }
+
+// VersionsList is ListVersions' list of the versions of pkg in status ("" for all).
+func VersionsList(pkg string, status VersionStatus) NameList {
+	return NameList{ListID("versions", pkg, string(status))}
+}
+
+// Start returns the name after which the page asked for starts: "" for the first page.
+func (l NameList) Start(page PageRequest) (after string, err error) {
+	err = page.Start(l.id, &after)
+	return after, err
+}
+
+// Next returns the token of the page after the one whose last name is last.
+func (l NameList) Next(last string) (string, error) { return EncodePageToken(l.id, last) }

@@ -31,15 +31,14 @@ var (
 		sbomcat.EBUSY:     {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL: {"InternalServerException", http.StatusInternalServerError},
 	}
-	// iotErrors are the IoT-wide names, which the tagging and the job operations share; they
-	// differ on a conflict.
-	iotErrors = dialect{
+	// iotErrors are the IoT-wide names, which the tagging and the job operations share: the
+	// catalog's but for an invalid request, a quota and an internal failure. The two differ on
+	// a conflict, so each names its own.
+	iotErrors = catalogErrors.with(dialect{
 		sbomcat.EINVALID:  {"InvalidRequestException", http.StatusBadRequest},
-		sbomcat.ENOTFOUND: {"ResourceNotFoundException", http.StatusNotFound},
 		sbomcat.EQUOTA:    {"LimitExceededException", http.StatusGone},
-		sbomcat.EBUSY:     {"ThrottlingException", http.StatusBadRequest},
 		sbomcat.EINTERNAL: {"InternalFailureException", http.StatusInternalServerError},
-	}
+	})
 	taggingErrors = iotErrors.with(dialect{sbomcat.ECONFLICT: {"InvalidRequestException", http.StatusBadRequest}})
 	// jobErrors are the job operations' names: InvalidRequestException for every refused
 	// request (docs/behaviour.md, "Jobs"), ResourceAlreadyExistsException for a duplicate job id,

@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -18,17 +16,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
+	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
 // The catalog every job test starts from, made through the SDK:
@@ -70,31 +65,15 @@ type jobsEnv struct {
 func newJobsEnv(t *testing.T) *jobsEnv {
 	t.Helper()
 	ctx := context.Background()
-	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(s3srv.Close)
-	s3c := s3.New(s3.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
-	_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(artifactBucket)})
-	ok(t, err)
-	_, err = s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(artifactBucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
-	ok(t, err)
-	put := func(body []byte) string {
-		out, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(artifactBucket), Key: aws.String(artifactKey), Body: bytes.NewReader(body)})
-		ok(t, err)
-		if aws.ToString(out.VersionId) == "" {
-			t.Fatal("PutObject on a versioned bucket returned no version id")
-		}
-		return *out.VersionId
-	}
+	s3srv := workertest.StartS3(t)
+	s3srv.CreateBucket(t, artifactBucket)
+	put := func(body []byte) string { return s3srv.Put(t, artifactBucket, artifactKey, body) }
 
 	je := &jobsEnv{ctx: ctx, now: time.Now().UTC().Truncate(time.Millisecond)}
 	je.v1, je.v2 = put(firmwareV1), put(firmwareV2)
 	je.env = newEnv(t, func(c *envConfig) {
 		c.Jobs = c.Service.Store.(jobs.Store)
-		c.Presigner = s3presign.New(s3c)
+		c.Presigner = s3presign.New(s3srv.Client())
 		c.Now = func() time.Time { return je.now }
 	})
 	je.catalog(t)
@@ -157,20 +136,6 @@ func (e *jobsEnv) describe(t *testing.T, id string, before bool) *types.Job {
 
 // versionARN is a package version ARN of the default scope.
 func versionARN(pkg, ver string) string { return pkgARN + pkg + "/version/" + ver }
-
-// fetchURL GETs u with net/http, as a device would, and returns the body of a 200 response.
-func fetchURL(t *testing.T, u string) []byte {
-	t.Helper()
-	resp, err := http.Get(u)
-	ok(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	ok(t, err)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s: %s", u, resp.Status, body)
-	}
-	return body
-}
 
 // TestJobPlaceholders creates a job for each placeholder form through the SDK and reads both
 // views of its document and destinations back.
@@ -271,7 +236,7 @@ func TestJobArtifactURLs(t *testing.T) {
 		if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || q.Get("X-Amz-Signature") == "" || q.Get("X-Amz-Expires") != "120" {
 			t.Errorf("step %d: %s is not a SigV4 presigned URL valid for 120 s", i, u)
 		}
-		if body := fetchURL(t, u.String()); !bytes.Equal(body, want) {
+		if body := testkit.GetOK(t, u.String()); !bytes.Equal(body, want) {
 			t.Errorf("step %d fetched %q, want %q", i, body, want)
 		}
 	}
@@ -309,7 +274,7 @@ func TestJobDefaultVersion(t *testing.T) {
 		if string(got.Attributes) != attrsJSON {
 			t.Errorf("%s: attributes %s, want those of %s", id, got.Attributes, ver)
 		}
-		if body := fetchURL(t, got.URL); !bytes.Equal(body, firmware) {
+		if body := testkit.GetOK(t, got.URL); !bytes.Equal(body, firmware) {
 			t.Errorf("%s: artifact %q, want %s's %q", id, body, ver, firmware)
 		}
 		if before := e.document(t, id, true); before != doc {

@@ -12,23 +12,24 @@ import (
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
-// The operations: each decodes and checks its request (validate.go), calls one method of the
-// catalog service or jobs.Service, and renders the result in the model's shapes (wire.go).
+// The operations: each checks its request (validate.go), calls one method of the catalog
+// service or jobs.Service, and renders the result in the model's shapes (wire.go). The router
+// decodes a JSON body (withBody) and reads a List operation's page request (withPage) first.
 
 // Packages.
 
-func (h *Handler) createPackage(r *request) (any, error) {
-	var in createPackageInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) createPackage(r *request, in *createPackageInput) (any, error) {
 	name, _, token := pathAndToken(r)
 	p := sbomcat.Package{Name: name, Description: deref(in.Description), Tags: in.Tags}
 	out, err := h.catalog.CreatePackage(r.ctx, p, token)
 	if err != nil {
 		return nil, err
 	}
-	return createPackageOutput{PackageName: out.Name, PackageArn: h.cfg.Scope.PackageARN(out.Name), Description: out.Description}, nil
+	return h.packageOutput(out), nil
+}
+
+func (h *Handler) packageOutput(p *sbomcat.Package) createPackageOutput {
+	return createPackageOutput{PackageName: p.Name, PackageArn: h.cfg.Scope.PackageARN(p.Name), Description: p.Description}
 }
 
 func (h *Handler) getPackage(r *request) (any, error) {
@@ -38,16 +39,12 @@ func (h *Handler) getPackage(r *request) (any, error) {
 		return nil, err
 	}
 	return getPackageOutput{
-		PackageName: p.Name, PackageArn: h.cfg.Scope.PackageARN(p.Name), Description: p.Description,
-		DefaultVersionName: p.DefaultVersion, CreationDate: epoch(p.CreatedAt), LastModifiedDate: epoch(p.UpdatedAt),
+		createPackageOutput: h.packageOutput(p),
+		DefaultVersionName:  p.DefaultVersion, catalogDates: datesOf(p.CreatedAt, p.UpdatedAt),
 	}, nil
 }
 
-func (h *Handler) updatePackage(r *request) (any, error) {
-	var in updatePackageInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) updatePackage(r *request, in *updatePackageInput) (any, error) {
 	name, _, token := pathAndToken(r)
 	u := sbomcat.PackageUpdate{Description: in.Description, DefaultVersion: in.DefaultVersionName, UnsetDefaultVersion: deref(in.UnsetDefaultVersion)}
 	if err := checkUpdatePackage(u); err != nil {
@@ -62,30 +59,17 @@ func (h *Handler) deletePackage(r *request) (any, error) {
 	return nil, h.catalog.DeletePackage(r.ctx, name, token)
 }
 
-func (h *Handler) listPackages(r *request) (any, error) {
-	page, err := pageRequest(r)
-	if err != nil {
-		return nil, err
-	}
+func (h *Handler) listPackages(r *request, page sbomcat.PageRequest) (any, error) {
 	res, err := h.catalog.ListPackages(r.ctx, page)
 	if err != nil {
 		return nil, err
 	}
-	return listPackagesOutput{NextToken: res.NextToken, PackageSummaries: summaries(res.Items, func(p sbomcat.Package) packageSummary {
-		return packageSummary{
-			PackageName: p.Name, DefaultVersionName: p.DefaultVersion,
-			CreationDate: epoch(p.CreatedAt), LastModifiedDate: epoch(p.UpdatedAt),
-		}
-	})}, nil
+	return listOf("packageSummaries", res, packageSummaryOf), nil
 }
 
 // Package versions.
 
-func (h *Handler) createVersion(r *request) (any, error) {
-	var in createVersionInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) createVersion(r *request, in *createVersionInput) (any, error) {
 	pkg, ver, token := pathAndToken(r)
 	artifact, err := artifactOf(in.Artifact)
 	if err != nil {
@@ -100,11 +84,15 @@ func (h *Handler) createVersion(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return h.versionOutput(out), nil
+}
+
+func (h *Handler) versionOutput(pv *sbomcat.PackageVersion) createVersionOutput {
 	return createVersionOutput{
-		PackageVersionArn: h.cfg.Scope.VersionARN(out.PackageName, out.VersionName),
-		PackageName:       out.PackageName, VersionName: out.VersionName, Description: out.Description,
-		Attributes: out.Attributes, Status: string(out.Status), ErrorReason: out.ErrorReason,
-	}, nil
+		PackageVersionArn: h.cfg.Scope.VersionARN(pv.PackageName, pv.VersionName),
+		PackageName:       pv.PackageName, VersionName: pv.VersionName, Description: pv.Description,
+		Attributes: pv.Attributes, Status: string(pv.Status), ErrorReason: pv.ErrorReason,
+	}
 }
 
 func (h *Handler) getVersion(r *request) (any, error) {
@@ -114,19 +102,13 @@ func (h *Handler) getVersion(r *request) (any, error) {
 		return nil, err
 	}
 	return getVersionOutput{
-		PackageVersionArn: h.cfg.Scope.VersionARN(pv.PackageName, pv.VersionName),
-		PackageName:       pv.PackageName, VersionName: pv.VersionName, Description: pv.Description,
-		Attributes: pv.Attributes, Artifact: fromLocation(pv.Artifact), Status: string(pv.Status),
-		ErrorReason: pv.ErrorReason, CreationDate: epoch(pv.CreatedAt), LastModifiedDate: epoch(pv.UpdatedAt),
+		createVersionOutput: h.versionOutput(pv),
+		Artifact:            fromLocation(pv.Artifact), catalogDates: datesOf(pv.CreatedAt, pv.UpdatedAt),
 		Sbom: fromLocation(pv.SBOM), SbomValidationStatus: string(pv.SBOMStatus), Recipe: pv.Recipe,
 	}, nil
 }
 
-func (h *Handler) updateVersion(r *request) (any, error) {
-	var in updateVersionInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) updateVersion(r *request, in *updateVersionInput) (any, error) {
 	pkg, ver, token := pathAndToken(r)
 	artifact, err := artifactOf(in.Artifact)
 	if err != nil {
@@ -143,39 +125,22 @@ func (h *Handler) deleteVersion(r *request) (any, error) {
 	return nil, h.catalog.DeleteVersion(r.ctx, pkg, ver, token)
 }
 
-func (h *Handler) listVersions(r *request) (any, error) {
+func (h *Handler) listVersions(r *request, page sbomcat.PageRequest) (any, error) {
 	pkg, _ := names(r)
-	status := r.query.Get("status")
-	page, err := pageRequest(r)
+	res, err := h.catalog.ListVersions(r.ctx, pkg, sbomcat.VersionStatus(r.query.Get("status")), page)
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.catalog.ListVersions(r.ctx, pkg, sbomcat.VersionStatus(status), page)
-	if err != nil {
-		return nil, err
-	}
-	return listVersionsOutput{NextToken: res.NextToken, PackageVersionSummaries: summaries(res.Items, func(pv sbomcat.PackageVersion) versionSummary {
-		return versionSummary{
-			PackageName: pv.PackageName, VersionName: pv.VersionName, Status: string(pv.Status),
-			CreationDate: epoch(pv.CreatedAt), LastModifiedDate: epoch(pv.UpdatedAt),
-		}
-	})}, nil
+	return listOf("packageVersionSummaries", res, versionSummaryOf), nil
 }
 
 // SBOM association and results.
 
-func (h *Handler) associate(r *request) (any, error) {
-	var in associateInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) associate(r *request, in *associateInput) (any, error) {
 	pkg, ver, token := pathAndToken(r)
-	sbom := toLocation(in.Sbom)
-	if err := checkSBOM(sbom); err != nil {
-		return nil, err
-	}
-	// Shape, then existence, then the in-flight limit (docs/behaviour.md, "SBOM association").
-	pv, err := h.catalog.AssociateSBOM(r.ctx, pkg, ver, *sbom, token)
+	// documentedChecks has refused a missing or incomplete SBOM before the model's checks;
+	// then existence, then the in-flight limit (docs/behaviour.md, "SBOM association").
+	pv, err := h.catalog.AssociateSBOM(r.ctx, pkg, ver, *toLocation(in.Sbom), token)
 	if err != nil {
 		return nil, err
 	}
@@ -187,22 +152,13 @@ func (h *Handler) disassociate(r *request) (any, error) {
 	return nil, h.catalog.DisassociateSBOM(r.ctx, pkg, ver, token)
 }
 
-func (h *Handler) listResults(r *request) (any, error) {
+func (h *Handler) listResults(r *request, page sbomcat.PageRequest) (any, error) {
 	pkg, ver := names(r)
-	result := r.query.Get("validationResult")
-	page, err := pageRequest(r)
+	res, err := h.catalog.ListValidationResults(r.ctx, pkg, ver, sbomcat.ValidationResult(r.query.Get("validationResult")), page)
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.catalog.ListValidationResults(r.ctx, pkg, ver, sbomcat.ValidationResult(result), page)
-	if err != nil {
-		return nil, err
-	}
-	return listResultsOutput{NextToken: res.NextToken, ValidationResultSummaries: summaries(res.Items, func(fr sbomcat.FileResult) resultSummary {
-		return resultSummary{
-			FileName: fr.FileName, ValidationResult: string(fr.Result), ErrorCode: string(fr.ErrorCode), ErrorMessage: fr.ErrorMessage,
-		}
-	})}, nil
+	return listOf("validationResultSummaries", res, resultSummaryOf), nil
 }
 
 // Package configuration.
@@ -219,28 +175,19 @@ func (h *Handler) getConfiguration(r *request) (any, error) {
 	return out, nil
 }
 
-func (h *Handler) updateConfiguration(r *request) (any, error) {
-	var in packageConfigurationJSON
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
-	token := r.query.Get("clientToken")
+func (h *Handler) updateConfiguration(r *request, in *packageConfigurationJSON) (any, error) {
 	// Members that are given replace the stored ones; absent members are left as they are.
 	var u sbomcat.PackageConfigurationUpdate
 	if jc := in.VersionUpdateByJobsConfig; jc != nil {
 		u = sbomcat.PackageConfigurationUpdate{VersionUpdateByJobsEnabled: jc.Enabled, VersionUpdateByJobsRoleARN: jc.RoleArn}
 	}
-	_, err := h.catalog.UpdatePackageConfiguration(r.ctx, u, token)
+	_, err := h.catalog.UpdatePackageConfiguration(r.ctx, u, r.query.Get("clientToken"))
 	return nil, err
 }
 
 // Tags.
 
-func (h *Handler) tagResource(r *request) (any, error) {
-	var in tagResourceInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) tagResource(r *request, in *tagResourceInput) (any, error) {
 	id, err := resourceOf(h.cfg.Scope, in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -248,11 +195,7 @@ func (h *Handler) tagResource(r *request) (any, error) {
 	return nil, h.catalog.TagResource(r.ctx, id, tagsOf(in.Tags))
 }
 
-func (h *Handler) untagResource(r *request) (any, error) {
-	var in untagResourceInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) untagResource(r *request, in *untagResourceInput) (any, error) {
 	id, err := resourceOf(h.cfg.Scope, in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -274,7 +217,7 @@ func (h *Handler) listTags(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listTagsOutput{Tags: tagList(maps.Clone(tags))}, nil
+	return listOutput[tagJSON]{member: "tags", items: tagList(maps.Clone(tags))}, nil
 }
 
 // Jobs.
@@ -333,13 +276,9 @@ func unsupportedCreateJobMembers(in *createJobInput, v *c.Violations) {
 	}
 }
 
-func (h *Handler) createJob(r *request) (any, error) {
-	var in createJobInput
-	if err := decode(r.body, &in); err != nil {
-		return nil, err
-	}
+func (h *Handler) createJob(r *request, in *createJobInput) (any, error) {
 	var v c.Violations
-	unsupportedCreateJobMembers(&in, &v)
+	unsupportedCreateJobMembers(in, &v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -358,10 +297,16 @@ func (h *Handler) createJob(r *request) (any, error) {
 	return createJobOutput{JobArn: jobs.ARN(h.cfg.Scope, j.ID), JobID: j.ID, Description: j.Description}, nil
 }
 
-func (h *Handler) describeJob(r *request) (any, error) {
+// beforeSubstitution reads DescribeJob's and GetJobDocument's beforeSubstitution.
+func beforeSubstitution(r *request) (bool, error) {
 	var v c.Violations
 	before := boolQuery(r, "beforeSubstitution", &v)
-	if err := v.Err(); err != nil {
+	return before, v.Err()
+}
+
+func (h *Handler) describeJob(r *request) (any, error) {
+	before, err := beforeSubstitution(r)
+	if err != nil {
 		return nil, err
 	}
 	j, err := h.jobs.Describe(r.ctx, r.params["jobId"])
@@ -370,7 +315,7 @@ func (h *Handler) describeJob(r *request) (any, error) {
 	}
 	out := jobJSON{
 		JobArn: jobs.ARN(h.cfg.Scope, j.ID), JobID: j.ID, TargetSelection: string(j.TargetSelection), Status: string(j.Status),
-		Targets: j.Targets, Description: j.Description, CreatedAt: epoch(j.CreatedAt), LastUpdatedAt: epoch(j.LastUpdatedAt),
+		Targets: j.Targets, Description: j.Description, jobDates: jobDates{CreatedAt: epoch(j.CreatedAt), LastUpdatedAt: epoch(j.LastUpdatedAt)},
 		JobProcessDetails:          jobProcessDetails{ProcessingTargets: []string{}},
 		DestinationPackageVersions: j.DestinationsView(before),
 	}
@@ -384,9 +329,8 @@ func (h *Handler) describeJob(r *request) (any, error) {
 }
 
 func (h *Handler) getJobDocument(r *request) (any, error) {
-	var v c.Violations
-	before := boolQuery(r, "beforeSubstitution", &v)
-	if err := v.Err(); err != nil {
+	before, err := beforeSubstitution(r)
+	if err != nil {
 		return nil, err
 	}
 	doc, err := h.jobs.Document(r.ctx, r.params["jobId"], before)
@@ -439,12 +383,12 @@ func (h *Handler) listJobs(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listJobsOutput{NextToken: page.NextToken, Jobs: summaries(page.Items, func(s jobs.Summary) jobSummary {
+	return listOf("jobs", page, func(s jobs.Summary) jobSummary {
 		return jobSummary{
 			JobArn: jobs.ARN(h.cfg.Scope, s.ID), JobID: s.ID, Status: string(s.Status), TargetSelection: string(s.TargetSelection),
-			CreatedAt: epoch(s.CreatedAt), LastUpdatedAt: epoch(s.LastUpdatedAt),
+			jobDates: jobDates{CreatedAt: epoch(s.CreatedAt), LastUpdatedAt: epoch(s.LastUpdatedAt)},
 		}
-	})}, nil
+	}), nil
 }
 
 func (h *Handler) deleteJob(r *request) (any, error) {
@@ -457,12 +401,24 @@ func (h *Handler) deleteJob(r *request) (any, error) {
 	return nil, h.jobs.Delete(r.ctx, r.params["jobId"], force)
 }
 
-// summaries maps a page's items to their wire summaries: an empty list, never null, when there
-// are none.
-func summaries[T, S any](items []T, summary func(T) S) []S {
-	out := make([]S, 0, len(items))
-	for _, it := range items {
-		out = append(out, summary(it))
+// withBody adapts an operation whose input has a JSON body: handle gets it decoded.
+func withBody[In any](handle func(*Handler, *request, *In) (any, error)) func(*Handler, *request) (any, error) {
+	return func(h *Handler, r *request) (any, error) {
+		var in In
+		if err := decode(r.body, &in); err != nil {
+			return nil, err
+		}
+		return handle(h, r, &in)
 	}
-	return out
+}
+
+// withPage adapts a List operation of the catalog: handle gets the page asked for.
+func withPage(handle func(*Handler, *request, sbomcat.PageRequest) (any, error)) func(*Handler, *request) (any, error) {
+	return func(h *Handler, r *request) (any, error) {
+		page, err := pageRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		return handle(h, r, page)
+	}
 }

@@ -17,23 +17,23 @@ type operation struct {
 
 // operations lists every operation served, with the HTTP bindings of the AWS IoT model.
 var operations = []*operation{
-	{"ListPackages", http.MethodGet, "/packages", catalogErrors, (*Handler).listPackages},
-	{"CreatePackage", http.MethodPut, "/packages/{packageName}", catalogErrors, (*Handler).createPackage},
+	{"ListPackages", http.MethodGet, "/packages", catalogErrors, withPage((*Handler).listPackages)},
+	{"CreatePackage", http.MethodPut, "/packages/{packageName}", catalogErrors, withBody((*Handler).createPackage)},
 	{"GetPackage", http.MethodGet, "/packages/{packageName}", catalogErrors, (*Handler).getPackage},
-	{"UpdatePackage", http.MethodPatch, "/packages/{packageName}", catalogErrors, (*Handler).updatePackage},
+	{"UpdatePackage", http.MethodPatch, "/packages/{packageName}", catalogErrors, withBody((*Handler).updatePackage)},
 	{"DeletePackage", http.MethodDelete, "/packages/{packageName}", catalogErrors, (*Handler).deletePackage},
-	{"ListPackageVersions", http.MethodGet, "/packages/{packageName}/versions", catalogErrors, (*Handler).listVersions},
-	{"CreatePackageVersion", http.MethodPut, "/packages/{packageName}/versions/{versionName}", catalogErrors, (*Handler).createVersion},
+	{"ListPackageVersions", http.MethodGet, "/packages/{packageName}/versions", catalogErrors, withPage((*Handler).listVersions)},
+	{"CreatePackageVersion", http.MethodPut, "/packages/{packageName}/versions/{versionName}", catalogErrors, withBody((*Handler).createVersion)},
 	{"GetPackageVersion", http.MethodGet, "/packages/{packageName}/versions/{versionName}", catalogErrors, (*Handler).getVersion},
-	{"UpdatePackageVersion", http.MethodPatch, "/packages/{packageName}/versions/{versionName}", catalogErrors, (*Handler).updateVersion},
+	{"UpdatePackageVersion", http.MethodPatch, "/packages/{packageName}/versions/{versionName}", catalogErrors, withBody((*Handler).updateVersion)},
 	{"DeletePackageVersion", http.MethodDelete, "/packages/{packageName}/versions/{versionName}", catalogErrors, (*Handler).deleteVersion},
-	{"AssociateSbomWithPackageVersion", http.MethodPut, "/packages/{packageName}/versions/{versionName}/sbom", catalogErrors, (*Handler).associate},
+	{"AssociateSbomWithPackageVersion", http.MethodPut, "/packages/{packageName}/versions/{versionName}/sbom", catalogErrors, withBody((*Handler).associate)},
 	{"DisassociateSbomFromPackageVersion", http.MethodDelete, "/packages/{packageName}/versions/{versionName}/sbom", catalogErrors, (*Handler).disassociate},
-	{"ListSbomValidationResults", http.MethodGet, "/packages/{packageName}/versions/{versionName}/sbom-validation-results", catalogErrors, (*Handler).listResults},
+	{"ListSbomValidationResults", http.MethodGet, "/packages/{packageName}/versions/{versionName}/sbom-validation-results", catalogErrors, withPage((*Handler).listResults)},
 	{"GetPackageConfiguration", http.MethodGet, "/package-configuration", catalogErrors, (*Handler).getConfiguration},
-	{"UpdatePackageConfiguration", http.MethodPatch, "/package-configuration", catalogErrors, (*Handler).updateConfiguration},
-	{"TagResource", http.MethodPost, "/tags", taggingErrors, (*Handler).tagResource},
-	{"UntagResource", http.MethodPost, "/untag", taggingErrors, (*Handler).untagResource},
+	{"UpdatePackageConfiguration", http.MethodPatch, "/package-configuration", catalogErrors, withBody((*Handler).updateConfiguration)},
+	{"TagResource", http.MethodPost, "/tags", taggingErrors, withBody((*Handler).tagResource)},
+	{"UntagResource", http.MethodPost, "/untag", taggingErrors, withBody((*Handler).untagResource)},
 	{"ListTagsForResource", http.MethodGet, "/tags", taggingErrors, (*Handler).listTags},
 }
 
@@ -41,7 +41,7 @@ var operations = []*operation{
 // served when Config.Jobs is set. Their model lists the older error names, as the tagging
 // operations' does.
 var jobOperations = []*operation{
-	{"CreateJob", http.MethodPut, "/jobs/{jobId}", jobErrors, (*Handler).createJob},
+	{"CreateJob", http.MethodPut, "/jobs/{jobId}", jobErrors, withBody((*Handler).createJob)},
 	{"DescribeJob", http.MethodGet, "/jobs/{jobId}", jobErrors, (*Handler).describeJob},
 	{"DeleteJob", http.MethodDelete, "/jobs/{jobId}", jobErrors, (*Handler).deleteJob},
 	{"GetJobDocument", http.MethodGet, "/jobs/{jobId}/job-document", jobErrors, (*Handler).getJobDocument},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api/constraint"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // modelCheck runs the model's checks of op on a request, as Handler.call does.
@@ -83,20 +84,7 @@ func TestRequestChecks(t *testing.T) {
 		{"arn missing", errOf(resourceOf(sbomcat.DefaultScope, nil)), "Value at 'resourceArn' failed to satisfy constraint: Member must not be null"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.wantMsg == "" {
-				if tt.err != nil {
-					t.Fatalf("unexpected error: %v", tt.err)
-				}
-				return
-			}
-			if sbomcat.ErrCode(tt.err) != sbomcat.EINVALID {
-				t.Fatalf("err = %v, want EINVALID", tt.err)
-			}
-			if msg := sbomcat.ErrMessage(tt.err); !strings.Contains(msg, tt.wantMsg) {
-				t.Errorf("message %q does not contain %q", msg, tt.wantMsg)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { testkit.WantInvalid(t, tt.err, tt.wantMsg) })
 	}
 }
 

@@ -55,6 +55,42 @@ func fromLocation(l *sbomcat.S3Location) *locationWrapper {
 	return &locationWrapper{S3Location: out}
 }
 
+// catalogDates are when a package or version was created and last changed.
+type catalogDates struct {
+	CreationDate     epoch `json:"creationDate"`
+	LastModifiedDate epoch `json:"lastModifiedDate"`
+}
+
+func datesOf(created, modified time.Time) catalogDates {
+	return catalogDates{CreationDate: epoch(created), LastModifiedDate: epoch(modified)}
+}
+
+// listOutput is a List operation's output: one page of summaries under the member the
+// operation's model names, and the token of the next page, absent on the last.
+type listOutput[S any] struct {
+	member    string
+	items     []S
+	nextToken string
+}
+
+func (o listOutput[S]) MarshalJSON() ([]byte, error) {
+	out := map[string]any{o.member: o.items}
+	if o.nextToken != "" {
+		out["nextToken"] = o.nextToken
+	}
+	return json.Marshal(out)
+}
+
+// listOf renders page as a List operation's output: its items by summary under member, an
+// empty list (never null) when there are none.
+func listOf[T, S any](member string, page sbomcat.Page[T], summary func(T) S) listOutput[S] {
+	items := make([]S, 0, len(page.Items))
+	for _, it := range page.Items {
+		items = append(items, summary(it))
+	}
+	return listOutput[S]{member: member, items: items, nextToken: page.NextToken}
+}
+
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {
@@ -76,13 +112,11 @@ type createPackageOutput struct {
 	Description string `json:"description,omitempty"`
 }
 
+// getPackageOutput is createPackageOutput's members and the package's others.
 type getPackageOutput struct {
-	PackageName        string `json:"packageName"`
-	PackageArn         string `json:"packageArn"`
-	Description        string `json:"description,omitempty"`
+	createPackageOutput
 	DefaultVersionName string `json:"defaultVersionName,omitempty"`
-	CreationDate       epoch  `json:"creationDate"`
-	LastModifiedDate   epoch  `json:"lastModifiedDate"`
+	catalogDates
 }
 
 type updatePackageInput struct {
@@ -94,23 +128,29 @@ type updatePackageInput struct {
 type packageSummary struct {
 	PackageName        string `json:"packageName"`
 	DefaultVersionName string `json:"defaultVersionName,omitempty"`
-	CreationDate       epoch  `json:"creationDate"`
-	LastModifiedDate   epoch  `json:"lastModifiedDate"`
+	catalogDates
 }
 
-type listPackagesOutput struct {
-	PackageSummaries []packageSummary `json:"packageSummaries"`
-	NextToken        string           `json:"nextToken,omitempty"`
+func packageSummaryOf(p sbomcat.Package) packageSummary {
+	return packageSummary{
+		PackageName: p.Name, DefaultVersionName: p.DefaultVersion,
+		catalogDates: datesOf(p.CreatedAt, p.UpdatedAt),
+	}
 }
 
 // Package versions.
 
-type createVersionInput struct {
+// versionMembers are the members CreatePackageVersion and UpdatePackageVersion share.
+type versionMembers struct {
 	Description *string           `json:"description"`
 	Attributes  map[string]string `json:"attributes"`
 	Artifact    *locationWrapper  `json:"artifact"`
 	Recipe      *string           `json:"recipe"`
-	Tags        map[string]string `json:"tags"`
+}
+
+type createVersionInput struct {
+	versionMembers
+	Tags map[string]string `json:"tags"`
 }
 
 type createVersionOutput struct {
@@ -123,41 +163,33 @@ type createVersionOutput struct {
 	ErrorReason       string            `json:"errorReason,omitempty"`
 }
 
+// getVersionOutput is createVersionOutput's members and the version's others.
 type getVersionOutput struct {
-	PackageVersionArn    string            `json:"packageVersionArn"`
-	PackageName          string            `json:"packageName"`
-	VersionName          string            `json:"versionName"`
-	Description          string            `json:"description,omitempty"`
-	Attributes           map[string]string `json:"attributes,omitempty"`
-	Artifact             *locationWrapper  `json:"artifact,omitempty"`
-	Status               string            `json:"status"`
-	ErrorReason          string            `json:"errorReason,omitempty"`
-	CreationDate         epoch             `json:"creationDate"`
-	LastModifiedDate     epoch             `json:"lastModifiedDate"`
-	Sbom                 *locationWrapper  `json:"sbom,omitempty"`
-	SbomValidationStatus string            `json:"sbomValidationStatus,omitempty"`
-	Recipe               string            `json:"recipe,omitempty"`
+	createVersionOutput
+	Artifact *locationWrapper `json:"artifact,omitempty"`
+	catalogDates
+	Sbom                 *locationWrapper `json:"sbom,omitempty"`
+	SbomValidationStatus string           `json:"sbomValidationStatus,omitempty"`
+	Recipe               string           `json:"recipe,omitempty"`
 }
 
 type updateVersionInput struct {
-	Description *string           `json:"description"`
-	Attributes  map[string]string `json:"attributes"`
-	Artifact    *locationWrapper  `json:"artifact"`
-	Action      *string           `json:"action"`
-	Recipe      *string           `json:"recipe"`
+	versionMembers
+	Action *string `json:"action"`
 }
 
 type versionSummary struct {
-	PackageName      string `json:"packageName"`
-	VersionName      string `json:"versionName"`
-	Status           string `json:"status"`
-	CreationDate     epoch  `json:"creationDate"`
-	LastModifiedDate epoch  `json:"lastModifiedDate"`
+	PackageName string `json:"packageName"`
+	VersionName string `json:"versionName"`
+	Status      string `json:"status"`
+	catalogDates
 }
 
-type listVersionsOutput struct {
-	PackageVersionSummaries []versionSummary `json:"packageVersionSummaries"`
-	NextToken               string           `json:"nextToken,omitempty"`
+func versionSummaryOf(pv sbomcat.PackageVersion) versionSummary {
+	return versionSummary{
+		PackageName: pv.PackageName, VersionName: pv.VersionName, Status: string(pv.Status),
+		catalogDates: datesOf(pv.CreatedAt, pv.UpdatedAt),
+	}
 }
 
 // SBOMs.
@@ -180,9 +212,10 @@ type resultSummary struct {
 	ErrorMessage     string `json:"errorMessage,omitempty"`
 }
 
-type listResultsOutput struct {
-	ValidationResultSummaries []resultSummary `json:"validationResultSummaries"`
-	NextToken                 string          `json:"nextToken,omitempty"`
+func resultSummaryOf(fr sbomcat.FileResult) resultSummary {
+	return resultSummary{
+		FileName: fr.FileName, ValidationResult: string(fr.Result), ErrorCode: string(fr.ErrorCode), ErrorMessage: fr.ErrorMessage,
+	}
 }
 
 // Package configuration.
@@ -213,11 +246,6 @@ type untagResourceInput struct {
 	TagKeys     []string `json:"tagKeys"`
 }
 
-type listTagsOutput struct {
-	Tags      []tagJSON `json:"tags"`
-	NextToken string    `json:"nextToken,omitempty"`
-}
-
 func tagList(m map[string]string) []tagJSON {
 	out := make([]tagJSON, 0, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -233,6 +261,12 @@ type presignedURLConfigJSON struct {
 	RoleArn *string `json:"roleArn,omitempty"`
 	// A pointer, so that an absent expiresInSec (default 3600) is told apart from 0 (refused).
 	ExpiresInSec *int64 `json:"expiresInSec,omitempty"`
+}
+
+// jobDates are when a job was created and last changed, as the job operations name them.
+type jobDates struct {
+	CreatedAt     epoch `json:"createdAt"`
+	LastUpdatedAt epoch `json:"lastUpdatedAt"`
 }
 
 type createJobInput struct {
@@ -278,18 +312,17 @@ type jobProcessDetails struct {
 }
 
 type jobJSON struct {
-	JobArn                     string                  `json:"jobArn"`
-	JobID                      string                  `json:"jobId"`
-	TargetSelection            string                  `json:"targetSelection"`
-	Status                     string                  `json:"status"`
-	Targets                    []string                `json:"targets"`
-	Description                string                  `json:"description,omitempty"`
-	PresignedURLConfig         *presignedURLConfigJSON `json:"presignedUrlConfig,omitempty"`
-	CreatedAt                  epoch                   `json:"createdAt"`
-	LastUpdatedAt              epoch                   `json:"lastUpdatedAt"`
-	JobProcessDetails          jobProcessDetails       `json:"jobProcessDetails"`
-	DestinationPackageVersions []string                `json:"destinationPackageVersions,omitempty"`
-	IsConcurrent               bool                    `json:"isConcurrent"`
+	JobArn             string                  `json:"jobArn"`
+	JobID              string                  `json:"jobId"`
+	TargetSelection    string                  `json:"targetSelection"`
+	Status             string                  `json:"status"`
+	Targets            []string                `json:"targets"`
+	Description        string                  `json:"description,omitempty"`
+	PresignedURLConfig *presignedURLConfigJSON `json:"presignedUrlConfig,omitempty"`
+	jobDates
+	JobProcessDetails          jobProcessDetails `json:"jobProcessDetails"`
+	DestinationPackageVersions []string          `json:"destinationPackageVersions,omitempty"`
+	IsConcurrent               bool              `json:"isConcurrent"`
 }
 
 type describeJobOutput struct {
@@ -305,12 +338,6 @@ type jobSummary struct {
 	JobID           string `json:"jobId"`
 	Status          string `json:"status"`
 	TargetSelection string `json:"targetSelection"`
-	CreatedAt       epoch  `json:"createdAt"`
-	LastUpdatedAt   epoch  `json:"lastUpdatedAt"`
-	IsConcurrent    bool   `json:"isConcurrent"`
-}
-
-type listJobsOutput struct {
-	Jobs      []jobSummary `json:"jobs"`
-	NextToken string       `json:"nextToken,omitempty"`
+	jobDates
+	IsConcurrent bool `json:"isConcurrent"`
 }

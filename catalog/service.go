@@ -121,15 +121,7 @@ const (
 // CreatePackage stores a new package with its tags and returns it. EINVALID for a broken domain
 // rule (reserved tag key, too many tags); ECONFLICT if it exists; EQUOTA at the package quota.
 func (s *Service) CreatePackage(ctx context.Context, p sbomcat.Package, clientToken string) (*sbomcat.Package, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	return idempotent(s, ctx, opCreatePackage, clientToken, p, func() (*sbomcat.Package, error) {
-		if err := s.cfg.Store.CreatePackage(ctx, &p, s.cfg.Limits.Packages); err != nil {
-			return nil, err
-		}
-		return &p, nil
-	})
+	return create(s, ctx, opCreatePackage, clientToken, &p, s.cfg.Store.CreatePackage, s.cfg.Limits.Packages)
 }
 
 // GetPackage returns the package with its tags. ENOTFOUND if it does not exist.
@@ -168,15 +160,7 @@ func (s *Service) DeletePackage(ctx context.Context, name string, clientToken st
 // domain rule (attribute size, tags); ENOTFOUND if the package does not exist; ECONFLICT if
 // the version exists; EQUOTA at the version quota.
 func (s *Service) CreateVersion(ctx context.Context, v sbomcat.PackageVersion, clientToken string) (*sbomcat.PackageVersion, error) {
-	if err := v.Validate(); err != nil {
-		return nil, err
-	}
-	return idempotent(s, ctx, opCreateVersion, clientToken, v, func() (*sbomcat.PackageVersion, error) {
-		if err := s.cfg.Store.CreateVersion(ctx, &v, s.cfg.Limits.Versions); err != nil {
-			return nil, err
-		}
-		return &v, nil
-	})
+	return create(s, ctx, opCreateVersion, clientToken, &v, s.cfg.Store.CreateVersion, s.cfg.Limits.Versions)
 }
 
 // GetVersion returns the version with its tags. ENOTFOUND if it does not exist.
@@ -320,13 +304,13 @@ func (s *Service) TagResource(ctx context.Context, id sbomcat.ResourceID, tags m
 	if err := sbomcat.ValidateTags(tags); err != nil {
 		return err
 	}
-	return s.cfg.Store.TagResource(ctx, id, tags)
+	return sbomcat.AddTags(ctx, s.cfg.Store, id, tags)
 }
 
 // UntagResource removes the tag keys; absent keys are ignored. ENOTFOUND if the resource does
 // not exist.
 func (s *Service) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
-	return s.cfg.Store.UntagResource(ctx, id, keys)
+	return sbomcat.RemoveTags(ctx, s.cfg.Store, id, keys)
 }
 
 // ListTags returns the resource's tags. ENOTFOUND if it does not exist.
@@ -340,4 +324,21 @@ func (s *Service) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[stri
 type Store interface {
 	sbomcat.Store
 	jobs.Store
+}
+
+// create checks v's domain rules, then stores it with store under the quota limit, once per
+// clientToken, and returns it as stored.
+func create[T any, PT interface {
+	*T
+	Validate() error
+}](s *Service, ctx context.Context, op, clientToken string, v PT, store func(context.Context, PT, int) error, limit int) (*T, error) {
+	if err := v.Validate(); err != nil {
+		return nil, err
+	}
+	return idempotent(s, ctx, op, clientToken, *v, func() (*T, error) {
+		if err := store(ctx, v, limit); err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
 }

@@ -13,13 +13,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -52,96 +49,25 @@ func playwrightCore(t *testing.T) string {
 
 // daemon is one sbomd process.
 type daemon struct {
-	cmd    *exec.Cmd
-	logs   *testkit.Buffer
-	addr   string
-	url    string // the console URL sbomd logged ("" when the console is off)
-	exited chan struct{}
+	*testkit.Server
+	url string // the console URL sbomd logged ("" when the console is off)
 }
 
-var sbomdBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func buildSbomd(t *testing.T) string {
-	sbomdBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "console-sbomd-")
-		if err != nil {
-			sbomdBin.err = err
-			return
-		}
-		sbomdBin.path = filepath.Join(dir, "sbomd")
-		out, err := exec.Command("go", "build", "-o", sbomdBin.path, "../cmd/sbomd").CombinedOutput()
-		if err != nil {
-			sbomdBin.err = fmt.Errorf("go build ../cmd/sbomd: %w\n%s", err, out)
-		}
-	})
-	if sbomdBin.err != nil {
-		t.Fatal(sbomdBin.err)
-	}
-	return sbomdBin.path
-}
-
-// startDaemon runs sbomd on a free loopback port over dataDir until stop or the test's end.
-func startDaemon(t *testing.T, dataDir string, env []string, args ...string) *daemon {
+// startDaemon runs the sbomd binary on a free loopback port over dataDir until stop or the
+// test's end; nothing from the environment configures it but env.
+func startDaemon(t *testing.T, sbomd, dataDir string, env []string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{logs: &testkit.Buffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(buildSbomd(t), append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--max-packages", "-1"}, args...)...)
-	for _, kv := range os.Environ() { // nothing from the environment configures it
-		if k, _, _ := strings.Cut(kv, "="); !strings.HasPrefix(k, "SBOMD_") && !strings.HasPrefix(k, "SBOMCAT_") && !strings.HasPrefix(k, "AWS_") {
-			d.cmd.Env = append(d.cmd.Env, kv)
-		}
-	}
-	d.cmd.Env = append(d.cmd.Env, env...)
-	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
-	must(t, d.cmd.Start())
-	go func() { d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
-	end := time.Now().Add(time.Minute)
-	// sbomd logs the console's URL after "serving": wait for both, unless the console is off.
-	consoleOff := slices.Contains(args, "--console=false")
-	for d.addr == "" || (d.url == "" && !consoleOff) {
-		sc := bufio.NewScanner(strings.NewReader(d.logs.String()))
-		for sc.Scan() {
-			var line struct{ Msg, Addr, URL string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				switch {
-				case line.Msg == "serving":
-					d.addr = line.Addr
-				case strings.HasPrefix(line.Msg, "console"):
-					d.url = line.URL
-				}
-			}
-		}
-		select {
-		case <-d.exited:
-			t.Fatalf("sbomd exited:\n%s", d.logs)
-		default:
-		}
-		if time.Now().After(end) {
-			t.Fatalf("sbomd did not start:\n%s", d.logs)
-		}
-		time.Sleep(20 * time.Millisecond)
+	cmd := exec.Command(sbomd, append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--max-packages", "-1"}, args...)...)
+	cmd.Env = testkit.HermeticEnv(env...)
+	d := &daemon{Server: testkit.StartServer(t, cmd)}
+	// sbomd logs the console's URL after "serving", unless the console is off.
+	if !slices.Contains(args, "--console=false") {
+		d.url = d.WaitLog(t, "console", "url")
 	}
 	return d
 }
 
-func (d *daemon) stop() {
-	select {
-	case <-d.exited:
-		return
-	default:
-	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.exited:
-	case <-time.After(time.Minute):
-		d.cmd.Process.Kill()
-		<-d.exited
-	}
-}
+func (d *daemon) stop() { d.Shutdown(time.Minute) }
 
 // sdk is the AWS SDK for Go pointed at one sbomd, as the README configures it.
 type sdk struct {
@@ -150,12 +76,10 @@ type sdk struct {
 	iot *iot.Client
 }
 
-func newSDK(t *testing.T, addr string) *sdk {
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
-	return &sdk{t: t,
-		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String("http://" + addr); o.UsePathStyle = true }),
-		iot: iot.NewFromConfig(cfg, func(o *iot.Options) { o.BaseEndpoint = aws.String("http://" + addr) }),
-	}
+func newSDK(t *testing.T, url string) *sdk {
+	s := &sdk{t: t}
+	s.s3, s.iot = testkit.Clients(url)
+	return s
 }
 
 func (s *sdk) check(what string, err error) {
@@ -202,28 +126,13 @@ func (s *sdk) associate(pkg, version string, body []byte) {
 	s.check("AssociateSbomWithPackageVersion", err)
 }
 
-func (s *sdk) waitFinal(pkg, version string) {
-	end := time.Now().Add(2 * time.Minute)
-	for {
-		v, err := s.iot.GetPackageVersion(context.Background(), &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
-		s.check("GetPackageVersion", err)
-		if v.SbomValidationStatus != iottypes.SbomValidationStatusInProgress {
-			return
-		}
-		if time.Now().After(end) {
-			s.t.Fatalf("%s %s still IN_PROGRESS", pkg, version)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // manyFiles is a zip of n CycloneDX files, every 10th one broken.
 func manyFiles(t *testing.T, n int) []byte {
 	var entries []any
 	for i := range n {
-		body := cdxValid
+		body := testkit.CycloneDXValid
 		if i%10 == 3 {
-			body = cdxBroken
+			body = testkit.CycloneDXInvalid
 		}
 		entries = append(entries, fmt.Sprintf("parts/part-%04d.cdx.json", i), body)
 	}
@@ -231,9 +140,7 @@ func manyFiles(t *testing.T, n int) []byte {
 }
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	testkit.SkipShort(t, "browser test skipped in -short mode")
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("browser test skipped: no Chromium at %s (apt-get install chromium)", chromiumPath)
 	}
@@ -243,13 +150,14 @@ func TestBrowser(t *testing.T) {
 	}
 	pw := playwrightCore(t)
 
+	sbomd := testkit.Build(t, "../cmd/sbomd", "sbomd")
 	dataDir := t.TempDir()
 	const consoleToken = "browser-test-token-5f2c9a"
-	front := startDaemon(t, dataDir, nil, "--worker=false", "--console-token", consoleToken)
-	if want := "http://" + front.addr + "/console/?token=" + consoleToken; front.url != want {
+	front := startDaemon(t, sbomd, dataDir, nil, "--worker=false", "--console-token", consoleToken)
+	if want := front.URL + "/console/?token=" + consoleToken; front.url != want {
 		t.Fatalf("sbomd logged the console URL %q, want %q", front.url, want)
 	}
-	api := newSDK(t, front.addr)
+	api := newSDK(t, front.URL)
 	api.bucket()
 	for i := range 120 {
 		api.pkg(fmt.Sprintf("module-%03d", i), "a filler package")
@@ -261,30 +169,32 @@ func TestBrowser(t *testing.T) {
 	api.version("gateway-fw", "3.0.0", false)
 	_, err = api.iot.UpdatePackage(context.Background(), &iot.UpdatePackageInput{PackageName: aws.String("gateway-fw"), DefaultVersionName: aws.String("1.1.0")})
 	api.check("UpdatePackage", err)
-	api.associate("gateway-fw", "1.0.0", testkit.Zip(t, hostile, cdxValid, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid))
-	api.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", cdxValid, "zlib.cdx.json", cdxValid))
+	api.associate("gateway-fw", "1.0.0", testkit.Zip(t, hostile, testkit.CycloneDXValid, "radio.cdx.json", testkit.CycloneDXInvalid, "zlib.cdx.json", testkit.CycloneDXValid))
+	api.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", testkit.CycloneDXValid, "zlib.cdx.json", testkit.CycloneDXValid))
 	api.associate("gateway-fw", "3.0.0", manyFiles(t, 150))
 
 	// A worker validates these three, then stops; 2.0.0, associated after, stays IN_PROGRESS
 	// until the browser script asks for a worker. The worker is a second sbomd on the same
 	// SQLite catalog, reading the SBOMs from the first one's embedded S3 (which one process
 	// owns) as an external S3.
-	workerEnv := []string{"AWS_ENDPOINT_URL_S3=http://" + front.addr, "SBOMCAT_S3_USE_PATH_STYLE=true",
+	workerEnv := []string{"AWS_ENDPOINT_URL_S3=" + front.URL, "SBOMCAT_S3_USE_PATH_STYLE=true",
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1"}
-	worker := func() *daemon { return startDaemon(t, dataDir, workerEnv, "--console=false", "--s3", "external") }
+	worker := func() *daemon {
+		return startDaemon(t, sbomd, dataDir, workerEnv, "--console=false", "--s3", "external")
+	}
 	w := worker()
 	for _, v := range []string{"1.0.0", "1.1.0", "3.0.0"} {
-		api.waitFinal("gateway-fw", v)
+		testkit.WaitValidated(t, api.iot, "gateway-fw", v)
 	}
 	w.stop()
-	api.associate("gateway-fw", "2.0.0", testkit.Zip(t, "a.cdx.json", cdxValid, "b.cdx.json", cdxBroken))
+	api.associate("gateway-fw", "2.0.0", testkit.Zip(t, "a.cdx.json", testkit.CycloneDXValid, "b.cdx.json", testkit.CycloneDXInvalid))
 
 	// Files for the Validate view, and the verdicts sbomctl gives them.
 	upDir := t.TempDir()
 	uploads := map[string][]byte{
-		"valid.cdx.json":  []byte(cdxValid),
-		"broken.cdx.json": []byte(cdxBroken),
-		"bundle.zip":      testkit.Zip(t, hostile, cdxBroken, "ok.json", cdxValid),
+		"valid.cdx.json":  []byte(testkit.CycloneDXValid),
+		"broken.cdx.json": []byte(testkit.CycloneDXInvalid),
+		"bundle.zip":      testkit.Zip(t, hostile, testkit.CycloneDXInvalid, "ok.json", testkit.CycloneDXValid),
 	}
 	var expected []map[string]string
 	var v validator.Validator
@@ -304,7 +214,7 @@ func TestBrowser(t *testing.T) {
 		must(t, err)
 	}
 	cfg, _ := json.Marshal(map[string]any{
-		"base": "http://" + front.addr, "token": consoleToken, "chromium": chromiumPath, "playwright": pw,
+		"base": front.URL, "token": consoleToken, "chromium": chromiumPath, "playwright": pw,
 		"screenshots": shots, "uploadDir": upDir, "expected": expected,
 	})
 
@@ -330,11 +240,11 @@ func TestBrowser(t *testing.T) {
 		switch {
 		case line == "ASK start-worker":
 			w = worker()
-			back = newSDK(t, w.addr)
+			back = newSDK(t, w.URL)
 			back.s3 = api.s3 // S3 is the first sbomd's
 		case line == "ASK replace-1.1.0":
 			// Through the worker's sbomd, whose embedded queue validates it at once.
-			back.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", cdxBroken, "zlib.cdx.json", cdxValid, "new.spdx.json", spdxValid))
+			back.associate("gateway-fw", "1.1.0", testkit.Zip(t, "radio.cdx.json", testkit.CycloneDXInvalid, "zlib.cdx.json", testkit.CycloneDXValid, "new.spdx.json", testkit.SPDXValid))
 		case line == "PASS":
 			passed = true
 			continue
@@ -350,16 +260,11 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-const spdxValid = `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"img","documentNamespace":"https://example.com/img-1",` +
-	`"creationInfo":{"created":"2025-03-14T09:26:53Z","creators":["Tool: handwritten"]},` +
-	`"packages":[{"SPDXID":"SPDXRef-Package-a","name":"a","downloadLocation":"NOASSERTION","filesAnalyzed":false}]}`
-
 // TestSbomdConsoleFlags checks sbomd's console flags as a user meets them: the URL in the log,
 // the token from the flag, the environment or chance, and --console=false.
 func TestSbomdConsoleFlags(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs sbomd")
-	}
+	testkit.SkipShort(t, "builds and runs sbomd")
+	sbomd := testkit.Build(t, "../cmd/sbomd", "sbomd")
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	status := func(u string) int {
 		t.Helper()
@@ -379,8 +284,8 @@ func TestSbomdConsoleFlags(t *testing.T) {
 		{"random", nil, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := startDaemon(t, t.TempDir(), tc.env, tc.args...)
-			prefix := "http://" + d.addr + "/console/?token="
+			d := startDaemon(t, sbomd, t.TempDir(), tc.env, tc.args...)
+			prefix := d.URL + "/console/?token="
 			token, ok := strings.CutPrefix(d.url, prefix)
 			if !ok || (tc.token != "" && token != tc.token) || (tc.token == "" && len(token) < 26) {
 				t.Fatalf("console URL %q: want %s followed by %q (or a random token of 128 bits)", d.url, prefix, tc.token)
@@ -394,21 +299,13 @@ func TestSbomdConsoleFlags(t *testing.T) {
 		})
 	}
 	t.Run("off", func(t *testing.T) {
-		d := startDaemon(t, t.TempDir(), []string{"SBOMCAT_CONSOLE_TOKEN=t0ken"}, "--console=false")
+		d := startDaemon(t, sbomd, t.TempDir(), []string{"SBOMCAT_CONSOLE_TOKEN=t0ken"}, "--console=false")
 		if d.url != "" {
 			t.Fatalf("sbomd logged a console URL %q with --console=false", d.url)
 		}
 		// No console: the path is the IoT API's, which refuses unsigned requests.
-		if got := status("http://" + d.addr + "/console/?token=t0ken"); got != http.StatusForbidden {
+		if got := status(d.URL + "/console/?token=t0ken"); got != http.StatusForbidden {
 			t.Fatalf("GET /console/ with the console off: %d, want the API's 403", got)
 		}
 	})
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if sbomdBin.path != "" {
-		os.RemoveAll(filepath.Dir(sbomdBin.path))
-	}
-	os.Exit(code)
 }

@@ -21,10 +21,8 @@ import (
 )
 
 const (
-	token     = "test-console-token-0123456789"
-	cdxValid  = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"zlib","version":"1.3.1"}]}`
-	cdxBroken = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"radio","purl":7}]}`
-	hostile   = `<img src=x onerror=alert(1)>.json`
+	token   = "test-console-token-0123456789"
+	hostile = `<img src=x onerror=alert(1)>.json`
 )
 
 // openStore opens a real SQLite catalog in a temporary directory.
@@ -394,19 +392,19 @@ func TestValidate(t *testing.T) {
 	srv := server(t, openStore(t), validator.Limits{MaxObjectBytes: 4 << 20, MaxEntries: 3})
 	c, ck := signIn(t, srv)
 	big := bytes.Repeat([]byte(" "), 2<<20) // spooled to disk: over 1 MiB
-	copy(big, cdxValid)
+	copy(big, testkit.CycloneDXValid)
 	v := validator.Validator{Limits: validator.Limits{MaxObjectBytes: 4 << 20, MaxEntries: 3}}
 	for _, tc := range []struct {
 		name, file string
 		body       []byte
 		want       []string // fileName result errorCode per result
 	}{
-		{"valid JSON", "ok.cdx.json", []byte(cdxValid), []string{"ok.cdx.json SUCCEEDED "}},
-		{"schema violation", "radio.cdx.json", []byte(cdxBroken), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
-		{"path cut to its base name", `C:\Users\me\radio.cdx.json`, []byte(cdxBroken), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
-		{"zip with a hostile member name", "sboms.zip", testkit.Zip(t, hostile, cdxValid, "b/bad.json", cdxBroken),
+		{"valid JSON", "ok.cdx.json", []byte(testkit.CycloneDXValid), []string{"ok.cdx.json SUCCEEDED "}},
+		{"schema violation", "radio.cdx.json", []byte(testkit.CycloneDXInvalid), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
+		{"path cut to its base name", `C:\Users\me\radio.cdx.json`, []byte(testkit.CycloneDXInvalid), []string{"radio.cdx.json FAILED INCOMPATIBLE_FORMAT"}},
+		{"zip with a hostile member name", "sboms.zip", testkit.Zip(t, hostile, testkit.CycloneDXValid, "b/bad.json", testkit.CycloneDXInvalid),
 			[]string{hostile + " SUCCEEDED ", "b/bad.json FAILED INCOMPATIBLE_FORMAT"}},
-		{"zip over the entry limit", "many.zip", testkit.Zip(t, "1.json", cdxValid, "2.json", cdxValid, "3.json", cdxValid, "4.json", cdxValid), nil},
+		{"zip over the entry limit", "many.zip", testkit.Zip(t, "1.json", testkit.CycloneDXValid, "2.json", testkit.CycloneDXValid, "3.json", testkit.CycloneDXValid, "4.json", testkit.CycloneDXValid), nil},
 		{"not JSON", "a.bin", []byte{0, 1, 2, 3}, nil},
 		{"spooled", "big.cdx.json", big, []string{"big.cdx.json SUCCEEDED "}},
 		{"empty", "empty.json", nil, nil},
@@ -451,9 +449,9 @@ func TestValidate(t *testing.T) {
 		status int
 		says   string
 	}{
-		{"no name", "", strings.NewReader(cdxValid), int64(len(cdxValid)), 400, "name"},
-		{"name too long", strings.Repeat("n", 2000), strings.NewReader(cdxValid), int64(len(cdxValid)), 400, "name"},
-		{"no length", "a.json", io.MultiReader(strings.NewReader(cdxValid)), -1, 411, "Content-Length"},
+		{"no name", "", strings.NewReader(testkit.CycloneDXValid), int64(len(testkit.CycloneDXValid)), 400, "name"},
+		{"name too long", strings.Repeat("n", 2000), strings.NewReader(testkit.CycloneDXValid), int64(len(testkit.CycloneDXValid)), 400, "name"},
+		{"no length", "a.json", io.MultiReader(strings.NewReader(testkit.CycloneDXValid)), -1, 411, "Content-Length"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := upload(t, c, srv, ck, tc.file, tc.body, tc.size)
@@ -468,7 +466,7 @@ func TestValidate(t *testing.T) {
 		}
 	})
 	t.Run("cross-origin POST is refused", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/console/api/validate?name=a.json", strings.NewReader(cdxValid))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/console/api/validate?name=a.json", strings.NewReader(testkit.CycloneDXValid))
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		req.AddCookie(ck)
 		res, err := c.Do(req)

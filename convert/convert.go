@@ -43,6 +43,16 @@ type Result struct {
 	Invalid string
 }
 
+// written sets the output document, out in format, and its counts.
+func (r *Result) written(out []byte, format sbomcat.Format) error {
+	after, err := countJSON(out, format)
+	if err != nil {
+		return fmt.Errorf("counting the output: %w", err)
+	}
+	r.JSON, r.After = out, after
+	return nil
+}
+
 // Warnings are the lines that tell the user what did not come through unchanged: each count
 // that changed ("components: 3 -> 2 (reason)") and each note.
 func (r *Result) Warnings() []string {

@@ -108,13 +108,7 @@ func encodeCdx(bom *cdx.BOM, res *Result) error {
 	if err := encode(); err != nil {
 		return fmt.Errorf("cyclonedx-go cannot encode it as %s JSON: %w", to, err)
 	}
-	res.JSON = buf.Bytes()
-	after, err := countJSON(res.JSON, sbomcat.FormatCycloneDX)
-	if err != nil {
-		return fmt.Errorf("counting the output: %w", err)
-	}
-	res.After = after
-	return nil
+	return res.written(buf.Bytes(), sbomcat.FormatCycloneDX)
 }
 
 func parseCdxVersion(v string) (cdx.SpecVersion, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spdx/gordf/rdfloader"
@@ -104,9 +105,9 @@ func (spdxRDF) convert(ctx context.Context, data []byte, version string, res *Re
 	if err != nil {
 		return fmt.Errorf("spdx/tools-golang cannot read it: %w", err)
 	}
-	var doc spdx.Document
-	if err := spdxconv.Document(parsed.(common.AnyDocument), &doc); err != nil {
-		return fmt.Errorf("spdx/tools-golang cannot convert it: %w", err)
+	doc, err := toDocument(parsed)
+	if err != nil {
+		return err
 	}
 	// RDF names file and relationship types by vocabulary terms (fileType_source,
 	// relationshipType_dependsOn), which tools-golang reads as "source" and "dependsOn"; JSON
@@ -125,7 +126,7 @@ func (spdxRDF) convert(ctx context.Context, data []byte, version string, res *Re
 			r.Relationship = upperSnake(r.Relationship)
 		}
 	}
-	return writeSPDX(&doc, res)
+	return writeSPDX(doc, res)
 }
 
 // upperSnake turns an RDF term's camel case into the upper snake case of JSON: dependsOn ->
@@ -181,25 +182,24 @@ func (spdxYAML) convert(ctx context.Context, data []byte, version string, res *R
 	if err != nil {
 		return fmt.Errorf("YAML: %w", err)
 	}
-	if res.Before, err = countSPDXDocument(asJSON); err != nil {
-		return err
-	}
-	var doc spdx.Document
-	if err := spdxyaml.ReadInto(bytes.NewReader(data), &doc); err != nil {
-		return fmt.Errorf("spdx/tools-golang cannot read it: %w", err)
-	}
-	return writeSPDX(&doc, res)
+	return readSPDX(data, asJSON, spdxyaml.ReadInto, res)
 }
 
 type spdxJSON struct{}
 
 func (spdxJSON) convert(ctx context.Context, data []byte, version string, res *Result) error {
+	return readSPDX(data, data, spdxjson.ReadInto, res)
+}
+
+// readSPDX converts an SPDX 2 document in JSON or YAML: asJSON is data as JSON, which is
+// counted, and readInto is tools-golang's reader of data's encoding.
+func readSPDX(data, asJSON []byte, readInto func(io.Reader, common.AnyDocument) error, res *Result) error {
 	var err error
-	if res.Before, err = countSPDXDocument(data); err != nil {
+	if res.Before, err = countSPDXDocument(asJSON); err != nil {
 		return err
 	}
 	var doc spdx.Document
-	if err := spdxjson.ReadInto(bytes.NewReader(data), &doc); err != nil {
+	if err := readInto(bytes.NewReader(data), &doc); err != nil {
 		return fmt.Errorf("spdx/tools-golang cannot read it: %w", err)
 	}
 	return writeSPDX(&doc, res)
@@ -250,20 +250,29 @@ func countSPDXDocument(data []byte) (Counts, error) {
 	return c, nil
 }
 
-// writeSPDX writes parsed (a tools-golang document of any version) as JSON at res.ToVersion.
-func writeSPDX(parsed any, res *Result) error {
+// toDocument converts parsed, a tools-golang document of any version, to the current model.
+func toDocument(parsed any) (*spdx.Document, error) {
 	var doc spdx.Document
 	if err := spdxconv.Document(parsed.(common.AnyDocument), &doc); err != nil {
-		return fmt.Errorf("spdx/tools-golang cannot convert it: %w", err)
+		return nil, fmt.Errorf("spdx/tools-golang cannot convert it: %w", err)
 	}
-	if n := hoistPackageFiles(&doc); n > 0 {
+	return &doc, nil
+}
+
+// writeSPDX writes parsed (a tools-golang document of any version) as JSON at res.ToVersion.
+func writeSPDX(parsed any, res *Result) error {
+	doc, err := toDocument(parsed)
+	if err != nil {
+		return err
+	}
+	if n := hoistPackageFiles(doc); n > 0 {
 		res.Reasons = map[string]string{"relationships": fmt.Sprintf("%d files listed under their package are written as CONTAINS relationships: SPDX JSON does not nest files", n)}
 	}
-	var out common.AnyDocument = &doc
+	var out common.AnyDocument = doc
 	if res.ToVersion == "2.2" {
-		res.Notes = append(res.Notes, spdx23Notes(&doc)...)
+		res.Notes = append(res.Notes, spdx23Notes(doc)...)
 		var d22 v2_2.Document
-		if err := spdxconv.Document(&doc, &d22); err != nil {
+		if err := spdxconv.Document(doc, &d22); err != nil {
 			return fmt.Errorf("spdx/tools-golang cannot convert it to SPDX 2.2: %w", err)
 		}
 		out = &d22
@@ -272,13 +281,7 @@ func writeSPDX(parsed any, res *Result) error {
 	if err := spdxjson.Write(out, &buf, spdxjson.Indent("  "), spdxjson.EscapeHTML(false)); err != nil {
 		return fmt.Errorf("spdx/tools-golang cannot write it as JSON: %w", err)
 	}
-	res.JSON = buf.Bytes()
-	after, err := countJSON(res.JSON, sbomcat.FormatSPDX)
-	if err != nil {
-		return fmt.Errorf("counting the output: %w", err)
-	}
-	res.After = after
-	return nil
+	return res.written(buf.Bytes(), sbomcat.FormatSPDX)
 }
 
 // hoistPackageFiles moves the files that tag-value and RDF list under a package to the

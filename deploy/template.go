@@ -289,15 +289,7 @@ func (e *evaluator) fn(name string, arg any) (any, error) {
 	case "Condition":
 		return e.condition(str(arg))
 	case "Fn::GetAtt":
-		l := listOf(arg)
-		if len(l) != 2 {
-			return nil, fmt.Errorf("Fn::GetAtt %v: want [Resource, Attribute]", arg)
-		}
-		res, err := e.evalString(l[0])
-		if err != nil {
-			return nil, err
-		}
-		attr, err := e.evalString(l[1])
+		res, attr, err := e.stringPair(name, arg, "[Resource, Attribute]")
 		if err != nil {
 			return nil, err
 		}
@@ -308,34 +300,11 @@ func (e *evaluator) fn(name string, arg any) (any, error) {
 	case "Fn::Sub":
 		return e.sub(arg)
 	case "Fn::Join":
-		l := listOf(arg)
-		if len(l) != 2 {
-			return nil, fmt.Errorf("Fn::Join %v: want [delimiter, list]", arg)
-		}
-		delim, ok := l[0].(string)
-		if !ok {
-			// CloudFormation takes no functions in the delimiter.
-			return nil, fmt.Errorf("Fn::Join delimiter %v is not a literal string", l[0])
-		}
-		items, err := e.eval(l[1])
+		return e.join(arg)
+	case "Fn::Split":
+		l, err := fnArgs(name, arg, 2, "[delimiter, string]")
 		if err != nil {
 			return nil, err
-		}
-		list, ok := items.([]any)
-		if !ok {
-			return nil, fmt.Errorf("Fn::Join of %v: not a list", items)
-		}
-		parts := make([]string, len(list))
-		for i, x := range list {
-			if parts[i], ok = scalarString(x); !ok {
-				return nil, fmt.Errorf("Fn::Join element %v is not a string", x)
-			}
-		}
-		return strings.Join(parts, delim), nil
-	case "Fn::Split":
-		l := listOf(arg)
-		if len(l) != 2 {
-			return nil, fmt.Errorf("Fn::Split %v: want [delimiter, string]", arg)
 		}
 		s, err := e.evalString(l[1])
 		if err != nil {
@@ -347,50 +316,11 @@ func (e *evaluator) fn(name string, arg any) (any, error) {
 		}
 		return out, nil
 	case "Fn::Select":
-		l := listOf(arg)
-		if len(l) != 2 {
-			return nil, fmt.Errorf("Fn::Select %v: want [index, list]", arg)
-		}
-		is, err := e.evalString(l[0])
-		if err != nil {
-			return nil, err
-		}
-		i, err := strconv.Atoi(is)
-		if err != nil {
-			return nil, fmt.Errorf("Fn::Select index %q: %w", is, err)
-		}
-		items, err := e.eval(l[1])
-		if err != nil {
-			return nil, err
-		}
-		list, _ := items.([]any)
-		if i < 0 || i >= len(list) {
-			return nil, fmt.Errorf("Fn::Select index %d out of %d", i, len(list))
-		}
-		return list[i], nil
+		return e.selectItem(arg)
 	case "Fn::If":
-		l := listOf(arg)
-		if len(l) != 3 {
-			return nil, fmt.Errorf("Fn::If %v: want [condition, then, else]", arg)
-		}
-		c, err := e.condition(str(l[0]))
-		if err != nil {
-			return nil, err
-		}
-		if c {
-			return e.eval(l[1])
-		}
-		return e.eval(l[2])
+		return e.ifThen(arg)
 	case "Fn::Equals":
-		l := listOf(arg)
-		if len(l) != 2 {
-			return nil, fmt.Errorf("Fn::Equals %v: want two values", arg)
-		}
-		a, err := e.evalString(l[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := e.evalString(l[1])
+		a, b, err := e.stringPair(name, arg, "two values")
 		if err != nil {
 			return nil, err
 		}
@@ -442,6 +372,98 @@ func (e *evaluator) fn(name string, arg any) (any, error) {
 		return v, nil
 	}
 	return nil, fmt.Errorf("%s is not supported by this reader", name)
+}
+
+// join is Fn::Join: [delimiter, list].
+func (e *evaluator) join(arg any) (any, error) {
+	l, err := fnArgs("Fn::Join", arg, 2, "[delimiter, list]")
+	if err != nil {
+		return nil, err
+	}
+	delim, ok := l[0].(string)
+	if !ok {
+		// CloudFormation takes no functions in the delimiter.
+		return nil, fmt.Errorf("Fn::Join delimiter %v is not a literal string", l[0])
+	}
+	items, err := e.eval(l[1])
+	if err != nil {
+		return nil, err
+	}
+	list, ok := items.([]any)
+	if !ok {
+		return nil, fmt.Errorf("Fn::Join of %v: not a list", items)
+	}
+	parts := make([]string, len(list))
+	for i, x := range list {
+		if parts[i], ok = scalarString(x); !ok {
+			return nil, fmt.Errorf("Fn::Join element %v is not a string", x)
+		}
+	}
+	return strings.Join(parts, delim), nil
+}
+
+// selectItem is Fn::Select: [index, list].
+func (e *evaluator) selectItem(arg any) (any, error) {
+	l, err := fnArgs("Fn::Select", arg, 2, "[index, list]")
+	if err != nil {
+		return nil, err
+	}
+	is, err := e.evalString(l[0])
+	if err != nil {
+		return nil, err
+	}
+	i, err := strconv.Atoi(is)
+	if err != nil {
+		return nil, fmt.Errorf("Fn::Select index %q: %w", is, err)
+	}
+	items, err := e.eval(l[1])
+	if err != nil {
+		return nil, err
+	}
+	list, _ := items.([]any)
+	if i < 0 || i >= len(list) {
+		return nil, fmt.Errorf("Fn::Select index %d out of %d", i, len(list))
+	}
+	return list[i], nil
+}
+
+// ifThen is Fn::If: [condition, then, else].
+func (e *evaluator) ifThen(arg any) (any, error) {
+	l, err := fnArgs("Fn::If", arg, 3, "[condition, then, else]")
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.condition(str(l[0]))
+	if err != nil {
+		return nil, err
+	}
+	if c {
+		return e.eval(l[1])
+	}
+	return e.eval(l[2])
+}
+
+// fnArgs returns the n arguments of the function name; want says what they are, for the
+// message when there are not n.
+func fnArgs(name string, arg any, n int, want string) ([]any, error) {
+	l := listOf(arg)
+	if len(l) != n {
+		return nil, fmt.Errorf("%s %v: want %s", name, arg, want)
+	}
+	return l, nil
+}
+
+// stringPair evaluates the two arguments of the function name as strings.
+func (e *evaluator) stringPair(name string, arg any, want string) (a, b string, err error) {
+	l, err := fnArgs(name, arg, 2, want)
+	if err != nil {
+		return "", "", err
+	}
+	if a, err = e.evalString(l[0]); err != nil {
+		return "", "", err
+	}
+	b, err = e.evalString(l[1])
+	return a, b, err
 }
 
 func (e *evaluator) evalString(v any) (string, error) {

@@ -208,6 +208,26 @@ func backoff(ctx context.Context, attempt int) error {
 
 var errContention = errors.New("too many concurrent updates; giving up")
 
+// optimistically runs try, an optimistic read-modify-write, until it succeeds or fails with
+// anything but a failed condition (another writer came first), backing off between attempts;
+// errContention after maxAttempts.
+func optimistically[T any](ctx context.Context, try func() (T, error)) (T, error) {
+	var zero T
+	for attempt := range maxAttempts {
+		v, err := try()
+		if err == nil {
+			return v, nil
+		}
+		if !isConditionFailed(err) {
+			return zero, err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return zero, err
+		}
+	}
+	return zero, errContention
+}
+
 func (s *Store) get(ctx context.Context, key item) (item, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -272,16 +292,16 @@ func (s *Store) GetPackage(ctx context.Context, name string) (*sbomcat.Package, 
 
 // UpdatePackage implements sbomcat.Store.
 func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.PackageUpdate) (*sbomcat.Package, error) {
-	for attempt := range maxAttempts {
+	p, err := optimistically(ctx, func() (*sbomcat.Package, error) {
 		p, rev, err := s.getPackage(ctx, name)
 		if err != nil {
-			return nil, wrap("update package", err)
+			return nil, err
 		}
 		var def *sbomcat.PackageVersion
 		if u.DefaultVersion != nil {
 			it, err := s.get(ctx, versionKey(name, *u.DefaultVersion))
 			if err != nil {
-				return nil, wrap("update package", err)
+				return nil, err
 			}
 			// A version being deleted is as good as gone (see DeleteVersion).
 			if it != nil && it["deleting"] == nil {
@@ -297,16 +317,12 @@ func (s *Store) UpdatePackage(ctx context.Context, name string, u sbomcat.Packag
 			ConditionExpression:       aws.String("rev = :rev"),
 			ExpressionAttributeValues: item{":d": str(p.Description), ":dv": str(p.DefaultVersion), ":u": num(p.UpdatedAt.UnixMilli()), ":one": num(1), ":rev": num(rev)},
 		})
-		if err == nil {
-			return p, nil
-		} else if !isConditionFailed(err) {
-			return nil, wrap("update package", err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err != nil {
 			return nil, err
 		}
-	}
-	return nil, wrap("update package", errContention)
+		return p, nil
+	})
+	return p, wrap("update package", err)
 }
 
 // DeletePackage implements sbomcat.Store. The package item counts its versions (CreateVersion
@@ -340,9 +356,8 @@ func (s *Store) DeletePackage(ctx context.Context, name string) error {
 // ListPackages implements sbomcat.Store.
 func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) {
 	var out sbomcat.Page[sbomcat.Package]
-	list := sbomcat.ListID("packages")
-	var after string
-	if err := page.Start(list, &after); err != nil {
+	after, err := sbomcat.PackagesList().Start(page)
+	if err != nil {
 		return out, err
 	}
 	in := &dynamodb.QueryInput{
@@ -362,7 +377,7 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 		out.Items = append(out.Items, *packageFromItem(it))
 	}
 	if more {
-		out.NextToken, err = sbomcat.EncodePageToken(list, out.Items[len(out.Items)-1].Name)
+		out.NextToken, err = sbomcat.PackagesList().Next(out.Items[len(out.Items)-1].Name)
 	}
 	return out, err
 }
@@ -522,10 +537,10 @@ func (s *Store) GetVersion(ctx context.Context, pkg, ver string) (*sbomcat.Packa
 
 // UpdateVersion implements sbomcat.Store.
 func (s *Store) UpdateVersion(ctx context.Context, pkg, ver string, u sbomcat.VersionUpdate) (*sbomcat.PackageVersion, error) {
-	for attempt := range maxAttempts {
+	v, err := optimistically(ctx, func() (*sbomcat.PackageVersion, error) {
 		v, rev, err := s.getVersion(ctx, pkg, ver)
 		if err != nil {
-			return nil, wrap("update version", err)
+			return nil, err
 		}
 		if err := v.Apply(u, s.now()); err != nil {
 			return nil, err
@@ -546,16 +561,12 @@ func (s *Store) UpdateVersion(ctx context.Context, pkg, ver string, u sbomcat.Ve
 			ExpressionAttributeNames:  map[string]string{"#st": "status"},
 			ExpressionAttributeValues: values,
 		})
-		if err == nil {
-			return v, nil
-		} else if !isConditionFailed(err) {
-			return nil, wrap("update version", err)
-		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err != nil {
 			return nil, err
 		}
-	}
-	return nil, wrap("update version", errContention)
+		return v, nil
+	})
+	return v, wrap("update version", err)
 }
 
 // DeleteVersion implements sbomcat.Store. A version that is being deleted is marked first
@@ -625,16 +636,11 @@ func (s *Store) unmark(ctx context.Context, pkg, ver, token string) {
 	})
 }
 
-type versionCursor struct {
-	Name string `json:"n"`
-}
-
 // ListVersions implements sbomcat.Store.
 func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.VersionStatus, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error) {
 	var out sbomcat.Page[sbomcat.PackageVersion]
-	list := sbomcat.ListID("versions", pkg, string(status))
-	var after versionCursor
-	if err := page.Start(list, &after); err != nil {
+	after, err := sbomcat.VersionsList(pkg, status).Start(page)
+	if err != nil {
 		return out, err
 	}
 	if _, _, err := s.getPackage(ctx, pkg); err != nil {
@@ -650,8 +656,8 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
 		in.ExpressionAttributeValues[":s"] = str(string(status))
 	}
-	if after.Name != "" {
-		in.ExclusiveStartKey = versionKey(pkg, after.Name)
+	if after != "" {
+		in.ExclusiveStartKey = versionKey(pkg, after)
 	}
 	items, more, err := s.collect(ctx, in, page.Limit())
 	if err != nil {
@@ -661,7 +667,7 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 		out.Items = append(out.Items, *versionFromItem(it))
 	}
 	if more {
-		out.NextToken, err = sbomcat.EncodePageToken(list, versionCursor{Name: out.Items[len(out.Items)-1].VersionName})
+		out.NextToken, err = sbomcat.VersionsList(pkg, status).Next(out.Items[len(out.Items)-1].VersionName)
 	}
 	return out, err
 }
@@ -1138,21 +1144,26 @@ func notFound(id sbomcat.ResourceID) error {
 	return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package %s does not exist.", id.PackageName)
 }
 
-func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(map[string]string) error) error {
-	for attempt := range maxAttempts {
+// EditTags implements sbomcat.Store.
+func (s *Store) EditTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
+	return wrap("edit tags", s.editTags(ctx, id, edit))
+}
+
+func (s *Store) editTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
+	_, err := optimistically(ctx, func() (struct{}, error) {
 		it, err := s.get(ctx, tagKey(id))
 		if err != nil {
-			return err
+			return struct{}{}, err
 		}
 		if it == nil {
-			return notFound(id)
+			return struct{}{}, notFound(id)
 		}
 		tags := getMap(it, "tags")
 		if tags == nil {
 			tags = map[string]string{}
 		}
-		if err := fn(tags); err != nil {
-			return err
+		if err := edit(tags); err != nil {
+			return struct{}{}, err
 		}
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: tagKey(id),
@@ -1160,30 +1171,9 @@ func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(m
 			ConditionExpression:       aws.String("rev = :rev"),
 			ExpressionAttributeValues: item{":t": strMap(tags), ":one": num(1), ":rev": num(getN(it, "rev"))},
 		})
-		if err == nil {
-			return nil
-		} else if !isConditionFailed(err) {
-			return err
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return err
-		}
-	}
-	return errContention
-}
-
-// TagResource implements sbomcat.Store.
-func (s *Store) TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error {
-	return wrap("tag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		return sbomcat.AddTags(m, tags)
-	}))
-}
-
-// UntagResource implements sbomcat.Store.
-func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
-	return wrap("untag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		return sbomcat.RemoveTags(m, keys)
-	}))
+		return struct{}{}, err
+	})
+	return err
 }
 
 // ListTags implements sbomcat.Store.

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
@@ -72,14 +71,9 @@ func (s *Store) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
 	return j, nil
 }
 
-// ListJobs implements jobs.Store. The token carries the last id returned, from which the next
-// Query starts (its ExclusiveStartKey); only the body is read, the documents are not needed.
-func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[jobs.Summary], error) {
-	var out sbomcat.Page[jobs.Summary]
-	after, err := jobs.ListStart(nextToken)
-	if err != nil {
-		return out, err
-	}
+// ListJobs implements jobs.Store. The Query starts after the last id of the page before (its
+// ExclusiveStartKey); only the bodies are read, the documents are not needed.
+func (s *Store) ListJobs(ctx context.Context, after string, limit int) (bodies [][]byte, more bool, err error) {
 	in := &dynamodb.QueryInput{
 		TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
@@ -92,16 +86,12 @@ func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbom
 	}
 	items, more, err := s.collect(ctx, in, limit)
 	if err != nil {
-		return out, fmt.Errorf("dynamodb: list jobs: %w", err)
+		return nil, false, fmt.Errorf("dynamodb: list jobs: %w", err)
 	}
-	bodies := make([][]byte, len(items))
-	for i, it := range items {
-		bodies[i] = []byte(getS(it, "body"))
+	for _, it := range items {
+		bodies = append(bodies, []byte(getS(it, "body")))
 	}
-	if out, err = jobs.SummaryPage(bodies, limit, more); err != nil {
-		return out, fmt.Errorf("dynamodb: list jobs: %w", err)
-	}
-	return out, nil
+	return bodies, more, nil
 }
 
 // DeleteJob implements jobs.Store; the condition tells a missing job from a deleted one.

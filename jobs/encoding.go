@@ -62,16 +62,14 @@ func EncodeJob(j *Job) ([]byte, error) {
 		DestinationPackageVersions: j.DestinationPackageVersions, Targets: j.Targets,
 		Status: j.Status, TargetSelection: j.TargetSelection,
 		CreatedMS: j.CreatedAt.UnixMilli(), LastUpdatedMS: j.LastUpdatedAt.UnixMilli(),
-		Resolved: resolvedRecord{Document: j.Resolved.Document, DestinationPackageVersions: j.Resolved.DestinationPackageVersions},
-	}
-	if c := j.PresignedURLConfig; c != nil {
-		r.PresignedURLConfig = &presignedRecord{RoleARN: c.RoleARN, ExpiresInSec: c.ExpiresInSec}
-	}
-	for _, a := range j.Resolved.Artifacts {
-		r.Resolved.Artifacts = append(r.Resolved.Artifacts, artifactRecord{
-			Start: a.Start, End: a.End, Package: a.PackageName, Version: a.VersionName,
-			Bucket: a.Location.Bucket, Key: a.Location.Key, ObjectVersion: a.Location.Version,
-		})
+		PresignedURLConfig: convertPtr[PresignedURLConfig, presignedRecord](j.PresignedURLConfig),
+		Resolved: resolvedRecord{
+			Document: j.Resolved.Document, DestinationPackageVersions: j.Resolved.DestinationPackageVersions,
+			Artifacts: convertAll(j.Resolved.Artifacts, func(a Artifact) artifactRecord {
+				return artifactRecord{Start: a.Start, End: a.End, Package: a.PackageName, Version: a.VersionName,
+					Bucket: a.Location.Bucket, Key: a.Location.Key, ObjectVersion: a.Location.Version}
+			}),
+		},
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -92,22 +90,38 @@ func DecodeJob(b []byte) (*Job, error) {
 	if r.V != recordVersion {
 		return nil, fmt.Errorf("decode stored job %s: format version %d, this program reads %d", r.ID, r.V, recordVersion)
 	}
-	j := &Job{
+	return &Job{
 		ID: r.ID, Description: r.Description, Document: r.Document,
 		DestinationPackageVersions: r.DestinationPackageVersions, Targets: r.Targets,
 		Status: r.Status, TargetSelection: r.TargetSelection,
-		CreatedAt:     time.UnixMilli(r.CreatedMS).UTC(),
-		LastUpdatedAt: time.UnixMilli(r.LastUpdatedMS).UTC(),
-		Resolved:      Resolution{Document: r.Resolved.Document, DestinationPackageVersions: r.Resolved.DestinationPackageVersions},
+		CreatedAt:          time.UnixMilli(r.CreatedMS).UTC(),
+		LastUpdatedAt:      time.UnixMilli(r.LastUpdatedMS).UTC(),
+		PresignedURLConfig: convertPtr[presignedRecord, PresignedURLConfig](r.PresignedURLConfig),
+		Resolved: Resolution{
+			Document: r.Resolved.Document, DestinationPackageVersions: r.Resolved.DestinationPackageVersions,
+			Artifacts: convertAll(r.Resolved.Artifacts, func(a artifactRecord) Artifact {
+				return Artifact{Start: a.Start, End: a.End, PackageName: a.Package, VersionName: a.Version,
+					Location: sbomcat.S3Location{Bucket: a.Bucket, Key: a.Key, Version: a.ObjectVersion}}
+			}),
+		},
+	}, nil
+}
+
+// convertPtr converts between the presigned-URL settings and their stored form, struct types
+// of the same fields; nil stays nil.
+func convertPtr[From, To presignedRecord | PresignedURLConfig](p *From) *To {
+	if p == nil {
+		return nil
 	}
-	if c := r.PresignedURLConfig; c != nil {
-		j.PresignedURLConfig = &PresignedURLConfig{RoleARN: c.RoleARN, ExpiresInSec: c.ExpiresInSec}
+	to := To(*p)
+	return &to
+}
+
+// convertAll converts each of in; none stays nil.
+func convertAll[From, To any](in []From, convert func(From) To) []To {
+	var out []To
+	for _, v := range in {
+		out = append(out, convert(v))
 	}
-	for _, a := range r.Resolved.Artifacts {
-		j.Resolved.Artifacts = append(j.Resolved.Artifacts, Artifact{
-			Start: a.Start, End: a.End, PackageName: a.Package, VersionName: a.Version,
-			Location: sbomcat.S3Location{Bucket: a.Bucket, Key: a.Key, Version: a.ObjectVersion},
-		})
-	}
-	return j, nil
+	return out
 }

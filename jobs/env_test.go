@@ -1,26 +1,20 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
 // The catalog every test starts from.
@@ -83,35 +77,11 @@ func newEnv(t *testing.T) *env {
 	e := &env{ctx: ctx, now: time.Date(2026, 5, 4, 10, 30, 0, 0, time.UTC)}
 
 	// A real S3 engine over HTTP, with a versioned bucket holding two versions of one key.
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
+	srv := workertest.StartS3(t)
 	e.s3URL = srv.URL
-	e.s3 = s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
-	if _, err := e.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
-		Bucket:                  aws.String(bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	put := func(body []byte) string {
-		// Over plain HTTP the SDK hashes the payload, so the body must be seekable.
-		out, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(artifactKey), Body: bytes.NewReader(body)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.VersionId == nil || *out.VersionId == "" {
-			t.Fatal("PutObject on a versioned bucket returned no version id")
-		}
-		return *out.VersionId
-	}
+	e.s3 = srv.Client()
+	srv.CreateBucket(t, bucket)
+	put := func(body []byte) string { return srv.Put(t, bucket, artifactKey, body) }
 	e.v1, e.v2 = put(firmwareV1), put(firmwareV2)
 
 	var err error

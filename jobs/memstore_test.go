@@ -2,13 +2,10 @@ package jobs_test
 
 import (
 	"context"
-	"encoding/base64"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/jobstest"
 )
@@ -49,41 +46,23 @@ func (s *memStore) GetJob(_ context.Context, id string) (*jobs.Job, error) {
 	return jobs.DecodeJob(b)
 }
 
-const memTokenPrefix = "mem:"
-
-func (s *memStore) ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[jobs.Summary], error) {
-	after := ""
-	if nextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(nextToken)
-		if err != nil || !strings.HasPrefix(string(raw), memTokenPrefix) {
-			return sbomcat.Page[jobs.Summary]{}, sbomcat.Errorf(sbomcat.EINVALID, "The nextToken is not valid for ListJobs.")
-		}
-		after = strings.TrimPrefix(string(raw), memTokenPrefix)
-	}
+func (s *memStore) ListJobs(_ context.Context, after string, limit int) (bodies [][]byte, more bool, err error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	var ids []string
 	for id := range s.jobs {
 		if id > after {
 			ids = append(ids, id)
 		}
 	}
-	s.mu.Unlock()
 	slices.Sort(ids)
-	var p sbomcat.Page[jobs.Summary]
-	for _, id := range ids {
-		if len(p.Items) == limit {
-			p.NextToken = base64.RawURLEncoding.EncodeToString([]byte(memTokenPrefix + p.Items[len(p.Items)-1].ID))
-			break
-		}
-		j, err := s.GetJob(ctx, id)
-		if sbomcat.ErrCode(err) == sbomcat.ENOTFOUND {
-			continue // deleted meanwhile
-		} else if err != nil {
-			return sbomcat.Page[jobs.Summary]{}, err
-		}
-		p.Items = append(p.Items, j.Summary())
+	if len(ids) > limit {
+		ids, more = ids[:limit], true
 	}
-	return p, nil
+	for _, id := range ids {
+		bodies = append(bodies, s.jobs[id])
+	}
+	return bodies, more, nil
 }
 
 func (s *memStore) DeleteJob(_ context.Context, id string) error {

@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,16 +10,6 @@ import (
 	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 )
-
-// fetch GETs u over HTTP and returns the body of a 200 response.
-func fetch(t *testing.T, u string) []byte {
-	t.Helper()
-	resp, body := testkit.Get(t, u)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s: %s", u, resp.Status, body)
-	}
-	return body
-}
 
 // TestArtifactPresignedURL: both placeholder spellings become real SigV4 presigned GET URLs
 // for the artifact's object version, valid for expiresInSec, signed afresh at every
@@ -106,7 +95,7 @@ func TestArtifactPresignedURL(t *testing.T) {
 		if err != nil || signed.Before(signedAfter) {
 			t.Errorf("URL %d X-Amz-Date = %q, want the time of GetJobDocument (after %v)", i, q.Get("X-Amz-Date"), signedAfter)
 		}
-		if body := fetch(t, u.String()); string(body) != string(want.body) {
+		if body := testkit.GetOK(t, u.String()); string(body) != string(want.body) {
 			t.Errorf("URL %d fetched %q, want %q", i, body, want.body)
 		}
 	}
@@ -154,7 +143,7 @@ func TestArtifactDefaultExpiry(t *testing.T) {
 	if q := u.Query(); q.Get("X-Amz-Expires") != "3600" || q.Get("versionId") != e.v1 {
 		t.Errorf("URL query = %s, want X-Amz-Expires=3600 and the default version's artifact", u.RawQuery)
 	}
-	if body := fetch(t, d.U); string(body) != string(firmwareV1) {
+	if body := testkit.GetOK(t, d.U); string(body) != string(firmwareV1) {
 		t.Errorf("fetched %q, want %q", body, firmwareV1)
 	}
 }

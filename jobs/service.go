@@ -20,33 +20,21 @@ type Store interface {
 	CreateJob(ctx context.Context, j *Job) error
 	// GetJob returns the job. NotFound(id) (ENOTFOUND) if it does not exist.
 	GetJob(ctx context.Context, id string) (*Job, error)
-	// ListJobs returns up to limit job summaries ordered by id, starting after the position
-	// nextToken names ("" for the first page); the page's NextToken is "" on the last page.
-	// EINVALID for a token that ListJobs did not issue.
-	ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[Summary], error)
+	// ListJobs returns the stored forms (EncodeJob's) of the jobs whose ids sort after after
+	// ("" for the first page), in id order: limit of them, or limit+1 (the last one only says
+	// that more follow), or fewer at the end. more reports that jobs follow those returned.
+	ListJobs(ctx context.Context, after string, limit int) (bodies [][]byte, more bool, err error)
 	// DeleteJob deletes the job. NotFound(id) (ENOTFOUND) if it does not exist.
 	DeleteJob(ctx context.Context, id string) error
 }
 
-// listJobs names ListJobs' tokens, so that a token of another list is refused.
+// listJobs names ListJobs' tokens, so that a token of another list is refused. A token
+// carries the last job id of its page.
 var listJobs = sbomcat.ListID("jobs")
 
-// ListStart is where a Store's ListJobs page starts: after the job id it returns ("" for the
-// first page, nextToken ""). EINVALID for a token that ListToken did not make.
-func ListStart(nextToken string) (after string, err error) {
-	if nextToken != "" {
-		err = sbomcat.DecodePageToken(nextToken, listJobs, &after)
-	}
-	return after, err
-}
-
-// ListToken is the NextToken of a ListJobs page whose last job is lastID.
-func ListToken(lastID string) (string, error) { return sbomcat.EncodePageToken(listJobs, lastID) }
-
-// SummaryPage is a Store's ListJobs page from the stored bodies (EncodeJob's) its query
-// returned in id order: the summaries of the first limit, with a NextToken when more says jobs
-// follow them (a query that read limit+1 bodies has more when it got them all).
-func SummaryPage(bodies [][]byte, limit int, more bool) (sbomcat.Page[Summary], error) {
+// summaryPage is a ListJobs page from the stored bodies a Store's ListJobs returned: the
+// summaries of the first limit, with a NextToken when more jobs follow them.
+func summaryPage(bodies [][]byte, limit int, more bool) (sbomcat.Page[Summary], error) {
 	var out sbomcat.Page[Summary]
 	if len(bodies) > limit {
 		bodies, more = bodies[:limit], true
@@ -60,7 +48,7 @@ func SummaryPage(bodies [][]byte, limit int, more bool) (sbomcat.Page[Summary], 
 	}
 	if more && len(out.Items) > 0 {
 		var err error
-		if out.NextToken, err = ListToken(out.Items[len(out.Items)-1].ID); err != nil {
+		if out.NextToken, err = sbomcat.EncodePageToken(listJobs, out.Items[len(out.Items)-1].ID); err != nil {
 			return out, err
 		}
 	}
@@ -215,7 +203,17 @@ func (s *Service) List(ctx context.Context, req ListRequest) (sbomcat.Page[Summa
 	if limit == 0 {
 		limit = DefaultListMaxResults
 	}
-	p, err := s.Store.ListJobs(ctx, limit, req.NextToken)
+	var after string // the last job id of the page before
+	if req.NextToken != "" {
+		if err := sbomcat.DecodePageToken(req.NextToken, listJobs, &after); err != nil {
+			return sbomcat.Page[Summary]{}, err
+		}
+	}
+	bodies, more, err := s.Store.ListJobs(ctx, after, limit)
+	if err != nil {
+		return sbomcat.Page[Summary]{}, fmt.Errorf("list jobs: %w", err)
+	}
+	p, err := summaryPage(bodies, limit, more)
 	if err != nil {
 		return sbomcat.Page[Summary]{}, fmt.Errorf("list jobs: %w", err)
 	}

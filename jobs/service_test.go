@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
@@ -349,7 +350,7 @@ func TestDefaultVersionFrozen(t *testing.T) {
 		if !equalMaps(got.Attributes, attrs) || got.Sig != attrs["signature"] {
 			t.Errorf("document = %s, want the attributes of %s", doc, ver)
 		}
-		if body := fetch(t, got.URL); string(body) != string(firmware) {
+		if body := testkit.GetOK(t, got.URL); string(body) != string(firmware) {
 			t.Errorf("artifact URL of %s returned %q, want %q", ver, body, firmware)
 		}
 		before, err := e.svc.Document(e.ctx, id, true)

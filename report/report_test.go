@@ -42,24 +42,23 @@ func TestWrap(t *testing.T) {
 	}
 }
 
-func TestFileURI(t *testing.T) {
-	for in, want := range map[string]string{
-		"sboms/a.json":        "sboms/a.json",
-		"with space%,.json":   "with%20space%25,.json",
-		"/abs/x.json":         "file:///abs/x.json",
-		"dir:with/colon.json": "./dir:with/colon.json",
-	} {
-		if got := fileURI(in); got != want {
-			t.Errorf("fileURI(%q) = %q, want %q", in, got, want)
+// TestEscaping: file names become URI references (SARIF), and text becomes GitHub workflow
+// command properties and data, with the characters each escapes.
+func TestEscaping(t *testing.T) {
+	tests := []struct {
+		escape   func(string) string
+		in, want string
+	}{
+		{fileURI, "sboms/a.json", "sboms/a.json"},
+		{fileURI, "with space%,.json", "with%20space%25,.json"},
+		{fileURI, "/abs/x.json", "file:///abs/x.json"},
+		{fileURI, "dir:with/colon.json", "./dir:with/colon.json"},
+		{escapeProperty, "a,b:c%d\ne", "a%2Cb%3Ac%25d%0Ae"},
+		{escapeData, "50% a:b,c\r\n", "50%25 a:b,c%0D%0A"},
+	}
+	for _, tt := range tests {
+		if got := tt.escape(tt.in); got != tt.want {
+			t.Errorf("%q escaped: %q, want %q", tt.in, got, tt.want)
 		}
-	}
-}
-
-func TestGitHubEscaping(t *testing.T) {
-	if got := escapeProperty("a,b:c%d\ne"); got != "a%2Cb%3Ac%25d%0Ae" {
-		t.Errorf("escapeProperty: %q", got)
-	}
-	if got := escapeData("50% a:b,c\r\n"); got != "50%25 a:b,c%0D%0A" {
-		t.Errorf("escapeData: %q", got)
 	}
 }

@@ -26,9 +26,7 @@ func TestAuth(t *testing.T) {
 	ctx := context.Background()
 	s := startServer(t, t.TempDir(), false)
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("auth")}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "auth", false)
 	keys := []string{
 		"plain.json",
 		"dir/with space/and+plus=eq&amp;semi.json",

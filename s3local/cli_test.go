@@ -17,18 +17,15 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // TestAWSCLI drives the server with the unmodified AWS CLI when one is installed: it uses
 // multipart upload above 8 MB and UploadPartCopy for copies, and botocore keeps header case.
 func TestAWSCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the AWS CLI a dozen times")
-	}
-	awsPath, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("aws CLI not installed")
-	}
+	testkit.SkipShort(t, "starts the AWS CLI a dozen times")
+	awsPath := testkit.AWSCLI(t, "the test drives the server with the AWS CLI")
 	s := startServer(t, t.TempDir(), false)
 	work := t.TempDir()
 	env := []string{

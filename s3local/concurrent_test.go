@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // TestConcurrent overwrites one key from several writers, in a versioned and an unversioned
@@ -24,15 +23,8 @@ func TestConcurrent(t *testing.T) {
 	ctx := context.Background()
 	s := startServer(t, t.TempDir(), false)
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
-	for _, b := range []string{"vvv", "uuu"} {
-		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("vvv"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "vvv", true)
+	createBucket(t, c, "uuu", false)
 	const writers, puts = 6, 5
 	body := func(w, i int) []byte { return bytes.Repeat([]byte(fmt.Sprintf("writer %d put %d;", w, i)), 4000) }
 	valid := map[[16]byte]bool{}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/sbomcat/sbomcat/internal/testkit"
@@ -95,6 +96,21 @@ func (s *server) client(t *testing.T, calc aws.RequestChecksumCalculation, opts 
 			opt(o)
 		}
 	})
+}
+
+// createBucket creates bucket, with versioning turned on when versioned.
+func createBucket(t *testing.T, c *s3.Client, bucket string, versioned bool) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	if versioned {
+		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func apiCode(err error) string {

@@ -24,15 +24,8 @@ func TestPersistence(t *testing.T) {
 	s := startServer(t, dir, false)
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
 
-	for _, b := range []string{"keep", "flat"} {
-		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("keep"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "keep", true)
+	createBucket(t, c, "flat", false)
 	type stored struct {
 		bucket, key, version string
 		body                 []byte

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/s3local"
@@ -89,13 +88,7 @@ func TestPresigned(t *testing.T) {
 	ctx := context.Background()
 	s, now := clockServer(t)
 	c := s.client(t, aws.RequestChecksumCalculationWhenRequired)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("firmware")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("firmware"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "firmware", true)
 	key := "gateway/7.1.0/fw image+ĉu.bin"
 	v1 := put(t, c, "firmware", key, []byte("version one"), nil)
 	put(t, c, "firmware", key, []byte("version two, the latest"), nil)

@@ -707,9 +707,7 @@ func testUnsupported(t *testing.T, s *server, c *s3.Client) {
 	if got := getBody(t, c, &s3.GetObjectInput{Bucket: aws.String("plain"), Key: aws.String("tagged")}); string(got) != "payload" {
 		t.Errorf("object after PutObjectTagging = %q", got)
 	}
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("empty")}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "empty", false)
 	if _, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("empty")}); httpStatus(err) != http.StatusNotImplemented {
 		t.Errorf("DeleteBucketPolicy: want 501, got %v", err)
 	}

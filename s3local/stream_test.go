@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/s3local"
 )
 
@@ -48,9 +49,7 @@ func TestStreamingTrailer(t *testing.T) {
 	s := &server{b: b, srv: srv}
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
 
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tls")}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "tls", false)
 	body := make([]byte, 3<<20+17) // several aws-chunked chunks, odd tail
 	rand.NewChaCha8([32]byte{1}).Read(body)
 	nonSeekable := struct{ io.Reader }{bytes.NewReader(body)}
@@ -95,9 +94,7 @@ func TestStreamingTrailer(t *testing.T) {
 // this process, so a body buffered on either side would show; the heap must not grow by
 // anything near the object's size. Throughput is logged, not asserted.
 func TestLargeObject(t *testing.T) {
-	if testing.Short() {
-		t.Skip("moves 150 MiB")
-	}
+	testkit.SkipShort(t, "moves 150 MiB")
 	ctx := context.Background()
 	const size = 50 << 20
 	dir := t.TempDir()
@@ -105,13 +102,7 @@ func TestLargeObject(t *testing.T) {
 	sum := writeRandomFile(t, src, size)
 	s := startServer(t, filepath.Join(dir, "data"), false)
 	c := s.client(t, aws.RequestChecksumCalculationWhenSupported)
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("big")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("big"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	createBucket(t, c, "big", true)
 	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)

@@ -9,16 +9,10 @@
 # ratios. Besides sbomgen's default files it measures other shapes (SHAPES: pretty-printed,
 # nested, wide); sbom-utility runs only on the default ones (it takes seconds each).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
-SIZE=${SIZE:-50MB}
-TOOLS=${SBOMCAT_TOOLS:-$PWD/.tools}
-BIN=$TOOLS/bin
-DATA=$TOOLS/bench
-mkdir -p "$BIN" "$DATA"
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
 
-go build -o "$BIN/sbomctl" ./cmd/sbomctl
-go build -o "$BIN/sbomgen" ./cmd/sbomgen
 go build -o "$BIN/jsonvalid" ./internal/jsonvalid
 if [ ! -x "$BIN/sbom-utility" ]; then
   # `go install ...@v1.0.1` is refused by the proxy's version list; download and build instead.
@@ -31,19 +25,9 @@ files=()
 for spec in $SHAPES; do
   name=${spec%%:*} rest=${spec#*:}
   format=${rest%%:*} flags=${rest#*:}
-  file="$DATA/$name-$SIZE.json"
   # shellcheck disable=SC2086 # flags are words
-  [ -s "$file" ] || "$BIN/sbomgen" -format "$format" -size "$SIZE" $flags -o "$file"
-  files+=("$file")
+  files+=("$(generated "$name" "$format" $flags)")
 done
-
-# run CMD...: prints "wall_seconds cpu_seconds peak_rss_kib" of one run.
-run() {
-  /usr/bin/time -f '%e %U %S %M' -o "$DATA/time.out" "$@" >/dev/null 2>&1 || true
-  read -r t u s m < "$DATA/time.out"
-  echo "$t $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $m"
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
 # pair FILE: RUNS runs of sbomctl and jsonvalid, alternating so that both see the same load;
 # prints the median wall and CPU times of each and sbomctl's peak RSS.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/jobs"
 )
 
@@ -52,33 +51,25 @@ func (s *Store) GetJob(ctx context.Context, id string) (*jobs.Job, error) {
 	return j, nil
 }
 
-// ListJobs implements jobs.Store: pages by id, the token carrying the last id returned.
-func (s *Store) ListJobs(ctx context.Context, limit int, nextToken string) (sbomcat.Page[jobs.Summary], error) {
-	var out sbomcat.Page[jobs.Summary]
-	after, err := jobs.ListStart(nextToken)
-	if err != nil {
-		return out, err
-	}
+// ListJobs implements jobs.Store: pages by id, reading one body more than limit when there
+// are more.
+func (s *Store) ListJobs(ctx context.Context, after string, limit int) (bodies [][]byte, more bool, err error) {
 	rows, err := s.q().QueryContext(ctx, `SELECT body FROM jobs WHERE id > ? ORDER BY id LIMIT ?`, after, limit+1)
 	if err != nil {
-		return out, fmt.Errorf("sqlite: list jobs: %w", err)
+		return nil, false, fmt.Errorf("sqlite: list jobs: %w", err)
 	}
 	defer rows.Close()
-	var bodies [][]byte
 	for rows.Next() {
 		var body []byte
 		if err := rows.Scan(&body); err != nil {
-			return out, fmt.Errorf("sqlite: list jobs: %w", err)
+			return nil, false, fmt.Errorf("sqlite: list jobs: %w", err)
 		}
 		bodies = append(bodies, body)
 	}
 	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: list jobs: %w", err)
+		return nil, false, fmt.Errorf("sqlite: list jobs: %w", err)
 	}
-	if out, err = jobs.SummaryPage(bodies, limit, false); err != nil {
-		return out, fmt.Errorf("sqlite: list jobs: %w", err)
-	}
-	return out, nil
+	return bodies, false, nil
 }
 
 // DeleteJob implements jobs.Store.

@@ -457,9 +457,8 @@ func (s *Store) DeletePackage(ctx context.Context, name string) error {
 // ListPackages implements sbomcat.Store.
 func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.Package], error) {
 	var out sbomcat.Page[sbomcat.Package]
-	list := sbomcat.ListID("packages")
-	var after string
-	if err := page.Start(list, &after); err != nil {
+	after, err := sbomcat.PackagesList().Start(page)
+	if err != nil {
 		return out, err
 	}
 	limit := page.Limit()
@@ -480,7 +479,7 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 	}
 	if len(out.Items) > limit {
 		out.Items = out.Items[:limit]
-		if out.NextToken, err = sbomcat.EncodePageToken(list, out.Items[limit-1].Name); err != nil {
+		if out.NextToken, err = sbomcat.PackagesList().Next(out.Items[limit-1].Name); err != nil {
 			return out, err
 		}
 	}
@@ -630,16 +629,11 @@ func (s *Store) DeleteVersion(ctx context.Context, pkg, version string) error {
 	}))
 }
 
-type versionCursor struct {
-	Name string `json:"n"`
-}
-
 // ListVersions implements sbomcat.Store.
 func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.VersionStatus, page sbomcat.PageRequest) (sbomcat.Page[sbomcat.PackageVersion], error) {
 	var out sbomcat.Page[sbomcat.PackageVersion]
-	list := sbomcat.ListID("versions", pkg, string(status))
-	var after versionCursor
-	if err := page.Start(list, &after); err != nil {
+	after, err := sbomcat.VersionsList(pkg, status).Start(page)
+	if err != nil {
 		return out, err
 	}
 	if _, err := getPackage(ctx, s.q(), pkg); err != nil {
@@ -648,7 +642,7 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 	limit := page.Limit()
 	rows, err := s.q().QueryContext(ctx, `SELECT `+versionColumns+` FROM versions
 		WHERE package_name = ? AND (? = '' OR status = ?) AND name > ? ORDER BY name LIMIT ?`,
-		pkg, status, status, after.Name, limit+1)
+		pkg, status, status, after, limit+1)
 	if err != nil {
 		return out, fmt.Errorf("sqlite: list versions: %w", err)
 	}
@@ -665,7 +659,7 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 	}
 	if len(out.Items) > limit {
 		out.Items = out.Items[:limit]
-		if out.NextToken, err = sbomcat.EncodePageToken(list, versionCursor{Name: out.Items[limit-1].VersionName}); err != nil {
+		if out.NextToken, err = sbomcat.VersionsList(pkg, status).Next(out.Items[limit-1].VersionName); err != nil {
 			return out, err
 		}
 	}
@@ -976,13 +970,18 @@ func getTags(ctx context.Context, q queryer, id sbomcat.ResourceID) (map[string]
 	return orEmpty(m), nil
 }
 
-func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(map[string]string) error) error {
+// EditTags implements sbomcat.Store.
+func (s *Store) EditTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
+	return wrap("edit tags", s.editTags(ctx, id, edit))
+}
+
+func (s *Store) editTags(ctx context.Context, id sbomcat.ResourceID, edit func(map[string]string) error) error {
 	return s.tx(ctx, func(tx cq) error {
 		tags, err := getTags(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := fn(tags); err != nil {
+		if err := edit(tags); err != nil {
 			return err
 		}
 		enc, err := encodeJSON(tags)
@@ -993,20 +992,6 @@ func (s *Store) modifyTags(ctx context.Context, id sbomcat.ResourceID, fn func(m
 		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET tags = ? WHERE `+where, append([]any{enc}, args...)...)
 		return err
 	})
-}
-
-// TagResource implements sbomcat.Store.
-func (s *Store) TagResource(ctx context.Context, id sbomcat.ResourceID, tags map[string]string) error {
-	return wrap("tag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		return sbomcat.AddTags(m, tags)
-	}))
-}
-
-// UntagResource implements sbomcat.Store.
-func (s *Store) UntagResource(ctx context.Context, id sbomcat.ResourceID, keys []string) error {
-	return wrap("untag resource", s.modifyTags(ctx, id, func(m map[string]string) error {
-		return sbomcat.RemoveTags(m, keys)
-	}))
 }
 
 // ListTags implements sbomcat.Store.

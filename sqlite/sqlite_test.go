@@ -28,9 +28,15 @@ func open(t *testing.T, path string) *sqlite.Store {
 	return s
 }
 
+// TestConformance runs both conformance suites, the catalog's and the jobs', each case on a
+// fresh file.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) sbomcat.Store {
-		return open(t, filepath.Join(t.TempDir(), sqlite.FileName))
+	fresh := func(t *testing.T) *sqlite.Store { return open(t, filepath.Join(t.TempDir(), sqlite.FileName)) }
+	t.Run("catalog", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) sbomcat.Store { return fresh(t) })
+	})
+	t.Run("jobs", func(t *testing.T) {
+		jobstest.Run(t, func(t *testing.T) jobs.Store { return fresh(t) })
 	})
 }
 
@@ -152,12 +158,6 @@ func TestQuotaAcrossProcesses(t *testing.T) {
 	if c.Packages != 20 {
 		t.Errorf("%d packages created by two processes under a limit of 20", c.Packages)
 	}
-}
-
-func TestJobsConformance(t *testing.T) {
-	jobstest.Run(t, func(t *testing.T) jobs.Store {
-		return open(t, filepath.Join(t.TempDir(), sqlite.FileName))
-	})
 }
 
 // TestJobsAcrossHandles: a job one handle (process) creates is seen, and its id refused, by

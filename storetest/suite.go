@@ -1,18 +1,21 @@
 package storetest
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"sync"
 	"testing"
 
-	"errors"
 	"github.com/sbomcat/sbomcat"
 )
 
+// Factory returns a new, empty store S for one subtest; the factory arranges its cleanup.
+type Factory[S any] func(t *testing.T) S
+
 // RunCases runs every case of a conformance suite, by name, as a parallel subtest on a new,
 // empty store from newStore. The suites of this package and of jobstest both run this way.
-func RunCases[S any](t *testing.T, newStore func(t *testing.T) S, cases map[string]func(t *testing.T, s S)) {
+func RunCases[S any](t *testing.T, newStore Factory[S], cases map[string]func(t *testing.T, s S)) {
 	for _, name := range slices.Sorted(maps.Keys(cases)) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -63,5 +66,15 @@ func Must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantZero fails t unless err is nil and got is the zero value: what an empty store answers.
+func wantZero[T comparable](t *testing.T, what string, got T, err error) {
+	t.Helper()
+	Must(t, err)
+	var zero T
+	if got != zero {
+		t.Fatalf("%s of an empty store: %+v, want none", what, got)
 	}
 }

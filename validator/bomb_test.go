@@ -79,9 +79,7 @@ func watch(f func()) memWatch {
 // TestZipBombs: archives whose entries inflate to 1 GiB are refused at the default limits,
 // however the header describes them, with the heap staying small.
 func TestZipBombs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("inflates 100 MiB per case")
-	}
+	testkit.SkipShort(t, "inflates 100 MiB per case")
 	const gib = 1 << 30
 	zeros := makeBomb(t, nil, 0, gib)
 	str := makeBomb(t, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"library","name":"`), 'a', gib)
@@ -125,9 +123,7 @@ func TestZipBombs(t *testing.T) {
 // TestTotalBomb: eleven entries of 100 MiB each, every one at the per-file limit, go over the
 // 1 GiB total at the eleventh, and the twelfth gets no result.
 func TestTotalBomb(t *testing.T) {
-	if testing.Short() {
-		t.Skip("inflates 1 GiB")
-	}
+	testkit.SkipShort(t, "inflates 1 GiB")
 	b := makeBomb(t, nil, 0, 100<<20)
 	var entries []zent
 	var wants []want
@@ -198,9 +194,7 @@ func manyEntries(n int) []byte {
 // some 300 bytes on each of the million. Compared by bytes allocated, which unlike a sampled
 // peak does not depend on when the collector runs.
 func TestEntryCountBomb(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 60 MB archive")
-	}
+	testkit.SkipShort(t, "builds a 60 MB archive")
 	alloc := func(entries int) uint64 {
 		// On disk, so that the heap holds only what validation takes.
 		path := filepath.Join(t.TempDir(), "many.zip")

@@ -83,6 +83,20 @@ func (e *env) status(t *testing.T) (sbomcat.ValidationStatus, []sbomcat.FileResu
 	return workertest.Status(t, e.store, "fw", "1.0")
 }
 
+// process runs the worker on a's first attempt, failing t if it asks for a retry.
+func (e *env) process(t *testing.T, a sbomcat.Association) {
+	t.Helper()
+	if err := e.w.Process(context.Background(), job(a)); err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+}
+
+// s3Answers is an S3 fault (workertest.S3Server.Fault) that answers every request with the
+// status and error code, as S3 does where gofakes3 cannot (access policies, throttling).
+func s3Answers(status int, code string) func(*http.Request) (int, string) {
+	return func(*http.Request) (int, string) { return status, code }
+}
+
 func job(a sbomcat.Association) worker.Job { return worker.Job{Association: a, Attempt: 1} }
 
 type want struct {
@@ -155,9 +169,7 @@ func TestProcessRecordsResults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *worker.Config) { c.Validator.Limits = tt.limits })
 			a := e.associate(t, tt.key, tt.body)
-			if err := e.w.Process(context.Background(), job(a)); err != nil {
-				t.Fatalf("Process: %v", err)
-			}
+			e.process(t, a)
 			status, got := e.status(t)
 			if status != tt.status {
 				t.Errorf("status %s, want %s", status, tt.status)
@@ -199,9 +211,7 @@ func TestProcessProfile(t *testing.T) {
 			e := newEnv(t, func(c *worker.Config) { c.Validator.Profile = sbomcat.Profile(tt.workerProfile) })
 			a := e.associate(t, "fw/sbom.json", cdx)
 			a.Profile = tt.profile
-			if err := e.w.Process(context.Background(), job(a)); err != nil {
-				t.Fatalf("Process: %v", err)
-			}
+			e.process(t, a)
 			_, got := e.status(t)
 			checkResults(t, got, []want{tt.want})
 			if tt.noGET && e.s3.Gets() != 0 {
@@ -216,7 +226,6 @@ func TestProcessProfile(t *testing.T) {
 // message that says which reason.
 func TestProcessUnreadableObject(t *testing.T) {
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
-	denied := func(r *http.Request) (int, string) { return http.StatusForbidden, "AccessDenied" }
 	tests := []struct {
 		name    string
 		loc     func(t *testing.T, e *env) sbomcat.S3Location
@@ -251,7 +260,7 @@ func TestProcessUnreadableObject(t *testing.T) {
 				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: v}
 			}},
 		// gofakes3 has no access policies; the test's S3 front answers as S3 does.
-		{name: "access denied", fault: denied, message: "access to version",
+		{name: "access denied", fault: s3Answers(http.StatusForbidden, "AccessDenied"), message: "access to version",
 			loc: func(t *testing.T, e *env) sbomcat.S3Location {
 				v := e.s3.Put(t, bucket, "dir/sbom.json", cdx)
 				return sbomcat.S3Location{Bucket: bucket, Key: "dir/sbom.json", Version: v}
@@ -264,9 +273,7 @@ func TestProcessUnreadableObject(t *testing.T) {
 			if tt.fault != nil {
 				e.s3.Fault.Store(&tt.fault)
 			}
-			if err := e.w.Process(context.Background(), job(a)); err != nil {
-				t.Fatalf("Process: %v", err)
-			}
+			e.process(t, a)
 			status, got := e.status(t)
 			if status != sbomcat.StatusFailed {
 				t.Errorf("status %s, want FAILED", status)
@@ -284,7 +291,6 @@ func TestProcessUnreadableObject(t *testing.T) {
 // saying validation could not complete; and that a retry after S3 comes back succeeds.
 func TestProcessTransientFailure(t *testing.T) {
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
-	slowDown := func(r *http.Request) (int, string) { return http.StatusServiceUnavailable, "SlowDown" }
 	tests := []struct {
 		name    string
 		break_  func(e *env)
@@ -293,7 +299,7 @@ func TestProcessTransientFailure(t *testing.T) {
 	}{
 		{name: "server stopped", break_: func(e *env) { e.s3.Stop() }, repair: func(t *testing.T, e *env) { e.s3.Start(t) },
 			message: "S3 was unavailable"},
-		{name: "throttled", break_: func(e *env) { e.s3.Fault.Store(&slowDown) }, repair: func(t *testing.T, e *env) { e.s3.Fault.Store(nil) },
+		{name: "throttled", break_: func(e *env) { e.s3.Fault.Store(new(s3Answers(http.StatusServiceUnavailable, "SlowDown"))) }, repair: func(t *testing.T, e *env) { e.s3.Fault.Store(nil) },
 			message: "(HTTP 503)"},
 	}
 	for _, tt := range tests {
@@ -376,9 +382,7 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if err := e.w.Process(ctx, job(a)); err != nil {
-			t.Fatal(err)
-		}
+		e.process(t, a)
 		status, got := e.status(t)
 		if status != sbomcat.StatusFailed {
 			t.Errorf("status %s, want FAILED", status)
@@ -397,9 +401,7 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 		{name: "superseded mid-validation", status: sbomcat.StatusSucceeded, want: []want{{file: "new.json", result: "SUCCEEDED"}},
 			change: func(t *testing.T, e *env) {
 				b := e.associate(t, "new.json", cdx)
-				if err := e.w.Process(ctx, job(b)); err != nil {
-					t.Fatal(err)
-				}
+				e.process(t, b)
 			}},
 		{name: "superseded, new one still in progress", status: sbomcat.StatusInProgress,
 			change: func(t *testing.T, e *env) { e.associate(t, "new.json", cdx) }},
@@ -439,27 +441,21 @@ func TestProcessDiscardsStaleResults(t *testing.T) {
 		e := newEnv(t, nil)
 		a := e.associate(t, "old.json", bad)
 		b := e.associate(t, "new.json", cdx)
-		if err := e.w.Process(ctx, job(a)); err != nil {
-			t.Fatal(err)
-		}
+		e.process(t, a)
 		if n := e.s3.Heads() + e.s3.Gets(); n != 0 {
 			t.Errorf("%d S3 requests for a superseded association, want none", n)
 		}
 		if status, _ := e.status(t); status != sbomcat.StatusInProgress {
 			t.Errorf("status %s, want IN_PROGRESS (the new association's)", status)
 		}
-		if err := e.w.Process(ctx, job(b)); err != nil {
-			t.Fatal(err)
-		}
+		e.process(t, b)
 		checkResults(t, func() []sbomcat.FileResult { _, r := e.status(t); return r }(), []want{{file: "new.json", result: "SUCCEEDED"}})
 	})
 	t.Run("late duplicate", func(t *testing.T) {
 		e := newEnv(t, nil)
 		a := e.associate(t, "sbom.json", cdx)
 		for range 2 {
-			if err := e.w.Process(ctx, job(a)); err != nil {
-				t.Fatal(err)
-			}
+			e.process(t, a)
 		}
 		if n := e.s3.Gets(); n != 1 {
 			t.Errorf("%d downloads, want 1: the duplicate should find the work done", n)
@@ -489,9 +485,7 @@ func TestProcessSpoolsLargeObjects(t *testing.T) {
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	for _, body := range [][]byte{cdx, testkit.Zip(t, "a.json", cdx, "b.json", cdx)} {
 		a := e.associate(t, "sbom.bin", body)
-		if err := e.w.Process(context.Background(), job(a)); err != nil {
-			t.Fatal(err)
-		}
+		e.process(t, a)
 		if status, _ := e.status(t); status != sbomcat.StatusSucceeded {
 			t.Errorf("status %s, want SUCCEEDED", status)
 		}
@@ -508,9 +502,7 @@ func TestProcessEmitsMetrics(t *testing.T) {
 	cdx, bad := testkit.ReadFixture(t, "cdx16-valid.json"), testkit.ReadFixture(t, "not-sbom.json")
 	body := testkit.Zip(t, "1.json", cdx, "2.json", bad, "3.json", cdx)
 	a := e.associate(t, "b.zip", body)
-	if err := e.w.Process(context.Background(), job(a)); err != nil {
-		t.Fatal(err)
-	}
+	e.process(t, a)
 	lines := strings.Split(strings.TrimSpace(e.metrics.String()), "\n")
 	if len(lines) != 1 {
 		t.Fatalf("%d metric lines, want 1: %q", len(lines), lines)

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
 	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
@@ -47,9 +48,7 @@ func client(url, secret string) *s3.Client {
 // TestVersionedAndPersistent: an SDK client creates a versioned bucket and reads each version
 // back; unsigned and wrongly signed requests are refused; the versions survive a restart.
 func TestVersionedAndPersistent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+	testkit.SkipShort(t, "builds and runs the binary")
 	ctx := context.Background()
 	bin, dir := build(t), t.TempDir()
 	s := start(t, bin, dir)
@@ -115,9 +114,7 @@ func TestVersionedAndPersistent(t *testing.T) {
 
 // TestRegionAndKeys: the configured region and key pairs are the only ones accepted.
 func TestRegionAndKeys(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+	testkit.SkipShort(t, "builds and runs the binary")
 	s := start(t, build(t), t.TempDir(), "--region", "eu-west-1", "--credentials", "ak1:sk1,ak2:sk2")
 	ctx := context.Background()
 	for _, tt := range []struct {

@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // cdxInvalidLines has its violation on a known line and column: the 7 on line 5, column 13.
@@ -46,19 +48,19 @@ func sbomctl(t *testing.T, dir string, args ...string) (int, string, string) {
 func tree(t *testing.T) string {
 	t.Helper()
 	d := files(t, map[string]string{
-		"top.json":   cdxValid,
-		"UPPER.JSON": spdxValid,
+		"top.json":   testkit.CycloneDXValid,
+		"UPPER.JSON": testkit.SPDXValid,
 		"notes.txt":  "not an SBOM",
-		"bundle.ZIP": "a.json=" + cdxValid + "\nb.json=" + cdxInvalid,
+		"bundle.ZIP": "a.json=" + testkit.CycloneDXValid + "\nb.json=" + testkit.CycloneDXInvalid,
 	})
 	for name, content := range map[string]string{
 		"fw/lines.cdx.json":    cdxInvalidLines,
-		"fw/deep/x.json":       cdxValid,
-		"fw/vendor/v.json":     cdxValid,
-		".git/objects/o.json":  cdxInvalid, // hidden directory: skipped
-		"fw/.cache/c.json":     cdxInvalid,
+		"fw/deep/x.json":       testkit.CycloneDXValid,
+		"fw/vendor/v.json":     testkit.CycloneDXValid,
+		".git/objects/o.json":  testkit.CycloneDXInvalid, // hidden directory: skipped
+		"fw/.cache/c.json":     testkit.CycloneDXInvalid,
 		"fw/deep/readme.md":    "# no",
-		"fw/.hidden-file.json": cdxValid, // hidden files are taken; only folders are skipped
+		"fw/.hidden-file.json": testkit.CycloneDXValid, // hidden files are taken; only folders are skipped
 	} {
 		writeFile(t, filepath.Join(d, filepath.FromSlash(name)), content)
 	}
@@ -165,7 +167,7 @@ func TestPathErrors(t *testing.T) {
 		}
 		locked := filepath.Join(d, "fw", "locked")
 		os.Mkdir(locked, 0o755)
-		os.WriteFile(filepath.Join(locked, "l.json"), []byte(cdxValid), 0o644)
+		os.WriteFile(filepath.Join(locked, "l.json"), []byte(testkit.CycloneDXValid), 0o644)
 		os.Chmod(locked, 0)
 		defer os.Chmod(locked, 0o755)
 		os.Chmod(filepath.Join(d, "top.json"), 0)
@@ -252,7 +254,7 @@ func TestSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := tree(t)
-	os.WriteFile(filepath.Join(d, "with space, comma%.json"), []byte(cdxInvalid), 0o644)
+	os.WriteFile(filepath.Join(d, "with space, comma%.json"), []byte(testkit.CycloneDXInvalid), 0o644)
 	abs := filepath.Join(d, "fw", "lines.cdx.json")
 	code, out, _ := sbomctl(t, d, "--format", "sarif", "--max-file-bytes", "200", ".", "nothere.json", abs)
 	if code != exitError {

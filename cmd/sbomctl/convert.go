@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/sbomcat/sbomcat/convert"
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/validator"
 )
@@ -49,27 +49,16 @@ func convertCmd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "sbomctl convert: %v\n", err)
 		return exitError
 	}
-	fset := flag.NewFlagSet("sbomctl convert", flag.ContinueOnError)
-	var flagOut strings.Builder
-	fset.SetOutput(&flagOut)
+	fset := flagset.New("sbomctl convert", convertUsage+flagsHeading)
 	c := &converter{stdin: stdin, stdout: stdout, stderr: stderr, written: map[string]bool{}}
 	fset.StringVar(&c.opts.ToVersion, "to-version", "", "spec `version` to write (CycloneDX 1.2-1.7, SPDX 2.2/2.3); default: the input's own, or the nearest accepted")
 	fset.BoolVar(&c.opts.KeepInvalid, "keep-invalid", false, "write an output that fails validation anyway (with a warning)")
 	fset.StringVar(&c.out, "o", "", "write the single output to `file` OUT (in an existing folder)")
 	fset.StringVar(&c.outDir, "out-dir", "", "write outputs into `dir`, named after their inputs")
-	wiring.AddLimitFlags(fset, &limits)
-	fset.Usage = func() {
-		fmt.Fprint(fset.Output(), convertUsage, "\nFlags (-flag or --flag):\n")
-		fset.PrintDefaults()
-	}
-	paths, err := parseInterspersed(fset, args)
-	if errors.Is(err, flag.ErrHelp) {
-		io.WriteString(stdout, flagOut.String())
-		return exitOK
-	}
-	if err != nil {
-		io.WriteString(stderr, flagOut.String())
-		return exitError
+	wiring.AddLimitFlags(fset.FlagSet, &limits)
+	paths, err := parseInterspersed(fset.FlagSet, args)
+	if status, ended := fset.Ended(err, stdout, stderr); ended {
+		return status
 	}
 	c.limits = limits
 	if msg := c.checkUsage(paths); msg != "" {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 )
 
@@ -51,9 +51,7 @@ type demoFile struct {
 
 func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var c demoConfig
-	fs := flag.NewFlagSet("sbomctl demo", flag.ContinueOnError)
-	var flagOut strings.Builder
-	fs.SetOutput(&flagOut)
+	fs := flagset.New("sbomctl demo", demoUsage+flagsHeading)
 	fs.StringVar(&c.endpoint, "endpoint", "http://127.0.0.1:4566", "`URL` of sbomd (both the IoT API and S3)")
 	fs.StringVar(&c.region, "region", "us-east-1", "region to sign for")
 	fs.StringVar(&c.accessKey, "access-key", "test", "access key id")
@@ -61,18 +59,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.bucket, "bucket", "sbomcat-demo", "S3 `bucket` for the SBOMs (created, versioning on)")
 	fs.StringVar(&c.pkg, "package", "sbomcat-demo", "`package` to create (if absent) and add a version to")
 	fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "how long to wait for the validation")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), demoUsage, "\nFlags (-flag or --flag):\n")
-		fs.PrintDefaults()
-	}
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		io.WriteString(stdout, flagOut.String())
-		return exitOK
-	}
-	if err != nil {
-		io.WriteString(stderr, flagOut.String())
-		return exitError
+	if status, ended := fs.Ended(fs.Parse(args), stdout, stderr); ended {
+		return status
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "sbomctl demo: unexpected arguments %q\n%s", fs.Args(), demoUsage)

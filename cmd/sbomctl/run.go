@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/profiles"
 	"github.com/sbomcat/sbomcat/report"
@@ -24,6 +24,9 @@ const (
 	exitFailed = 1 // some file failed validation
 	exitError  = 2 // usage or I/O error
 )
+
+// flagsHeading follows a command's usage in its help, before the flags.
+const flagsHeading = "\nFlags (-flag or --flag):\n"
 
 const usage = `usage: sbomctl validate [--format table|json|sarif|junit|github] [--profile aws|strict]
                         [--include GLOB]... [--exclude GLOB]... [limit flags] PATH...
@@ -70,30 +73,17 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "sbomctl: %v\n", err)
 		return exitError
 	}
-	fs := flag.NewFlagSet("sbomctl validate", flag.ContinueOnError)
-	// Help that was asked for goes to stdout, help after a mistake to stderr; flag cannot tell
-	// them apart when it prints, so hold its output until it has returned.
-	var flagOut strings.Builder
-	fs.SetOutput(&flagOut)
+	fs := flagset.New("sbomctl validate", usage+flagsHeading)
 	profile := fs.String("profile", string(sbomcat.ProfileAWS), "`name` of the validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia)")
 	format := fs.String("format", "table", "output `format`: "+strings.Join(report.Formats, ", "))
 	asJSON := fs.Bool("json", false, "the same as --format json: one JSON object per file and line")
 	var sel selection
 	fs.Var((*globs)(&sel.include), "include", "validate the files of a directory that match `GLOB` (repeatable; default *.json and *.zip); without '/' it matches the base name, with '/' the path below the directory, ** any number of directories")
 	fs.Var((*globs)(&sel.exclude), "exclude", "skip the files and directories that match `GLOB` (repeatable)")
-	wiring.AddLimitFlags(fs, &limits)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage, "\nFlags (-flag or --flag):\n")
-		fs.PrintDefaults()
-	}
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		io.WriteString(stdout, flagOut.String())
-		return exitOK
-	}
-	if err != nil {
-		io.WriteString(stderr, flagOut.String()) // flag has said why, with the usage
-		return exitError
+	wiring.AddLimitFlags(fs.FlagSet, &limits)
+	paths, err := parseInterspersed(fs.FlagSet, args)
+	if status, ended := fs.Ended(err, stdout, stderr); ended {
+		return status
 	}
 	set, err := profiles.Parse(*profile)
 	if err != nil {
@@ -102,7 +92,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	p := set.Profile()
 	if *asJSON {
-		if formatSet(fs) && *format != "json" {
+		if formatSet(fs.FlagSet) && *format != "json" {
 			fmt.Fprintf(stderr, "sbomctl: --json and --format %s contradict each other: --json is --format json\n", *format)
 			return exitError
 		}

@@ -9,15 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 const (
-	cdxValid  = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"zlib","version":"1.3.1"}]}`
-	spdxValid = `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"img","documentNamespace":"https://example.com/img-1",` +
-		`"creationInfo":{"created":"2025-03-14T09:26:53Z","creators":["Tool: handwritten"]},` +
-		`"packages":[{"SPDXID":"SPDXRef-Package-a","name":"a","downloadLocation":"NOASSERTION","filesAnalyzed":false}],` +
-		`"relationships":[{"spdxElementId":"SPDXRef-DOCUMENT","relationshipType":"DESCRIBES","relatedSpdxElement":"SPDXRef-Package-a"}]}`
-	cdxInvalid = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"zlib","purl":7}]}`
 	// Valid under the aws profile, not under strict: a dependency on a component that is not there.
 	cdxDangling = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","bom-ref":"a","name":"a"}],"dependencies":[{"ref":"a","dependsOn":["b"]}]}`
 )
@@ -52,15 +48,15 @@ func files(t *testing.T, contents map[string]string) string {
 
 func TestRun(t *testing.T) {
 	d := files(t, map[string]string{
-		"good.json":      cdxValid,
-		"spdx.json":      spdxValid,
-		"bad.json":       cdxInvalid,
+		"good.json":      testkit.CycloneDXValid,
+		"spdx.json":      testkit.SPDXValid,
+		"bad.json":       testkit.CycloneDXInvalid,
 		"dangling.json":  cdxDangling,
-		"bundle.zip":     "sboms/a.json=" + cdxValid + "\nsboms/b.json=" + spdxValid + "\nREADME.txt=read me",
-		"good.zip":       "a.json=" + cdxValid,
+		"bundle.zip":     "sboms/a.json=" + testkit.CycloneDXValid + "\nsboms/b.json=" + testkit.SPDXValid + "\nREADME.txt=read me",
+		"good.zip":       "a.json=" + testkit.CycloneDXValid,
 		"empty.zip":      "sboms/=",
-		"big.json":       cdxValid + strings.Repeat(" ", 2000),
-		"tab\tname.json": cdxValid,
+		"big.json":       testkit.CycloneDXValid + strings.Repeat(" ", 2000),
+		"tab\tname.json": testkit.CycloneDXValid,
 	})
 	p := func(name string) string { return filepath.Join(d, name) }
 	tests := []struct {
@@ -158,7 +154,7 @@ func containsInOrder(t *testing.T, what, s string, subs []string) {
 
 // TestTableAligned: the human table's columns line up.
 func TestTableAligned(t *testing.T) {
-	d := files(t, map[string]string{"a.json": cdxValid, "a-much-longer-name.json": cdxInvalid})
+	d := files(t, map[string]string{"a.json": testkit.CycloneDXValid, "a-much-longer-name.json": testkit.CycloneDXInvalid})
 	var stdout bytes.Buffer
 	run(context.Background(), []string{"validate", filepath.Join(d, "a.json"), filepath.Join(d, "a-much-longer-name.json")}, &stdout, &bytes.Buffer{}, func(string) string { return "" })
 	lines := strings.Split(stdout.String(), "\n")
@@ -177,8 +173,8 @@ func TestTableAligned(t *testing.T) {
 // TestJSONLines checks --json: one object per line and file, with exactly the documented keys.
 func TestJSONLines(t *testing.T) {
 	d := files(t, map[string]string{
-		"good.json":  cdxValid,
-		"bundle.zip": "a.json=" + spdxValid + "\nb.txt=hello",
+		"good.json":  testkit.CycloneDXValid,
+		"bundle.zip": "a.json=" + testkit.SPDXValid + "\nb.txt=hello",
 	})
 	good, bundle := filepath.Join(d, "good.json"), filepath.Join(d, "bundle.zip")
 	var stdout, stderr bytes.Buffer

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // fakeTerminal is a terminal of a given width, for the table and the progress display.
@@ -45,7 +47,7 @@ var ansi = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 // messages wrapped) and is coloured unless NO_COLOR says otherwise; piped, nothing is cut.
 func TestTableOnTerminal(t *testing.T) {
 	long := strings.Repeat("very-long-directory-name/", 6) + "firmware.cdx.json"
-	d := files(t, map[string]string{"good.json": cdxValid})
+	d := files(t, map[string]string{"good.json": testkit.CycloneDXValid})
 	tree := filepath.Join(d, filepath.FromSlash(long))
 	writeFile(t, tree, cdxInvalidLines)
 	args := []string{"validate", filepath.Join(d, "good.json"), tree}
@@ -105,7 +107,7 @@ func TestTableOnTerminal(t *testing.T) {
 func TestProgress(t *testing.T) {
 	defer func(d time.Duration, r io.Reader) { progressDelay, stdin = d, r }(progressDelay, stdin)
 	progressDelay = 0
-	d := files(t, map[string]string{"a.json": cdxValid})
+	d := files(t, map[string]string{"a.json": testkit.CycloneDXValid})
 
 	// Standard input blocks until the progress line is on the terminal, so the run is
 	// certainly still going when it shows.
@@ -120,7 +122,7 @@ func TestProgress(t *testing.T) {
 	stdin = pr
 	go func() {
 		<-shown
-		pw.Write([]byte(cdxValid))
+		pw.Write([]byte(testkit.CycloneDXValid))
 		pw.Close()
 	}()
 	code := run(context.Background(), []string{"validate", filepath.Join(d, "a.json"), "-"}, &bytes.Buffer{}, stderr, noEnv)
@@ -133,7 +135,7 @@ func TestProgress(t *testing.T) {
 
 	// Not a terminal: nothing, however long it takes.
 	var plain bytes.Buffer
-	stdin = strings.NewReader(cdxValid)
+	stdin = strings.NewReader(testkit.CycloneDXValid)
 	if code := run(context.Background(), []string{"validate", filepath.Join(d, "a.json"), "-"}, &bytes.Buffer{}, &plain, noEnv); code != exitOK || plain.Len() > 0 {
 		t.Errorf("exit %d, stderr %q", code, plain.String())
 	}

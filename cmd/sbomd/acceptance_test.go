@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
@@ -24,6 +23,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
@@ -52,13 +52,11 @@ func awsEnv(t *testing.T, endpoints ...string) []string {
 // the start after the last one records FAILED, saying validation could not complete after that
 // many attempts, without trying again.
 func TestAttemptsSurviveKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts sbomd several times")
-	}
+	testkit.SkipShort(t, "starts sbomd several times")
 	ctx := context.Background()
 	s3srv := workertest.StartS3(t)
 	s3srv.CreateBucket(t, "sboms")
-	obj := s3srv.Put(t, "sboms", "fw/sbom.cdx.json", []byte(cdxValid))
+	obj := s3srv.Put(t, "sboms", "fw/sbom.cdx.json", []byte(testkit.CycloneDXValid))
 	// Every GET of the object hangs until the client goes away: each attempt is in progress
 	// (counted in the store) when the process is killed. started announces each.
 	started := make(chan struct{}, 16)
@@ -80,7 +78,7 @@ func TestAttemptsSurviveKill(t *testing.T) {
 	for attempt := 1; attempt <= max; attempt++ {
 		p := startProc(t, "127.0.0.1:0", dataDir, env, "--s3", "external")
 		if attempt == 1 {
-			_, c := clients(p.addr)
+			_, c := testkit.Clients(p.URL)
 			if _, err := c.CreatePackage(ctx, &iot.CreatePackageInput{PackageName: aws.String("fw")}); err != nil {
 				t.Fatal(err)
 			}
@@ -95,16 +93,16 @@ func TestAttemptsSurviveKill(t *testing.T) {
 		select {
 		case <-started:
 		case <-time.After(deadline):
-			t.Fatalf("attempt %d did not start within %s:\n%s", attempt, deadline, p.logs)
+			t.Fatalf("attempt %d did not start within %s:\n%s", attempt, deadline, p.Logs)
 		}
-		p.kill()
+		p.Kill()
 	}
 
 	// The next start finds the attempts used up: FAILED, no further download.
 	p := startProc(t, "127.0.0.1:0", dataDir, env, "--s3", "external")
-	_, c := clients(p.addr)
-	if got := waitValidated(t, c, "fw", "1.0"); got != iottypes.SbomValidationStatusFailed {
-		t.Fatalf("status %s, want FAILED\n%s", got, p.logs)
+	_, c := testkit.Clients(p.URL)
+	if got := testkit.WaitValidated(t, c, "fw", "1.0"); got != iottypes.SbomValidationStatusFailed {
+		t.Fatalf("status %s, want FAILED\n%s", got, p.Logs)
 	}
 	r := results(t, c, "fw", "1.0")
 	want := fmt.Sprintf("could not complete after %d attempts", max)
@@ -125,16 +123,14 @@ func TestAttemptsSurviveKill(t *testing.T) {
 // may get for that call; once the load stops, nothing stays IN_PROGRESS and the invariants
 // hold as the API shows them.
 func TestDynamoDBStorm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts dynalite")
-	}
+	testkit.SkipShort(t, "starts dynalite")
 	ctx := context.Background()
 	dynamoURL := workertest.StartDynamoDB(t)
 	if err := dynamodb.New(ddb.NewFromConfig(workertest.Config(dynamoURL)), "catalog").CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
 	p := startProc(t, "127.0.0.1:0", t.TempDir(), awsEnv(t, "AWS_ENDPOINT_URL_DYNAMODB="+dynamoURL), "--table", "catalog")
-	s3c, _ := clients(p.addr)
+	s3c, _ := testkit.Clients(p.URL)
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +138,7 @@ func TestDynamoDBStorm(t *testing.T) {
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
-	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sboms"), Key: aws.String("sbom.cdx.json"), Body: strings.NewReader(cdxValid)})
+	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sboms"), Key: aws.String("sbom.cdx.json"), Body: strings.NewReader(testkit.CycloneDXValid)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +147,7 @@ func TestDynamoDBStorm(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 50 {
 		// One SDK client each, without retries, so that every error is seen as sent.
-		c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
-			func(o *iot.Options) { o.BaseEndpoint = aws.String(p.url()) })
+		c := iot.NewFromConfig(testkit.SDKConfig(p.URL), func(o *iot.Options) { o.RetryMaxAttempts = 1 })
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
 			for time.Now().Before(end) && !t.Failed() {
@@ -162,10 +157,10 @@ func TestDynamoDBStorm(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("%d requests by 50 clients in %s; slowest %s", st.calls.Load(), *stormFor, time.Duration(st.slowest.Load()))
-	_, c := clients(p.addr)
+	_, c := testkit.Clients(p.URL)
 	checkAPIInvariants(t, c)
 	if t.Failed() {
-		for line := range strings.Lines(p.logs.String()) {
+		for line := range strings.Lines(p.Logs.String()) {
 			if strings.Contains(line, `"level":"ERROR"`) {
 				t.Log(strings.TrimSpace(line))
 			}

@@ -50,7 +50,7 @@ func newLoopEnv(b *testing.B, args ...string) *loopEnv {
 	b.Helper()
 	p := startProc(b, "127.0.0.1:0", b.TempDir(), nil, args...) // default logging: a line per request, as users run it
 	e := &loopEnv{proc: p, ctx: context.Background()}
-	e.s3, e.iot = clients(p.addr)
+	e.s3, e.iot = testkit.Clients(p.URL)
 	// The client shares the 2 cores with sbomd, so it is made as cheap as a tuned fleet would
 	// make it: connections kept alive for every concurrent caller (the SDK keeps 10 idle per
 	// host, so 32 clients would dial anew) and no client-side retry token bucket.
@@ -140,7 +140,7 @@ func (e *loopEnv) oneByOne(b *testing.B, key, objVersion string) {
 // BenchmarkLoopLatency: one small SBOM, associate → SUCCEEDED, one at a time.
 func BenchmarkLoopLatency(b *testing.B) {
 	e := newLoopEnv(b)
-	obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+	obj := e.put(b, "small.cdx.json", []byte(testkit.CycloneDXValid))
 	e.oneByOne(b, "small.cdx.json", obj)
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/association")
 }
@@ -150,7 +150,7 @@ func BenchmarkLoopLatency(b *testing.B) {
 func BenchmarkLoopThroughput(b *testing.B) {
 	const n = 100
 	e := newLoopEnv(b)
-	obj := e.put(b, "sboms.zip", testkit.Zip(b, "app.cdx.json", cdxValid, "os.spdx.json", spdxValid))
+	obj := e.put(b, "sboms.zip", testkit.Zip(b, "app.cdx.json", testkit.CycloneDXValid, "os.spdx.json", testkit.SPDXValid))
 	cpu := &cpuMeter{e: e}
 	b.ResetTimer()
 	for range b.N {
@@ -320,7 +320,7 @@ func BenchmarkLoopRate(b *testing.B) {
 	rate := *loopRate
 	perOp := rate / 2 // half a second of associations
 	e := newLoopEnv(b, noQuotas...)
-	obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+	obj := e.put(b, "small.cdx.json", []byte(testkit.CycloneDXValid))
 	var lat latencies
 	var failed atomic.Int64
 	cpu := &cpuMeter{e: e}
@@ -354,7 +354,7 @@ func BenchmarkLoopClients(b *testing.B) {
 	for _, clients := range []int{8, 16, 32} {
 		b.Run(fmt.Sprint(clients), func(b *testing.B) {
 			e := newLoopEnv(b, noQuotas...)
-			obj := e.put(b, "small.cdx.json", []byte(cdxValid))
+			obj := e.put(b, "small.cdx.json", []byte(testkit.CycloneDXValid))
 			var lat latencies
 			var refused atomic.Int64
 			b.ResetTimer()
@@ -386,7 +386,7 @@ func BenchmarkListResults(b *testing.B) {
 	e := newLoopEnv(b, "--max-entries", fmt.Sprint(files+1))
 	entries := make([]any, 0, 2*files)
 	for i := range files {
-		entries = append(entries, fmt.Sprintf("sbom-%05d.cdx.json", i), cdxValid)
+		entries = append(entries, fmt.Sprintf("sbom-%05d.cdx.json", i), testkit.CycloneDXValid)
 	}
 	obj := e.put(b, "many.zip", testkit.Zip(b, entries...))
 	v := e.newVersion(b)
@@ -422,7 +422,7 @@ func (e *loopEnv) cpu() (server, client time.Duration) {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.proc.cmd.Process.Pid))
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.proc.Cmd.Process.Pid))
 	if err != nil {
 		return 0, client // not Linux: no server figure
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/objects"
@@ -103,15 +104,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	e := wiring.NewEnv(getenv)
 	var c config
 	var creds, profile, logLevel string
-	fs := flag.NewFlagSet("sbomd", flag.ContinueOnError)
-	// Help that was asked for goes to stdout (main prints it), help after a mistake to stderr;
-	// flag cannot tell them apart when it prints, so hold its output until it has returned.
-	var flagOut strings.Builder
-	fs.SetOutput(&flagOut)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
+	// Help that was asked for goes to stdout (main prints it), help after a mistake to stderr.
+	fs := flagset.New("sbomd", usage)
 	fs.StringVar(&c.addr, "addr", e.String(envAddr, "SBOMD_ADDR", "127.0.0.1:4566"), "listen `address` of both APIs (SBOMCAT_ADDR)")
 	fs.StringVar(&c.dataDir, "data-dir", e.String(envDataDir, "SBOMD_DATA_DIR", ".sbomd"), "`directory` of the SQLite catalog (catalog.db) and the S3 store (s3/) (SBOMCAT_DATA_DIR)")
 	fs.StringVar(&c.region, "region", e.String(envRegion, "SBOMD_REGION", sbomcat.DefaultScope.Region), "region of ARNs and of request signatures (SBOMCAT_REGION)")
@@ -139,7 +133,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.console, "console", e.Bool(envConsole, "", true), "serve the console in the browser under /console/ (SBOMCAT_CONSOLE)")
 	fs.StringVar(&c.consoleToken, "console-token", e.String(envConsoleToken, "", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMCAT_CONSOLE_TOKEN)")
 	limits := e.Limits()
-	wiring.AddLimitFlags(fs, &limits)
+	wiring.AddLimitFlags(fs.FlagSet, &limits)
 	c.s3Options.UsePathStyle = e.Bool(wiring.EnvS3UsePathStyle, "", false)
 	c.warnings = e.Warnings()
 	if err := e.Err(); err != nil {
@@ -148,9 +142,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	var err error
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return c, &helpError{text: flagOut.String()}
+			return c, &helpError{text: fs.Printed()}
 		}
-		io.WriteString(stderr, flagOut.String()) // flag has said why, with the usage
+		io.WriteString(stderr, fs.Printed()) // flag has said why, with the usage
 		return c, err
 	}
 	if fs.NArg() > 0 {

@@ -25,15 +25,7 @@ import (
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
-const (
-	cdxValid  = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"zlib","version":"1.3.1"}]}`
-	spdxValid = `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"img","documentNamespace":"https://example.com/img-1",` +
-		`"creationInfo":{"created":"2025-03-14T09:26:53Z","creators":["Tool: handwritten"]},` +
-		`"packages":[{"SPDXID":"SPDXRef-Package-a","name":"a","downloadLocation":"NOASSERTION","filesAnalyzed":false}]}`
-	cdxInvalid = `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"zlib","purl":7}]}`
-
-	presignRole = "arn:aws:iam::000000000000:role/iot-jobs-presign"
-)
+const presignRole = "arn:aws:iam::000000000000:role/iot-jobs-presign"
 
 // e2e holds what the steps of TestEndToEnd share.
 type e2e struct {
@@ -44,7 +36,7 @@ type e2e struct {
 	iot     *iot.Client
 }
 
-func (e *e2e) connect(p *proc) { e.s3, e.iot = clients(p.addr) }
+func (e *e2e) connect(p *proc) { e.s3, e.iot = testkit.Clients(p.URL) }
 
 func (e *e2e) put(key string, body []byte) string {
 	e.t.Helper()
@@ -161,14 +153,12 @@ func fetch(t testing.TB, u string) (int, []byte) {
 // one), and checks that nothing was lost and that the interrupted association completes.
 // Last, sbomctl demo runs against the same process.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs sbomd")
-	}
+	testkit.SkipShort(t, "builds and runs sbomd")
 	_, sbomctl := binaries(t)
 	e := &e2e{t: t, ctx: context.Background(), dataDir: t.TempDir()}
 	spool := t.TempDir() // the worker's TMPDIR: a spool file there means a validation is under way
 	p := startProc(t, "127.0.0.1:0", e.dataDir, []string{"TMPDIR=" + spool})
-	addr := p.addr // every restart binds the same address, as a service would
+	addr := p.Addr // every restart binds the same address, as a service would
 	e.connect(p)
 
 	// Nothing unsigned gets through, whatever API its path belongs to.
@@ -178,9 +168,9 @@ func TestEndToEnd(t *testing.T) {
 		{http.MethodGet, "/", ""},
 		{http.MethodPut, "/sboms", ""},
 		{http.MethodGet, "/sboms/fw.zip", ""},
-		{http.MethodPut, "/sboms/evil.json", cdxValid},
+		{http.MethodPut, "/sboms/evil.json", testkit.CycloneDXValid},
 	} {
-		if status, body := unsignedStatus(t, r.method, p.url()+r.path, r.body); status != http.StatusForbidden {
+		if status, body := unsignedStatus(t, r.method, p.URL+r.path, r.body); status != http.StatusForbidden {
 			t.Errorf("unsigned %s %s: %d %s", r.method, r.path, status, body)
 		}
 	}
@@ -196,8 +186,8 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := e.s3.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String("sboms"), Key: aws.String("evil.json")}); err == nil {
 		t.Error("the unsigned PUT stored an object")
 	}
-	goodZip := testkit.Zip(t, "fw/app.cdx.json", cdxValid, "fw/os.spdx.json", spdxValid)
-	mixedZip := testkit.Zip(t, "fw/app.cdx.json", cdxValid, "fw/os.spdx.json", spdxValid, "fw/radio.cdx.json", cdxInvalid)
+	goodZip := testkit.Zip(t, "fw/app.cdx.json", testkit.CycloneDXValid, "fw/os.spdx.json", testkit.SPDXValid)
+	mixedZip := testkit.Zip(t, "fw/app.cdx.json", testkit.CycloneDXValid, "fw/os.spdx.json", testkit.SPDXValid, "fw/radio.cdx.json", testkit.CycloneDXInvalid)
 	v1 := e.put("gateway/sboms.zip", goodZip)
 	v2 := e.put("gateway/sboms.zip", mixedZip)
 	if v1 == v2 {
@@ -215,10 +205,10 @@ func TestEndToEnd(t *testing.T) {
 	e.createVersion("gateway", "1.1.0", nil)
 	e.associate("gateway", "1.0.0", "gateway/sboms.zip", v1)
 	e.associate("gateway", "1.1.0", "gateway/sboms.zip", v2)
-	if s := waitValidated(t, e.iot, "gateway", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("1.0.0: %s, want SUCCEEDED", s)
 	}
-	if s := waitValidated(t, e.iot, "gateway", "1.1.0"); s != iottypes.SbomValidationStatusFailed {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "1.1.0"); s != iottypes.SbomValidationStatusFailed {
 		t.Errorf("1.1.0: %s, want FAILED", s)
 	}
 	checkResults := func() {
@@ -266,11 +256,11 @@ func TestEndToEnd(t *testing.T) {
 			break
 		}
 		if time.Now().After(end) {
-			t.Fatalf("the worker never took up the large SBOM:\n%s", p.logs)
+			t.Fatalf("the worker never took up the large SBOM:\n%s", p.Logs)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	p.kill()
+	p.Kill()
 	if s := e.storeStatus("gateway", "2.0.0"); s != sbomcat.StatusInProgress {
 		t.Fatalf("after the kill, 2.0.0 is %s: the validation was not in flight, so the restart proves nothing", s)
 	}
@@ -283,7 +273,7 @@ func TestEndToEnd(t *testing.T) {
 	e.createVersion("gateway", "3.0.0", nil)
 	e.associate("gateway", "3.0.0", "gateway/sboms.zip", v1)
 	if err := p.stop(); err != nil {
-		t.Fatalf("stop: %v\n%s", err, p.logs)
+		t.Fatalf("stop: %v\n%s", err, p.Logs)
 	}
 	for _, v := range []string{"2.0.0", "3.0.0"} {
 		if s := e.storeStatus("gateway", v); s != sbomcat.StatusInProgress {
@@ -294,13 +284,13 @@ func TestEndToEnd(t *testing.T) {
 	// Restart with the worker: both associations complete, and everything else is as it was.
 	p = startProc(t, addr, e.dataDir, nil)
 	e.connect(p)
-	if s := waitValidated(t, e.iot, "gateway", "2.0.0"); s != iottypes.SbomValidationStatusSucceeded {
-		t.Errorf("2.0.0 after restart: %s, want SUCCEEDED\n%s", s, p.logs)
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "2.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+		t.Errorf("2.0.0 after restart: %s, want SUCCEEDED\n%s", s, p.Logs)
 	}
 	if r := results(t, e.iot, "gateway", "2.0.0"); len(r) != 1 || r["big.cdx.json"].ValidationResult != iottypes.SbomValidationResultSucceeded {
 		t.Errorf("2.0.0 results: %+v", r)
 	}
-	if s := waitValidated(t, e.iot, "gateway", "3.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "gateway", "3.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("3.0.0 after restart: %s, want SUCCEEDED", s)
 	}
 	checkResults()
@@ -331,8 +321,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// sbomctl demo, the binary, against this sbomd.
-	cmd := exec.Command(sbomctl, "demo", "--endpoint", p.url())
-	cmd.Env = hermeticEnv()
+	cmd := exec.Command(sbomctl, "demo", "--endpoint", p.URL)
+	cmd.Env = testkit.HermeticEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -344,12 +334,12 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("sbomctl demo output lacks %q:\n%s", want, &stdout)
 		}
 	}
-	if strings.Contains(p.logs.String(), `"level":"ERROR"`) {
-		t.Errorf("errors logged:\n%s", p.logs)
+	if strings.Contains(p.Logs.String(), `"level":"ERROR"`) {
+		t.Errorf("errors logged:\n%s", p.Logs)
 	}
 }
 
-// cdxNTIA has every NTIA minimum element (docs/profiles.md); cdxValid has none of the
+// cdxNTIA has every NTIA minimum element (docs/profiles.md); testkit.CycloneDXValid has none of the
 // per-component ones but passes the aws profile.
 const cdxNTIA = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,` +
 	`"metadata":{"timestamp":"2026-11-30T10:00:00Z","authors":[{"name":"Jane Builder"}]},` +
@@ -361,9 +351,7 @@ const cdxNTIA = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,` +
 // default; an unknown name fails the validation with a message naming it; and the profile is
 // the tag's value when the association was made, not when it is validated.
 func TestProfileTag(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs sbomd")
-	}
+	testkit.SkipShort(t, "builds and runs sbomd")
 	e := &e2e{t: t, ctx: context.Background(), dataDir: t.TempDir()}
 	// No worker at first: associations wait IN_PROGRESS in the catalog while a tag changes.
 	p := startProc(t, "127.0.0.1:0", e.dataDir, nil, "--worker=false")
@@ -375,7 +363,7 @@ func TestProfileTag(t *testing.T) {
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
-	bare, complete := e.put("bare.cdx.json", []byte(cdxValid)), e.put("complete.cdx.json", []byte(cdxNTIA))
+	bare, complete := e.put("bare.cdx.json", []byte(testkit.CycloneDXValid)), e.put("complete.cdx.json", []byte(cdxNTIA))
 
 	packages := map[string]map[string]string{
 		"plain":     nil,
@@ -406,7 +394,7 @@ func TestProfileTag(t *testing.T) {
 
 	// A worker starts on the same catalog and validates what waits.
 	if err := p.stop(); err != nil {
-		t.Fatalf("stop: %v\n%s", err, p.logs)
+		t.Fatalf("stop: %v\n%s", err, p.Logs)
 	}
 	p = startProc(t, "127.0.0.1:0", e.dataDir, nil)
 	e.connect(p)
@@ -423,7 +411,7 @@ func TestProfileTag(t *testing.T) {
 		{"typo", "1.0.0", iottypes.SbomValidationStatusFailed, "", []string{`sbomcat:profile tag: "ntai" is not a validation profile`, "aws, strict, ntia, bsi"}},
 		{"retagged", "1.0.0", iottypes.SbomValidationStatusFailed, iottypes.SbomValidationErrorCodeIncompatibleFormat, []string{"NTIA minimum elements: "}},
 	} {
-		if s := waitValidated(t, e.iot, tc.pkg, tc.version); s != tc.status {
+		if s := testkit.WaitValidated(t, e.iot, tc.pkg, tc.version); s != tc.status {
 			t.Errorf("%s %s: %s, want %s", tc.pkg, tc.version, s, tc.status)
 		}
 		res := results(t, e.iot, tc.pkg, tc.version)
@@ -444,7 +432,7 @@ func TestProfileTag(t *testing.T) {
 	}
 	// A new association reads the tag as it is now.
 	e.associate("retagged", "1.0.0", "bare.cdx.json", bare)
-	if s := waitValidated(t, e.iot, "retagged", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
+	if s := testkit.WaitValidated(t, e.iot, "retagged", "1.0.0"); s != iottypes.SbomValidationStatusSucceeded {
 		t.Errorf("retagged, associated again under aws: %s", s)
 	}
 }

@@ -22,9 +22,7 @@ import (
 // through the SDK's standard AWS_ENDPOINT_URL_* variables (here dynalite, fauxqs and gofakes3).
 // With --worker=false associations wait in the queue; with the worker, sbomd long-polls it.
 func TestExternalServices(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts emulators")
-	}
+	testkit.SkipShort(t, "starts emulators")
 	ctx := context.Background()
 	dynamoURL := workertest.StartDynamoDB(t)
 	sqsSrv := workertest.StartSQS(t)
@@ -34,8 +32,8 @@ func TestExternalServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	s3Srv.CreateBucket(t, "sboms")
-	vGood := s3Srv.Put(t, "sboms", "fw/sboms.zip", testkit.Zip(t, "a.cdx.json", cdxValid, "b.spdx.json", spdxValid))
-	vBad := s3Srv.Put(t, "sboms", "fw/bad.json", []byte(cdxInvalid))
+	vGood := s3Srv.Put(t, "sboms", "fw/sboms.zip", testkit.Zip(t, "a.cdx.json", testkit.CycloneDXValid, "b.spdx.json", testkit.SPDXValid))
+	vBad := s3Srv.Put(t, "sboms", "fw/bad.json", []byte(testkit.CycloneDXInvalid))
 	firmware := []byte("external firmware")
 	vFw := s3Srv.Put(t, "sboms", "fw/firmware.bin", firmware)
 
@@ -89,7 +87,7 @@ func TestExternalServices(t *testing.T) {
 	c, _, logs = start(t, args, env, "test", "test", "us-east-1")
 	associate(c, "2.0", "fw/bad.json", vBad)
 	for version, want := range map[string]iottypes.SbomValidationStatus{"1.0": iottypes.SbomValidationStatusSucceeded, "2.0": iottypes.SbomValidationStatusFailed} {
-		if got := waitValidated(t, c, "fw", version); got != want {
+		if got := testkit.WaitValidated(t, c, "fw", version); got != want {
 			t.Errorf("%s: %s, want %s\n%s", version, got, want, logs)
 		}
 	}
@@ -114,18 +112,8 @@ func TestExternalServices(t *testing.T) {
 	}
 
 	// S3 is not served here: a request signed for s3 is refused like any other non-IoT one.
-	addr := logsAddr(t, logs.String())
-	s3c, _ := clients(addr)
+	s3c, _ := testkit.Clients(aws.ToString(c.Options().BaseEndpoint))
 	if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("ListBuckets on sbomd with external S3: %v, want 403", err)
 	}
-}
-
-func logsAddr(t *testing.T, logs string) string {
-	t.Helper()
-	a := servingAddr(logs)
-	if a == "" {
-		t.Fatalf("no serving line:\n%s", logs)
-	}
-	return a
 }

@@ -25,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // Hostile clients (issue 10): connections that send their headers and all but the last byte
@@ -57,9 +59,7 @@ type attackResult struct {
 }
 
 func TestHostileClients(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts sbomd and 200 stalled connections")
-	}
+	testkit.SkipShort(t, "starts sbomd and 200 stalled connections")
 	p := startProc(t, "127.0.0.1:0", t.TempDir(), nil, "--stall-timeout", "2s")
 	a := attack{unsigned: 100, signedIoT: 50, signedS3: 50}
 	res := runAttack(t, p, a)
@@ -103,7 +103,7 @@ func TestHostileFullScale(t *testing.T) {
 func runAttack(t *testing.T, p *proc, a attack) attackResult {
 	t.Helper()
 	ctx := context.Background()
-	s3c, iotc := clients(p.addr)
+	s3c, iotc := testkit.Clients(p.URL)
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hostile")}); err != nil && !strings.Contains(err.Error(), "BucketAlready") {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func runAttack(t *testing.T, p *proc, a attack) attackResult {
 		default:
 			kind = "s3"
 		}
-		conns = append(conns, startAttacker(t, p.addr, kind, i))
+		conns = append(conns, startAttacker(t, p.Addr, kind, i))
 	}
 	stalled := time.Now()
 
@@ -259,7 +259,7 @@ func (a *attacker) outcome() (early, closed bool) {
 // peakRSS is the process's peak resident set size (VmHWM), from /proc.
 func peakRSS(t *testing.T, p *proc) int64 {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
 	if err != nil {
 		t.Skipf("no /proc to measure memory: %v", err)
 	}
@@ -281,7 +281,7 @@ func peakRSS(t *testing.T, p *proc) int64 {
 func upload(t *testing.T, p *proc, size int64) {
 	t.Helper()
 	ctx := context.Background()
-	s3c, _ := clients(p.addr)
+	s3c, _ := testkit.Clients(p.URL)
 	start := time.Now()
 	_, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hostile"), Key: aws.String("single"),
 		Body: io.LimitReader(rand.Reader, size), ContentLength: aws.Int64(size)}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))

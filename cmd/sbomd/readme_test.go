@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // TestREADME runs README.md's walkthroughs as a reader runs them, so the README cannot drift
@@ -39,13 +41,8 @@ import (
 // It needs an AWS CLI on the PATH with the package-catalog SBOM commands (README.md says which
 // versions) and is skipped with a message otherwise.
 func TestREADME(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs README.md's walkthroughs against built processes; skipped with -short")
-	}
-	awsCLI, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("no aws command on the PATH: README.md's walkthroughs need the AWS CLI (v1 >= 1.34.20 or v2 >= 2.17.52); install one to run this test")
-	}
+	testkit.SkipShort(t, "runs README.md's walkthroughs against built processes; skipped with -short")
+	awsCLI := testkit.AWSCLI(t, "README.md's walkthroughs need the AWS CLI (v1 >= 1.34.20 or v2 >= 2.17.52); install one to run this test")
 	if out, err := exec.Command(awsCLI, "iot", "associate-sbom-with-package-version", "help").CombinedOutput(); err != nil {
 		t.Skipf("%s has no `aws iot associate-sbom-with-package-version`: README.md's walkthroughs need AWS CLI v1 >= 1.34.20 or v2 >= 2.17.52 (%v)\n%.300s", awsCLI, err, out)
 	}
@@ -149,7 +146,7 @@ func (b readmeBlock) script(t *testing.T, addr string) string {
 // blockEnv is the environment of a block's commands.
 func blockEnv(t *testing.T) []string {
 	tmp := t.TempDir()
-	return hermeticEnv(
+	return testkit.HermeticEnv(
 		"TMPDIR="+tmp,
 		"AWS_CONFIG_FILE="+filepath.Join(tmp, "no-aws-config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(tmp, "no-aws-credentials"),
@@ -161,13 +158,13 @@ func runShellBlock(t *testing.T, root string, b readmeBlock) {
 		t.Skipf("README.md line %d: nothing left to run once service and test lines are dropped", b.line)
 	}
 	p := startProc(t, "127.0.0.1:0", t.TempDir(), nil)
-	runInRoot(t, root, b, p, "bash", "-c", "set -euo pipefail\n"+b.script(t, p.addr))
+	runInRoot(t, root, b, p, "bash", "-c", "set -euo pipefail\n"+b.script(t, p.Addr))
 }
 
 func runGoBlock(t *testing.T, root string, b readmeBlock) {
 	p := startProc(t, "127.0.0.1:0", t.TempDir(), nil)
 	src := filepath.Join(t.TempDir(), "main.go")
-	if err := os.WriteFile(src, []byte(b.script(t, p.addr)), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(b.script(t, p.Addr)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// From the repository root, a named file builds against the module's go.mod: the
@@ -186,7 +183,7 @@ func runInRoot(t *testing.T, root string, b readmeBlock, p *proc, name string, a
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("README.md block at line %d failed: %v\n--- output:\n%s\n--- sbomd:\n%s", b.line, err, out, p.logs)
+		t.Fatalf("README.md block at line %d failed: %v\n--- output:\n%s\n--- sbomd:\n%s", b.line, err, out, p.Logs)
 	}
 	t.Logf("README.md block at line %d:\n%s", b.line, out)
 	for _, e := range rootEntries(t, root) {

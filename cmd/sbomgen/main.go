@@ -4,13 +4,12 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 )
 
@@ -25,14 +24,7 @@ Flags (-flag or --flag):
 func main() {
 	// A flag set of its own: the default one names the program after os.Args[0], which under
 	// `go run` is a path in the build cache.
-	fs := flag.NewFlagSet("sbomgen", flag.ContinueOnError)
-	// Help that was asked for goes to stdout, help after a mistake to stderr.
-	var flagOut strings.Builder
-	fs.SetOutput(&flagOut)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
+	fs := flagset.New("sbomgen", usage)
 	format := fs.String("format", "cyclonedx", "cyclonedx or spdx")
 	size := fs.String("size", "50MB", "approximate size (e.g. 50MB, 200KB)")
 	out := fs.String("o", "", "output `file` (default stdout)")
@@ -40,13 +32,8 @@ func main() {
 	fs.BoolVar(&sh.Pretty, "pretty", false, "indent the document by two spaces a level")
 	fs.BoolVar(&sh.Nested, "nested", false, "CycloneDX: components nested four levels deep")
 	fs.BoolVar(&sh.Wide, "wide", false, "many more members per component or package (SPDX: and a file each)")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Print(flagOut.String())
-			os.Exit(0)
-		}
-		fmt.Fprint(os.Stderr, flagOut.String()) // flag has said why, with the usage
-		os.Exit(2)
+	if status, ended := fs.Ended(fs.Parse(os.Args[1:]), os.Stdout, os.Stderr); ended {
+		os.Exit(status)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "sbomgen: unexpected arguments %q\n%s", fs.Args(), usage)

@@ -30,7 +30,6 @@ import (
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/queue"
-	"github.com/sbomcat/sbomcat/sqlite"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
@@ -129,7 +128,7 @@ func wantStatuses(t *testing.T, store sbomcat.Store, wants []wantStatus) {
 // kind, on the real worker, gofakes3 and SQLite.
 func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 	s3 := startFlakyS3(t)
-	dbPath := filepath.Join(t.TempDir(), "catalog.db")
+	store, dbPath := workertest.OpenStore(t)
 	setenv(t, awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_MAX_ATTEMPTS": "1"}))
 	getenv := func(k string) string {
 		return map[string]string{"SBOMCAT_SQLITE_PATH": dbPath, "SBOMCAT_MAX_RECEIVE_COUNT": "3", "SBOMCAT_S3_USE_PATH_STYLE": "true"}[k]
@@ -140,7 +139,6 @@ func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeStore()
-	store := openSQLite(t, dbPath)
 
 	assoc := func(version, b, key string, body []byte) sbomcat.Association {
 		return s3.associate(t, store, version, b, key, body)
@@ -398,16 +396,6 @@ func (rt *runtimeAPI) sawFailure() bool {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	return rt.failure
-}
-
-func openSQLite(t *testing.T, path string) *sqlite.Store {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // TestUnderLambdaRuntime runs the built bootstrap under the Lambda Runtime Interface Emulator on

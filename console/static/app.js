@@ -164,6 +164,26 @@ function poller(load) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
+// polledView is the view name showing what the data endpoint path answers for params, drawn
+// by render, and asked again every POLL_MS (poller). A failed request shows heading() and the
+// error instead.
+function polledView(name, path, params, heading, render) {
+  let last = null;
+  show(el('p', { class: 'muted' }, 'Loading…'));
+  const load = async () => {
+    let r;
+    try { r = await getJSON(path, params); } catch (err) {
+      show(...heading(), errorBox(err));
+      throw err;
+    }
+    if (r.text === last) return;
+    last = r.text;
+    render(r.body);
+  };
+  load().catch(() => {});
+  return { name, stop: poller(load) };
+}
+
 // ---- packages ----------------------------------------------------------------------------
 
 function packagesView(params) {
@@ -211,20 +231,8 @@ function packagesView(params) {
 
 function packageView(name, params) {
   const page = params.get('page') || '';
-  let last = null;
-  show(el('p', { class: 'muted' }, 'Loading…'));
-  const load = async () => {
-    let r;
-    try { r = await getJSON('package', { name, page }); } catch (err) {
-      show(crumbs([name]), el('h1', {}, name), errorBox(err));
-      throw err;
-    }
-    if (r.text === last) return;
-    last = r.text;
-    renderPackage(r.body, page);
-  };
-  load().catch(() => {});
-  return { name: 'package', stop: poller(load) };
+  return polledView('package', 'package', { name, page }, () => [crumbs([name]), el('h1', {}, name)],
+    (body) => renderPackage(body, page));
 }
 
 function crumbs(parts) {
@@ -322,22 +330,10 @@ function resultsTable(id, results, extraFirst) {
 function versionView(pkg, ver, params) {
   const result = params.get('result') || '';
   const page = params.get('page') || '';
-  let last = null;
-  show(el('p', { class: 'muted' }, 'Loading…'));
   // The view asks again every POLL_MS whatever the status: a new association can replace
   // final results at any time, and the page shows them without a reload.
-  const load = async () => {
-    let r;
-    try { r = await getJSON('version', { package: pkg, version: ver, result, page }); } catch (err) {
-      show(crumbs([pkg, ver]), el('h1', {}, pkg + ' ' + ver), errorBox(err));
-      throw err;
-    }
-    if (r.text === last) return;
-    last = r.text;
-    renderVersion(r.body, result);
-  };
-  load().catch(() => {});
-  return { name: 'version', stop: poller(load) };
+  return polledView('version', 'version', { package: pkg, version: ver, result, page },
+    () => [crumbs([pkg, ver]), el('h1', {}, pkg + ' ' + ver)], (body) => renderVersion(body, result));
 }
 
 function renderVersion(b, result) {

@@ -108,14 +108,7 @@ func Start(t testing.TB, rie, bootstrap string, env []string) *Function {
 	var lastErr error
 	// A port free when chosen can be taken before the emulator binds it: try a few.
 	for range 5 {
-		invoke, err := freeAddr()
-		if err != nil {
-			t.Fatal(err)
-		}
-		api, err := freeAddr()
-		if err != nil {
-			t.Fatal(err)
-		}
+		invoke, api := testkit.FreeAddr(t), testkit.FreeAddr(t)
 		f := &Function{URL: "http://" + invoke + "/2015-03-31/functions/function/invocations", out: &testkit.Buffer{}}
 		f.cmd = exec.Command(rie, "--runtime-interface-emulator-address", invoke, "--runtime-api-address", api, bootstrap)
 		f.cmd.Dir = filepath.Dir(bootstrap)
@@ -148,15 +141,6 @@ func Start(t testing.TB, rie, bootstrap string, env []string) *Function {
 	}
 	t.Fatalf("aws-lambda-rie did not start: %v", lastErr)
 	return nil
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 func waitListening(addr string, exited <-chan error, out *testkit.Buffer) error {

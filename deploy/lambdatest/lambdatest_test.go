@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -16,9 +17,7 @@ const maxBootstrapBytes = 20 << 20
 // TestBootstrapSizes builds every function for arm64 exactly as `make build-lambda` does and
 // checks its size.
 func TestBootstrapSizes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds three arm64 binaries")
-	}
+	testkit.SkipShort(t, "builds three arm64 binaries")
 	root, err := workertest.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -41,9 +41,7 @@ import (
 // script (which must stop its processes), runs it again on the same resources (its setup is
 // idempotent and the catalog survives), and validates a second association.
 func TestRunAgainstEmulators(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts emulators, builds and runs the script's binaries")
-	}
+	testkit.SkipShort(t, "starts emulators, builds and runs the script's binaries")
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("run.sh needs bash")
 	}
@@ -188,16 +186,7 @@ func validate(t *testing.T, s3c *s3.Client, iotc *iot.Client, pkg, version strin
 	}); err != nil {
 		t.Fatalf("associate: %v", err)
 	}
-	var status iottypes.SbomValidationStatus
-	workertest.Eventually(t, 90*time.Second, "the worker to validate the association", func() bool {
-		v, err := iotc.GetPackageVersion(ctx, &iot.GetPackageVersionInput{PackageName: aws.String(pkg), VersionName: aws.String(version)})
-		if err != nil {
-			t.Fatalf("get package version: %v", err)
-		}
-		status = v.SbomValidationStatus
-		return status != iottypes.SbomValidationStatusInProgress
-	})
-	if status != want {
+	if status := testkit.WaitValidated(t, iotc, pkg, version); status != want {
 		t.Errorf("status %s, want %s", status, want)
 	}
 	got := map[string]iottypes.SbomValidationResult{}
@@ -324,15 +313,11 @@ type scriptProc struct {
 }
 
 func scriptEnv(extra map[string]string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		// The test's own environment must not point the script elsewhere.
-		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "SBOMD_") || strings.HasPrefix(k, "SBOMWORKER_") ||
-			(strings.HasPrefix(k, "SBOMCAT_") && k != "SBOMCAT_TOOLS") {
-			continue
-		}
-		env = append(env, kv)
+	// The test's own environment must not point the script elsewhere; where the tools are
+	// installed it may say.
+	env := testkit.HermeticEnv()
+	if tools, ok := os.LookupEnv("SBOMCAT_TOOLS"); ok {
+		env = append(env, "SBOMCAT_TOOLS="+tools)
 	}
 	for k, v := range extra {
 		env = append(env, k+"="+v)

@@ -19,12 +19,27 @@ func (c *countingWriter) printf(format string, args ...any) {
 	c.n += int64(n)
 }
 
+// newCycloneDX starts a CycloneDX 1.5 document on w with the members every generated one
+// begins with.
+func newCycloneDX(w io.Writer) *countingWriter {
+	c := &countingWriter{w: bufio.NewWriterSize(w, 1<<20)}
+	c.printf(`{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79","version":1,`)
+	return c
+}
+
+// newSPDX starts an SPDX 2.3 document on w with the members every generated one begins with.
+func newSPDX(w io.Writer) *countingWriter {
+	c := &countingWriter{w: bufio.NewWriterSize(w, 1<<20)}
+	c.printf(`{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"gateway-fw-7.1.0",`)
+	c.printf(`"documentNamespace":"https://example.com/spdx/gateway-fw-7.1.0","creationInfo":{"created":"2024-05-01T10:00:00Z","creators":["Tool: sbomgen-1.0.0"]},`)
+	return c
+}
+
 var licences = []string{"Apache-2.0", "MIT", "BSD-3-Clause", "GPL-2.0-only", "ISC", "Zlib"}
 
 // CycloneDX writes a CycloneDX 1.5 JSON document of about size bytes.
 func CycloneDX(w io.Writer, size int64) error {
-	c := &countingWriter{w: bufio.NewWriterSize(w, 1<<20)}
-	c.printf(`{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79","version":1,`)
+	c := newCycloneDX(w)
 	c.printf(`"metadata":{"timestamp":"2024-05-01T10:00:00Z","tools":{"components":[{"type":"application","name":"sbomgen","version":"1.0.0"}]},"component":{"type":"firmware","name":"gateway-fw","version":"7.1.0","bom-ref":"root"}},`)
 	c.printf(`"components":[`)
 	n := 0
@@ -52,9 +67,7 @@ func CycloneDX(w io.Writer, size int64) error {
 
 // SPDX writes an SPDX 2.3 JSON document of about size bytes.
 func SPDX(w io.Writer, size int64) error {
-	c := &countingWriter{w: bufio.NewWriterSize(w, 1<<20)}
-	c.printf(`{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"gateway-fw-7.1.0",`)
-	c.printf(`"documentNamespace":"https://example.com/spdx/gateway-fw-7.1.0","creationInfo":{"created":"2024-05-01T10:00:00Z","creators":["Tool: sbomgen-1.0.0"]},`)
+	c := newSPDX(w)
 	c.printf(`"packages":[{"SPDXID":"SPDXRef-root","name":"gateway-fw","versionInfo":"7.1.0","downloadLocation":"NOASSERTION","filesAnalyzed":false}`)
 	n := 0
 	for ; c.n < size; n++ {

@@ -86,8 +86,7 @@ func cdxComponent(c *countingWriter, id string, n int, wide bool, children int) 
 }
 
 func cycloneDXShaped(w io.Writer, size int64, sh Shape) error {
-	c := &countingWriter{w: bufio.NewWriterSize(w, 1<<20)}
-	c.printf(`{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79","version":1,`)
+	c := newCycloneDX(w)
 	c.printf(`"metadata":{"timestamp":"2024-05-01T10:00:00Z","component":{"type":"firmware","name":"gateway-fw","version":"7.1.0","bom-ref":"root"}},`)
 	c.printf(`"components":[`)
 	children := 0
@@ -113,9 +112,7 @@ func cycloneDXShaped(w io.Writer, size int64, sh Shape) error {
 }
 
 func spdxWide(w io.Writer, size int64) error {
-	c := &countingWriter{w: bufio.NewWriterSize(w, 1<<20)}
-	c.printf(`{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"gateway-fw-7.1.0",`)
-	c.printf(`"documentNamespace":"https://example.com/spdx/gateway-fw-7.1.0","creationInfo":{"created":"2024-05-01T10:00:00Z","creators":["Tool: sbomgen-1.0.0"]},`)
+	c := newSPDX(w)
 	c.printf(`"packages":[`)
 	n := 0
 	for ; c.n < size*3/4; n++ {

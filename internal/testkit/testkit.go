@@ -1,13 +1,14 @@
 // Package testkit holds the helpers the tests of several packages share: a buffer concurrent
-// writers (processes, loggers) can fill while a test reads it, free loopback addresses, and
-// building the module's binaries. It is for tests only; nothing in a binary imports it.
+// writers (processes, loggers) can fill while a test reads it, free loopback addresses,
+// building the module's binaries and running them as servers (process.go), plain HTTP
+// requests (http.go), SDK clients (sdk.go), the shared SBOM fixtures (sboms.go, Fixture) and
+// zip archives of them, and a recording queue. It is for tests only; nothing in a binary
+// imports it.
 package testkit
 
 import (
 	"bytes"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,34 +106,22 @@ func ReadFixture(t testing.TB, name string) []byte {
 	return b
 }
 
-// ReadAll reads body to its end and closes it, failing t when the read fails.
-func ReadAll(t testing.TB, body io.ReadCloser) []byte {
+// SkipShort skips t under -short, saying why: for tests that build binaries or start processes,
+// emulators or browsers.
+func SkipShort(t testing.TB, why string) {
 	t.Helper()
-	defer body.Close()
-	b, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
+	if testing.Short() {
+		t.Skip(why)
 	}
-	return b
 }
 
-// Do sends req with the default client and returns the response and its whole body, failing
-// t when either fails.
-func Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
+// AWSCLI is the path of the aws command on the PATH, for tests that drive the AWS CLI; t is
+// skipped when there is none, with why it needs one.
+func AWSCLI(t testing.TB, why string) string {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	p, err := exec.LookPath("aws")
 	if err != nil {
-		t.Fatal(err)
+		t.Skip("no aws command on the PATH: " + why)
 	}
-	return resp, ReadAll(t, resp.Body)
-}
-
-// Get GETs u with no credentials (as a device would) and returns the response and its body.
-func Get(t testing.TB, u string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Do(t, req)
+	return p
 }

@@ -76,86 +76,66 @@ func (e *Env) String(name, legacy, def string) string {
 
 // Int returns the variable as a whole number, or def.
 func (e *Env) Int(name, legacy string, def int) int {
-	v, from := e.lookup(name, legacy)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		e.fail(fmt.Errorf("%s: %q is not a whole number", from, v))
-		return def
-	}
-	return n
+	return parsed(e, name, legacy, def, "a whole number", strconv.Atoi)
 }
 
 // PositiveInt returns the variable as a whole number above zero, or def.
 func (e *Env) PositiveInt(name, legacy string, def int) int {
-	v, from := e.lookup(name, legacy)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n <= 0 {
-		e.fail(fmt.Errorf("%s: %q is not a positive whole number", from, v))
-		return def
-	}
-	return n
+	return parsed(e, name, legacy, def, "a positive whole number", positive(strconv.Atoi))
 }
 
 // Limit returns the variable as a positive whole number or -1 (no limit), or def.
 func (e *Env) Limit(name, legacy string, def int) int {
-	v, from := e.lookup(name, legacy)
-	if v = strings.TrimSpace(v); v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < -1 || n == 0 {
-		e.fail(fmt.Errorf("%s: %q is not a positive whole number or -1 (no limit)", from, v))
-		return def
-	}
-	return n
+	return parsed(e, name, legacy, def, "a positive whole number or -1 (no limit)", func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err == nil && (n < -1 || n == 0) {
+			err = errOutOfRange
+		}
+		return n, err
+	})
 }
 
 // Bool returns the variable as true or false, or def.
 func (e *Env) Bool(name, legacy string, def bool) bool {
-	v, from := e.lookup(name, legacy)
-	if v == "" {
-		return def
-	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		e.fail(fmt.Errorf("%s: %q is not true or false", from, v))
-		return def
-	}
-	return b
+	return parsed(e, name, legacy, def, "true or false", strconv.ParseBool)
 }
 
 // Duration returns the variable as a duration, or def.
 func (e *Env) Duration(name, legacy string, def time.Duration) time.Duration {
-	v, from := e.lookup(name, legacy)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(v))
-	if err != nil {
-		e.fail(fmt.Errorf("%s: %q is not a duration like 30s or 5m", from, v))
-		return def
-	}
-	return d
+	return parsed(e, name, legacy, def, "a duration like 30s or 5m", time.ParseDuration)
 }
 
 // PositiveDuration returns the variable as a duration above zero, or def.
 func (e *Env) PositiveDuration(name, legacy string, def time.Duration) time.Duration {
+	return parsed(e, name, legacy, def, "a positive duration like 30s or 5m", positive(time.ParseDuration))
+}
+
+// parsed returns the variable as parse reads it (white space around it trimmed), or def when
+// it is unset, or when parse refuses it: then e fails, saying the value is not what want says.
+func parsed[T any](e *Env, name, legacy string, def T, want string, parse func(string) (T, error)) T {
 	v, from := e.lookup(name, legacy)
 	if v == "" {
 		return def
 	}
-	d, err := time.ParseDuration(strings.TrimSpace(v))
-	if err != nil || d <= 0 {
-		e.fail(fmt.Errorf("%s: %q is not a positive duration like 30s or 5m", from, v))
+	got, err := parse(strings.TrimSpace(v))
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not %s", from, v, want))
 		return def
 	}
-	return d
+	return got
+}
+
+var errOutOfRange = errors.New("out of range")
+
+// positive is parse refusing what it reads as zero or less.
+func positive[T int | time.Duration](parse func(string) (T, error)) func(string) (T, error) {
+	return func(s string) (T, error) {
+		v, err := parse(s)
+		if err == nil && v <= 0 {
+			err = errOutOfRange
+		}
+		return v, err
+	}
 }
 
 // Size returns the variable as a byte count (validator.ParseSize's syntax), or 0 when unset.
