@@ -137,10 +137,7 @@ func (l *loop) waitStatus(t *testing.T, version string, want sbomcat.ValidationS
 // waitDrained waits until the queue has no message, visible or in flight.
 func (l *loop) waitDrained(t *testing.T, url string) {
 	t.Helper()
-	workertest.Eventually(t, 30*time.Second, "the queue to drain", func() bool {
-		v, f := l.sqs.Counts(t, url)
-		return v == 0 && f == 0
-	})
+	l.sqs.WaitDrained(t, url, 30*time.Second)
 }
 
 func (l *loop) receiveDLQ(t *testing.T) []string {

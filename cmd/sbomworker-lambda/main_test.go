@@ -241,10 +241,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 			return s == status
 		})
 	}
-	workertest.Eventually(t, 60*time.Second, "the queue to drain", func() bool {
-		v, f := sqsSrv.Counts(t, q.URL)
-		return v == 0 && f == 0
-	})
+	sqsSrv.WaitDrained(t, q.URL, 60*time.Second)
 	dlq, err := sqsSrv.Client().ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q.DLQURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 	if err != nil {
 		t.Fatal(err)

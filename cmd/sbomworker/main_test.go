@@ -132,10 +132,7 @@ func TestKilledAndRestarted(t *testing.T) {
 			t.Errorf("fw/%s: results %+v, want one for sbom.json", ver, got)
 		}
 	}
-	workertest.Eventually(t, 60*time.Second, "the queue to drain", func() bool {
-		v, f := sqsSrv.Counts(t, q.URL)
-		return v == 0 && f == 0
-	})
+	sqsSrv.WaitDrained(t, q.URL, 60*time.Second)
 	if v, f := sqsSrv.Counts(t, q.DLQURL); v+f != 0 {
 		t.Errorf("dead-letter queue holds %d messages, want none", v+f)
 	}

@@ -455,6 +455,17 @@ func (s *SQSServer) Counts(t testing.TB, url string) (visible, inFlight int) {
 	return visible, inFlight
 }
 
+// WaitDrained waits until the queue at url holds no message, visible or in flight. A runner
+// deletes finished messages in batches shortly after their results are recorded, so a test
+// that has seen a final status waits for the queue rather than reading it once.
+func (s *SQSServer) WaitDrained(t testing.TB, url string, timeout time.Duration) {
+	t.Helper()
+	Eventually(t, timeout, "the queue to drain", func() bool {
+		v, f := s.Counts(t, url)
+		return v == 0 && f == 0
+	})
+}
+
 // Eventually polls cond every 20 ms until it holds or timeout passes, then fails the test with
 // what. Tests wait on observable state this way rather than sleeping for a guessed time.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
