@@ -37,9 +37,9 @@ var operations = []*operation{
 	{"ListTagsForResource", http.MethodGet, "/tags", taggingErrors, (*Handler).listTags},
 }
 
-// jobOperations are the job operations of the subset that deploys package versions (spec §4),
-// served when Config.Jobs is set. Their model lists the older error names, as the tagging
-// operations' does.
+// jobOperations are the job operations of the subset that deploys package versions
+// (docs/behaviour.md, "Jobs"), served when Config.Jobs is set. Their model lists the older
+// error names, as the tagging operations' does.
 var jobOperations = []*operation{
 	{"CreateJob", http.MethodPut, "/jobs/{jobId}", jobErrors, withBody((*Handler).createJob)},
 	{"DescribeJob", http.MethodGet, "/jobs/{jobId}", jobErrors, (*Handler).describeJob},

@@ -255,7 +255,7 @@ func tagList(m map[string]string) []tagJSON {
 	return out
 }
 
-// Jobs (the subset that deploys package versions, spec §4).
+// Jobs (the subset that deploys package versions, docs/behaviour.md, "Jobs").
 
 type presignedURLConfigJSON struct {
 	RoleArn *string `json:"roleArn,omitempty"`

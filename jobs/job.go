@@ -28,7 +28,7 @@ import (
 // catalog operation needs one; the edge maps it to InvalidStateTransitionException (409).
 const EINVALIDSTATE = "invalid_state_transition"
 
-// Limits from the AWS IoT model (botocore iot 2015-05-28) and spec §4.
+// Limits from the AWS IoT model (botocore iot 2015-05-28) and docs/behaviour.md, "Jobs".
 const (
 	MaxJobIDLen           = 64    // JobId
 	MaxDocumentLen        = 32768 // JobDocument, in characters

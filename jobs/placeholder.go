@@ -8,8 +8,8 @@ import (
 	"github.com/sbomcat/sbomcat"
 )
 
-// Reserved version names (spec §2): $default resolves to the package's default version; $null
-// means "uninstall" and is allowed only in destinationPackageVersions.
+// Reserved version names (docs/behaviour.md, "Jobs"): $default resolves to the package's
+// default version; $null means "uninstall" and is allowed only in destinationPackageVersions.
 const (
 	VersionDefault = "$default"
 	VersionNull    = "$null"

@@ -86,8 +86,8 @@ func (s *Service) now() time.Time {
 const msgNoPresigner = "This server is not configured with an S3 endpoint to presign artifact URLs, so the job document cannot use artifact presigned-URL placeholders."
 
 // Create is CreateJob: it validates the request, resolves the document and the destinations
-// against the catalog, and stores the job IN_PROGRESS / SNAPSHOT. Refusals are EINVALID with
-// the messages of spec §4; AlreadyExists (ECONFLICT) for a duplicate id.
+// against the catalog, and stores the job IN_PROGRESS / SNAPSHOT. Refusals are EINVALID
+// (docs/behaviour.md, "Jobs"); AlreadyExists (ECONFLICT) for a duplicate id.
 func (s *Service) Create(ctx context.Context, req CreateRequest) (*Job, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err

@@ -182,7 +182,7 @@ func TestCreateRefuses(t *testing.T) {
 		req  jobs.CreateRequest
 		msg  string
 	}{
-		// Document rules (spec §4.2, [DG-TS] messages verbatim).
+		// Document rules (docs/behaviour.md, "Jobs"; AWS's messages verbatim).
 		{"unterminated", jobs.CreateRequest{Document: `{"a":"${aws:iot:package:TestPackage:version:1.0.0:attributes:location"}`, DestinationPackageVersions: tp("1.0.0")},
 			"One or more parameters or placeholders are not terminated."},
 		{"artifact nested", jobs.CreateRequest{Document: `{"a":"${aws:iot:s3-presigned-url:${aws:iot:package:TestPackage:version:1.0.0:artifact:s3-presigned-url}}"}`, DestinationPackageVersions: tp("1.0.0"), PresignedURLConfig: role},

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -157,36 +156,14 @@ func BenchmarkZipBomb(b *testing.B) {
 // manyEntries is an archive with one empty stored file and n central directory records that
 // all point at it: about 60 bytes an entry, so a million entries fit in 60 MB.
 func manyEntries(n int) []byte {
-	le := binary.LittleEndian
-	var b []byte
-	// local file header: stored, empty, named "e"
-	b = le.AppendUint32(b, 0x04034b50)
-	b = le.AppendUint16(b, 20)
-	b = append(b, make([]byte, 20)...) // flags, method, time, date, CRC, sizes: all zero
-	b = le.AppendUint16(b, 1)
-	b = le.AppendUint16(b, 0)
-	b = append(b, 'e')
-	cd := len(b)
+	var z testkit.ZipRecords
+	z.Local("e", "")
+	cd := len(z)
 	for i := range n {
-		name := fmt.Sprintf("f%07d.json", i)
-		b = le.AppendUint32(b, 0x02014b50)
-		b = le.AppendUint16(b, 20)
-		b = le.AppendUint16(b, 20)
-		b = append(b, make([]byte, 20)...) // flags, method, time, date, CRC, sizes
-		b = le.AppendUint16(b, uint16(len(name)))
-		b = append(b, make([]byte, 12)...) // extra and comment lengths, disk, attributes
-		b = le.AppendUint32(b, 0)          // local header offset
-		b = append(b, name...)
+		z.Central(fmt.Sprintf("f%07d.json", i), "", 0)
 	}
-	size := len(b) - cd
-	b = le.AppendUint32(b, 0x06054b50)
-	b = le.AppendUint32(b, 0)
-	b = le.AppendUint16(b, uint16(n)) // archive/zip reads the count modulo 2^16
-	b = le.AppendUint16(b, uint16(n))
-	b = le.AppendUint32(b, uint32(size))
-	b = le.AppendUint32(b, uint32(cd))
-	b = le.AppendUint16(b, 0)
-	return b
+	z.End(n, len(z)-cd, cd) // archive/zip reads the count modulo 2^16
+	return z
 }
 
 // TestEntryCountBomb: a million entries cost no more memory than a thousand, because

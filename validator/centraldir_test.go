@@ -3,13 +3,13 @@ package validator
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // The central directory scan must agree with archive/zip: the view it builds must give
@@ -52,49 +52,15 @@ func zip64Sized(t testing.TB) []byte {
 // dataAfterDirectory is an archive whose second entry lies after the central directory, as
 // no common tool writes but archive/zip reads.
 func dataAfterDirectory() []byte {
-	le := binary.LittleEndian
-	local := func(b []byte, name, data string) []byte {
-		b = le.AppendUint32(b, 0x04034b50)
-		b = le.AppendUint16(b, 20)
-		b = le.AppendUint16(b, 0) // flags
-		b = le.AppendUint16(b, 0) // stored
-		b = le.AppendUint32(b, 0) // time, date
-		b = le.AppendUint32(b, crc32.ChecksumIEEE([]byte(data)))
-		b = le.AppendUint32(b, uint32(len(data)))
-		b = le.AppendUint32(b, uint32(len(data)))
-		b = le.AppendUint16(b, uint16(len(name)))
-		b = le.AppendUint16(b, 0)
-		return append(append(b, name...), data...)
-	}
-	central := func(b []byte, name, data string, offset int) []byte {
-		b = le.AppendUint32(b, 0x02014b50)
-		b = le.AppendUint16(b, 20)
-		b = le.AppendUint16(b, 20)
-		b = le.AppendUint16(b, 0)
-		b = le.AppendUint16(b, 0)
-		b = le.AppendUint32(b, 0)
-		b = le.AppendUint32(b, crc32.ChecksumIEEE([]byte(data)))
-		b = le.AppendUint32(b, uint32(len(data)))
-		b = le.AppendUint32(b, uint32(len(data)))
-		b = le.AppendUint16(b, uint16(len(name)))
-		b = append(b, make([]byte, 12)...)
-		b = le.AppendUint32(b, uint32(offset))
-		return append(b, name...)
-	}
-	b := local(nil, "a.json", "{}")
-	cd := len(b)
+	var z testkit.ZipRecords
+	z.Local("a.json", "{}")
+	cd := len(z)
 	cdSize := 2*46 + len("a.json") + len("b.json")
-	b = central(b, "a.json", "{}", 0)
-	b = central(b, "b.json", "[]", cd+cdSize)
-	b = local(b, "b.json", "[]")
-	b = le.AppendUint32(b, 0x06054b50)
-	b = le.AppendUint32(b, 0)
-	b = le.AppendUint16(b, 2)
-	b = le.AppendUint16(b, 2)
-	b = le.AppendUint32(b, uint32(cdSize))
-	b = le.AppendUint32(b, uint32(cd))
-	b = le.AppendUint16(b, 0)
-	return b
+	z.Central("a.json", "{}", 0)
+	z.Central("b.json", "[]", cd+cdSize)
+	z.Local("b.json", "[]")
+	z.End(2, cdSize, cd)
+	return z
 }
 
 func names(n int) []string {
