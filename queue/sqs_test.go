@@ -161,10 +161,31 @@ func (l *loop) sendRaw(t *testing.T, body string) {
 	}
 }
 
-// countingSQS is the real client, counting visibility changes.
+// countingSQS is the real client, counting visibility changes, and the receives that brought
+// messages and the deletes with the messages they deleted.
 type countingSQS struct {
 	*sqs.Client
-	visibilityChanges atomic.Int64
+	visibilityChanges           atomic.Int64
+	receives, received          atomic.Int64
+	deleteBatches, deletedInAll atomic.Int64
+}
+
+func (c *countingSQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	out, err := c.Client.ReceiveMessage(ctx, in, opts...)
+	if err == nil && len(out.Messages) > 0 {
+		c.receives.Add(1)
+		c.received.Add(int64(len(out.Messages)))
+	}
+	return out, err
+}
+
+func (c *countingSQS) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	out, err := c.Client.DeleteMessageBatch(ctx, in, opts...)
+	if err == nil {
+		c.deleteBatches.Add(1)
+		c.deletedInAll.Add(int64(len(out.Successful)))
+	}
+	return out, err
 }
 
 func (c *countingSQS) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
@@ -227,6 +248,29 @@ func TestSQSEndToEnd(t *testing.T) {
 	}
 	if n, b := l.s3.Gets(), l.s3.BytesServed(); b > int64(len(cases[0].body)+len(cases[1].body)+len(cases[2].body)) {
 		t.Errorf("%d GETs served %d bytes: the oversize object was downloaded", n, b)
+	}
+}
+
+// TestSQSBatches: a backlog is received and deleted several messages per request, and every
+// message is deleted once its validation is recorded.
+func TestSQSBatches(t *testing.T) {
+	l := newLoop(t, 3, nil)
+	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
+	const n = 30
+	for i := range n {
+		l.associate(t, fmt.Sprint(i), "sbom.json", cdx)
+	}
+	l.run(t, sbomsqs.RunnerOptions{Concurrency: 10})
+	for i := range n {
+		l.waitStatus(t, fmt.Sprint(i), sbomcat.StatusSucceeded)
+	}
+	l.waitDrained(t, l.q.URL)
+	workertest.Eventually(t, 10*time.Second, "every message deleted", func() bool { return l.client.deletedInAll.Load() == n })
+	if r, m := l.client.receives.Load(), l.client.received.Load(); m != n || r >= n {
+		t.Errorf("%d messages in %d receives, want %d in fewer", m, r, n)
+	}
+	if d := l.client.deleteBatches.Load(); d >= n {
+		t.Errorf("%d messages deleted in %d requests, want fewer", n, d)
 	}
 }
 

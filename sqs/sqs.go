@@ -196,8 +196,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	acked := make(chan struct{})
 	go func() { defer close(acked); r.deleteLoop(work, acks) }()
 	slots := make(chan struct{}, r.o.Concurrency)
-	// A receive waits for this many free slots (all of them up to ten), so that a busy runner
-	// asks for messages in batches rather than one at a time as single jobs end.
+	// A receive waits for half a batch of free slots (a batch: ten, or the concurrency when
+	// lower), so that a busy runner asks for messages several at a time rather than one at a
+	// time as single jobs end.
 	batch := min(r.o.Concurrency, maxBatch)
 	threshold := max(1, batch/2)
 	var wg sync.WaitGroup

@@ -3,7 +3,8 @@
 // cmd/, that reads the environment, names its variables, and imports the packages bound to a
 // database or an SDK (sqlite, dynamodb, objects, s3local, sqs); libraries take configuration
 // as values. Its subpackage apiwiring builds the IoT API, apart so that the worker binaries do
-// not link it.
+// not link it; awswiring loads the SDK's configuration, apart so that the API Lambda can
+// without linking wiring's SQLite and embedded S3.
 //
 // # Environment variables
 //
