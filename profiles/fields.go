@@ -61,40 +61,23 @@ var documentMembers = [nRoles][]struct {
 }
 
 // elements are, for each list the mapping reads, the role of its elements, which are objects,
-// and what those that give once they are whole give (see wholes).
+// and for those that give once they are whole (a hash: an algorithm and a value), which of
+// their members they want (frame.flags) and what they give then.
 var elements = [nRoles]struct {
 	role  role
+	want  uint8
 	gives mark
 }{
 	roleComponents:    {role: roleComponent},
 	roleAuthors:       {role: roleAuthor},
 	roleLicenses:      {role: roleLicenseChoice},
-	roleHashes:        {roleHash, fieldSHA512.mark()},
-	roleProperties:    {role: roleProperty}, // what it gives is its name's
+	roleHashes:        {roleHash, 3, fieldSHA512.mark()},
+	roleProperties:    {roleProperty, 1, 0}, // what it gives is its name's
 	roleDependencies:  {role: roleDependency},
 	rolePackages:      {role: rolePackage},
-	roleExternalRefs:  {roleExternalRef, fieldIdentifier.mark()},
-	roleChecksums:     {roleChecksum, fieldSHA512.mark()},
-	roleRelationships: {roleRelationship, factDependency.mark()},
-}
-
-// wholes are, for each element that gives once it is whole, the members it must have: each is
-// looked up as a look-up finds it (the first of the name counts) and counts when its text
-// passes ok.
-var wholes = [nRoles][]struct {
-	name string
-	ok   func([]byte) bool
-}{
-	roleHash:         {{"alg", equals("SHA-512")}, {"content", nonEmpty}},
-	roleProperty:     {{"value", nonEmpty}},
-	roleExternalRef:  {{"referenceType", spdxIdentifier}, {"referenceLocator", nonEmpty}},
-	roleChecksum:     {{"algorithm", equals("SHA512")}, {"checksumValue", nonEmpty}},
-	roleRelationship: {{"relationshipType", dependencyType}, {"spdxElementId", nonEmpty}, {"relatedSpdxElement", nonEmpty}},
-}
-
-// equals is a test that text is want.
-func equals(want string) func([]byte) bool {
-	return func(text []byte) bool { return string(text) == want }
+	roleExternalRefs:  {roleExternalRef, 3, fieldIdentifier.mark()},
+	roleChecksums:     {roleChecksum, 3, fieldSHA512.mark()},
+	roleRelationships: {roleRelationship, 7, factDependency.mark()},
 }
 
 // kind is what a value is, as far as the mapping cares.
@@ -112,8 +95,8 @@ type frame struct {
 	// seen is which members were met, of those where the first of the name is the one read
 	// (as a look-up finds it): a hash's alg, a property's name, ...
 	seen uint8
-	// flags is which of its wholes were met and count: an element that gives once it is
-	// whole gives gives when it ends with all of want.
+	// flags is which members were met that count: a hash, a property, a reference and a
+	// relationship give gives when they end with all of want.
 	flags, want uint8
 	gives       mark
 	text        mark  // what a non-empty string anywhere inside gives ("", [], [""] give nothing)
@@ -151,23 +134,44 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 			c.mark(top.comp, m)
 		}
 	}
-	if e := elements[top.role]; e.role != roleNone {
-		if k == kindObject {
-			f.role, f.want, f.gives = e.role, 1<<len(wholes[e.role])-1, e.gives
-		}
-		return
-	}
-	for i, m := range wholes[top.role] {
-		if string(key) == m.name && top.first(1<<i) && m.ok(text) {
-			top.flags |= 1 << i
-		}
-	}
-	for _, m := range documentMembers[top.role] {
-		if string(key) == m.name {
-			f.role = only(k == m.kind, m.role)
-		}
-	}
 	switch top.role {
+	case roleNone:
+	case roleCDXRoot, roleSPDXRoot:
+		for _, m := range documentMembers[top.role] {
+			if string(key) == m.name {
+				f.role = only(k == m.kind, m.role)
+			}
+		}
+	case roleHash:
+		switch string(key) {
+		case "alg":
+			top.flags |= when(top.first(1) && string(text) == "SHA-512", 1)
+		case "content":
+			top.flags |= when(top.first(2) && nonEmpty(text), 2)
+		}
+	case roleExternalRef:
+		switch string(key) {
+		case "referenceType":
+			top.flags |= when(top.first(1) && spdxIdentifier(text), 1)
+		case "referenceLocator":
+			top.flags |= when(top.first(2) && nonEmpty(text), 2)
+		}
+	case roleChecksum:
+		switch string(key) {
+		case "algorithm":
+			top.flags |= when(top.first(1) && string(text) == "SHA512", 1)
+		case "checksumValue":
+			top.flags |= when(top.first(2) && nonEmpty(text), 2)
+		}
+	case roleRelationship:
+		switch string(key) {
+		case "relationshipType":
+			top.flags |= when(top.first(1) && dependencyType(text), 1)
+		case "spdxElementId":
+			top.flags |= when(top.first(2) && nonEmpty(text), 2)
+		case "relatedSpdxElement":
+			top.flags |= when(top.first(4) && nonEmpty(text), 4)
+		}
 	case roleMetadata:
 		switch name := string(key); name {
 		case "timestamp":
@@ -230,8 +234,13 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 			give(top.first(2) && nonEmpty(text), fieldLicence.mark())
 		}
 	case roleProperty:
-		if string(key) == "name" && top.first(1<<7) { // the bits below are wholes'
-			top.gives = bsiProperties[string(text)].mark()
+		switch string(key) {
+		case "name":
+			if top.first(2) {
+				top.gives = bsiProperties[string(text)].mark()
+			}
+		case "value":
+			top.flags |= when(top.first(1) && nonEmpty(text), 1)
 		}
 	case roleDependency:
 		if string(key) == "dependsOn" && top.first(1) {
@@ -268,6 +277,10 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 		case "primaryPackagePurpose":
 			give(nonEmpty(text), (fieldExecutable | fieldArchive | fieldStructured).mark())
 		}
+	default: // a list
+		if e := &elements[top.role]; e.role != roleNone && k == kindObject {
+			f.role, f.want, f.gives = e.role, e.want, e.gives
+		}
 	}
 }
 
@@ -301,6 +314,14 @@ func dependencyType(relationshipType []byte) bool {
 		return true
 	}
 	return false
+}
+
+// when is b if ok, else nothing.
+func when(ok bool, b uint8) uint8 {
+	if ok {
+		return b
+	}
+	return 0
 }
 
 // nonEmpty reports whether a string has more than spaces: "" and "  " count as missing
