@@ -130,16 +130,7 @@ func BenchmarkSQSPath(b *testing.B) {
 		}
 		return nil
 	})
-	for {
-		c, err := store.Counts(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if c.ValidationsInProgress == 0 {
-			break
-		}
-		time.Sleep(25 * time.Millisecond) // not more often: the store's CPU is what is measured
-	}
+	workertest.WaitIdle(b, store, 25*time.Millisecond) // not more often: the store's CPU is what is measured
 	b.StopTimer()
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "validations/s")

@@ -479,6 +479,23 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	}
 }
 
+// WaitIdle polls st every poll until no validation is in progress. Benchmarks wait this way,
+// with no timeout (the benchmark's own bounds it): how often they poll adds to the load on the
+// store they measure.
+func WaitIdle(t testing.TB, st sbomcat.Store, poll time.Duration) {
+	t.Helper()
+	for {
+		c, err := st.Counts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ValidationsInProgress == 0 {
+			return
+		}
+		time.Sleep(poll)
+	}
+}
+
 // OpenStore opens a fresh SQLite store in a temporary directory and closes it when the test ends.
 func OpenStore(t testing.TB) (*sqlite.Store, string) {
 	t.Helper()
