@@ -1,6 +1,9 @@
 package testkit
 
 import (
+	"context"
+	"testing"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
@@ -22,4 +25,19 @@ func SDKConfig(url string) aws.Config {
 func Clients(url string) (*s3.Client, *iot.Client) {
 	cfg := SDKConfig(url)
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), iot.NewFromConfig(cfg)
+}
+
+// Pages returns every page an SDK paginator gives (pass its HasMorePages and NextPage),
+// failing t on an error.
+func Pages[O, Opt any](t testing.TB, more func() bool, next func(context.Context, ...func(*Opt)) (O, error)) []O {
+	t.Helper()
+	var pages []O
+	for more() {
+		page, err := next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, page)
+	}
+	return pages
 }
