@@ -26,7 +26,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/johannesboyne/gofakes3"
@@ -207,15 +206,7 @@ func (s *S3Server) Client() *s3.Client {
 // CreateBucket creates a bucket with versioning enabled.
 func (s *S3Server) CreateBucket(t testing.TB, bucket string) {
 	t.Helper()
-	ctx := context.Background()
-	c := s.Client()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatalf("create bucket %s: %v", bucket, err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatalf("bucket versioning %s: %v", bucket, err)
-	}
+	testkit.CreateVersionedBucket(t, s.Client(), bucket)
 }
 
 // Put stores body under key and returns the new version id. The body is a bytes.Reader: over
