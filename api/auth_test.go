@@ -72,6 +72,7 @@ func TestSignatures(t *testing.T) {
 	}
 
 	body := []byte(`{"description":"signed"}`)
+	forgeBody := func(r *http.Request) { r.Body = readCloser([]byte(`{"description":"forged"}`)) }
 	raw := []struct {
 		name    string
 		sign    func(*http.Request, []byte)
@@ -81,33 +82,18 @@ func TestSignatures(t *testing.T) {
 	}{
 		{"signed an hour ago", signer("test", "test", "iot", "us-east-1", time.Now().Add(-time.Hour)), nil, "InvalidSignatureException", "Signature expired"},
 		{"signed an hour ahead", signer("test", "test", "iot", "us-east-1", time.Now().Add(time.Hour)), nil, "InvalidSignatureException", "Signature expired"},
-		{"body changed after signing", signed, func(r *http.Request) {
-			b := []byte(`{"description":"forged"}`)
-			r.Body = readCloser(b)
-		}, "InvalidSignatureException", "does not match"},
+		{"body changed after signing", signed, forgeBody, "InvalidSignatureException", "does not match"},
 		{"path changed after signing", signed, func(r *http.Request) { r.URL.Path = "/packages/other" }, "InvalidSignatureException", "does not match"},
 		{"query changed after signing", signed, func(r *http.Request) { r.URL.RawQuery = "clientToken=" + strings.Repeat("x", 40) }, "InvalidSignatureException", "does not match"},
-		{"signed header changed", signed, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, "InvalidSignatureException", "does not match"},
-		{"declared payload hash differs", signed, func(r *http.Request) {
-			r.Header.Set("X-Amz-Content-Sha256", strings.Repeat("0", 64))
-		}, "InvalidSignatureException", "x-amz-content-sha256"},
-		{"unsigned payload, body swapped after signing", signedUnsigned, func(r *http.Request) {
-			r.Body = readCloser([]byte(`{"description":"forged"}`))
-		}, "InvalidSignatureException", "does not match"},
-		{"second Authorization appended", signed, func(r *http.Request) {
-			r.Header.Add("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00")
-		}, "IncompleteSignatureException", "'Authorization'"},
-		{"second X-Amz-Date appended", signed, func(r *http.Request) {
-			r.Header.Add("X-Amz-Date", "20200101T000000Z")
-		}, "IncompleteSignatureException", "'X-Amz-Date'"},
-		{"no date", signed, func(r *http.Request) { r.Header.Del("X-Amz-Date") }, "IncompleteSignatureException", "X-Amz-Date"},
-		{"not sigv4", nil, func(r *http.Request) { r.Header.Set("Authorization", "Basic dGVzdDp0ZXN0") }, "IncompleteSignatureException", "algorithm"},
-		{"no signature", nil, func(r *http.Request) {
-			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iot/aws4_request, SignedHeaders=host")
-		}, "IncompleteSignatureException", "'Signature'"},
-		{"bad credential", nil, func(r *http.Request) {
-			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test, SignedHeaders=host, Signature=00")
-		}, "IncompleteSignatureException", "Credential"},
+		{"signed header changed", signed, setHeader("Content-Type", "text/plain"), "InvalidSignatureException", "does not match"},
+		{"declared payload hash differs", signed, setHeader("X-Amz-Content-Sha256", strings.Repeat("0", 64)), "InvalidSignatureException", "x-amz-content-sha256"},
+		{"unsigned payload, body swapped after signing", signedUnsigned, forgeBody, "InvalidSignatureException", "does not match"},
+		{"second Authorization appended", signed, addHeader("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iot/aws4_request, SignedHeaders=host, Signature=00"), "IncompleteSignatureException", "'Authorization'"},
+		{"second X-Amz-Date appended", signed, addHeader("X-Amz-Date", "20200101T000000Z"), "IncompleteSignatureException", "'X-Amz-Date'"},
+		{"no date", signed, delHeader("X-Amz-Date"), "IncompleteSignatureException", "X-Amz-Date"},
+		{"not sigv4", nil, setHeader("Authorization", "Basic dGVzdDp0ZXN0"), "IncompleteSignatureException", "algorithm"},
+		{"no signature", nil, setHeader("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iot/aws4_request, SignedHeaders=host"), "IncompleteSignatureException", "'Signature'"},
+		{"bad credential", nil, setHeader("Authorization", "AWS4-HMAC-SHA256 Credential=test, SignedHeaders=host, Signature=00"), "IncompleteSignatureException", "Credential"},
 		{"presigned", nil, func(r *http.Request) { r.URL.RawQuery = "X-Amz-Signature=abc" }, "MissingAuthenticationTokenException", "presigned"},
 		{"unknown path unsigned", nil, func(r *http.Request) { r.URL.Path = "/nowhere" }, "MissingAuthenticationTokenException", "Missing Authentication Token"},
 	}
@@ -295,3 +281,9 @@ func TestBusyBodyIsThrottling(t *testing.T) {
 		t.Fatalf("package stored: %v", err)
 	}
 }
+
+// setHeader, addHeader and delHeader return mutations that change one header of a signed
+// request.
+func setHeader(k, v string) func(*http.Request) { return func(r *http.Request) { r.Header.Set(k, v) } }
+func addHeader(k, v string) func(*http.Request) { return func(r *http.Request) { r.Header.Add(k, v) } }
+func delHeader(k string) func(*http.Request)    { return func(r *http.Request) { r.Header.Del(k) } }

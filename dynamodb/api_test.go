@@ -8,24 +8,30 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/iot/types"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/catalog"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 )
+
+// apiClient serves the API configured so, and returns an SDK client for it that does not retry.
+func apiClient(t *testing.T, cfg api.Config) *iot.Client {
+	srv := httptest.NewServer(api.New(cfg))
+	t.Cleanup(srv.Close)
+	sdk := testkit.SDKConfig(srv.URL)
+	sdk.RetryMaxAttempts = 1
+	return iot.NewFromConfig(sdk)
+}
 
 // TestAPI runs the deployed stack, the API handler on the DynamoDB store, through the SDK: the
 // operations whose storage differs most from SQLite (paging, association, tags, idempotency).
 func TestAPI(t *testing.T) {
 	store := newStore(t)
-	srv := httptest.NewServer(api.New(api.Config{Catalog: catalog.New(catalog.Config{Store: store})}))
-	defer srv.Close()
-	c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
-		func(o *iot.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	c := apiClient(t, api.Config{Catalog: catalog.New(catalog.Config{Store: store})})
 	ctx := context.Background()
 
 	token := aws.String("11111111-2222-3333-4444-555555555555")
@@ -40,11 +46,8 @@ func TestAPI(t *testing.T) {
 		}
 	}
 	var names []string
-	for p := iot.NewListPackageVersionsPaginator(c, &iot.ListPackageVersionsInput{PackageName: aws.String("fw"), MaxResults: aws.Int32(2)}); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	p := iot.NewListPackageVersionsPaginator(c, &iot.ListPackageVersionsInput{PackageName: aws.String("fw"), MaxResults: aws.Int32(2)})
+	for _, out := range testkit.Pages(t, p.HasMorePages, p.NextPage) {
 		for _, s := range out.PackageVersionSummaries {
 			names = append(names, aws.ToString(s.VersionName))
 		}
@@ -89,10 +92,7 @@ func TestAPI(t *testing.T) {
 // paging across Query pages, the conflict and the forced delete.
 func TestJobsAPI(t *testing.T) {
 	store := newStore(t)
-	srv := httptest.NewServer(api.New(api.Config{Catalog: catalog.New(catalog.Config{Store: store}), Jobs: store.(jobs.Store)}))
-	defer srv.Close()
-	c := iot.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1},
-		func(o *iot.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	c := apiClient(t, api.Config{Catalog: catalog.New(catalog.Config{Store: store}), Jobs: store.(jobs.Store)})
 	ctx := context.Background()
 
 	must := func(_ any, err error) {
@@ -132,11 +132,8 @@ func TestJobsAPI(t *testing.T) {
 	}
 
 	var ids []string
-	for p := iot.NewListJobsPaginator(c, &iot.ListJobsInput{MaxResults: aws.Int32(2)}); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+	p := iot.NewListJobsPaginator(c, &iot.ListJobsInput{MaxResults: aws.Int32(2)})
+	for _, out := range testkit.Pages(t, p.HasMorePages, p.NextPage) {
 		for _, s := range out.Jobs {
 			ids = append(ids, aws.ToString(s.JobId))
 		}

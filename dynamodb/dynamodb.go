@@ -373,11 +373,21 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 	if err != nil {
 		return out, wrap("list packages", err)
 	}
+	return pageOf(items, more, packageFromItem, func(last *sbomcat.Package) (string, error) {
+		return sbomcat.PackagesList().Next(last.Name)
+	})
+}
+
+// pageOf turns the items collect returned into a page: when there are more, next gives the
+// token that resumes after the last one.
+func pageOf[T any](items []item, more bool, fromItem func(item) *T, next func(last *T) (string, error)) (sbomcat.Page[T], error) {
+	var out sbomcat.Page[T]
 	for _, it := range items {
-		out.Items = append(out.Items, *packageFromItem(it))
+		out.Items = append(out.Items, *fromItem(it))
 	}
+	var err error
 	if more {
-		out.NextToken, err = sbomcat.PackagesList().Next(out.Items[len(out.Items)-1].Name)
+		out.NextToken, err = next(&out.Items[len(out.Items)-1])
 	}
 	return out, err
 }
@@ -663,13 +673,9 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 	if err != nil {
 		return out, wrap("list versions", err)
 	}
-	for _, it := range items {
-		out.Items = append(out.Items, *versionFromItem(it))
-	}
-	if more {
-		out.NextToken, err = sbomcat.VersionsList(pkg, status).Next(out.Items[len(out.Items)-1].VersionName)
-	}
-	return out, err
+	return pageOf(items, more, versionFromItem, func(last *sbomcat.PackageVersion) (string, error) {
+		return sbomcat.VersionsList(pkg, status).Next(last.VersionName)
+	})
 }
 
 // SBOM associations and validation results.

@@ -267,11 +267,8 @@ func TestRedeliveredResults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, s, table := newTable(t)
-			storetest.Must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit))
-			storetest.Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
-			a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "p", VersionName: "1", SBOM: sbomcat.S3Location{Bucket: "b", Key: "k", Version: "v"}}
-			_, err := s.Associate(ctx, a, sbomcat.NoLimit)
-			storetest.Must(t, err)
+			workertest.CreateVersion(t, s, "p", "1")
+			a := workertest.Associate(t, s, "p", "1", sbomcat.S3Location{Bucket: "b", Key: "k", Version: "v"})
 			for i := range tt.stray {
 				putResultItem(t, c, table, a.ID, i, sbomcat.FileResult{FileName: "stray", Result: sbomcat.ResultFailed})
 			}
@@ -285,17 +282,14 @@ func TestRedeliveredResults(t *testing.T) {
 	}
 	t.Run("previous release", func(t *testing.T) {
 		c, s, table := newTable(t)
-		storetest.Must(t, s.CreatePackage(ctx, &sbomcat.Package{Name: "p"}, sbomcat.NoLimit))
-		storetest.Must(t, s.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "p", VersionName: "1"}, sbomcat.NoLimit))
-		a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "p", VersionName: "1", SBOM: sbomcat.S3Location{Bucket: "b", Key: "k", Version: "v"}}
-		_, err := s.Associate(ctx, a, sbomcat.NoLimit)
-		storetest.Must(t, err)
+		workertest.CreateVersion(t, s, "p", "1")
+		a := workertest.Associate(t, s, "p", "1", sbomcat.S3Location{Bucket: "b", Key: "k", Version: "v"})
 		want := results(13)
 		for i, r := range want {
 			putResultItem(t, c, table, a.ID, i, r)
 		}
 		// As the previous release committed them: the status alone.
-		_, err = c.UpdateItem(ctx, &awsddb.UpdateItemInput{TableName: aws.String(table),
+		_, err := c.UpdateItem(ctx, &awsddb.UpdateItemInput{TableName: aws.String(table),
 			Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "P#p"}, "sk": &types.AttributeValueMemberS{Value: "V#1"}},
 			UpdateExpression:          aws.String("SET sbomStatus = :st REMOVE ippk, ipsk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":st": &types.AttributeValueMemberS{Value: string(sbomcat.RollUp(want))}}})

@@ -60,17 +60,7 @@ func benchLoop(b *testing.B, store *sqlite.Store, s3 *workertest.S3Server, publi
 // finish waits until no validation is in progress in store, stops the timer and reports the
 // validations per second since start.
 func finish(b *testing.B, store sbomcat.Store, start time.Time) {
-	ctx := context.Background()
-	for {
-		c, err := store.Counts(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if c.ValidationsInProgress == 0 {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	workertest.WaitIdle(b, store, 2*time.Millisecond)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "validations/s")
 }

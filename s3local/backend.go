@@ -112,7 +112,7 @@ func Open(dir string, opts ...Option) (*Backend, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	b.db, b.stmts = db, sqlstmt.New(db)
-	if err := migrate(ctx, db); err != nil {
+	if err := sqlstmt.Migrate(ctx, db, migrations); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("s3local: migrate %s: %w", dbPath, err)
 	}

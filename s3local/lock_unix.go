@@ -8,19 +8,14 @@ import (
 	"syscall"
 )
 
-// lockDir takes an exclusive, non-blocking flock on path. flock locks belong to the open file
+// lockFile takes an exclusive, non-blocking flock on f. flock locks belong to the open file
 // description, so a second Open in the same process is refused too, and the kernel drops the
 // lock if the process dies.
-func lockDir(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
-	}
+func lockFile(f *os.File) error {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("flock %s: %w", path, err)
+		return fmt.Errorf("flock: %w", err)
 	}
-	return f, nil
+	return nil
 }
 
 func unlockDir(f *os.File) {

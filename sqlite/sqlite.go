@@ -114,7 +114,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	s := &Store{db: db, stmts: sqlstmt.New(db), Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
-	if err := s.migrate(ctx); err != nil {
+	if err := sqlstmt.Migrate(ctx, s.db, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
@@ -259,32 +259,6 @@ CREATE INDEX idempotency_created ON idempotency (created_ms);
 	`
 ALTER TABLE versions ADD COLUMN profile TEXT NOT NULL DEFAULT '';
 `,
-}
-
-func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this program's %d", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		// Migrations are scripts of several statements: run as they are, never prepared.
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	// PRAGMA takes no bound parameters; the value is an int we control.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 func (s *Store) now() time.Time { return time.UnixMilli(s.Now().UnixMilli()).UTC() }
@@ -463,23 +437,34 @@ func (s *Store) ListPackages(ctx context.Context, page sbomcat.PageRequest) (sbo
 	}
 	limit := page.Limit()
 	rows, err := s.q().QueryContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name > ? ORDER BY name LIMIT ?`, after, limit+1)
+	out, err = readPage(rows, err, limit, scanPackage, func(last *sbomcat.Package) (string, error) {
+		return sbomcat.PackagesList().Next(last.Name)
+	})
+	return out, wrap("list packages", err)
+}
+
+// readPage reads the rows of a query that asked for limit+1 of them (or returns its err): a
+// row beyond limit means there are more, and next gives the token that resumes after the
+// last one kept.
+func readPage[T any](rows *sql.Rows, err error, limit int, scan func(row interface{ Scan(...any) error }) (*T, error), next func(last *T) (string, error)) (sbomcat.Page[T], error) {
+	var out sbomcat.Page[T]
 	if err != nil {
-		return out, fmt.Errorf("sqlite: list packages: %w", err)
+		return out, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		p, err := scanPackage(rows)
+		item, err := scan(rows)
 		if err != nil {
-			return out, fmt.Errorf("sqlite: list packages: %w", err)
+			return out, err
 		}
-		out.Items = append(out.Items, *p)
+		out.Items = append(out.Items, *item)
 	}
 	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: list packages: %w", err)
+		return out, err
 	}
 	if len(out.Items) > limit {
 		out.Items = out.Items[:limit]
-		if out.NextToken, err = sbomcat.PackagesList().Next(out.Items[limit-1].Name); err != nil {
+		if out.NextToken, err = next(&out.Items[limit-1]); err != nil {
 			return out, err
 		}
 	}
@@ -643,27 +628,10 @@ func (s *Store) ListVersions(ctx context.Context, pkg string, status sbomcat.Ver
 	rows, err := s.q().QueryContext(ctx, `SELECT `+versionColumns+` FROM versions
 		WHERE package_name = ? AND (? = '' OR status = ?) AND name > ? ORDER BY name LIMIT ?`,
 		pkg, status, status, after, limit+1)
-	if err != nil {
-		return out, fmt.Errorf("sqlite: list versions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return out, fmt.Errorf("sqlite: list versions: %w", err)
-		}
-		out.Items = append(out.Items, *v)
-	}
-	if err := rows.Err(); err != nil {
-		return out, fmt.Errorf("sqlite: list versions: %w", err)
-	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		if out.NextToken, err = sbomcat.VersionsList(pkg, status).Next(out.Items[limit-1].VersionName); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	out, err = readPage(rows, err, limit, scanVersion, func(last *sbomcat.PackageVersion) (string, error) {
+		return sbomcat.VersionsList(pkg, status).Next(last.VersionName)
+	})
+	return out, wrap("list versions", err)
 }
 
 // SBOM associations and validation results.

@@ -19,7 +19,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/sbomcat/sbomcat/internal/testkit"
@@ -53,13 +52,7 @@ func TestVersionedAndPersistent(t *testing.T) {
 	bin, dir := build(t), t.TempDir()
 	s := start(t, bin, dir)
 	c := client(s.URL, "test")
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("sboms"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	testkit.CreateVersionedBucket(t, c, "sboms")
 	bodies := []string{"first", "second"}
 	var versions []string
 	for _, b := range bodies {

@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
 	"github.com/sbomcat/sbomcat/internal/testkit"
@@ -62,13 +61,7 @@ func newLoopEnv(b *testing.B, args ...string) *loopEnv {
 	}
 	e.iot = iot.New(e.iot.Options(), func(o *iot.Options) { o.HTTPClient, o.Retryer = httpc, retryer() })
 	e.s3 = s3.New(e.s3.Options(), func(o *s3.Options) { o.HTTPClient, o.Retryer = httpc, retryer() })
-	if _, err := e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := e.s3.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("sboms"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		b.Fatal(err)
-	}
+	testkit.CreateVersionedBucket(b, e.s3, "sboms")
 	if _, err := e.iot.CreatePackage(e.ctx, &iot.CreatePackageInput{PackageName: aws.String("bench")}); err != nil {
 		b.Fatal(err)
 	}

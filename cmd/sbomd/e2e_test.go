@@ -176,13 +176,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// A versioned bucket; the first upload of a key and its next version.
-	if _, err := e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s3.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("sboms"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	testkit.CreateVersionedBucket(t, e.s3, "sboms")
 	if _, err := e.s3.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String("sboms"), Key: aws.String("evil.json")}); err == nil {
 		t.Error("the unsigned PUT stored an object")
 	}
@@ -356,13 +350,7 @@ func TestProfileTag(t *testing.T) {
 	// No worker at first: associations wait IN_PROGRESS in the catalog while a tag changes.
 	p := startProc(t, "127.0.0.1:0", e.dataDir, nil, "--worker=false")
 	e.connect(p)
-	if _, err := e.s3.CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("sboms")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.s3.PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("sboms"),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	testkit.CreateVersionedBucket(t, e.s3, "sboms")
 	bare, complete := e.put("bare.cdx.json", []byte(testkit.CycloneDXValid)), e.put("complete.cdx.json", []byte(cdxNTIA))
 
 	packages := map[string]map[string]string{

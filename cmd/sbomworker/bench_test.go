@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
@@ -57,13 +56,7 @@ func BenchmarkSQSPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	s3c := s3.NewFromConfig(workertest.Config(s3srv.URL), func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		b.Fatal(err)
-	}
+	testkit.CreateVersionedBucket(b, s3c, bucket)
 	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("bench/sbom.json"),
 		Body: strings.NewReader(string(testkit.ReadFixture(b, "cdx16-valid.json")))})
 	if err != nil {
@@ -130,16 +123,7 @@ func BenchmarkSQSPath(b *testing.B) {
 		}
 		return nil
 	})
-	for {
-		c, err := store.Counts(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if c.ValidationsInProgress == 0 {
-			break
-		}
-		time.Sleep(25 * time.Millisecond) // not more often: the store's CPU is what is measured
-	}
+	workertest.WaitIdle(b, store, 25*time.Millisecond) // not more often: the store's CPU is what is measured
 	b.StopTimer()
 	elapsed := time.Since(start)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "validations/s")

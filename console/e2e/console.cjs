@@ -2,7 +2,7 @@
 // signs in, reads every view, pages, filters, goes back and forward, watches live updates,
 // validates files (chosen and dropped) and checks that hostile file names stay text.
 //
-// Run by console/browser_test.go, which starts sbomd, makes the data with the AWS SDK for Go
+// Run by console/console_test.go (TestBrowser), which starts sbomd, makes the data with the AWS SDK for Go
 // and passes a JSON configuration as the only argument. The script prints "STEP ..." lines,
 // asks the test for what only it can do with "ASK <action>" (answered "ok" on stdin), and
 // prints "PASS" at the end; any failed check exits non-zero with the reason.

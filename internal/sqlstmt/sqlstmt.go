@@ -1,6 +1,6 @@
 // Package sqlstmt prepares each SQL query once, on a database/sql pool or on one connection,
-// for the SQLite stores (the catalog's, package sqlite, and the embedded S3's metadata,
-// package s3local).
+// and migrates the schema (Migrate), for the SQLite stores (the catalog's, package sqlite,
+// and the embedded S3's metadata, package s3local).
 //
 // Parsing and planning a statement costs the pure-Go SQLite about as much as running a small
 // one, and database/sql prepares anew for every query run on a *sql.DB, *sql.Conn or *sql.Tx.

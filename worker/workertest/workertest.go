@@ -26,7 +26,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/johannesboyne/gofakes3"
@@ -207,15 +206,7 @@ func (s *S3Server) Client() *s3.Client {
 // CreateBucket creates a bucket with versioning enabled.
 func (s *S3Server) CreateBucket(t testing.TB, bucket string) {
 	t.Helper()
-	ctx := context.Background()
-	c := s.Client()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatalf("create bucket %s: %v", bucket, err)
-	}
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatalf("bucket versioning %s: %v", bucket, err)
-	}
+	testkit.CreateVersionedBucket(t, s.Client(), bucket)
 }
 
 // Put stores body under key and returns the new version id. The body is a bytes.Reader: over
@@ -476,6 +467,23 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// WaitIdle polls st every poll until no validation is in progress. Benchmarks wait this way,
+// with no timeout (the benchmark's own bounds it): how often they poll adds to the load on the
+// store they measure.
+func WaitIdle(t testing.TB, st sbomcat.Store, poll time.Duration) {
+	t.Helper()
+	for {
+		c, err := st.Counts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ValidationsInProgress == 0 {
+			return
+		}
+		time.Sleep(poll)
 	}
 }
 
