@@ -157,10 +157,16 @@ func (b *Backend) objectPath(blob string) string { return b.path("objects", blob
 func (b *Backend) partPath(blob string) string { return b.path("parts", blob) }
 
 // randomID returns n random bytes, URL-safe base64 without padding: version and upload ids.
+// An id never starts with '-': command-line tools would read it as an option (the AWS CLI
+// refuses `--version-id -x...` with "expected one argument"), so such a draw is redrawn.
 func randomID(n int) string {
 	buf := make([]byte, n)
-	_, _ = rand.Read(buf) // crypto/rand.Read never fails (it panics on a broken system RNG)
-	return base64.RawURLEncoding.EncodeToString(buf)
+	for {
+		_, _ = rand.Read(buf) // crypto/rand.Read never fails (it panics on a broken system RNG)
+		if id := base64.RawURLEncoding.EncodeToString(buf); id[0] != '-' {
+			return id
+		}
+	}
 }
 
 // newVersionID returns a fresh 32-character, URL-safe version id (the length of S3's).

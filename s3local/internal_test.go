@@ -304,3 +304,15 @@ func TestBackendContract(t *testing.T) {
 		t.Errorf("PUT to a missing bucket: %v", err)
 	}
 }
+
+// TestRandomIDsAreNotOptions: version and upload ids are typed on command lines
+// (`aws s3api get-object --version-id ID`), where one starting with '-' reads as an option.
+// One draw in 64 used to start with it; 20,000 draws would all but surely show one.
+func TestRandomIDsAreNotOptions(t *testing.T) {
+	for range 20000 {
+		id := newVersionID()
+		if len(id) != 32 || strings.HasPrefix(id, "-") {
+			t.Fatalf("version id %q: want 32 characters, not starting with '-'", id)
+		}
+	}
+}
