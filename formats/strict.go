@@ -56,7 +56,7 @@ func strictCheck(ctx context.Context, open Opener, skip int64, format sbomcat.Fo
 		return nil, fmt.Errorf("opening: %w", err)
 	}
 	defer rc.Close()
-	r := readErrTracker{r: ctxio.Reader(ctx, rc)}
+	r := ctxio.ErrRecorder{R: ctxio.Reader(ctx, rc)}
 	if _, err := io.CopyN(io.Discard, &r, skip); err != nil { // a byte order mark
 		return nil, fmt.Errorf("reading: %w", err)
 	}
@@ -69,8 +69,8 @@ func strictCheck(ctx context.Context, open Opener, skip int64, format sbomcat.Fo
 	case sbomcat.FormatCycloneDX:
 		var bom cdx.BOM
 		if derr := cdx.NewBOMDecoder(&r, cdx.BOMFileFormatJSON).Decode(&bom); derr != nil {
-			if r.err != nil {
-				return nil, fmt.Errorf("reading: %w", r.err)
+			if r.Err != nil {
+				return nil, fmt.Errorf("reading: %w", r.Err)
 			}
 			return []finding{{"/", "cyclonedx-go cannot decode it: " + derr.Error()}}, nil
 		}
@@ -78,8 +78,8 @@ func strictCheck(ctx context.Context, open Opener, skip int64, format sbomcat.Fo
 	case sbomcat.FormatSPDX:
 		doc, derr := spdxjson.Read(&r)
 		if derr != nil {
-			if r.err != nil {
-				return nil, fmt.Errorf("reading: %w", r.err)
+			if r.Err != nil {
+				return nil, fmt.Errorf("reading: %w", r.Err)
 			}
 			return []finding{{"/", "spdx/tools-golang cannot decode it: " + derr.Error()}}, nil
 		}
@@ -93,20 +93,6 @@ func parserName(f sbomcat.Format) string {
 		return "spdx/tools-golang"
 	}
 	return "cyclonedx-go"
-}
-
-// readErrTracker remembers a read error so that it is not reported as a decoding problem.
-type readErrTracker struct {
-	r   io.Reader
-	err error
-}
-
-func (t *readErrTracker) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if err != nil && err != io.EOF {
-		t.err = err
-	}
-	return n, err
 }
 
 func cycloneDXReferences(bom *cdx.BOM) []finding {

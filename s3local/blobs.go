@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/johannesboyne/gofakes3"
+
+	"github.com/sbomcat/sbomcat/internal/ctxio"
 )
 
 // copyBufSize is the only per-request body memory: bodies move through one such buffer. It
@@ -67,7 +69,7 @@ func (b *Backend) writeBlob(ctx context.Context, r io.Reader, want, limit int64,
 	bufp := copyBufs.Get().(*[]byte)
 	// Reading one byte past the expected length both detects an over-long body and lets the
 	// reader reach EOF, which is where gofakes3 checks Content-MD5.
-	src := &readErr{r: io.LimitReader(r, max+1)}
+	src := &ctxio.ErrRecorder{R: io.LimitReader(r, max+1)}
 	n, err := io.CopyBuffer(io.MultiWriter(dst...), src, *bufp)
 	copyBufs.Put(bufp)
 	if err != nil {
@@ -75,10 +77,10 @@ func (b *Backend) writeBlob(ctx context.Context, r io.Reader, want, limit int64,
 		if errors.As(err, &s3err) {
 			return w, s3err
 		}
-		if src.err != nil {
+		if src.Err != nil {
 			// The client's side: it stalled (the server's stall timeout) or went away.
 			// Nothing is stored, and it is a 400, not an internal error.
-			return w, gofakes3.ErrorMessagef(gofakes3.ErrIncompleteBody, "The request body was not received in full: %v", src.err)
+			return w, gofakes3.ErrorMessagef(gofakes3.ErrIncompleteBody, "The request body was not received in full: %v", src.Err)
 		}
 		return w, fmt.Errorf("s3local: receive body: %w", err)
 	}
@@ -143,18 +145,3 @@ type nopReadCloser struct{}
 
 func (nopReadCloser) Read([]byte) (int, error) { return 0, io.EOF }
 func (nopReadCloser) Close() error             { return nil }
-
-// readErr remembers the error of its reader, so that a failed copy can tell the client's
-// side (the request body) from the server's (the file).
-type readErr struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErr) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF {
-		e.err = err
-	}
-	return n, err
-}

@@ -1,4 +1,4 @@
-// Package ctxio ties readers to a context.
+// Package ctxio wraps readers: one tied to a context, one that keeps its read error.
 package ctxio
 
 import (
@@ -20,4 +20,20 @@ func (c reader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// ErrRecorder reads R and keeps in Err the last error other than io.EOF that a read returned,
+// so that when the reader's consumer fails (a decoder, a copy) its caller can tell a failed
+// read (a stalled client, a cancelled context) from bad bytes.
+type ErrRecorder struct {
+	R   io.Reader
+	Err error
+}
+
+func (e *ErrRecorder) Read(p []byte) (int, error) {
+	n, err := e.R.Read(p)
+	if err != nil && err != io.EOF {
+		e.Err = err
+	}
+	return n, err
 }
