@@ -49,7 +49,9 @@ func (v *Validator) validateArchive(ctx context.Context, name string, src *sourc
 		return []sbomcat.FileResult{incompatible(name, "corrupt zip archive: a central directory record is malformed")}, nil
 	}
 
-	a := &archive{src: src, lim: lim, opts: v.options(), buf: make([]byte, 32<<10)}
+	// The drain buffer is sized to the archive (4 to 32 KiB): it is zeroed when made, and most
+	// archives are small.
+	a := &archive{src: src, lim: lim, opts: v.options(), buf: make([]byte, min(max(vw.Size(), 4<<10), 32<<10))}
 	var results []sbomcat.FileResult
 	for i, f := range zr.File {
 		if err := ctx.Err(); err != nil {

@@ -257,7 +257,8 @@ type bounded struct {
 // scanDirectory reads the central directory's records with bounded memory: all of them, to
 // check their count as archive/zip does, keeping the extent of the first max.
 func scanDirectory(r io.ReaderAt, size int64, d directory, max int) (bounded, error) {
-	br := bufio.NewReaderSize(io.NewSectionReader(r, d.start, size-d.start), 32<<10)
+	// No larger than the directory: the buffer is zeroed when made, and most are small.
+	br := bufio.NewReaderSize(io.NewSectionReader(r, d.start, size-d.start), int(min(size-d.start, 32<<10)))
 	bd := bounded{end: d.start}
 	var buf []byte
 	for count := 0; ; count++ {
