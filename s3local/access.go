@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"time"
 
@@ -57,11 +58,15 @@ func (b *Backend) OpenObject(ctx context.Context, bucket, key, versionID string)
 }
 
 func (b *Backend) lookupLocal(ctx context.Context, bucket, key, versionID string) (row, error) {
-	var v *string
+	var (
+		r   row
+		err error
+	)
 	if versionID != "" {
-		v = &versionID
+		r, err = b.lookupVersion(ctx, bucket, key, versionID)
+	} else {
+		r, err = lookup(ctx, b.q(), bucket, key, nil)
 	}
-	r, err := lookup(ctx, b.q(), bucket, key, v)
 	if err == nil && r.deleteMarker {
 		err = errNoSuchKey()
 	}
@@ -89,6 +94,6 @@ func infoOf(r row) ObjectInfo {
 	return ObjectInfo{
 		Bucket: r.bucket, Key: r.name, VersionID: r.versionID, Size: r.size,
 		ETag: gofakes3.FormatETag(r.md5), LastModified: r.modified, ContentType: ct,
-		Metadata: r.meta, ChecksumAlg: r.checksumAlg, Checksum: r.checksum,
+		Metadata: maps.Clone(r.meta), ChecksumAlg: r.checksumAlg, Checksum: r.checksum,
 	}
 }

@@ -46,9 +46,11 @@ type Backend struct {
 	db  *sql.DB
 	// stmts are the reads that every GET and HEAD makes, prepared once (see b.q).
 	stmts *sqlstmt.Cache
-	log   *slog.Logger
-	now   func() time.Time
-	lock  *os.File
+	// versions are rows read by version id for in-process readers (versionCache).
+	versions versionCache
+	log      *slog.Logger
+	now      func() time.Time
+	lock     *os.File
 }
 
 var (
@@ -127,6 +129,7 @@ func Open(dir string, opts ...Option) (*Backend, error) {
 func (b *Backend) Close() error {
 	var err error
 	if b.db != nil {
+		b.versions.close()
 		b.stmts.Close()
 		err = b.db.Close()
 	}

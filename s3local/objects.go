@@ -78,6 +78,7 @@ func (b *Backend) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("s3local: begin: %w", err)
 	}
+	defer b.versions.written() // after the commit or the rollback (deferred before it, so runs after)
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return err

@@ -80,7 +80,13 @@ func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
 	q.mu.Unlock()
 
 	s.runBatch(batch)
+	q.release()
+	return w.err
+}
 
+// release ends a batch (or a read, see Store.read): the first writer waiting, if any, leads
+// the next batch.
+func (q *commitQueue) release() {
 	q.mu.Lock()
 	if len(q.waiting) > 0 {
 		next := q.waiting[0]
@@ -90,7 +96,24 @@ func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
 		q.busy = false
 	}
 	q.mu.Unlock()
-	return w.err
+}
+
+// read runs fn, which only reads, on the writing connection when no write runs, else on the
+// pool. A connection's page cache is dropped whenever another connection has written, and
+// every write of this process runs on that one: its cache is the only one that is current,
+// where a read on the pool reads its pages again. Writers that arrive meanwhile wait for fn,
+// as they would for a batch: fn must be quick (one row, or one page of rows).
+func (s *Store) read(fn func(q cq) error) error {
+	q := &s.commits
+	q.mu.Lock()
+	if q.busy || q.conn == nil {
+		q.mu.Unlock()
+		return fn(s.q())
+	}
+	q.busy = true
+	q.mu.Unlock()
+	defer q.release()
+	return fn(cq{C: q.stmts})
 }
 
 // exec runs one statement as a write (see tx).

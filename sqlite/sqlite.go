@@ -303,6 +303,9 @@ func decodeLocation(ns sql.NullString) (*sbomcat.S3Location, error) {
 }
 
 func decodeMap(s string) (map[string]string, error) {
+	if s == "{}" { // what most rows hold: no need for encoding/json
+		return nil, nil
+	}
 	m := map[string]string{}
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return nil, err
@@ -556,8 +559,12 @@ func (s *Store) CreateVersion(ctx context.Context, v *sbomcat.PackageVersion, li
 }
 
 // GetVersion implements sbomcat.Store.
-func (s *Store) GetVersion(ctx context.Context, pkg, version string) (*sbomcat.PackageVersion, error) {
-	return getVersion(ctx, s.q(), pkg, version)
+func (s *Store) GetVersion(ctx context.Context, pkg, version string) (v *sbomcat.PackageVersion, err error) {
+	err = s.read(func(q cq) error {
+		v, err = getVersion(ctx, q, pkg, version)
+		return err
+	})
+	return v, err
 }
 
 // UpdateVersion implements sbomcat.Store.
@@ -963,8 +970,12 @@ func (s *Store) editTags(ctx context.Context, id sbomcat.ResourceID, edit func(m
 }
 
 // ListTags implements sbomcat.Store.
-func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string]string, error) {
-	return getTags(ctx, s.q(), id)
+func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (tags map[string]string, err error) {
+	err = s.read(func(q cq) error {
+		tags, err = getTags(ctx, q, id)
+		return err
+	})
+	return tags, err
 }
 
 // Idempotency records and configuration.
@@ -973,8 +984,10 @@ func (s *Store) ListTags(ctx context.Context, id sbomcat.ResourceID) (map[string
 func (s *Store) GetIdempotency(ctx context.Context, operation, token string) (*sbomcat.IdempotencyRecord, error) {
 	r := sbomcat.IdempotencyRecord{Operation: operation, Token: token}
 	var ms int64
-	err := s.q().QueryRowContext(ctx, `SELECT fingerprint, response, created_ms FROM idempotency WHERE operation = ? AND token = ?`,
-		operation, token).Scan(&r.Fingerprint, &r.Response, &ms)
+	err := s.read(func(q cq) error {
+		return q.QueryRowContext(ctx, `SELECT fingerprint, response, created_ms FROM idempotency WHERE operation = ? AND token = ?`,
+			operation, token).Scan(&r.Fingerprint, &r.Response, &ms)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sbomcat.Errorf(sbomcat.ENOTFOUND, "No request with client token %s.", token)
 	} else if err != nil {
