@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // benchSize is the size of the generated documents the benchmarks validate (the 50 MB).
@@ -40,6 +41,23 @@ func BenchmarkValidate(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkValidateSmall is the per-file path on a small SBOM, the common case of a service
+// that validates many uploads: what a file costs besides its bytes.
+func BenchmarkValidateSmall(b *testing.B) {
+	for _, name := range []string{"cdx16-valid.json", "spdx23-valid.json"} {
+		b.Run(name, func(b *testing.B) {
+			path := testkit.Fixture(name)
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := Validate(b.Context(), fileOpener(path), Options{})
+				if err != nil || !v.Valid() {
+					b.Fatalf("%v %s", err, v.Problem)
+				}
+			}
+		})
+	}
 }
 
 // BenchmarkJSONValid is the floor: one encoding/json.Valid pass over the same bytes.

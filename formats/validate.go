@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/sbomcat/sbomcat"
@@ -19,6 +20,11 @@ import (
 // and spdxVersion first, so the version is nearly always known from this prefix and the file is
 // read once; otherwise it is scanned for the version and then read again to validate.
 const prefixSize = 64 << 10
+
+// prefixBufs holds prefix buffers for reuse: in sbomd's loop of small SBOMs, allocating (and so
+// zeroing) 64 KiB a file was about 3% of its CPU. Nothing refers to a prefix once Validate
+// returns: the scanners copy what they take of it, and messages are built from copies.
+var prefixBufs = sync.Pool{New: func() any { b := make([]byte, prefixSize); return &b }}
 
 // errPrefixEnd marks the end of the prefix when the file goes on.
 var errPrefixEnd = errors.New("end of prefix")
@@ -44,7 +50,9 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 	defer rc.Close()
 	r := ctxio.Reader(ctx, rc)
 
-	prefix := make([]byte, prefixSize)
+	bufp := prefixBufs.Get().(*[]byte)
+	defer prefixBufs.Put(bufp)
+	prefix := *bufp
 	n, err := io.ReadFull(r, prefix)
 	atEOF := err == io.EOF || err == io.ErrUnexpectedEOF
 	if err != nil && !atEOF {
