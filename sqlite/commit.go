@@ -224,7 +224,11 @@ func (s *Store) step(ctx context.Context, c cq, stmt string) error {
 }
 
 func (s *Store) commit(ctx context.Context, c cq) error {
-	return s.step(ctx, c, `COMMIT`)
+	if err := s.step(ctx, c, `COMMIT`); err != nil {
+		return err
+	}
+	s.walWritten()
+	return nil
 }
 
 // rollback ends the transaction. SQLite has ended it already after some failures (a full

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sbomcat/sbomcat"
@@ -34,8 +35,11 @@ type Store struct {
 	// Now returns the current time; tests may replace it. Times are kept to the millisecond.
 	Now func() time.Time
 
-	stopPurge context.CancelFunc
-	purged    chan struct{} // closed when the purge loop has stopped
+	// walGrew holds a signal once a commit has added to the WAL since the last checkpoint.
+	walGrew chan struct{}
+	// stop ends the store's own goroutines (checkpoints, purges); background waits for them.
+	stop       context.CancelFunc
+	background sync.WaitGroup
 }
 
 var _ sbomcat.Store = (*Store)(nil)
@@ -103,6 +107,7 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+string(o.Synchronous)+")")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "wal_autocheckpoint(0)") // the store checkpoints: see checkpoint.go
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", fileURI(path)+"?"+q.Encode())
 	if err != nil {
@@ -113,19 +118,18 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	// reading the schema and preparing each statement again (about a tenth of sbomd's CPU).
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s := &Store{db: db, stmts: sqlstmt.New(db), Now: time.Now, stopPurge: func() {}, purged: make(chan struct{})}
+	s := &Store{db: db, stmts: sqlstmt.New(db), Now: time.Now, walGrew: make(chan struct{}, 1)}
 	if err := sqlstmt.Migrate(ctx, s.db, migrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
-	if o.PurgeInterval < 0 {
-		close(s.purged)
-		return s, nil
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.background.Go(func() { s.checkpointLoop(bg, checkpointInterval, o.Logger) })
+	if o.PurgeInterval > 0 {
+		s.purge(ctx, o.Logger)
+		s.background.Go(func() { s.purgeLoop(bg, o.PurgeInterval, o.Logger) })
 	}
-	pctx, stop := context.WithCancel(context.Background())
-	s.stopPurge = stop
-	s.purge(ctx, o.Logger)
-	go s.purgeLoop(pctx, o.PurgeInterval, o.Logger)
 	return s, nil
 }
 
@@ -141,7 +145,6 @@ func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
 // itself (so that no purge runs behind the back of the store's first callers). Several
 // processes on one file may all purge: the deletes are idempotent.
 func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	defer close(s.purged)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -163,10 +166,11 @@ func (s *Store) purge(ctx context.Context, log *slog.Logger) {
 	}
 }
 
-// Close stops the purge loop and closes the database.
+// Close stops the store's goroutines and closes the database (SQLite checkpoints what the WAL
+// still holds as the last connection closes).
 func (s *Store) Close() error {
-	s.stopPurge()
-	<-s.purged
+	s.stop()
+	s.background.Wait()
 	s.commits.mu.Lock()
 	if c := s.commits.conn; c != nil {
 		s.commits.stmts.Close()

@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sbomcat/sbomcat"
+)
+
+// TestCheckpointAfterWrites: commits never checkpoint (wal_autocheckpoint 0), so the writes
+// reach the database file only through the store's own checkpoints, which follow writes
+// without waiting for the WAL to reach SQLite's 1,000-page trigger; and the WAL starts over
+// rather than grow with every write.
+func TestCheckpointAfterWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var auto int
+	if err := s.db.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("PRAGMA wal_autocheckpoint = %d, %v; want 0: commits must not checkpoint", auto, err)
+	}
+	size := func(name string) int64 {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	write := func(round, n int) {
+		for i := range n {
+			p := &sbomcat.Package{Name: fmt.Sprintf("p-%d-%d", round, i), Description: string(make([]byte, 512))}
+			if err := s.CreatePackage(context.Background(), p, sbomcat.NoLimit); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// until waits up to 10 s for cond, the checkpoint loop being a goroutine of its own.
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 10 s: %s", what)
+			}
+		}
+	}
+	// Each round inserts 50 rows of new pages, so the database file grows once a checkpoint has
+	// copied the round's writes into it: far fewer than SQLite's 1,000 pages.
+	wal := path + "-wal"
+	var walSizes []int64
+	for round := range 6 {
+		before := size(path)
+		write(round, 50)
+		until("the writes never reached the database file", func() bool { return size(path) > before })
+		walSizes = append(walSizes, size(wal))
+	}
+	// The WAL is reused from its start after a checkpoint: it stays the size of about one
+	// round's writes instead of growing by every round's.
+	if first, last := walSizes[0], walSizes[len(walSizes)-1]; last > 2*first {
+		t.Errorf("WAL sizes after each round %v: it grew with every round instead of starting over after checkpoints", walSizes)
+	}
+}
