@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,5 +65,44 @@ func TestCheckpointAfterWrites(t *testing.T) {
 	// round's writes instead of growing by every round's.
 	if first, last := walSizes[0], walSizes[len(walSizes)-1]; last > 2*first {
 		t.Errorf("WAL sizes after each round %v: it grew with every round instead of starting over after checkpoints", walSizes)
+	}
+}
+
+// TestWALStartsOverUnderLoad: under writes that never pause, after which a passive checkpoint
+// alone would never find the WAL all copied at the start of a write, the WAL still starts over
+// once it holds walRestartFrames pages instead of growing with every write.
+func TestWALStartsOverUnderLoad(t *testing.T) {
+	const restartAt, writers, each = 100, 4, 750
+	path := filepath.Join(t.TempDir(), FileName)
+	// Checkpoints every 5 ms, so that what the writes append between two passes is small
+	// beside what they append in all, however fast the machine writes.
+	s, err := OpenWith(context.Background(), path, Options{walRestartFrames: restartAt, checkpointInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				p := &sbomcat.Package{Name: fmt.Sprintf("p-%d-%d", w, i), Description: string(make([]byte, 512))}
+				if err := s.CreatePackage(context.Background(), p, sbomcat.NoLimit); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Each write appends two pages or more (the row's and the name index's): 3,000 writes
+	// would leave 6,000 or more in a WAL that never started over (24 MB); one that starts over
+	// at 100 holds those plus what the writes append during a few passes.
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("WAL: %d bytes after %d writes", fi.Size(), writers*each)
+	if max := int64(2000 * 4096); fi.Size() > max {
+		t.Errorf("the WAL is %d bytes after %d writes, over %d: it did not start over under load", fi.Size(), writers*each, max)
 	}
 }

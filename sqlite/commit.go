@@ -50,6 +50,8 @@ type write struct {
 	ctx context.Context
 	fn  func(tx cq) error
 	err error
+	// alone makes the write run in a transaction of its own, with no other write in it.
+	alone bool
 	// lead is set when the writer is to run the next batch, its own write in it.
 	lead bool
 	// done receives once the write has run (err is its result) or lead is set.
@@ -60,7 +62,11 @@ type write struct {
 // fn's error with fn's changes undone. fn may run more than once (see runBatch): it must read
 // and write only through tx and set only its own results, which the last run sets.
 func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
-	w := &write{ctx: ctx, fn: fn, done: make(chan struct{}, 1)}
+	return s.enqueue(&write{ctx: ctx, fn: fn, done: make(chan struct{}, 1)})
+}
+
+// enqueue runs w as tx describes.
+func (s *Store) enqueue(w *write) error {
 	q := &s.commits
 	q.mu.Lock()
 	q.waiting = append(q.waiting, w)
@@ -74,7 +80,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
 	}
 	// This writer leads: w is the first waiting (handed the lead) or the only one.
 	q.busy = true
-	n := min(len(q.waiting), maxBatch)
+	n := q.batchLen()
 	batch := q.waiting[:n:n]
 	q.waiting = append([]*write(nil), q.waiting[n:]...)
 	q.mu.Unlock()
@@ -82,6 +88,18 @@ func (s *Store) tx(ctx context.Context, fn func(tx cq) error) error {
 	s.runBatch(batch)
 	q.release()
 	return w.err
+}
+
+// batchLen is how many of the waiting writes run in the next batch: up to maxBatch, and a
+// write that must run alone (see write.alone) only by itself.
+func (q *commitQueue) batchLen() int {
+	n := min(len(q.waiting), maxBatch)
+	for i, w := range q.waiting[:n] {
+		if w.alone {
+			return max(i, 1)
+		}
+	}
+	return n
 }
 
 // release ends a batch (or a read, see Store.read): the first writer waiting, if any, leads

@@ -4,6 +4,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -74,8 +75,12 @@ type Options struct {
 	// PurgeInterval is how often clientToken records older than sbomcat.IdempotencyRetention
 	// are deleted (default 1 h; the first purge runs at Open). Negative turns purging off.
 	PurgeInterval time.Duration
-	// Logger receives purge failures; nil discards.
+	// Logger receives purge and checkpoint failures; nil discards.
 	Logger *slog.Logger
+
+	// checkpointInterval and restartFrames (see checkpoint.go), unless a test sets them.
+	checkpointInterval time.Duration
+	walRestartFrames   int
 }
 
 // Open opens (creating if needed) the database file at path with the default Options and
@@ -125,7 +130,8 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.background.Go(func() { s.checkpointLoop(bg, checkpointInterval, o.Logger) })
+	interval, restartAt := cmp.Or(o.checkpointInterval, checkpointInterval), cmp.Or(o.walRestartFrames, restartFrames)
+	s.background.Go(func() { s.checkpointLoop(bg, interval, restartAt, o.Logger) })
 	if o.PurgeInterval > 0 {
 		s.purge(ctx, o.Logger)
 		s.background.Go(func() { s.purgeLoop(bg, o.PurgeInterval, o.Logger) })
