@@ -11,8 +11,8 @@ import (
 // copied all of it, the next write transaction starts the WAL over from its beginning. By
 // default SQLite runs the checkpoint inside the commit that takes the WAL past 1,000 pages:
 // that commit, and every write queued behind it for the one writing connection (see
-// commit.go), then waits for the copy and its fsyncs (4–45 ms for the 600 pages of a tenth of
-// a second at 500 associations/s, on this project's 2-core test machine).
+// commit.go), then waits for the copy and its fsyncs (4–45 ms for the 600 pages that a tenth
+// of a second at 500 associations/s appends, on this project's loaded 2-core test machine).
 //
 // So no connection of the store checkpoints on commit (wal_autocheckpoint 0, set at Open).
 // Instead a goroutine of the store's own, after writes and at most once per
@@ -22,10 +22,10 @@ import (
 // A passive checkpoint alone does not bound the WAL under a steady load: the WAL starts over
 // only when a write transaction begins while all of it is copied, and by the time a pass ends
 // the writer has usually appended more. So when the WAL has reached restartFrames, the loop
-// also holds the write lock with an empty transaction of its own, queued like any write, and checkpoints
-// again under it: that pass copies only what was appended during the first, and the next write
-// starts the WAL over. Writes wait for that short pass (two fsyncs), a few times a second at
-// most, rather than for whole checkpoints.
+// also holds the write lock with an empty transaction of its own, queued like any write, and
+// checkpoints again under it: that pass copies only what was appended during the first, and
+// the next write starts the WAL over. Writes wait for that short pass (two fsyncs), about once
+// a second under a steady load, rather than for whole checkpoints several times a second.
 //
 // Another process that writes the same file checkpoints through its own store. The WAL that
 // remains when the store closes is checkpointed as its last connection closes.
