@@ -187,6 +187,19 @@ type Association struct {
 	// association was made, as written (it is checked when validated, not here); "" when the
 	// package had no such tag, and the validator's own profile applies.
 	Profile Profile
+	// FirstAttemptCounted makes Store.Associate count the first validation attempt with the
+	// association itself. It is set when the queue the association goes to begins that attempt
+	// in the same process without counting it (queue.Local): one write fewer per association.
+	FirstAttemptCounted bool
+}
+
+// InitialAttempts is the attempt count Store.Associate starts a's count at: 1 when a's
+// FirstAttemptCounted is set, else 0.
+func (a Association) InitialAttempts() int {
+	if a.FirstAttemptCounted {
+		return 1
+	}
+	return 0
 }
 
 // Validation is the outcome of validating one association's SBOM: the per-file results, whose

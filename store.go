@@ -91,7 +91,8 @@ type Store interface {
 	ListInProgress(ctx context.Context, limit int) ([]Association, error)
 	// BeginAttempt records that an attempt at validating a begins, before it begins, and
 	// returns its number from 1, so that a maximum holds even when attempts end in a crash.
-	// Associate starts the count afresh. ENOTFOUND if the version does not exist; ECONFLICT if
+	// Associate starts the count afresh, at 1 when the association's FirstAttemptCounted is
+	// set (BeginAttempt then numbers the next attempt 2), else at 0. ENOTFOUND if the version does not exist; ECONFLICT if
 	// a is not its current association or is no longer IN_PROGRESS.
 	BeginAttempt(ctx context.Context, a Association) (int, error)
 	// Counts returns the numbers the quotas limit.

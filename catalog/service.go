@@ -28,6 +28,14 @@ type Enqueuer interface {
 	Enqueue(ctx context.Context, a sbomcat.Association) error
 }
 
+// firstAttemptCounter is an Enqueuer that begins the first validation attempt of what it is
+// handed in this process without counting it in the store (queue.Local): the association's own
+// write counts it (sbomcat.Association.FirstAttemptCounted).
+type firstAttemptCounter interface {
+	Enqueuer
+	CountsFirstAttempt()
+}
+
 // Defaults of Config's zero values.
 const (
 	DefaultMaxPackages            = 100
@@ -214,6 +222,7 @@ func (s *Service) AssociateSBOM(ctx context.Context, pkg, version string, sbom s
 	}{pkg, version, sbom}
 	return idempotentWith(s, ctx, opAssociate, clientToken, params, func(rec *sbomcat.IdempotencyRecord) (*sbomcat.PackageVersion, bool, error) {
 		a := sbomcat.Association{ID: s.cfg.NewID(), PackageName: pkg, VersionName: version, SBOM: sbom, CreatedAt: s.cfg.Now()}
+		_, a.FirstAttemptCounted = s.cfg.Queue.(firstAttemptCounter)
 		var pv *sbomcat.PackageVersion
 		var err error
 		if a.Profile, err = s.packageProfile(ctx, pkg); err != nil {

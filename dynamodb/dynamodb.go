@@ -718,7 +718,7 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 			cond = "attribute_exists(pk) AND (attribute_not_exists(sbomStatus) OR sbomStatus <> :ip)"
 		}
 		values := item{":sbom": location(&a.SBOM), ":ip": ip, ":id": str(a.ID),
-			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":zero": num(0)}
+			":at": num(created.UnixMilli()), ":u": num(now.UnixMilli()), ":ippk": str(inProgressPK), ":ipsk": str(inProgressSK(created.UnixMilli(), a.ID)), ":attempts": num(int64(a.InitialAttempts()))}
 		// The association's profile (the package's sbomcat:profile tag), absent when none; the
 		// previous association's results kept on the item go (see RecordValidation).
 		set, remove := "", " REMOVE resultCount, results, profile"
@@ -727,7 +727,7 @@ func (s *Store) Associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		}
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.table), Key: versionKey(a.PackageName, a.VersionName),
-			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :zero" + set + remove),
+			UpdateExpression:          aws.String("SET sbom = :sbom, sbomStatus = :ip, associationId = :id, associated = :at, updated = :u, ippk = :ippk, ipsk = :ipsk, attempts = :attempts" + set + remove),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeValues: values,
 			ReturnValues:              types.ReturnValueAllOld,

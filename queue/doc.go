@@ -46,8 +46,10 @@
 //     association starts at once instead of at the next periodic sweep.
 //
 // Local retries transient failures with a backoff and, on its last attempt, the worker records
-// them as FAILED, as with SQS. Attempts are counted in the store (Store.BeginAttempt) before
-// each begins, so the maximum holds across restarts: an SBOM that kills the process during
+// them as FAILED, as with SQS. Attempts are counted in the store before each begins (the first
+// by the association's own write when the API hands it to Local, the others by
+// Store.BeginAttempt), so the maximum holds across restarts (an association that was handed
+// to Local but had not begun when the process stopped has used its first attempt): an SBOM that kills the process during
 // every attempt is recorded FAILED at the start after its last one, without another try. A
 // backlog larger than one read of the store is read again as soon as the work known runs low,
 // so the worker does not idle while IN_PROGRESS work waits; nothing holds a lease, so work a

@@ -82,9 +82,12 @@ const (
 
 // entry is one association the queue knows.
 type entry struct {
-	a         sbomcat.Association
-	state     entryState
-	attempts  int       // attempts begun so far, as the store counted them
+	a        sbomcat.Association
+	state    entryState
+	attempts int // attempts begun so far, as the store counted them
+	// counted is set on an entry announced with its first attempt counted by Store.Associate
+	// (Association.FirstAttemptCounted), until that attempt begins.
+	counted   bool
 	notBefore time.Time // queued entries wait until then after a failure
 	gen       uint64    // the sweep generation when the entry was added or finished
 }
@@ -118,11 +121,13 @@ func NewLocal(store LocalStore, p Processor, o LocalOptions) *Local {
 
 // Notify announces a new association, recorded in the store already, so that its validation
 // starts at once rather than at the next sweep. It never blocks. Announcing an association
-// twice, or one the queue found itself, changes nothing.
+// twice, or one the queue found itself, changes nothing. When the association's
+// FirstAttemptCounted is set, Store.Associate counted its first attempt, which then begins
+// without a write of its own.
 func (l *Local) Notify(a sbomcat.Association) {
 	l.mu.Lock()
 	if _, ok := l.entries[a.ID]; !ok {
-		l.add(&entry{a: a, gen: l.gen})
+		l.add(&entry{a: a, gen: l.gen, counted: a.FirstAttemptCounted})
 	}
 	l.mu.Unlock()
 	l.poke()
@@ -138,6 +143,10 @@ func (l *Local) Publish(_ context.Context, a sbomcat.Association) error {
 // Enqueue is Publish under the name catalog.Enqueuer uses, so that a Local can be the API's
 // Config.Queue as it is.
 func (l *Local) Enqueue(ctx context.Context, a sbomcat.Association) error { return l.Publish(ctx, a) }
+
+// CountsFirstAttempt tells the catalog that Local begins the first attempt at each association
+// it is handed, so that the association's write counts that attempt (see Notify).
+func (l *Local) CountsFirstAttempt() {}
 
 // Start runs the queue in the background until ctx is done; Wait waits for it to stop.
 func (l *Local) Start(ctx context.Context) {
@@ -319,9 +328,16 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 
 // attempt counts an attempt at e in the store, then makes it, unless the attempts are used up
 // already: then every one of them ended in a crash (an SBOM that kills the process), and the
-// association is recorded as FAILED without another try.
+// association is recorded as FAILED without another try. The first attempt of an association
+// announced with it counted (see Notify) begins without BeginAttempt's write, and the worker
+// reads the version to find whether the association is still current.
 func (l *Local) attempt(work context.Context, e *entry) {
 	a := e.a
+	if e.counted {
+		err := l.proc.Process(work, worker.Job{Association: a, Attempt: 1, Last: l.o.MaxAttempts <= 1})
+		l.finish(e, 1, err, work.Err() != nil)
+		return
+	}
 	n, err := l.store.BeginAttempt(work, a)
 	switch code := sbomcat.ErrCode(err); {
 	case code == sbomcat.ECONFLICT || code == sbomcat.ENOTFOUND:
@@ -355,7 +371,7 @@ func exhausted(attempts int) string {
 func (l *Local) finish(e *entry, attempts int, err error, interrupted bool) {
 	l.mu.Lock()
 	l.running--
-	e.attempts = attempts
+	e.attempts, e.counted = attempts, false
 	switch {
 	case err == nil:
 		e.state, e.gen = finished, l.gen

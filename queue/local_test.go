@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,4 +261,61 @@ func TestLocalBacklogLargerThanOneRead(t *testing.T) {
 		c, err := l.store.Counts(context.Background())
 		return err == nil && c.ValidationsInProgress == 0
 	})
+}
+
+// attemptCounting is the store with its BeginAttempt calls counted.
+type attemptCounting struct {
+	queue.LocalStore
+	begun atomic.Int64
+}
+
+func (s *attemptCounting) BeginAttempt(ctx context.Context, a sbomcat.Association) (int, error) {
+	s.begun.Add(1)
+	return s.LocalStore.BeginAttempt(ctx, a)
+}
+
+// TestLocalFirstAttemptCounted: an association announced with FirstAttemptCounted (as the
+// catalog hands it to Local) is validated as attempt 1 without a BeginAttempt write; one
+// announced without it has its first attempt counted by BeginAttempt.
+func TestLocalFirstAttemptCounted(t *testing.T) {
+	for _, counted := range []bool{true, false} {
+		t.Run(fmt.Sprint(counted), func(t *testing.T) {
+			l := newLocal(t)
+			workertest.CreateVersion(t, l.store, "fw", "1")
+			key := "sbom.json"
+			v := l.s3.Put(t, bucket, key, testkit.ReadFixture(t, "cdx16-valid.json"))
+			a := sbomcat.Association{ID: sbomcat.NewID(), PackageName: "fw", VersionName: "1",
+				SBOM: sbomcat.S3Location{Bucket: bucket, Key: key, Version: v}, CreatedAt: time.Now(), FirstAttemptCounted: counted}
+			if _, err := l.store.Associate(context.Background(), a, sbomcat.NoLimit); err != nil {
+				t.Fatal(err)
+			}
+			store := &attemptCounting{LocalStore: l.store}
+			var attempts []int
+			var mu sync.Mutex
+			rec := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+				mu.Lock()
+				attempts = append(attempts, j.Attempt)
+				mu.Unlock()
+				return l.w.Process(ctx, j)
+			})
+			q := queue.NewLocal(store, rec, queue.LocalOptions{Concurrency: 1, SweepInterval: time.Hour, Logger: testLogger(t)})
+			q.Notify(a) // before Start: the first sweep finds it known already
+			ctx, cancel := context.WithCancel(context.Background())
+			q.Start(ctx)
+			l.waitStatus(t, "1", sbomcat.StatusSucceeded)
+			cancel()
+			if err := q.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			wantBegun := int64(1)
+			if counted {
+				wantBegun = 0
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if got := store.begun.Load(); got != wantBegun || len(attempts) != 1 || attempts[0] != 1 {
+				t.Errorf("BeginAttempt called %d times, attempts %v; want %d and [1]", got, attempts, wantBegun)
+			}
+		})
+	}
 }

@@ -690,9 +690,9 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		if created.IsZero() {
 			created = now
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?, attempts = 0, profile = ?
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = ?, sbom_status = ?, association_id = ?, associated_ms = ?, updated_ms = ?, attempts = ?, profile = ?
 			WHERE package_name = ? AND name = ?`,
-			sbom, sbomcat.StatusInProgress, a.ID, created.UnixMilli(), now.UnixMilli(), string(a.Profile), a.PackageName, a.VersionName)
+			sbom, sbomcat.StatusInProgress, a.ID, created.UnixMilli(), now.UnixMilli(), a.InitialAttempts(), string(a.Profile), a.PackageName, a.VersionName)
 		if err != nil {
 			return err
 		}

@@ -343,7 +343,7 @@ func testIdempotencyExpiry(t *testing.T, s sbomcat.Store) {
 }
 
 // testAttempts: attempts are counted per association, in the store, and only while it is
-// current and in progress.
+// current and in progress; Associate counts the first when asked to.
 func testAttempts(t *testing.T, s sbomcat.Store) {
 	ctx := context.Background()
 	createPackage(t, s, "p")
@@ -373,6 +373,15 @@ func testAttempts(t *testing.T, s sbomcat.Store) {
 	Must(t, s.RecordValidation(ctx, resultsOf(b.ID, "p", "1")))
 	_, err = s.BeginAttempt(ctx, b)
 	WantCode(t, err, sbomcat.ECONFLICT)
+
+	// An association whose first attempt it counts itself.
+	c := association("p", "1", "c.json")
+	c.FirstAttemptCounted = true
+	_, err = s.Associate(ctx, c, sbomcat.NoLimit)
+	Must(t, err)
+	if n, err := s.BeginAttempt(ctx, c); err != nil || n != 2 {
+		t.Errorf("attempt after one counted by Associate: %d, %v; want 2", n, err)
+	}
 }
 
 // RacingRounds is how many times testRacingPairs races each pair of calls.
