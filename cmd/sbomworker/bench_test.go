@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -107,7 +106,7 @@ func BenchmarkSQSPath(b *testing.B) {
 	for name, pid := range procs {
 		before[name] = cpuOf(b, pid)
 	}
-	selfBefore := selfCPU(b)
+	selfBefore := testkit.SelfCPU()
 	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 	b.ResetTimer()
 	start := time.Now()
@@ -131,7 +130,7 @@ func BenchmarkSQSPath(b *testing.B) {
 	for name, pid := range procs {
 		b.ReportMetric(perOp(cpuOf(b, pid)-before[name]), name+"-ms-cpu/op")
 	}
-	b.ReportMetric(perOp(selfCPU(b)-selfBefore), "client-ms-cpu/op")
+	b.ReportMetric(perOp(testkit.SelfCPU()-selfBefore), "client-ms-cpu/op")
 	if ops != nil {
 		ops.report(b)
 	}
@@ -195,25 +194,11 @@ func childRunning(b *testing.B, tool string) int {
 // cpuOf returns the user and system CPU time process pid has used, all its threads together.
 func cpuOf(b *testing.B, pid int) time.Duration {
 	b.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	d, err := testkit.ProcessCPU(pid)
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	// Fields 14 and 15 of proc_pid_stat(5) are utime and stime, here from the state (field 3).
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	const ticks = 100 // USER_HZ on Linux
-	return time.Duration(utime+stime) * time.Second / ticks
-}
-
-func selfCPU(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d
 }
 
 // opCounter counts the requests that pass its proxies by operation (X-Amz-Target: SQS and
