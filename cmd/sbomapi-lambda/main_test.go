@@ -195,7 +195,7 @@ func TestTemplateEnvironment(t *testing.T) {
 func TestDeployedParts(t *testing.T) {
 	ctx := context.Background()
 	sqsSrv := workertest.StartSQS(t)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	s3Srv := workertest.StartS3(t)
 
 	store := ddbstore.New(dynamodb.NewFromConfig(workertest.Config(ddbURL)), "catalog")
@@ -410,7 +410,7 @@ func ok(t *testing.T, err error) {
 func TestUnderLambdaRuntime(t *testing.T) {
 	rie := lambdatest.BuildEmulator(t)
 	bootstrap := lambdatest.Build(t, ".", runtime.GOARCH)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	sqsSrv := workertest.StartSQS(t)
 	s3Srv := workertest.StartS3(t)
 	s3Srv.CreateBucket(t, "sboms")

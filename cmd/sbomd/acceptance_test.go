@@ -40,7 +40,7 @@ var stormFor = flag.Duration("storm.duration", 3*time.Second, "how long TestDyna
 // dynalite's URL.
 func catalogTable(t *testing.T) string {
 	t.Helper()
-	url := workertest.StartDynamoDB(t)
+	url := workertest.StartDynamoDB(t).URL
 	if err := dynamodb.New(ddb.NewFromConfig(workertest.Config(url)), "catalog").CreateTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -194,7 +194,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	s3 := workertest.StartS3(t)
 	s3.CreateBucket(t, bucket)
 	sqsSrv := workertest.StartSQS(t)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	q := sqsSrv.CreateQueue(t, "associations", 2, 1)
 
 	ctx := context.Background()
@@ -407,7 +407,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	sqsSrv := workertest.StartSQS(t)
 	const maxReceive = 2
 	q := sqsSrv.CreateQueue(t, "associations", maxReceive, 1)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	ctx := context.Background()
 	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
 	if err := store.CreateTable(ctx); err != nil {

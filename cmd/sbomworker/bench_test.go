@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,12 +44,12 @@ var (
 func BenchmarkSQSPath(b *testing.B) {
 	ctx := context.Background()
 	sqsSrv := workertest.StartSQS(b)
-	ddbURL := workertest.StartDynamoDB(b)
+	ddbSrv := workertest.StartDynamoDB(b)
 	s3bin := testkit.Build(b, "../s3server", "s3server")
 	s3srv := testkit.StartServer(b, exec.Command(s3bin, "--addr", "127.0.0.1:0", "--data-dir", b.TempDir()))
 	q := sqsSrv.CreateQueue(b, "associations", 5, 30)
 
-	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
+	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbSrv.URL)), "sbomcat")
 	if err := store.CreateTable(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -69,11 +68,11 @@ func BenchmarkSQSPath(b *testing.B) {
 		return store.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "bench", VersionName: strconv.Itoa(i)}, sbomcat.NoLimit)
 	})
 
-	workerSQS, workerDDB := sqsSrv.URL, ddbURL
+	workerSQS, workerDDB := sqsSrv.URL, ddbSrv.URL
 	var ops *opCounter
 	if *benchCount {
 		ops = &opCounter{n: map[string]int{}}
-		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbURL)
+		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbSrv.URL)
 	}
 	env := []string{
 		"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
@@ -101,7 +100,7 @@ func BenchmarkSQSPath(b *testing.B) {
 	})
 
 	procs := map[string]int{"sbomworker": w.Process.Pid, "s3server": s3srv.Cmd.Process.Pid,
-		"fauxqs": childRunning(b, "fauxqs"), "dynalite": childRunning(b, "dynalite")}
+		"fauxqs": sqsSrv.Pid, "dynalite": ddbSrv.Pid}
 	before := map[string]time.Duration{}
 	for name, pid := range procs {
 		before[name] = cpuOf(b, pid)
@@ -165,30 +164,6 @@ func each(b *testing.B, n int, f func(i int) error) {
 	if err := <-errs; err != nil {
 		b.Fatal(err)
 	}
-}
-
-// childRunning returns the pid of the test's child process whose command line names tool.
-func childRunning(b *testing.B, tool string) int {
-	b.Helper()
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, st := range stats {
-		data, err := os.ReadFile(st)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so fields start after the last ')'.
-		f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(st), "cmdline"))
-		if strings.Contains(string(cmdline), "/"+tool+"/") {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
-			return pid
-		}
-	}
-	b.Skipf("no child process of %s found in /proc (not Linux?)", tool)
-	return 0
 }
 
 // cpuOf returns the user and system CPU time process pid has used, all its threads together.

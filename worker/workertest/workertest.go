@@ -251,7 +251,7 @@ func (s *S3Server) DeleteVersion(t testing.TB, bucket, key, version string) {
 
 // SQSServer is a fauxqs process.
 type SQSServer struct {
-	URL string
+	*Emulator
 }
 
 // ToolCLI finds an npm tool's script (rel, under node_modules): under $SBOMCAT_TOOLS, else
@@ -296,28 +296,36 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-// startNode runs the npm tool rel on a free port until the test ends and returns its URL, once
-// ready says it answers. args and env get the port. It skips the test when node or the tool
-// is not installed.
-func startNode(t testing.TB, rel string, args func(port string) []string, env func(port string) []string, ready func(url string) error) string {
-	t.Helper()
+// Emulator is an npm emulator (fauxqs, dynalite) running as a process of its own.
+type Emulator struct {
+	// URL is where it answers, on 127.0.0.1.
+	URL string
+	// Pid is its process's id, for benchmarks that measure its CPU time.
+	Pid  int
+	stop func()
+}
+
+// Stop kills the emulator and waits for it to end.
+func (e *Emulator) Stop() { e.stop() }
+
+// launchNode runs the npm tool rel on a free port until stopped and returns it once ready says
+// it answers. args and env get the port. It returns a reason to skip when node or the tool is
+// not installed.
+func launchNode(rel string, args func(port string) []string, env func(port string) []string, ready func(url string) error) (e *Emulator, skip string, err error) {
 	cli, skip, err := ToolCLI(rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if skip != "" {
-		t.Skip(skip)
+	if skip != "" || err != nil {
+		return nil, skip, err
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip(rel + " needs node, which is not installed")
+		return nil, rel + " needs node, which is not installed", nil
 	}
 	var lastErr error
 	// A port free when chosen can be taken before the tool binds it: try a few.
 	for range 5 {
 		p, err := testkit.FreePort()
 		if err != nil {
-			t.Fatal(err)
+			return nil, "", err
 		}
 		port := strconv.Itoa(p)
 		out := &testkit.Buffer{}
@@ -326,7 +334,7 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 		cmd.Stdout, cmd.Stderr = out, out
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+			return nil, "", err
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
@@ -336,13 +344,25 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 		}
 		url := "http://127.0.0.1:" + port
 		if lastErr = waitReady(url, ready, exited, out); lastErr == nil {
-			t.Cleanup(kill)
-			return url
+			return &Emulator{URL: url, Pid: cmd.Process.Pid, stop: kill}, "", nil
 		}
 		kill()
 	}
-	t.Fatalf("%s did not start: %v", rel, lastErr)
-	return ""
+	return nil, "", fmt.Errorf("%s did not start: %w", rel, lastErr)
+}
+
+// startForTest runs launch's emulator until t ends; t is skipped when it cannot run.
+func startForTest(t testing.TB, launch func() (*Emulator, string, error)) *Emulator {
+	t.Helper()
+	e, skip, err := launch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skip != "" {
+		t.Skip(skip)
+	}
+	t.Cleanup(e.Stop)
+	return e
 }
 
 func waitReady(url string, ready func(string) error, exited <-chan error, out *testkit.Buffer) error {
@@ -368,25 +388,33 @@ func waitReady(url string, ready func(string) error, exited <-chan error, out *t
 // 0.0.0.0 whatever it is told; tests talk to it on 127.0.0.1 only.
 func StartSQS(t testing.TB) *SQSServer {
 	t.Helper()
-	url := startNode(t, "fauxqs/dist/cli.js",
-		func(string) []string { return nil },
-		func(port string) []string {
-			return []string{"FAUXQS_PORT=" + port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false"}
-		},
-		func(url string) error {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_, err := sqs.NewFromConfig(Config(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
-			return err
-		})
-	return &SQSServer{URL: url}
+	return &SQSServer{Emulator: startForTest(t, func() (*Emulator, string, error) {
+		return launchNode("fauxqs/dist/cli.js",
+			func(string) []string { return nil },
+			func(port string) []string {
+				return []string{"FAUXQS_PORT=" + port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false"}
+			},
+			func(url string) error {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				_, err := sqs.NewFromConfig(Config(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
+				return err
+			})
+	})}
 }
 
-// StartDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, stops it when the
-// test ends, and returns its URL.
-func StartDynamoDB(t testing.TB) string {
+// StartDynamoDB starts dynalite as LaunchDynamoDB does and stops it when the test ends; the
+// test is skipped when it cannot run.
+func StartDynamoDB(t testing.TB) *Emulator {
 	t.Helper()
-	return startNode(t, "dynalite/cli.js",
+	return startForTest(t, LaunchDynamoDB)
+}
+
+// LaunchDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, to run until its
+// Stop: for a test binary that shares one among its tests and stops it in TestMain. It returns
+// a reason to skip when node or dynalite is not installed.
+func LaunchDynamoDB() (e *Emulator, skip string, err error) {
+	return launchNode("dynalite/cli.js",
 		func(port string) []string {
 			return []string{"--port", port, "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
 		},
