@@ -422,8 +422,8 @@ func TestUnderLambdaRuntime(t *testing.T) {
 		}
 	}
 	const account = "123456789012"
-	env := append(lambdatest.AWSEnv(map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": ddbURL, "AWS_ENDPOINT_URL_SQS": sqsSrv.URL, "AWS_ENDPOINT_URL_S3": s3Srv.URL}),
-		envTable+"=lambda", envAccountID+"="+account, envQueueURL+"="+q.URL)
+	env := workertest.AWSEnv("AWS_ENDPOINT_URL_DYNAMODB="+ddbURL, "AWS_ENDPOINT_URL_SQS="+sqsSrv.URL, "AWS_ENDPOINT_URL_S3="+s3Srv.URL,
+		"SBOMCAT_S3_USE_PATH_STYLE=true", envTable+"=lambda", envAccountID+"="+account, envQueueURL+"="+q.URL)
 	fn := lambdatest.Start(t, rie, bootstrap, env)
 
 	c := fnConfig{table: "reference", account: account, queueURL: q.URL}

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -74,13 +73,11 @@ func BenchmarkSQSPath(b *testing.B) {
 		ops = &opCounter{n: map[string]int{}}
 		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbSrv.URL)
 	}
-	env := []string{
-		"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
-		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SQS=" + workerSQS, "AWS_ENDPOINT_URL_DYNAMODB=" + workerDDB,
-		"SBOMCAT_S3_USE_PATH_STYLE=true", "SBOMCAT_QUEUE_URL=" + q.URL, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat",
-		"SBOMCAT_LOG_LEVEL=warn", "TMPDIR=" + b.TempDir(),
-	}
+	env := workertest.AWSEnv(
+		"AWS_ENDPOINT_URL_S3="+s3srv.URL, "AWS_ENDPOINT_URL_SQS="+workerSQS, "AWS_ENDPOINT_URL_DYNAMODB="+workerDDB,
+		"SBOMCAT_S3_USE_PATH_STYLE=true", "SBOMCAT_QUEUE_URL="+q.URL, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat",
+		"SBOMCAT_LOG_LEVEL=warn", "TMPDIR="+b.TempDir(),
+	)
 	if *benchConcurrency > 0 {
 		env = append(env, "SBOMCAT_CONCURRENCY="+strconv.Itoa(*benchConcurrency))
 	}

@@ -52,6 +52,17 @@ func Config(endpoint string) aws.Config {
 	}
 }
 
+// AWSEnv is the environment of a program under test whose SDK clients configure themselves
+// (config.LoadDefaultConfig) for the test engines: the test region and credentials, nothing
+// from the machine (no shared files, no instance metadata), then extra: its endpoints
+// (AWS_ENDPOINT_URL_S3=... and the like) and its own settings.
+func AWSEnv(extra ...string) []string {
+	return append([]string{
+		"AWS_REGION=" + Region, "AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey,
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
+	}, extra...)
+}
+
 // S3Server is gofakes3 serving an in-memory, versioning backend over HTTP. Its state survives
 // Stop and Start, which stop and restart the listener on the same address, so a test can take
 // S3 away and bring it back.
