@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,34 +22,22 @@ import (
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
-// dynalite is started once per test binary, at the first test that needs it, and stopped at
-// the end: each test makes a table of its own on it.
+// dynalite is started at the first test that needs it and stopped at the end: each test makes
+// a table of its own on it.
 var (
-	dynaliteOnce sync.Once
-	dynalite     *workertest.Emulator
-	dynaliteSkip string
-	dynaliteErr  error
-	tableSeq     atomic.Int64
+	dynalite workertest.SharedDynamoDB
+	tableSeq atomic.Int64
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dynalite != nil {
-		dynalite.Stop()
-	}
+	dynalite.Stop()
 	os.Exit(code)
 }
 
 func client(t *testing.T) *awsddb.Client {
 	t.Helper()
-	dynaliteOnce.Do(func() { dynalite, dynaliteSkip, dynaliteErr = workertest.LaunchDynamoDB() })
-	if dynaliteErr != nil {
-		t.Fatal(dynaliteErr)
-	}
-	if dynaliteSkip != "" {
-		t.Skip(dynaliteSkip)
-	}
-	return awsddb.NewFromConfig(workertest.Config(dynalite.URL))
+	return awsddb.NewFromConfig(workertest.Config(dynalite.URL(t)))
 }
 
 // newTable creates a fresh table for one test, deleted when it ends, and a store on it.

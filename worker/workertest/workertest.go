@@ -414,17 +414,46 @@ func StartSQS(t testing.TB) *SQSServer {
 	})}
 }
 
-// StartDynamoDB starts dynalite as LaunchDynamoDB does and stops it when the test ends; the
-// test is skipped when it cannot run.
+// StartDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port for one test, and
+// stops it when the test ends; the test is skipped when it cannot run.
 func StartDynamoDB(t testing.TB) *Emulator {
 	t.Helper()
-	return startForTest(t, LaunchDynamoDB)
+	return startForTest(t, launchDynamoDB)
 }
 
-// LaunchDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, to run until its
-// Stop: for a test binary that shares one among its tests and stops it in TestMain. It returns
-// a reason to skip when node or dynalite is not installed.
-func LaunchDynamoDB() (e *Emulator, skip string, err error) {
+// SharedDynamoDB is one dynalite for all the tests of a binary that need one, each on tables
+// of its own: started by the first URL call, stopped by Stop, which the binary's TestMain calls
+// after m.Run.
+type SharedDynamoDB struct {
+	once sync.Once
+	e    *Emulator
+	skip string
+	err  error
+}
+
+// URL starts dynalite if no test has yet and returns its URL; t is skipped when it cannot run.
+func (s *SharedDynamoDB) URL(t testing.TB) string {
+	t.Helper()
+	s.once.Do(func() { s.e, s.skip, s.err = launchDynamoDB() })
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	if s.skip != "" {
+		t.Skip(s.skip)
+	}
+	return s.e.URL
+}
+
+// Stop stops dynalite if it was started.
+func (s *SharedDynamoDB) Stop() {
+	if s.e != nil {
+		s.e.Stop()
+	}
+}
+
+// launchDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, to run until its
+// Stop. It returns a reason to skip when node or dynalite is not installed.
+func launchDynamoDB() (e *Emulator, skip string, err error) {
 	return launchNode("dynalite/cli.js",
 		func(port string) []string {
 			return []string{"--port", port, "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
