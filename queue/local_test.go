@@ -10,7 +10,6 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
-	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/worker"
@@ -31,8 +30,7 @@ func newLocal(t testing.TB) *local {
 	l := &local{s3: workertest.StartS3(t), metrics: &testkit.Buffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
-	l.w = worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)),
-		Logger: testLogger(t), Metrics: l.metrics, TempDir: t.TempDir()})
+	l.w = worker.New(workertest.WorkerConfig(t, l.store, l.s3, l.metrics))
 	return l
 }
 
@@ -42,7 +40,7 @@ func (l *local) start(t *testing.T, p queue.Processor, o queue.LocalOptions) (*q
 	if p == nil {
 		p = l.w
 	}
-	o.Logger = testLogger(t)
+	o.Logger = testkit.Logger(t)
 	q := queue.NewLocal(l.store, p, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	q.Start(ctx)

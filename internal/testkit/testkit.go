@@ -3,8 +3,8 @@
 // building the module's binaries and running them as servers (process.go), plain HTTP
 // requests (http.go), SDK clients and SigV4 signing (sdk.go), the shared SBOM fixtures
 // (sboms.go, Fixture) and zip archives of them, the SBOMs written by others and their
-// manifest (samples.go), and a recording queue. It is for tests only; nothing in a binary
-// imports it.
+// manifest (samples.go), CPU time (cpu.go), a logger to t.Log (log.go), and a recording
+// queue. It is for tests only; nothing in a binary imports it.
 package testkit
 
 import (

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -33,7 +34,9 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
+	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/worker"
 )
 
 // Region and credentials every test client uses; the engines accept any.
@@ -212,6 +215,30 @@ func (s *S3Server) Heads() int64 { return s.heads.Load() }
 // emulators).
 func (s *S3Server) Client() *s3.Client {
 	return s3.NewFromConfig(Config(s.URL), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// QuickRetryClient is Client with quick retries (two attempts, at most 10 ms apart), so that
+// tests of an unreachable S3 do not wait out the SDK's production backoff.
+func (s *S3Server) QuickRetryClient() *s3.Client {
+	return s3.New(s.Client().Options(), func(o *s3.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 2
+			so.MaxBackoff = 10 * time.Millisecond
+		})
+	})
+}
+
+// WorkerConfig is the configuration of a worker on the test engines: store st, the objects of
+// s read through its QuickRetryClient, logs to t (testkit.Logger), metrics to the buffer the
+// test reads them from, and a temporary directory of t's.
+func WorkerConfig(t testing.TB, st sbomcat.Store, s *S3Server, metrics *testkit.Buffer) worker.Config {
+	return worker.Config{
+		Store:   st,
+		Objects: objects.NewFromClient(s.QuickRetryClient()),
+		Logger:  testkit.Logger(t),
+		Metrics: metrics,
+		TempDir: t.TempDir(),
+	}
 }
 
 // CreateBucket creates a bucket with versioning enabled.
