@@ -44,17 +44,7 @@ func (l *local) start(t *testing.T, p queue.Processor, o queue.LocalOptions) (*q
 	q := queue.NewLocal(l.store, p, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	q.Start(ctx)
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := q.Wait(); err != nil {
-				t.Errorf("Wait: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return q, stop
+	return q, stopper(t, "Wait", cancel, q.Wait)
 }
 
 // associate stores body and associates it with fw/<version>, without telling any queue.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,17 +67,7 @@ func (l *loop) run(t *testing.T, o sbomsqs.RunnerOptions) (stop func()) {
 	r := sbomsqs.NewRunner(l.client, l.q.URL, l.w, o)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return stopper(t, "Run", cancel, func() error { return <-done })
 }
 
 // associate creates version fw/<version>, stores body as key and associates it, as the API
