@@ -14,9 +14,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/periodic"
+	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 )
 
 // FileName is the database file's name inside a data directory.
@@ -142,16 +144,7 @@ func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
 // processes on one file may all purge: the deletes are idempotent.
 func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	defer close(s.purged)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.purge(ctx, log)
-	}
+	periodic.Every(ctx, interval, func() { s.purge(ctx, log) })
 }
 
 func (s *Store) purge(ctx context.Context, log *slog.Logger) {
