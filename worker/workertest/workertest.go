@@ -1,7 +1,9 @@
 // Package workertest starts the real engines that the worker's and the queue's tests run
 // against, on free loopback ports, and stops them when the test ends: an S3 server with
-// versioning (gofakes3 on an in-memory backend, in process) and an SQS server (fauxqs, a node
-// program installed by `make tools`). Tests talk to both through the official SDK clients.
+// versioning (gofakes3 on an in-memory backend, in process), an SQS server (fauxqs) and a
+// DynamoDB server (dynalite), node programs installed by `make tools`. Tests talk to them
+// through the official SDK clients; programs under test get them through AWSEnv, a worker
+// through WorkerConfig.
 package workertest
 
 import (
