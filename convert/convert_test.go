@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -105,20 +104,13 @@ func TestRoundTrip(t *testing.T) {
 // converts has an accepted output version no older than the input's, and keeps every count or
 // says why not.
 func TestSamples(t *testing.T) {
-	root := filepath.Join("..", "..", "shared", "samples")
-	f, err := os.Open(filepath.Join(root, "MANIFEST.tsv"))
-	if err != nil {
-		t.Skip("no samples:", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	dir, samples := testkit.Samples(t)
 	converted, refused := 0, 0
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 6 || cols[5] == "json" || cols[5] == "encoding" {
+	for _, smp := range samples {
+		if smp.Encoding == "json" {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(root, cols[0]))
+		data, err := os.ReadFile(filepath.Join(dir, smp.Path))
 		if err != nil {
 			continue
 		}
@@ -129,20 +121,20 @@ func TestSamples(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			t.Errorf("%s: %v", cols[0], err)
+			t.Errorf("%s: %v", smp.Path, err)
 			continue
 		}
 		converted++
 		if res.Before != res.After && len(res.Before.changes(res.After, res.Reasons)) == 0 {
-			t.Errorf("%s: counts changed silently", cols[0])
+			t.Errorf("%s: counts changed silently", smp.Path)
 		}
-		if v := cols[4]; v != "" && v != "-" {
+		if v := smp.Version; v != "" && v != "-" {
 			if _, ok := indexOf(accepted[res.Format], v); ok && v != res.ToVersion {
-				t.Errorf("%s: %s written as %s", cols[0], v, res.ToVersion)
+				t.Errorf("%s: %s written as %s", smp.Path, v, res.ToVersion)
 			}
 		}
-		if res.Format != sbomcat.Format(cols[3]) {
-			t.Errorf("%s: %s converted as %s", cols[0], cols[3], res.Format)
+		if res.Format != sbomcat.Format(smp.Format) {
+			t.Errorf("%s: %s converted as %s", smp.Path, smp.Format, res.Format)
 		}
 	}
 	t.Logf("samples: %d converted, %d refused", converted, refused)

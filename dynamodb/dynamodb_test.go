@@ -1,114 +1,43 @@
 package dynamodb_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/jobstest"
 	"github.com/sbomcat/sbomcat/storetest"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
-// dynalite is started once per test binary, on a free loopback port, and stopped at the end.
+// dynalite is started at the first test that needs it and stopped at the end: each test makes
+// a table of its own on it.
 var (
-	dynaliteOnce sync.Once
-	dynaliteURL  string
-	dynaliteErr  error
-	dynaliteSkip string
-	dynaliteCmd  *exec.Cmd
-	dynaliteDone chan struct{} // closed when dynalite has exited
-	tableSeq     atomic.Int64
+	dynalite workertest.SharedDynamoDB
+	tableSeq atomic.Int64
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dynaliteCmd != nil {
-		dynaliteCmd.Process.Kill()
-		<-dynaliteDone
-	}
+	dynalite.Stop()
 	os.Exit(code)
-}
-
-func startDynalite() {
-	cli, skip, err := workertest.ToolCLI("dynalite/cli.js")
-	if skip != "" || err != nil {
-		dynaliteSkip, dynaliteErr = skip, err
-		return
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		dynaliteErr = fmt.Errorf("dynalite needs node: %w", err)
-		return
-	}
-	// The port is free when chosen but could be taken before dynalite binds it: try a few.
-	for range 5 {
-		port, err := testkit.FreePort()
-		if err != nil {
-			dynaliteErr = err
-			return
-		}
-		var out bytes.Buffer
-		cmd := exec.Command(node, cli, "--port", strconv.Itoa(port), "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			dynaliteErr = err
-			return
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
-			select {
-			case <-exited:
-				deadline = time.Time{}
-				continue
-			default:
-			}
-			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-				c.Close()
-				dynaliteCmd, dynaliteDone, dynaliteURL = cmd, exited, "http://"+addr
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		<-exited
-		dynaliteErr = fmt.Errorf("dynalite did not start on %s: %s", addr, out.String())
-	}
 }
 
 func client(t *testing.T) *awsddb.Client {
 	t.Helper()
-	dynaliteOnce.Do(startDynalite)
-	if dynaliteSkip != "" {
-		t.Skip(dynaliteSkip)
-	}
-	if dynaliteErr != nil {
-		t.Fatal(dynaliteErr)
-	}
-	return awsddb.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	}, func(o *awsddb.Options) { o.BaseEndpoint = aws.String(dynaliteURL) })
+	return awsddb.NewFromConfig(workertest.Config(dynalite.URL(t)))
 }
 
 // newTable creates a fresh table for one test, deleted when it ends, and a store on it.

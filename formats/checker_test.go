@@ -17,6 +17,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/formats"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/profiles"
 )
 
@@ -147,7 +148,7 @@ func corpus(t *testing.T) []document {
 	paths, _ := filepath.Glob("testdata/*.json")
 	more, _ := filepath.Glob("../profiles/testdata/*.json")
 	paths = append(paths, more...)
-	filepath.WalkDir(formats.SamplesDir, func(path string, e os.DirEntry, err error) error {
+	filepath.WalkDir(testkit.SamplesPath(), func(path string, e os.DirEntry, err error) error {
 		if err == nil && !e.IsDir() && strings.HasSuffix(path, ".json") {
 			paths = append(paths, path)
 		}

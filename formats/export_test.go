@@ -6,6 +6,3 @@ func WholeElements(o Options) Options {
 	o.wholeElements = true
 	return o
 }
-
-// SamplesDir is where the shared samples are, when they are present.
-var SamplesDir = samplesDir

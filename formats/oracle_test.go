@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // oracleSchemas compiles every accepted schema once with santhosh-tekuri/jsonschema, the
@@ -122,12 +124,13 @@ func TestEngineAgreesWithOracle(t *testing.T) {
 	var paths []string
 	fixtures, _ := filepath.Glob("testdata/*.json")
 	paths = append(paths, fixtures...)
-	if _, err := os.Stat(samplesDir); err == nil {
-		for _, s := range loadManifest(t) {
-			paths = append(paths, filepath.Join(samplesDir, s.path))
+	if _, err := os.Stat(testkit.SamplesPath()); err == nil {
+		dir, samples := testkit.Samples(t)
+		for _, s := range samples {
+			paths = append(paths, filepath.Join(dir, s.Path))
 		}
 	} else {
-		t.Logf("no samples at %s; comparing on fixtures only", samplesDir)
+		t.Logf("no samples at %s; comparing on fixtures only", testkit.SamplesPath())
 	}
 	compared := 0
 	for _, p := range paths {

@@ -4,12 +4,11 @@ import (
 	"io"
 	"os"
 	"slices"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/sbomcat/sbomcat/formats"
 	"github.com/sbomcat/sbomcat/internal/sbomgen"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // bench holds the generated SBOMs the issue measures the profiles on (50 MB).
@@ -63,11 +62,11 @@ func BenchmarkProfileCost(b *testing.B) {
 				}
 				path, _ := bench.File(b, format)
 				cpu := func(opts formats.Options) float64 {
-					start := cpuTime()
+					start := testkit.SelfCPU()
 					if _, err := formats.Validate(b.Context(), fileOpener(path), opts); err != nil {
 						b.Fatal(err)
 					}
-					return (cpuTime() - start).Seconds()
+					return (testkit.SelfCPU() - start).Seconds()
 				}
 				var ratios []float64
 				for b.Loop() {
@@ -79,13 +78,4 @@ func BenchmarkProfileCost(b *testing.B) {
 			})
 		}
 	}
-}
-
-// cpuTime is the CPU time (user and system) this process has used so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

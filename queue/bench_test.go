@@ -120,7 +120,7 @@ func BenchmarkLoopLocal(b *testing.B) {
 func BenchmarkLocalBacklog(b *testing.B) {
 	ctx := context.Background()
 	l := newLocal(b)
-	w := worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)), Metrics: io.Discard, TempDir: b.TempDir()})
+	w := worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(l.s3.QuickRetryClient()), Metrics: io.Discard, TempDir: b.TempDir()})
 	v := l.s3.Put(b, bucket, "bench/sbom.json", testkit.ReadFixture(b, "cdx16-valid.json"))
 	for i := range b.N {
 		workertest.CreateVersion(b, l.store, "bench", fmt.Sprint(i))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
-	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/worker"
@@ -32,8 +31,7 @@ func newLocal(t testing.TB) *local {
 	l := &local{s3: workertest.StartS3(t), metrics: &testkit.Buffer{}}
 	l.store, _ = workertest.OpenStore(t)
 	l.s3.CreateBucket(t, bucket)
-	l.w = worker.New(worker.Config{Store: l.store, Objects: objects.NewFromClient(quickRetryS3(l.s3)),
-		Logger: testLogger(t), Metrics: l.metrics, TempDir: t.TempDir()})
+	l.w = worker.New(workertest.WorkerConfig(t, l.store, l.s3, l.metrics))
 	return l
 }
 
@@ -43,21 +41,11 @@ func (l *local) start(t *testing.T, p queue.Processor, o queue.LocalOptions) (*q
 	if p == nil {
 		p = l.w
 	}
-	o.Logger = testLogger(t)
+	o.Logger = testkit.Logger(t)
 	q := queue.NewLocal(l.store, p, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	q.Start(ctx)
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := q.Wait(); err != nil {
-				t.Errorf("Wait: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return q, stop
+	return q, stopper(t, "Wait", cancel, q.Wait)
 }
 
 // associate stores body and associates it with fw/<version>, without telling any queue.
@@ -298,7 +286,7 @@ func TestLocalFirstAttemptCounted(t *testing.T) {
 				mu.Unlock()
 				return l.w.Process(ctx, j)
 			})
-			q := queue.NewLocal(store, rec, queue.LocalOptions{Concurrency: 1, SweepInterval: time.Hour, Logger: testLogger(t)})
+			q := queue.NewLocal(store, rec, queue.LocalOptions{Concurrency: 1, SweepInterval: time.Hour, Logger: testkit.Logger(t)})
 			q.Notify(a) // before Start: the first sweep finds it known already
 			ctx, cancel := context.WithCancel(context.Background())
 			q.Start(ctx)

@@ -4,22 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
-	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -51,29 +45,12 @@ func newLoop(t testing.TB, maxReceiveCount int, configure func(*worker.Config)) 
 	l.q = l.sqs.CreateQueue(t, "associations", maxReceiveCount, 30)
 	l.client = &countingSQS{Client: l.sqs.Client()}
 	l.pub = sbomsqs.NewPublisher(l.client, l.q.URL)
-	cfg := worker.Config{
-		Store:   l.store,
-		Objects: objects.NewFromClient(quickRetryS3(l.s3)),
-		Logger:  testLogger(t),
-		Metrics: l.metrics,
-		TempDir: t.TempDir(),
-	}
+	cfg := workertest.WorkerConfig(t, l.store, l.s3, l.metrics)
 	if configure != nil {
 		configure(&cfg)
 	}
 	l.w = worker.New(cfg)
 	return l
-}
-
-// quickRetryS3 is the server's client with fast retries, so that tests of an unreachable S3 do
-// not wait out the SDK's production backoff.
-func quickRetryS3(s *workertest.S3Server) *s3.Client {
-	return s3.New(s.Client().Options(), func(o *s3.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = 2
-			so.MaxBackoff = 10 * time.Millisecond
-		})
-	})
 }
 
 // run starts a Runner until the returned stop is called (or the test ends).
@@ -85,22 +62,12 @@ func (l *loop) run(t *testing.T, o sbomsqs.RunnerOptions) (stop func()) {
 	if o.Backoff == nil {
 		o.Backoff = func(int) time.Duration { return 0 }
 	}
-	o.Logger = testLogger(t)
+	o.Logger = testkit.Logger(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := sbomsqs.NewRunner(l.client, l.q.URL, l.w, o)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
+	return stopper(t, "Run", cancel, func() error { return <-done })
 }
 
 // associate creates version fw/<version>, stores body as key and associates it, as the API
@@ -364,7 +331,7 @@ func TestSQSVisibilityExtended(t *testing.T) {
 		calls.Add(1)
 		return l.w.Process(ctx, j)
 	})
-	r := sbomsqs.NewRunner(l.client, l.q.URL, counted, sbomsqs.RunnerOptions{VisibilityTimeout: 3 * time.Second, WaitTime: time.Second, Logger: testLogger(t)})
+	r := sbomsqs.NewRunner(l.client, l.q.URL, counted, sbomsqs.RunnerOptions{VisibilityTimeout: 3 * time.Second, WaitTime: time.Second, Logger: testkit.Logger(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -433,31 +400,4 @@ func TestRunnerFailsOnMissingQueue(t *testing.T) {
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("Run on a missing queue succeeded")
 	}
-}
-
-// testLogger logs to t.Log while the test runs (shown for failures and with -v) and drops
-// lines that come after it ended.
-func testLogger(t testing.TB) *slog.Logger {
-	if _, ok := t.(*testing.B); ok {
-		// Benchmarks format every line as production does, and drop it.
-		return slog.New(slog.NewJSONHandler(io.Discard, nil))
-	}
-	w := &testWriter{t: t}
-	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
-	return slog.New(slog.NewJSONHandler(w, nil))
-}
-
-type testWriter struct {
-	mu   sync.Mutex
-	t    testing.TB
-	done bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
 }

@@ -2,7 +2,6 @@ package s3local_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -13,10 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sbomcat/sbomcat/internal/testkit"
 )
@@ -118,12 +113,8 @@ func TestAWSCLI(t *testing.T) {
 	}
 	defer conn.Close()
 	req, _ := http.NewRequest(http.MethodHead, s.srv.URL+"/cli/sboms/small.json?versionId="+p1.VersionId, nil)
-	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	req.Close = true
-	if err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }).SignHTTP(context.Background(),
-		awssdk.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	testkit.SignS3Unsigned(t, req)
 	if err := req.Write(conn); err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -176,13 +174,9 @@ func (s *server) rawRequest(t *testing.T, method, path string, body io.Reader, h
 	}
 	if len(unsigned) == 0 || !unsigned[0] {
 		if req.Header.Get("X-Amz-Content-Sha256") == "" {
-			req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			req.Header.Set("X-Amz-Content-Sha256", testkit.UnsignedPayload)
 		}
-		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-		if err := signer.SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req,
-			req.Header.Get("X-Amz-Content-Sha256"), "s3", "us-east-1", time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Sign(t, req, req.Header.Get("X-Amz-Content-Sha256"), "s3")
 	}
 	resp, err := s.srv.Client().Do(req)
 	if err != nil {

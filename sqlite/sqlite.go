@@ -16,9 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/periodic"
+	"github.com/sbomcat/sbomcat/internal/sqlstmt"
 )
 
 // FileName is the database file's name inside a data directory.
@@ -151,16 +153,7 @@ func fileURI(path string) string { return "file:" + uriEscaper.Replace(path) }
 // itself (so that no purge runs behind the back of the store's first callers). Several
 // processes on one file may all purge: the deletes are idempotent.
 func (s *Store) purgeLoop(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.purge(ctx, log)
-	}
+	periodic.Every(ctx, interval, func() { s.purge(ctx, log) })
 }
 
 func (s *Store) purge(ctx context.Context, log *slog.Logger) {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/periodic"
 	"github.com/sbomcat/sbomcat/queue"
 )
 
@@ -393,16 +394,7 @@ func (r *Runner) deleteBatch(ctx context.Context, batch []ack) {
 
 // heartbeat extends the message's visibility until ctx is done.
 func (r *Runner) heartbeat(ctx context.Context, receipt *string, log *slog.Logger) {
-	t := time.NewTicker(r.o.VisibilityTimeout / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			r.setVisibility(ctx, receipt, r.o.VisibilityTimeout, log)
-		}
-	}
+	periodic.Every(ctx, r.o.VisibilityTimeout/3, func() { r.setVisibility(ctx, receipt, r.o.VisibilityTimeout, log) })
 }
 
 func (r *Runner) setVisibility(ctx context.Context, receipt *string, d time.Duration, log *slog.Logger) {

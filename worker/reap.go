@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/periodic"
 )
 
 // A Reaper ends associations that no worker finished (no association stays IN_PROGRESS
@@ -83,16 +84,11 @@ func (r *Reaper) Reap(ctx context.Context) (int, error) {
 
 // Run reaps every interval until ctx is done, logging failures rather than stopping.
 func (r *Reaper) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	reap := func() {
 		if _, err := r.Reap(ctx); err != nil && ctx.Err() == nil && r.Logger != nil {
 			r.Logger.Error("reaping failed", "error", err.Error())
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
+	reap()
+	periodic.Every(ctx, interval, reap)
 }

@@ -6,21 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/internal/wiring"
-	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/s3local"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -46,30 +40,12 @@ func newEnv(t *testing.T, configure func(*worker.Config)) *env {
 	e.store, _ = workertest.OpenStore(t)
 	e.s3.CreateBucket(t, bucket)
 	workertest.CreateVersion(t, e.store, "fw", "1.0")
-	e.cfg = worker.Config{
-		Store:   e.store,
-		Objects: objects.NewFromClient(testS3Client(e.s3)),
-		Logger:  slog.New(slog.NewJSONHandler(testWriter{t}, nil)),
-		Metrics: e.metrics,
-		TempDir: t.TempDir(),
-	}
+	e.cfg = workertest.WorkerConfig(t, e.store, e.s3, e.metrics)
 	if configure != nil {
 		configure(&e.cfg)
 	}
 	e.w = worker.New(e.cfg)
 	return e
-}
-
-// testS3Client is the server's client with quick retries, so that tests of an unreachable S3
-// do not wait out the SDK's production backoff.
-func testS3Client(s *workertest.S3Server) *s3.Client {
-	return s3.New(s3.Options{}, func(o *s3.Options) {
-		*o = s.Client().Options()
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = 2
-			so.MaxBackoff = 10 * time.Millisecond
-		})
-	})
 }
 
 func (e *env) associate(t *testing.T, key string, body []byte) sbomcat.Association {
@@ -547,14 +523,6 @@ func TestProcessEmitsMetrics(t *testing.T) {
 		doc.FileSizeLimitExceeded != 0 || doc.Bytes != int64(len(body)) || doc.Duration == nil || doc.AssociationID != a.ID {
 		t.Errorf("metrics %+v", doc)
 	}
-}
-
-// testWriter sends logs to t.Log, so they show only for failing tests.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
 }
 
 // localCounter is an in-process Objects (worker.LocalObjects) that counts Stat calls and the

@@ -195,7 +195,7 @@ func TestTemplateEnvironment(t *testing.T) {
 func TestDeployedParts(t *testing.T) {
 	ctx := context.Background()
 	sqsSrv := workertest.StartSQS(t)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	s3Srv := workertest.StartS3(t)
 
 	store := ddbstore.New(dynamodb.NewFromConfig(workertest.Config(ddbURL)), "catalog")
@@ -410,7 +410,7 @@ func ok(t *testing.T, err error) {
 func TestUnderLambdaRuntime(t *testing.T) {
 	rie := lambdatest.BuildEmulator(t)
 	bootstrap := lambdatest.Build(t, ".", runtime.GOARCH)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	sqsSrv := workertest.StartSQS(t)
 	s3Srv := workertest.StartS3(t)
 	s3Srv.CreateBucket(t, "sboms")
@@ -422,8 +422,8 @@ func TestUnderLambdaRuntime(t *testing.T) {
 		}
 	}
 	const account = "123456789012"
-	env := append(lambdatest.AWSEnv(map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": ddbURL, "AWS_ENDPOINT_URL_SQS": sqsSrv.URL, "AWS_ENDPOINT_URL_S3": s3Srv.URL}),
-		envTable+"=lambda", envAccountID+"="+account, envQueueURL+"="+q.URL)
+	env := workertest.AWSEnv("AWS_ENDPOINT_URL_DYNAMODB="+ddbURL, "AWS_ENDPOINT_URL_SQS="+sqsSrv.URL, "AWS_ENDPOINT_URL_S3="+s3Srv.URL,
+		"SBOMCAT_S3_USE_PATH_STYLE=true", envTable+"=lambda", envAccountID+"="+account, envQueueURL+"="+q.URL)
 	fn := lambdatest.Start(t, rie, bootstrap, env)
 
 	c := fnConfig{table: "reference", account: account, queueURL: q.URL}

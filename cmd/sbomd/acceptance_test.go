@@ -40,21 +40,11 @@ var stormFor = flag.Duration("storm.duration", 3*time.Second, "how long TestDyna
 // dynalite's URL.
 func catalogTable(t *testing.T) string {
 	t.Helper()
-	url := workertest.StartDynamoDB(t)
+	url := workertest.StartDynamoDB(t).URL
 	if err := dynamodb.New(ddb.NewFromConfig(workertest.Config(url)), "catalog").CreateTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return url
-}
-
-// awsEnv is the SDK environment of a sbomd that uses emulators: static test credentials, no
-// shared files, endpoints as given.
-func awsEnv(t *testing.T, endpoints ...string) []string {
-	return append([]string{
-		"AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
-		"AWS_REGION=" + workertest.Region, "AWS_CONFIG_FILE=" + t.TempDir() + "/none",
-		"AWS_SHARED_CREDENTIALS_FILE=" + t.TempDir() + "/none",
-	}, endpoints...)
 }
 
 // TestAttemptsSurviveKill: an SBOM whose every validation attempt stops the process (here the
@@ -84,7 +74,7 @@ func TestAttemptsSurviveKill(t *testing.T) {
 	s3srv.Fault.Store(&hang)
 
 	dataDir := t.TempDir()
-	env := append(awsEnv(t, "AWS_ENDPOINT_URL_S3="+s3srv.URL), "SBOMCAT_S3_USE_PATH_STYLE=true")
+	env := workertest.AWSEnv("AWS_ENDPOINT_URL_S3="+s3srv.URL, "SBOMCAT_S3_USE_PATH_STYLE=true")
 	max := queue.DefaultMaxReceiveCount
 	for attempt := 1; attempt <= max; attempt++ {
 		p := startProc(t, "127.0.0.1:0", dataDir, env, "--s3", "external")
@@ -137,7 +127,7 @@ func TestDynamoDBStorm(t *testing.T) {
 	testkit.SkipShort(t, "starts dynalite")
 	ctx := context.Background()
 	dynamoURL := catalogTable(t)
-	p := startProc(t, "127.0.0.1:0", t.TempDir(), awsEnv(t, "AWS_ENDPOINT_URL_DYNAMODB="+dynamoURL), "--table", "catalog")
+	p := startProc(t, "127.0.0.1:0", t.TempDir(), workertest.AWSEnv("AWS_ENDPOINT_URL_DYNAMODB="+dynamoURL), "--table", "catalog")
 	s3c, _ := testkit.Clients(p.URL)
 	testkit.CreateVersionedBucket(t, s3c, "sboms")
 	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sboms"), Key: aws.String("sbom.cdx.json"), Body: strings.NewReader(testkit.CycloneDXValid)})

@@ -6,12 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -407,24 +404,8 @@ func BenchmarkListResults(b *testing.B) {
 // on a machine shared with other work, wall-clock rates vary with the load, CPU per
 // association much less.
 func (e *loopEnv) cpu() (server, client time.Duration) {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.proc.Cmd.Process.Pid))
-	if err != nil {
-		return 0, client // not Linux: no server figure
-	}
-	// Fields after the command name (which may hold spaces, so cut at its closing paren):
-	// utime and stime are the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	if len(fields) < 13 {
-		return 0, client
-	}
-	var ut, st int64
-	fmt.Sscan(fields[11], &ut)
-	fmt.Sscan(fields[12], &st)
-	return time.Duration(ut+st) * 10 * time.Millisecond, client
+	server, _ = testkit.ProcessCPU(e.proc.Cmd.Process.Pid) // not Linux: no server figure
+	return server, testkit.SelfCPU()
 }
 
 // cpuMeter adds up the CPU time sbomd and the client use between start and stop, and reports

@@ -203,14 +203,13 @@ func startAttacker(t *testing.T, addr, kind string, i int) *attacker {
 	switch kind {
 	case "s3":
 		req, _ = http.NewRequest(http.MethodPut, "http://"+addr+"/hostile/stalled-"+strconv.Itoa(i), nil)
-		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
-		sign(t, req, "UNSIGNED-PAYLOAD", "s3")
+		testkit.SignS3Unsigned(t, req)
 	default:
 		req, _ = http.NewRequest(http.MethodPut, "http://"+addr+"/packages/stalled-"+strconv.Itoa(i), nil)
 		req.Header.Set("Content-Type", "application/json")
 		if kind == "iot" {
 			sum := sha256.Sum256(body)
-			sign(t, req, hex.EncodeToString(sum[:]), "iot")
+			testkit.Sign(t, req, hex.EncodeToString(sum[:]), "iot")
 		}
 	}
 	var head strings.Builder
@@ -229,15 +228,6 @@ func startAttacker(t *testing.T, addr, kind string, i int) *attacker {
 		}
 	}()
 	return &attacker{conn: c, kind: kind}
-}
-
-func sign(t *testing.T, req *http.Request, payloadHash, service string) {
-	t.Helper()
-	err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = service == "s3" }).
-		SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, payloadHash, service, "us-east-1", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // outcome waits (up to deadline) for sbomd to end the connection, and reports whether a

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -35,24 +34,6 @@ import (
 )
 
 const bucket = "sboms"
-
-// awsEnv points the SDK's own configuration (config.LoadDefaultConfig) at the test engines
-// and away from anything on the machine.
-func awsEnv(t *testing.T, endpoints map[string]string) []string {
-	env := []string{
-		"AWS_REGION=" + workertest.Region,
-		"AWS_ACCESS_KEY_ID=" + workertest.AccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
-		"AWS_CONFIG_FILE=" + filepath.Join(t.TempDir(), "none"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "none"),
-		"AWS_EC2_METADATA_DISABLED=true",
-		"SBOMCAT_S3_USE_PATH_STYLE=true",
-	}
-	for k, v := range endpoints {
-		env = append(env, k+"="+v)
-	}
-	return env
-}
 
 func setenv(t *testing.T, env []string) {
 	for _, kv := range env {
@@ -129,7 +110,7 @@ func wantStatuses(t *testing.T, store sbomcat.Store, wants []wantStatus) {
 func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 	s3 := startFlakyS3(t)
 	store, dbPath := workertest.OpenStore(t)
-	setenv(t, awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_MAX_ATTEMPTS": "1"}))
+	setenv(t, workertest.AWSEnv("AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_MAX_ATTEMPTS=1", "SBOMCAT_S3_USE_PATH_STYLE=true"))
 	getenv := func(k string) string {
 		return map[string]string{"SBOMCAT_SQLITE_PATH": dbPath, "SBOMCAT_MAX_RECEIVE_COUNT": "3", "SBOMCAT_S3_USE_PATH_STYLE": "true"}[k]
 	}
@@ -194,7 +175,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	s3 := workertest.StartS3(t)
 	s3.CreateBucket(t, bucket)
 	sqsSrv := workertest.StartSQS(t)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	q := sqsSrv.CreateQueue(t, "associations", 2, 1)
 
 	ctx := context.Background()
@@ -225,7 +206,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	rt := newRuntimeAPI(t, sqsSrv.Client(), q.URL)
 	bin := buildLambda(t)
 	cmd := exec.Command(bin)
-	cmd.Env = append(awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddbURL}),
+	cmd.Env = workertest.AWSEnv("AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_ENDPOINT_URL_DYNAMODB="+ddbURL, "SBOMCAT_S3_USE_PATH_STYLE=true",
 		"AWS_LAMBDA_RUNTIME_API="+rt.addr, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat", "SBOMCAT_MAX_RECEIVE_COUNT=2",
 		"PATH="+os.Getenv("PATH"))
 	var out bytes.Buffer
@@ -407,13 +388,13 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	sqsSrv := workertest.StartSQS(t)
 	const maxReceive = 2
 	q := sqsSrv.CreateQueue(t, "associations", maxReceive, 1)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	ctx := context.Background()
 	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
 	if err := store.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
-	env := append(awsEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": s3.URL, "AWS_ENDPOINT_URL_DYNAMODB": ddbURL, "AWS_MAX_ATTEMPTS": "1"}),
+	env := workertest.AWSEnv("AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_ENDPOINT_URL_DYNAMODB="+ddbURL, "AWS_MAX_ATTEMPTS=1", "SBOMCAT_S3_USE_PATH_STYLE=true",
 		"SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat", "SBOMCAT_MAX_RECEIVE_COUNT=2")
 	f := lambdatest.Start(t, rie, bootstrap, env)
 

@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,12 +43,12 @@ var (
 func BenchmarkSQSPath(b *testing.B) {
 	ctx := context.Background()
 	sqsSrv := workertest.StartSQS(b)
-	ddbURL := workertest.StartDynamoDB(b)
+	ddbSrv := workertest.StartDynamoDB(b)
 	s3bin := testkit.Build(b, "../s3server", "s3server")
 	s3srv := testkit.StartServer(b, exec.Command(s3bin, "--addr", "127.0.0.1:0", "--data-dir", b.TempDir()))
 	q := sqsSrv.CreateQueue(b, "associations", 5, 30)
 
-	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
+	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbSrv.URL)), "sbomcat")
 	if err := store.CreateTable(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -70,19 +67,17 @@ func BenchmarkSQSPath(b *testing.B) {
 		return store.CreateVersion(ctx, &sbomcat.PackageVersion{PackageName: "bench", VersionName: strconv.Itoa(i)}, sbomcat.NoLimit)
 	})
 
-	workerSQS, workerDDB := sqsSrv.URL, ddbURL
+	workerSQS, workerDDB := sqsSrv.URL, ddbSrv.URL
 	var ops *opCounter
 	if *benchCount {
 		ops = &opCounter{n: map[string]int{}}
-		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbURL)
+		workerSQS, workerDDB = ops.proxy(b, sqsSrv.URL), ops.proxy(b, ddbSrv.URL)
 	}
-	env := []string{
-		"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
-		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "AWS_ENDPOINT_URL_SQS=" + workerSQS, "AWS_ENDPOINT_URL_DYNAMODB=" + workerDDB,
-		"SBOMCAT_S3_USE_PATH_STYLE=true", "SBOMCAT_QUEUE_URL=" + q.URL, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat",
-		"SBOMCAT_LOG_LEVEL=warn", "TMPDIR=" + b.TempDir(),
-	}
+	env := workertest.AWSEnv(
+		"AWS_ENDPOINT_URL_S3="+s3srv.URL, "AWS_ENDPOINT_URL_SQS="+workerSQS, "AWS_ENDPOINT_URL_DYNAMODB="+workerDDB,
+		"SBOMCAT_S3_USE_PATH_STYLE=true", "SBOMCAT_QUEUE_URL="+q.URL, "SBOMCAT_STORE=dynamodb", "SBOMCAT_TABLE=sbomcat",
+		"SBOMCAT_LOG_LEVEL=warn", "TMPDIR="+b.TempDir(),
+	)
 	if *benchConcurrency > 0 {
 		env = append(env, "SBOMCAT_CONCURRENCY="+strconv.Itoa(*benchConcurrency))
 	}
@@ -102,12 +97,12 @@ func BenchmarkSQSPath(b *testing.B) {
 	})
 
 	procs := map[string]int{"sbomworker": w.Process.Pid, "s3server": s3srv.Cmd.Process.Pid,
-		"fauxqs": childRunning(b, "fauxqs"), "dynalite": childRunning(b, "dynalite")}
+		"fauxqs": sqsSrv.Pid, "dynalite": ddbSrv.Pid}
 	before := map[string]time.Duration{}
 	for name, pid := range procs {
 		before[name] = cpuOf(b, pid)
 	}
-	selfBefore := selfCPU(b)
+	selfBefore := testkit.SelfCPU()
 	pub := sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)
 	b.ResetTimer()
 	start := time.Now()
@@ -131,7 +126,7 @@ func BenchmarkSQSPath(b *testing.B) {
 	for name, pid := range procs {
 		b.ReportMetric(perOp(cpuOf(b, pid)-before[name]), name+"-ms-cpu/op")
 	}
-	b.ReportMetric(perOp(selfCPU(b)-selfBefore), "client-ms-cpu/op")
+	b.ReportMetric(perOp(testkit.SelfCPU()-selfBefore), "client-ms-cpu/op")
 	if ops != nil {
 		ops.report(b)
 	}
@@ -168,52 +163,14 @@ func each(b *testing.B, n int, f func(i int) error) {
 	}
 }
 
-// childRunning returns the pid of the test's child process whose command line names tool.
-func childRunning(b *testing.B, tool string) int {
-	b.Helper()
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, st := range stats {
-		data, err := os.ReadFile(st)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so fields start after the last ')'.
-		f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(st), "cmdline"))
-		if strings.Contains(string(cmdline), "/"+tool+"/") {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
-			return pid
-		}
-	}
-	b.Skipf("no child process of %s found in /proc (not Linux?)", tool)
-	return 0
-}
-
 // cpuOf returns the user and system CPU time process pid has used, all its threads together.
 func cpuOf(b *testing.B, pid int) time.Duration {
 	b.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	d, err := testkit.ProcessCPU(pid)
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	// Fields 14 and 15 of proc_pid_stat(5) are utime and stime, here from the state (field 3).
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	const ticks = 100 // USER_HZ on Linux
-	return time.Duration(utime+stime) * time.Second / ticks
-}
-
-func selfCPU(b *testing.B) time.Duration {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d
 }
 
 // opCounter counts the requests that pass its proxies by operation (X-Amz-Target: SQS and

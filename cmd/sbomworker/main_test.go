@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -92,16 +91,13 @@ func TestKilledAndRestarted(t *testing.T) {
 	s3.Fault.Store(&hold)
 
 	bin := build(t)
-	env := []string{
-		"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=" + workertest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
-		"AWS_CONFIG_FILE=" + filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "none"),
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_S3=" + s3.URL, "AWS_ENDPOINT_URL_SQS=" + sqsSrv.URL, "SBOMCAT_S3_USE_PATH_STYLE=true",
-		"SBOMCAT_QUEUE_URL=" + q.URL, "SBOMCAT_SQLITE_PATH=" + dbPath,
+	env := workertest.AWSEnv(
+		"AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_ENDPOINT_URL_SQS="+sqsSrv.URL, "SBOMCAT_S3_USE_PATH_STYLE=true",
+		"SBOMCAT_QUEUE_URL="+q.URL, "SBOMCAT_SQLITE_PATH="+dbPath,
 		// Names of the previous release still work for one release.
 		"SBOMWORKER_CONCURRENCY=2", "SBOMWORKER_VISIBILITY_TIMEOUT=3s", "SBOMWORKER_WAIT_TIME=1s",
-		"TMPDIR=" + t.TempDir(),
-	}
+		"TMPDIR="+t.TempDir(),
+	)
 	first := startWorker(t, bin, env)
 	workertest.Eventually(t, 60*time.Second, "two downloads to hang", func() bool { return gets.Load() >= 6 })
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {

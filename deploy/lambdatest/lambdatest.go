@@ -249,22 +249,3 @@ func ColdStarts(t testing.TB, rie, bootstrap string, env []string, event any, n 
 	}
 	return ds
 }
-
-// AWSEnv is a function environment that points the SDK's own configuration at the test
-// engines (endpoints: AWS_ENDPOINT_URL_S3 and the like) with the test credentials, and away
-// from any configuration on the machine.
-func AWSEnv(endpoints map[string]string) []string {
-	env := []string{
-		"AWS_REGION=" + workertest.Region,
-		"AWS_ACCESS_KEY_ID=" + workertest.AccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + workertest.SecretKey,
-		"AWS_CONFIG_FILE=" + os.DevNull,
-		"AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
-		"AWS_EC2_METADATA_DISABLED=true",
-		"SBOMCAT_S3_USE_PATH_STYLE=true",
-	}
-	for k, v := range endpoints {
-		env = append(env, k+"="+v)
-	}
-	return env
-}

@@ -47,7 +47,7 @@ func TestRunAgainstEmulators(t *testing.T) {
 	}
 	ctx := context.Background()
 	sqsSrv := workertest.StartSQS(t)
-	ddbURL := workertest.StartDynamoDB(t)
+	ddbURL := workertest.StartDynamoDB(t).URL
 	s3URL := startS3Server(t)
 	apiAddr := testkit.FreeAddr(t)
 	env := map[string]string{

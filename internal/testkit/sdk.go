@@ -2,9 +2,12 @@ package testkit
 
 import (
 	"context"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -19,6 +22,30 @@ func SDKConfig(url string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(url),
 	}
+}
+
+// UnsignedPayload is the payload hash of a request whose body is not signed, as S3 clients send
+// it in X-Amz-Content-Sha256.
+const UnsignedPayload = "UNSIGNED-PAYLOAD"
+
+// Sign signs req now with SigV4 as the tests' SDK clients would (test/test, us-east-1), for
+// service and with payloadHash as the body's hash. Requests to S3 have their path escaped once,
+// as S3 clients sign; to every other service, twice.
+func Sign(t testing.TB, req *http.Request, payloadHash, service string) {
+	t.Helper()
+	err := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = service == "s3" }).
+		SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, payloadHash, service, "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SignS3Unsigned signs req as an S3 client that does not sign the body: X-Amz-Content-Sha256
+// UNSIGNED-PAYLOAD, and that as the payload hash.
+func SignS3Unsigned(t testing.TB, req *http.Request) {
+	t.Helper()
+	req.Header.Set("X-Amz-Content-Sha256", UnsignedPayload)
+	Sign(t, req, UnsignedPayload, "s3")
 }
 
 // Clients returns the official SDK clients for an sbomd at url, configured as the README

@@ -1,9 +1,10 @@
 // Package testkit holds the helpers the tests of several packages share: a buffer concurrent
 // writers (processes, loggers) can fill while a test reads it, free loopback addresses,
 // building the module's binaries and running them as servers (process.go), plain HTTP
-// requests (http.go), SDK clients (sdk.go), the shared SBOM fixtures (sboms.go, Fixture) and
-// zip archives of them, and a recording queue. It is for tests only; nothing in a binary
-// imports it.
+// requests (http.go), SDK clients and SigV4 signing (sdk.go), the shared SBOM fixtures
+// (sboms.go, Fixture) and zip archives of them, the SBOMs written by others and their
+// manifest (samples.go), CPU time (cpu.go), a logger to t.Log (log.go), and a recording
+// queue. It is for tests only; nothing in a binary imports it.
 package testkit
 
 import (

@@ -1,7 +1,9 @@
 // Package workertest starts the real engines that the worker's and the queue's tests run
 // against, on free loopback ports, and stops them when the test ends: an S3 server with
-// versioning (gofakes3 on an in-memory backend, in process) and an SQS server (fauxqs, a node
-// program installed by `make tools`). Tests talk to both through the official SDK clients.
+// versioning (gofakes3 on an in-memory backend, in process), an SQS server (fauxqs) and a
+// DynamoDB server (dynalite), node programs installed by `make tools`. Tests talk to them
+// through the official SDK clients; programs under test get them through AWSEnv, a worker
+// through WorkerConfig.
 package workertest
 
 import (
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -33,7 +36,9 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
+	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
+	"github.com/sbomcat/sbomcat/worker"
 )
 
 // Region and credentials every test client uses; the engines accept any.
@@ -50,6 +55,17 @@ func Config(endpoint string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
+}
+
+// AWSEnv is the environment of a program under test whose SDK clients configure themselves
+// (config.LoadDefaultConfig) for the test engines: the test region and credentials, nothing
+// from the machine (no shared files, no instance metadata), then extra: its endpoints
+// (AWS_ENDPOINT_URL_S3=... and the like) and its own settings.
+func AWSEnv(extra ...string) []string {
+	return append([]string{
+		"AWS_REGION=" + Region, "AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey,
+		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true",
+	}, extra...)
 }
 
 // S3Server is gofakes3 serving an in-memory, versioning backend over HTTP. Its state survives
@@ -203,6 +219,30 @@ func (s *S3Server) Client() *s3.Client {
 	return s3.NewFromConfig(Config(s.URL), func(o *s3.Options) { o.UsePathStyle = true })
 }
 
+// QuickRetryClient is Client with quick retries (two attempts, at most 10 ms apart), so that
+// tests of an unreachable S3 do not wait out the SDK's production backoff.
+func (s *S3Server) QuickRetryClient() *s3.Client {
+	return s3.New(s.Client().Options(), func(o *s3.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 2
+			so.MaxBackoff = 10 * time.Millisecond
+		})
+	})
+}
+
+// WorkerConfig is the configuration of a worker on the test engines: store st, the objects of
+// s read through its QuickRetryClient, logs to t (testkit.Logger), metrics to the buffer the
+// test reads them from, and a temporary directory of t's.
+func WorkerConfig(t testing.TB, st sbomcat.Store, s *S3Server, metrics *testkit.Buffer) worker.Config {
+	return worker.Config{
+		Store:   st,
+		Objects: objects.NewFromClient(s.QuickRetryClient()),
+		Logger:  testkit.Logger(t),
+		Metrics: metrics,
+		TempDir: t.TempDir(),
+	}
+}
+
 // CreateBucket creates a bucket with versioning enabled.
 func (s *S3Server) CreateBucket(t testing.TB, bucket string) {
 	t.Helper()
@@ -251,7 +291,7 @@ func (s *S3Server) DeleteVersion(t testing.TB, bucket, key, version string) {
 
 // SQSServer is a fauxqs process.
 type SQSServer struct {
-	URL string
+	*Emulator
 }
 
 // ToolCLI finds an npm tool's script (rel, under node_modules): under $SBOMCAT_TOOLS, else
@@ -296,28 +336,36 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-// startNode runs the npm tool rel on a free port until the test ends and returns its URL, once
-// ready says it answers. args and env get the port. It skips the test when node or the tool
-// is not installed.
-func startNode(t testing.TB, rel string, args func(port string) []string, env func(port string) []string, ready func(url string) error) string {
-	t.Helper()
+// Emulator is an npm emulator (fauxqs, dynalite) running as a process of its own.
+type Emulator struct {
+	// URL is where it answers, on 127.0.0.1.
+	URL string
+	// Pid is its process's id, for benchmarks that measure its CPU time.
+	Pid  int
+	stop func()
+}
+
+// Stop kills the emulator and waits for it to end.
+func (e *Emulator) Stop() { e.stop() }
+
+// launchNode runs the npm tool rel on a free port until stopped and returns it once ready says
+// it answers. args and env get the port. It returns a reason to skip when node or the tool is
+// not installed.
+func launchNode(rel string, args func(port string) []string, env func(port string) []string, ready func(url string) error) (e *Emulator, skip string, err error) {
 	cli, skip, err := ToolCLI(rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if skip != "" {
-		t.Skip(skip)
+	if skip != "" || err != nil {
+		return nil, skip, err
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip(rel + " needs node, which is not installed")
+		return nil, rel + " needs node, which is not installed", nil
 	}
 	var lastErr error
 	// A port free when chosen can be taken before the tool binds it: try a few.
 	for range 5 {
 		p, err := testkit.FreePort()
 		if err != nil {
-			t.Fatal(err)
+			return nil, "", err
 		}
 		port := strconv.Itoa(p)
 		out := &testkit.Buffer{}
@@ -326,7 +374,7 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 		cmd.Stdout, cmd.Stderr = out, out
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+			return nil, "", err
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
@@ -336,13 +384,25 @@ func startNode(t testing.TB, rel string, args func(port string) []string, env fu
 		}
 		url := "http://127.0.0.1:" + port
 		if lastErr = waitReady(url, ready, exited, out); lastErr == nil {
-			t.Cleanup(kill)
-			return url
+			return &Emulator{URL: url, Pid: cmd.Process.Pid, stop: kill}, "", nil
 		}
 		kill()
 	}
-	t.Fatalf("%s did not start: %v", rel, lastErr)
-	return ""
+	return nil, "", fmt.Errorf("%s did not start: %w", rel, lastErr)
+}
+
+// startForTest runs launch's emulator until t ends; t is skipped when it cannot run.
+func startForTest(t testing.TB, launch func() (*Emulator, string, error)) *Emulator {
+	t.Helper()
+	e, skip, err := launch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skip != "" {
+		t.Skip(skip)
+	}
+	t.Cleanup(e.Stop)
+	return e
 }
 
 func waitReady(url string, ready func(string) error, exited <-chan error, out *testkit.Buffer) error {
@@ -368,25 +428,62 @@ func waitReady(url string, ready func(string) error, exited <-chan error, out *t
 // 0.0.0.0 whatever it is told; tests talk to it on 127.0.0.1 only.
 func StartSQS(t testing.TB) *SQSServer {
 	t.Helper()
-	url := startNode(t, "fauxqs/dist/cli.js",
-		func(string) []string { return nil },
-		func(port string) []string {
-			return []string{"FAUXQS_PORT=" + port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false"}
-		},
-		func(url string) error {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_, err := sqs.NewFromConfig(Config(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
-			return err
-		})
-	return &SQSServer{URL: url}
+	return &SQSServer{Emulator: startForTest(t, func() (*Emulator, string, error) {
+		return launchNode("fauxqs/dist/cli.js",
+			func(string) []string { return nil },
+			func(port string) []string {
+				return []string{"FAUXQS_PORT=" + port, "FAUXQS_HOST=127.0.0.1", "FAUXQS_LOGGER=false"}
+			},
+			func(url string) error {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				_, err := sqs.NewFromConfig(Config(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
+				return err
+			})
+	})}
 }
 
-// StartDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, stops it when the
-// test ends, and returns its URL.
-func StartDynamoDB(t testing.TB) string {
+// StartDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port for one test, and
+// stops it when the test ends; the test is skipped when it cannot run.
+func StartDynamoDB(t testing.TB) *Emulator {
 	t.Helper()
-	return startNode(t, "dynalite/cli.js",
+	return startForTest(t, launchDynamoDB)
+}
+
+// SharedDynamoDB is one dynalite for all the tests of a binary that need one, each on tables
+// of its own: started by the first URL call, stopped by Stop, which the binary's TestMain calls
+// after m.Run.
+type SharedDynamoDB struct {
+	once sync.Once
+	e    *Emulator
+	skip string
+	err  error
+}
+
+// URL starts dynalite if no test has yet and returns its URL; t is skipped when it cannot run.
+func (s *SharedDynamoDB) URL(t testing.TB) string {
+	t.Helper()
+	s.once.Do(func() { s.e, s.skip, s.err = launchDynamoDB() })
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	if s.skip != "" {
+		t.Skip(s.skip)
+	}
+	return s.e.URL
+}
+
+// Stop stops dynalite if it was started.
+func (s *SharedDynamoDB) Stop() {
+	if s.e != nil {
+		s.e.Stop()
+	}
+}
+
+// launchDynamoDB starts dynalite 4.0.0 (in memory) on a free loopback port, to run until its
+// Stop. It returns a reason to skip when node or dynalite is not installed.
+func launchDynamoDB() (e *Emulator, skip string, err error) {
+	return launchNode("dynalite/cli.js",
 		func(port string) []string {
 			return []string{"--port", port, "--host", "127.0.0.1", "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
 		},
