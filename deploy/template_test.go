@@ -91,7 +91,7 @@ var wantSDKCalls = map[string][]string{
 	},
 	"WorkerFunction": {
 		"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",
-		"s3:GetObject (versioned)", "s3:HeadObject (versioned)",
+		"s3:GetObject (versioned)",
 	},
 	"ReaperFunction": {
 		"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem",

@@ -50,17 +50,6 @@ func New(cfg aws.Config, o Options) *S3 {
 // NewFromClient wraps an existing client.
 func NewFromClient(c *s3.Client) *S3 { return &S3{client: c} }
 
-// Stat returns the size in bytes of the object version at loc, without reading it.
-func (s *S3) Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error) {
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{
-		Bucket: aws.String(loc.Bucket), Key: aws.String(loc.Key), VersionId: aws.String(loc.Version),
-	})
-	if err != nil {
-		return 0, s.headError(ctx, loc, err)
-	}
-	return aws.ToInt64(out.ContentLength), nil
-}
-
 // Open starts reading the object version at loc and returns its body and its size. The caller
 // closes the body; reading it may fail with a transient *Error.
 func (s *S3) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error) {
@@ -75,31 +64,6 @@ func (s *S3) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, i
 		size = -1
 	}
 	return &body{rc: out.Body, loc: loc}, size, nil
-}
-
-// headError classifies a HeadObject failure. A HEAD response has no body, so S3 can only say
-// 404 or 403, not whether the bucket, the key or the version is missing; a one-byte ranged GET
-// asks again and gets the error code, so that the user is told which (docs/behaviour.md, "Unreadable SBOMs").
-func (s *S3) headError(ctx context.Context, loc sbomcat.S3Location, headErr error) error {
-	e := classify("head", loc, headErr)
-	var oe *Error
-	if !errors.As(e, &oe) || !oe.Permanent() {
-		return e
-	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
-		Bucket: aws.String(loc.Bucket), Key: aws.String(loc.Key), VersionId: aws.String(loc.Version),
-		Range: aws.String("bytes=0-0"),
-	})
-	if err == nil {
-		// The object became readable between the two requests: try the whole thing again.
-		out.Body.Close()
-		return (&Error{Reason: Unavailable, Location: loc, Op: "head", Err: fmt.Errorf("HEAD failed but GET succeeded: %w", headErr)}).ForWorker()
-	}
-	if ge := classify("head", loc, err); errors.As(ge, &oe) && oe.Permanent() {
-		return ge
-	}
-	// The diagnosis failed for another reason (throttled, say); HEAD's answer stands.
-	return e
 }
 
 // Reason says why an object could not be read.
@@ -125,7 +89,7 @@ const (
 type Error struct {
 	Reason   Reason
 	Location sbomcat.S3Location
-	// Op is "head", "get" or "read".
+	// Op is "get" or "read".
 	Op  string
 	Err error
 }
@@ -203,13 +167,11 @@ func classify(op string, loc sbomcat.S3Location, err error) error {
 		e.Reason = InvalidVersion
 	case code == "MethodNotAllowed" || status == http.StatusMethodNotAllowed:
 		e.Reason = DeleteMarker
-	// HEAD responses carry no code; the status is all there is.
+	// A response without an error code (a proxy's, say): the status is all there is.
 	case status == http.StatusNotFound:
 		e.Reason = NoSuchKey
 	case status == http.StatusForbidden:
 		e.Reason = AccessDenied
-	case status == http.StatusBadRequest && op == "head":
-		e.Reason = InvalidVersion
 	}
 	return e.ForWorker()
 }

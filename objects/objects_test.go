@@ -16,7 +16,7 @@ import (
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
-func TestStatAndOpen(t *testing.T) {
+func TestOpen(t *testing.T) {
 	s := workertest.StartS3(t)
 	s.CreateBucket(t, "bkt")
 	v1 := s.Put(t, "bkt", "dir/sbom.json", []byte("first version"))
@@ -33,11 +33,6 @@ func TestStatAndOpen(t *testing.T) {
 	body.Close()
 	if err != nil || string(b) != "first version" || size != int64(len(b)) {
 		t.Errorf("Open(v1) = %q (size %d), %v; want the first version", b, size, err)
-	}
-	// gofakes3's HEAD ignores the version id (it answers for the latest version); S3 does not.
-	// The worker checks GET's own length too, so the limit holds either way.
-	if n, err := obj.Stat(ctx, loc); err != nil || n <= 0 {
-		t.Errorf("Stat = %d, %v", n, err)
 	}
 }
 
@@ -81,15 +76,10 @@ func TestErrors(t *testing.T) {
 				s.Fault.Store(&tt.fault)
 				defer s.Fault.Store(nil)
 			}
-			// As the worker reads: HEAD, then GET. (gofakes3's HEAD ignores the version id, so
-			// a missing version shows at the GET there; S3 answers the HEAD already.)
-			_, err := obj.Stat(context.Background(), tt.loc)
-			if err == nil {
-				_, _, err = obj.Open(context.Background(), tt.loc)
-			}
+			_, _, err := obj.Open(context.Background(), tt.loc)
 			var oe *objects.Error
 			if !errors.As(err, &oe) {
-				t.Fatalf("Stat = %v, want an *objects.Error", err)
+				t.Fatalf("Open = %v, want an *objects.Error", err)
 			}
 			if oe.Reason != tt.reason || oe.Permanent() != (tt.reason != objects.Unavailable) || oe.Message() != tt.message {
 				t.Errorf("reason %d permanent %v message\n%s\nwant reason %d message\n%s", oe.Reason, oe.Permanent(), oe.Message(), tt.reason, tt.message)
@@ -108,9 +98,9 @@ func TestCanceledIsNotAnS3Failure(t *testing.T) {
 	obj := objects.New(workertest.Config(s.URL), objects.Options{UsePathStyle: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := obj.Stat(ctx, sbomcat.S3Location{Bucket: "bkt", Key: "k", Version: "v"})
+	_, _, err := obj.Open(ctx, sbomcat.S3Location{Bucket: "bkt", Key: "k", Version: "v"})
 	var oe *objects.Error
 	if !errors.Is(err, context.Canceled) || errors.As(err, &oe) {
-		t.Errorf("Stat with a canceled context = %v; want context.Canceled, not an S3 error", err)
+		t.Errorf("Open with a canceled context = %v; want context.Canceled, not an S3 error", err)
 	}
 }

@@ -15,21 +15,10 @@ import (
 // Failures the worker must tell apart are returned as (or wrapping) an *ObjectError; any other
 // error is transient.
 type Objects interface {
-	// Stat returns the size of the object version, without reading it.
-	Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error)
-	// Open returns the object version's body and its size (-1 if unknown). Read errors of the
-	// body follow the same contract.
+	// Open returns the object version's body and its size (-1 if unknown), without reading the
+	// body: the worker checks the size against the object limit first, and closes the body
+	// unread when it is over. Read errors of the body follow the same contract.
 	Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error)
-}
-
-// LocalObjects is implemented by an Objects whose Open reads nothing before the body is read
-// (a store in the same process, whose Open opens a file): the worker then opens the version at
-// once and checks the size Open reports, instead of asking Stat first, which would look the
-// version up twice.
-type LocalObjects interface {
-	Objects
-	// OpenReadsNothing is a marker; it is never called.
-	OpenReadsNothing()
 }
 
 // ObjectErrorKind says what an ObjectError means for the validation.

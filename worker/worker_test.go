@@ -107,7 +107,7 @@ func TestProcessRecordsResults(t *testing.T) {
 		limits validator.Limits
 		status sbomcat.ValidationStatus
 		want   []want
-		noGET  bool
+		unread bool // over the object limit: one GET, its body closed unread
 	}{
 		{name: "CycloneDX JSON", key: "fw/1.0/sbom.cdx.json", body: cdx, status: sbomcat.StatusSucceeded,
 			want: []want{{file: "sbom.cdx.json", result: "SUCCEEDED"}}},
@@ -129,8 +129,8 @@ func TestProcessRecordsResults(t *testing.T) {
 				{file: "old.json", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat}}},
 		{name: "empty zip", key: "x/empty.zip", body: testkit.Zip(t), status: sbomcat.StatusFailed,
 			want: []want{{file: "empty.zip", result: "FAILED", code: sbomcat.ErrorIncompatibleFormat, message: "archive contains no files"}}},
-		{name: "object over the limit is never downloaded", key: "huge.json", body: big, limits: validator.Limits{MaxObjectBytes: 1024},
-			status: sbomcat.StatusFailed, noGET: true,
+		{name: "object over the limit is not read", key: "huge.json", body: big, limits: validator.Limits{MaxObjectBytes: 1024},
+			status: sbomcat.StatusFailed, unread: true,
 			want: []want{{file: "huge.json", result: "FAILED", code: sbomcat.ErrorFileSizeLimitExceeded, message: "limit"}}},
 		{name: "zip entry over the file limit", key: "bundle.zip", body: testkit.Zip(t, "big.json", big, "cdx.json", cdx), limits: validator.Limits{MaxFileBytes: 2048},
 			status: sbomcat.StatusFailed,
@@ -143,7 +143,11 @@ func TestProcessRecordsResults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, func(c *worker.Config) { c.Validator.Limits = tt.limits })
+			var objs *countingObjects
+			e := newEnv(t, func(c *worker.Config) {
+				objs = &countingObjects{Objects: c.Objects}
+				c.Objects, c.Validator.Limits = objs, tt.limits
+			})
 			a := e.associate(t, tt.key, tt.body)
 			e.process(t, a)
 			status, got := e.status(t)
@@ -151,15 +155,18 @@ func TestProcessRecordsResults(t *testing.T) {
 				t.Errorf("status %s, want %s", status, tt.status)
 			}
 			checkResults(t, got, tt.want)
-			if tt.noGET {
-				if n, b := e.s3.Gets(), e.s3.BytesServed(); n != 0 || b != 0 {
-					t.Errorf("%d GETs served %d bytes of an object over the limit; want none", n, b)
+			if n := e.s3.Heads(); n != 0 {
+				t.Errorf("%d HEAD requests, want none: GET's stated length is the size", n)
+			}
+			if n := e.s3.Gets(); n != 1 {
+				t.Errorf("%d GET requests, want 1", n)
+			}
+			if tt.unread {
+				if objs.read != 0 {
+					t.Errorf("%d bytes read of an object over the limit; want none", objs.read)
 				}
-				if e.s3.Heads() == 0 {
-					t.Error("no HEAD request: the size was not checked with S3")
-				}
-			} else if e.s3.BytesServed() != int64(len(tt.body)) {
-				t.Errorf("served %d bytes, want the object's %d", e.s3.BytesServed(), len(tt.body))
+			} else if e.s3.BytesServed() != int64(len(tt.body)) || objs.read != int64(len(tt.body)) {
+				t.Errorf("served %d bytes and read %d, want the object's %d", e.s3.BytesServed(), objs.read, len(tt.body))
 			}
 		})
 	}
@@ -525,22 +532,13 @@ func TestProcessEmitsMetrics(t *testing.T) {
 	}
 }
 
-// localCounter is an in-process Objects (worker.LocalObjects) that counts Stat calls and the
-// bytes read from the bodies Open returns.
-type localCounter struct {
+// countingObjects counts the bytes read from the bodies its Objects opens.
+type countingObjects struct {
 	worker.Objects
-	stats int
-	read  int64
+	read int64
 }
 
-func (*localCounter) OpenReadsNothing() {}
-
-func (c *localCounter) Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error) {
-	c.stats++
-	return c.Objects.Stat(ctx, loc)
-}
-
-func (c *localCounter) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error) {
+func (c *countingObjects) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error) {
 	rc, n, err := c.Objects.Open(ctx, loc)
 	if err != nil {
 		return nil, 0, err
@@ -560,8 +558,7 @@ func (r readCounter) Read(p []byte) (int, error) {
 }
 
 // TestProcessLocalObjects: with an in-process store of objects (sbomd's embedded S3), the
-// worker opens the version without asking its size first, and the object limit still holds
-// before a byte is read: Open's own size is checked.
+// object limit holds before a byte is read, as with S3: Open's size is checked.
 func TestProcessLocalObjects(t *testing.T) {
 	cdx := testkit.ReadFixture(t, "cdx16-valid.json")
 	for _, tt := range []struct {
@@ -588,7 +585,7 @@ func TestProcessLocalObjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs := &localCounter{Objects: wiring.LocalObjects(b)}
+			objs := &countingObjects{Objects: wiring.LocalObjects(b)}
 			e := newEnv(t, func(c *worker.Config) { c.Objects, c.Validator.Limits.MaxObjectBytes = objs, tt.limit })
 			a := workertest.Associate(t, e.store, "fw", "1.0", sbomcat.S3Location{Bucket: bucket, Key: "sbom.json", Version: string(put.VersionID)})
 			if err := e.w.Process(context.Background(), job(a)); err != nil {
@@ -599,8 +596,8 @@ func TestProcessLocalObjects(t *testing.T) {
 				t.Errorf("status %s, want %s", status, tt.status)
 			}
 			checkResults(t, got, []want{tt.want})
-			if objs.stats != 0 || objs.read != tt.wantRead {
-				t.Errorf("%d Stat calls and %d bytes read, want none and %d", objs.stats, objs.read, tt.wantRead)
+			if objs.read != tt.wantRead {
+				t.Errorf("%d bytes read, want %d", objs.read, tt.wantRead)
 			}
 		})
 	}

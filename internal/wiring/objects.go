@@ -27,28 +27,15 @@ type localObjects struct {
 	b *s3local.Backend
 }
 
-var _ worker.LocalObjects = localObjects{}
-
-// OpenReadsNothing: Open opens the content file; the worker needs no Stat before it.
-func (localObjects) OpenReadsNothing() {}
-
-func (o localObjects) Stat(ctx context.Context, loc sbomcat.S3Location) (int64, error) {
-	info, err := o.b.StatObject(ctx, loc.Bucket, loc.Key, loc.Version)
-	if err != nil {
-		return 0, objectError("head", loc, err)
-	}
-	return info.Size, nil
-}
-
 func (o localObjects) Open(ctx context.Context, loc sbomcat.S3Location) (io.ReadCloser, int64, error) {
 	rc, info, err := o.b.OpenObject(ctx, loc.Bucket, loc.Key, loc.Version)
 	if err != nil {
-		return nil, 0, objectError("get", loc, err)
+		return nil, 0, objectError(loc, err)
 	}
 	return rc, info.Size, nil
 }
 
-func objectError(op string, loc sbomcat.S3Location, err error) error {
+func objectError(loc sbomcat.S3Location, err error) error {
 	reason := objects.Unavailable
 	switch {
 	case errors.Is(err, s3local.ErrNoSuchBucket):
@@ -62,5 +49,5 @@ func objectError(op string, loc sbomcat.S3Location, err error) error {
 	case errors.Is(err, s3local.ErrNoSuchKey):
 		reason = objects.NoSuchKey
 	}
-	return (&objects.Error{Reason: reason, Location: loc, Op: op, Err: err}).ForWorker()
+	return (&objects.Error{Reason: reason, Location: loc, Op: "get", Err: err}).ForWorker()
 }
