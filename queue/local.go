@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/worker"
 )
 
 // LocalStore is what Local needs of the store, which is its queue; sbomcat.Store implements
@@ -342,7 +341,7 @@ func (l *Local) attempt(work context.Context, e *entry) {
 		return
 	}
 	// BeginAttempt's write was conditional on the association being current and in progress.
-	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts, Current: true})
+	err = l.proc.Process(work, Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts, Current: true})
 	l.finish(e, n, err, work.Err() != nil)
 }
 
