@@ -19,7 +19,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
-	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/localobjects"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/s3local"
@@ -621,7 +621,7 @@ func TestProcessLocalObjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs := &localCounter{Objects: wiring.LocalObjects(b)}
+			objs := &localCounter{Objects: localobjects.New(b)}
 			e := newEnv(t, func(c *worker.Config) { c.Objects, c.Validator.Limits.MaxObjectBytes = objs, tt.limit })
 			a := workertest.Associate(t, e.store, "fw", "1.0", sbomcat.S3Location{Bucket: bucket, Key: "sbom.json", Version: string(put.VersionID)})
 			if err := e.w.Process(context.Background(), job(a)); err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/localobjects"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
@@ -101,7 +102,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		presigner jobs.Presigner
 	)
 	if s3b != nil {
-		objs = wiring.LocalObjects(s3b)
+		objs = localobjects.New(s3b)
 		presigner = s3presign.New(s3.New(s3.Options{
 			Region:       c.region,
 			BaseEndpoint: aws.String(publicURL),
