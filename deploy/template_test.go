@@ -92,6 +92,8 @@ var sdkOptional = map[string]string{
 	"AWS_ACCOUNT_ID":                      "the SDK's account-based endpoints are not used",
 	"AWS_ENDPOINT_URL":                    "for emulators only (LocalStack, the tests)",
 	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "for emulators only",
+	"AWS_MAX_ATTEMPTS":                    "the SDK's default retries",
+	"AWS_RETRY_MODE":                      "the SDK's default retries",
 }
 
 // The SDK operations each function's code calls, as reached from its main (derived below from

@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,6 +78,27 @@ func Build(t testing.TB, dir, goarch string) string {
 	goBuild(t, []string{"GOOS=linux", "GOARCH=" + goarch, "CGO_ENABLED=0"},
 		append(append([]string{}, BuildFlags...), "-o", bin, pkg)...)
 	return bin
+}
+
+// LinksNone fails the test if the command in the working directory (a command's own test),
+// built as `make build-lambda` builds it, links any of pkgs: every package linked costs a cold
+// start its initialisation and the pages of the binary.
+func LinksNone(t testing.TB, pkgs ...string) {
+	t.Helper()
+	args := append([]string{"list", "-deps"}, BuildFlags[:2]...) // -tags lambda.norpc
+	out, err := exec.Command(testkit.GoTool(), append(args, ".")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "github.com/aws/aws-lambda-go/lambda") {
+		t.Fatalf("the dependencies listed lack the Lambda runtime: %v", deps)
+	}
+	for _, pkg := range pkgs {
+		if slices.Contains(deps, pkg) {
+			t.Errorf("the function links %s", pkg)
+		}
+	}
 }
 
 // BuildEmulator builds aws-lambda-rie for the host and returns its path.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,8 +22,8 @@ import (
 	"github.com/aws/smithy-go/logging"
 )
 
-// The variables read: Lambda's own (region and credentials), and the SDK's endpoint overrides,
-// which point the functions at emulators (the tests, LocalStack).
+// The variables read: Lambda's own (region and credentials), the SDK's endpoint overrides,
+// which point the functions at emulators (the tests, LocalStack), and its retry settings.
 const (
 	envRegion          = "AWS_REGION"
 	envDefaultRegion   = "AWS_DEFAULT_REGION"
@@ -34,12 +35,14 @@ const (
 	envAccountID       = "AWS_ACCOUNT_ID"
 	envEndpointURL     = "AWS_ENDPOINT_URL"
 	envIgnoreEndpoints = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+	envMaxAttempts     = "AWS_MAX_ATTEMPTS" // the tests make S3's failures final at once
+	envRetryMode       = "AWS_RETRY_MODE"
 )
 
 // unsupported are the SDK's other variables that change its requests. The config package
 // would honour them; Load refuses to start with one set rather than silently ignore it.
 var unsupported = []string{
-	"AWS_CA_BUNDLE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_DEFAULTS_MODE",
+	"AWS_CA_BUNDLE", "AWS_DEFAULTS_MODE",
 	"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "AWS_ACCOUNT_ID_ENDPOINT_MODE",
 	"AWS_REQUEST_CHECKSUM_CALCULATION", "AWS_RESPONSE_CHECKSUM_VALIDATION",
 	"AWS_S3_USE_ARN_REGION", "AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS", "AWS_S3_DISABLE_EXPRESS_SESSION_AUTH",
@@ -47,27 +50,28 @@ var unsupported = []string{
 	"AWS_DISABLE_CLOCK_SKEW_CORRECTION", "AWS_SDK_UA_APP_ID", "AWS_AUTH_SCHEME_PREFERENCE",
 }
 
+var errNoCredentials = errors.New(envAccessKeyID + " and " + envSecretAccessKey + " are not set: Lambda sets them, and the function reads no other source of credentials")
+
 // Load returns the configuration that the SDK's config.LoadDefaultConfig loads from the same
 // variables when they hold static credentials, as they do in Lambda: the region
 // (AWS_REGION, else AWS_DEFAULT_REGION), the credentials (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_ACCOUNT_ID), the endpoint overrides
-// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), and the
-// SDK's defaults for everything else, with HTTPClient's client. Shared configuration files are
-// not read. It fails without credentials, and with any of the SDK's other settings set.
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), the
+// retries (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE), and the SDK's defaults for everything else, with
+// HTTPClient's client. Shared configuration files are
+// not read. It fails with any of the SDK's other settings set; without credentials, the
+// requests fail.
 func Load(getenv func(string) string) (aws.Config, error) {
 	var errs []error
 	for _, name := range unsupported {
 		if getenv(name) != "" {
-			errs = append(errs, fmt.Errorf("%s is set, but the function's AWS configuration reads only the region, the credentials and the endpoints from the environment", name))
+			errs = append(errs, fmt.Errorf("%s is set, but the function's AWS configuration reads only the region, the credentials, the endpoints and the retries from the environment", name))
 		}
 	}
 	creds := aws.Credentials{
 		AccessKeyID:     first(getenv, envAccessKeyID, envAccessKey),
 		SecretAccessKey: first(getenv, envSecretAccessKey, envSecretKey),
 		Source:          "EnvConfigCredentials", // config.CredentialsSourceName
-	}
-	if !creds.HasKeys() {
-		errs = append(errs, errors.New(envAccessKeyID+" and "+envSecretAccessKey+" must hold the function's credentials (Lambda sets them; no other source is read)"))
 	}
 	creds.SessionToken, creds.AccountID = getenv(envSessionToken), getenv(envAccountID)
 	src := source{getenv: getenv}
@@ -78,15 +82,40 @@ func Load(getenv func(string) string) (aws.Config, error) {
 		}
 		src.ignoreEndpoints = &ignore
 	}
+	var maxAttempts int
+	if v := getenv(envMaxAttempts); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a whole number", envMaxAttempts, v))
+		}
+		maxAttempts = int(n)
+	}
+	var retryMode aws.RetryMode
+	if v := getenv(envRetryMode); v != "" {
+		var err error
+		if retryMode, err = aws.ParseRetryMode(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not standard or adaptive", envRetryMode, v))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return aws.Config{}, fmt.Errorf("aws configuration: %w", err)
 	}
+	var provider aws.CredentialsProvider = credentials.StaticCredentialsProvider{
+		Value: creds, Source: []aws.CredentialSource{aws.CredentialSourceEnvVars},
+	}
+	if !creds.HasKeys() {
+		// As with the config package, a function that sends no request to AWS (the reaper on
+		// SQLite) starts without credentials; its first request fails, with this error.
+		provider = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errNoCredentials
+		})
+	}
 	cfg := aws.Config{
-		Region: first(getenv, envRegion, envDefaultRegion),
-		Credentials: aws.NewCredentialsCache(credentials.StaticCredentialsProvider{
-			Value: creds, Source: []aws.CredentialSource{aws.CredentialSourceEnvVars},
-		}),
+		Region:                     first(getenv, envRegion, envDefaultRegion),
+		Credentials:                aws.NewCredentialsCache(provider),
 		HTTPClient:                 HTTPClient(),
+		RetryMaxAttempts:           maxAttempts,
+		RetryMode:                  retryMode,
 		Logger:                     logging.NewStandardLogger(os.Stderr),
 		DefaultsMode:               aws.DefaultsModeLegacy,
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,

@@ -19,7 +19,7 @@ import (
 var variables = []string{
 	"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY",
 	"AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_ACCOUNT_ID", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-	"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_RETRY_MODE",
+	"AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_DEFAULTS_MODE",
 	"AWS_CA_BUNDLE",
 }
 
@@ -101,6 +101,7 @@ func TestLoadIsLoadDefaultConfig(t *testing.T) {
 			"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:9324"})},
 		{"endpoints ignored", with(map[string]string{"AWS_REGION": "us-east-1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE",
 			"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"})},
+		{"retries", with(map[string]string{"AWS_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "adaptive"})},
 		{"endpoints not ignored", with(map[string]string{"AWS_REGION": "us-east-1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false",
 			"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"})},
 	} {
@@ -121,20 +122,22 @@ func TestLoadIsLoadDefaultConfig(t *testing.T) {
 	}
 }
 
-// TestLoadRefuses: without credentials, or with a setting of the SDK that Load would ignore,
-// the function does not start, and the error names the variable.
+// TestLoadRefuses: with a setting of the SDK that Load would ignore, or a malformed one, the
+// function does not start, and the error names the variable.
 func TestLoadRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
 		want []string
 	}{
-		{"no credentials", map[string]string{"AWS_REGION": "us-east-1"}, []string{"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must hold"}},
-		{"no secret", map[string]string{"AWS_ACCESS_KEY_ID": "AKID"}, []string{"AWS_SECRET_ACCESS_KEY must hold"}},
-		{"a retry mode", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_RETRY_MODE": "adaptive"},
-			[]string{"AWS_RETRY_MODE is set, but"}},
-		{"a CA bundle and no keys", map[string]string{"AWS_CA_BUNDLE": "/etc/ca.pem"},
-			[]string{"AWS_CA_BUNDLE is set", "AWS_SECRET_ACCESS_KEY must hold"}},
+		{"a defaults mode", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULTS_MODE": "auto"},
+			[]string{"AWS_DEFAULTS_MODE is set, but"}},
+		{"not a retry mode", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_RETRY_MODE": "legacy"},
+			[]string{`AWS_RETRY_MODE: "legacy" is not standard or adaptive`}},
+		{"not a number of attempts", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_MAX_ATTEMPTS": "1.5"},
+			[]string{`AWS_MAX_ATTEMPTS: "1.5" is not a whole number`}},
+		{"a CA bundle and a retry mode", map[string]string{"AWS_CA_BUNDLE": "/etc/ca.pem", "AWS_RETRY_MODE": "none"},
+			[]string{"AWS_CA_BUNDLE is set", `AWS_RETRY_MODE: "none"`}},
 		{"not a boolean", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "yes"},
 			[]string{`AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "yes" is not true or false`}},
 	} {
@@ -150,5 +153,25 @@ func TestLoadRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNoCredentials: without credentials the configuration loads (a function on SQLite sends
+// no request to AWS), and a request fails saying which variables are missing.
+func TestNoCredentials(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"AWS_REGION": "us-east-1"},
+		{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKID"},
+		{"AWS_REGION": "us-east-1", "AWS_SECRET_ACCESS_KEY": "secret"},
+	} {
+		setEnv(t, env)
+		cfg, err := awsenv.Load(os.Getenv)
+		if err != nil {
+			t.Fatalf("%v: %v", env, err)
+		}
+		_, err = sqs.NewFromConfig(cfg).ListQueues(context.Background(), &sqs.ListQueuesInput{})
+		if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set") {
+			t.Errorf("%v: a request's error %v does not name the variables", env, err)
+		}
 	}
 }
