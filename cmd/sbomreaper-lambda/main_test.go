@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -94,8 +93,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	}
 	f.Stop()
 
-	inits := lambdatest.ColdStarts(t, rie, bootstrap, env, scheduled, 3)
-	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
+	lambdatest.LogInit(t, rie, bootstrap, env, scheduled)
 }
 
 // TestLinksNoEmbeddedS3: every package linked costs the function's cold start its

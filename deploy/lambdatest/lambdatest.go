@@ -6,7 +6,7 @@
 //
 // Tests build a bootstrap with Build (make build-lambda's flags, any architecture), start it
 // with Start, send events with Invoke, and read the init duration the emulator reports with
-// InitDuration. The emulator is built from the module cache on first use; nothing is fetched
+// InitDuration (LogInit logs it with the CPU time to the first event, FirstEventCPU). The emulator is built from the module cache on first use; nothing is fetched
 // beyond the Go module proxy.
 package lambdatest
 
@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -270,6 +271,80 @@ func ColdStarts(t testing.TB, rie, bootstrap string, env []string, event any, n 
 		f.Stop()
 	}
 	return ds
+}
+
+// LogInit logs what a cold start of bootstrap costs: the init duration the emulator reports,
+// best of three cold starts (each invoked once with event), and the CPU time the bootstrap has
+// used when it first asks for an event, median of five starts. Wall-clock times on a shared
+// machine follow its load, so they are logged, never asserted; the CPU time is the steadier
+// figure to compare builds by.
+func LogInit(t testing.TB, rie, bootstrap string, env []string, event any) {
+	t.Helper()
+	inits := ColdStarts(t, rie, bootstrap, env, event, 3)
+	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
+	var cpu []time.Duration
+	for range 5 {
+		cpu = append(cpu, FirstEventCPU(t, bootstrap, env))
+	}
+	slices.Sort(cpu)
+	t.Logf("CPU time to the first /next, median of %d starts: %v (all: %v)", len(cpu), cpu[len(cpu)/2], cpu)
+}
+
+// FirstEventCPU starts bootstrap with env against a Runtime API of its own and returns the CPU
+// time (user and system, all its threads: /proc/<pid>/task/*/schedstat) it has used when it
+// first asks for an event (GET /2018-06-01/runtime/invocation/next), the end of Lambda's init
+// phase. The bootstrap is then killed.
+func FirstEventCPU(t testing.TB, bootstrap string, env []string) time.Duration {
+	t.Helper()
+	skipUnlessLinux(t)
+	asked := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/runtime/invocation/next") {
+			select {
+			case asked <- struct{}{}:
+			default:
+			}
+		}
+		<-r.Context().Done() // the request is pending until the bootstrap is killed
+	}))
+	defer srv.Close()
+	cmd := exec.Command(bootstrap)
+	cmd.Env = append([]string{"AWS_LAMBDA_RUNTIME_API=" + srv.Listener.Addr().String()}, env...)
+	var out testkit.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Kill(); <-exited }()
+	select {
+	case <-asked:
+		// The bootstrap waits for the answer: its CPU time stands still.
+		return threadsCPU(cmd.Process.Pid)
+	case err := <-exited:
+		t.Fatalf("the bootstrap exited before asking for an event: %v\n%s", err, out.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the bootstrap did not ask for an event within 20 s\n%s", out.String())
+	}
+	return 0
+}
+
+// threadsCPU is the time pid's threads have run, from the first field of their schedstat.
+func threadsCPU(pid int) time.Duration {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var ns int64
+	for _, s := range stats {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			continue // a thread that has just ended
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			ns += n
+		}
+	}
+	return time.Duration(ns)
 }
 
 // AWSEnv is a function environment that points the SDK's own configuration at the test
