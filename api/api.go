@@ -248,14 +248,14 @@ func (h *Handler) call(req *request) (any, error) {
 		}
 	}
 	in := constraint.Request{Labels: req.params, Query: req.query}
-	if constraint.IoT.HasBody(req.op.name) {
+	if constraint.IoT().HasBody(req.op.name) {
 		obj, err := parseBody(req.body)
 		if err != nil {
 			return nil, err
 		}
 		in.Body = obj
 	}
-	if err := constraint.IoT.Check(req.op.name, in); err != nil {
+	if err := constraint.IoT().Check(req.op.name, in); err != nil {
 		return nil, err
 	}
 	return req.op.handle(h, req)

@@ -37,7 +37,7 @@ func TestModel(t *testing.T) {
 	var names []string
 	for _, op := range served() {
 		names = append(names, op.name)
-		m, ok := c.IoT.Operations[op.name]
+		m, ok := c.IoT().Operations[op.name]
 		if !ok {
 			t.Errorf("%s is served but not in %s: run go test ./api -run TestModel -update", op.name, modelFile)
 			continue
@@ -45,13 +45,13 @@ func TestModel(t *testing.T) {
 		if m.HTTP.Method != op.method || m.HTTP.RequestURI != op.path {
 			t.Errorf("%s is served on %s %s, the model binds it to %s %s", op.name, op.method, op.path, m.HTTP.Method, m.HTTP.RequestURI)
 		}
-		if invalid := op.errors.of(sbomcat.EINVALID).Name; c.IoT.HasBody(op.name) || len(c.IoT.Shapes[m.Input].Members) > 0 {
+		if invalid := op.errors.of(sbomcat.EINVALID).Name; c.IoT().HasBody(op.name) || len(c.IoT().Shapes[m.Input].Members) > 0 {
 			if !slices.Contains(m.Errors, invalid) {
 				t.Errorf("%s answers bad input with %s, which its model does not list (%v)", op.name, invalid, m.Errors)
 			}
 		}
 	}
-	for name := range c.IoT.Operations {
+	for name := range c.IoT().Operations {
 		if !slices.Contains(names, name) {
 			t.Errorf("%s is in %s but not served", name, modelFile)
 		}

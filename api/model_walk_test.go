@@ -301,18 +301,18 @@ func TestModelConstraints(t *testing.T) {
 		PackageName: aws.String(seedPackage), Tags: map[string]string{"k": "v"}}))
 	before := must[*iot.GetPackageConfigurationOutput](t)(e.client.GetPackageConfiguration(ctx, &iot.GetPackageConfigurationInput{}))
 
-	w := walker{t: t, m: c.IoT}
+	w := walker{t: t, m: c.IoT()}
 	cases := 0
-	for _, opName := range slices.Sorted(maps.Keys(c.IoT.Operations)) {
-		op := c.IoT.Operations[opName]
+	for _, opName := range slices.Sorted(maps.Keys(c.IoT().Operations)) {
+		op := c.IoT().Operations[opName]
 		want := "InvalidRequestException"
 		if slices.Contains(op.Errors, "ValidationException") {
 			want = "ValidationException"
 		}
-		if in := c.IoT.Shapes[op.Input]; len(in.Members) > 0 && !slices.Contains(op.Errors, want) {
+		if in := c.IoT().Shapes[op.Input]; len(in.Members) > 0 && !slices.Contains(op.Errors, want) {
 			t.Errorf("%s lists neither ValidationException nor InvalidRequestException: %v", opName, op.Errors)
 		}
-		in := c.IoT.Shapes[op.Input]
+		in := c.IoT().Shapes[op.Input]
 		for _, name := range slices.Sorted(maps.Keys(in.Members)) {
 			mem := in.Members[name]
 			var vs []violation
@@ -360,7 +360,7 @@ func TestModelConstraints(t *testing.T) {
 func (w walker) send(e *env, name string, op c.Operation, r walkRequest, what, want string) {
 	w.t.Helper()
 	var body []byte
-	if c.IoT.HasBody(name) {
+	if c.IoT().HasBody(name) {
 		var err error
 		if body, err = json.Marshal(r.body); err != nil {
 			w.t.Fatal(err)

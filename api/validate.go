@@ -10,7 +10,7 @@ import (
 
 // Request checks beyond the model's. Every constraint of the AWS model (types, required members,
 // lengths, patterns, ranges, enums) is checked before an operation runs (Handler.call, against
-// constraint.IoT); what is left here are the rules stricter than the model that this server
+// constraint.IoT()); what is left here are the rules stricter than the model that this server
 // keeps (docs/behaviour.md, "Errors"), rendered as AWS renders its own. The catalog's domain
 // rules (reserved tag keys, the attributes' byte budget) are the catalog service's.
 
@@ -120,9 +120,9 @@ func resourceOf(scope sbomcat.Scope, arn *string) (sbomcat.ResourceID, error) {
 	if err != nil {
 		return sbomcat.ResourceID{}, err
 	}
-	v.Check("resourceArn package name", a.Resource.PackageName, c.PackageName)
+	v.Check("resourceArn package name", a.Resource.PackageName, c.PackageName())
 	if a.Versioned {
-		v.Check("resourceArn version name", a.Resource.VersionName, c.VersionName)
+		v.Check("resourceArn version name", a.Resource.VersionName, c.VersionName())
 	}
 	if err := v.Err(); err != nil {
 		return sbomcat.ResourceID{}, err

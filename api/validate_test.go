@@ -20,7 +20,7 @@ func modelCheck(op string, labels map[string]string, query, body string) error {
 	if err != nil {
 		return err
 	}
-	return constraint.IoT.Check(op, constraint.Request{Labels: labels, Query: q, Body: obj})
+	return constraint.IoT().Check(op, constraint.Request{Labels: labels, Query: q, Body: obj})
 }
 
 // TestRequestChecks: the model's constraints and the rules stricter than the model, in AWS's

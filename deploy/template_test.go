@@ -80,6 +80,22 @@ var functions = []struct {
 	},
 }
 
+// lambdaSets are the variables Lambda sets in every function's environment itself, which the
+// functions' AWS configuration reads (awsenv.Load).
+var lambdaSets = []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+
+// sdkOptional are the other variables awsenv.Load reads, in every function, and why they are
+// left unset.
+var sdkOptional = map[string]string{
+	"AWS_ACCESS_KEY":                      "the SDK's older name of AWS_ACCESS_KEY_ID, which Lambda sets",
+	"AWS_SECRET_KEY":                      "the SDK's older name of AWS_SECRET_ACCESS_KEY, which Lambda sets",
+	"AWS_ACCOUNT_ID":                      "the SDK's account-based endpoints are not used",
+	"AWS_ENDPOINT_URL":                    "for emulators only (LocalStack, the tests)",
+	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "for emulators only",
+	"AWS_MAX_ATTEMPTS":                    "the SDK's default retries",
+	"AWS_RETRY_MODE":                      "the SDK's default retries",
+}
+
 // The SDK operations each function's code calls, as reached from its main (derived below from
 // the source, and kept here in full so that a change to them is a visible change to review).
 var wantSDKCalls = map[string][]string{
@@ -264,8 +280,9 @@ func TestFunctionsAreTheBinaries(t *testing.T) {
 	}
 }
 
-// TestEnvironmentMatchesCode: every variable a function's code reads is set by the template,
-// unless it is on the function's documented optional list; every variable the template sets is
+// TestEnvironmentMatchesCode: every variable a function's code reads is set by the template (or
+// by Lambda itself), unless it is on the function's documented optional list or sdkOptional;
+// every variable the template sets is
 // one the code reads (a misspelt name would be set and ignored).
 func TestEnvironmentMatchesCode(t *testing.T) {
 	for _, f := range functions {
@@ -286,7 +303,11 @@ func TestEnvironmentMatchesCode(t *testing.T) {
 			t.Logf("cmd/%s reads %s", f.Cmd, strings.Join(names, " "))
 			for _, name := range names {
 				_, set := env[name]
+				set = set || slices.Contains(lambdaSets, name)
 				why, optional := f.Optional[name]
+				if !optional {
+					why, optional = sdkOptional[name]
+				}
 				switch {
 				case !set && !optional:
 					t.Errorf("cmd/%s reads %s, which the template does not set (set it, or list it as optional with a reason)", f.Cmd, name)
@@ -300,6 +321,9 @@ func TestEnvironmentMatchesCode(t *testing.T) {
 				}
 			}
 			for name := range f.Optional {
+				if _, both := sdkOptional[name]; both {
+					t.Errorf("optional %s is listed for every function already", name)
+				}
 				if !read[name] {
 					t.Errorf("optional %s is not read by cmd/%s any more: drop it from the list", name, f.Cmd)
 				}

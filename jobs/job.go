@@ -16,7 +16,6 @@ package jobs
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 	"unicode/utf8"
 
@@ -40,8 +39,6 @@ const (
 	DefaultListMaxResults = 100   // as every list here: docs/behaviour.md, "Lists and pages"
 	MaxListMaxResults     = 250   // LaserMaxResults
 )
-
-var jobIDPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 
 // Status is a job's status (AWS JobStatus). This server's jobs are always IN_PROGRESS: nothing
 // runs them to completion, and there is no CancelJob.
@@ -214,7 +211,7 @@ func (r *CreateRequest) Validate() error {
 // checkJobID checks a job id: 1 to 64 letters, digits, '_' and '-', as it appears in the job's
 // ARN and keys its record.
 func checkJobID(id string) error {
-	if id == "" || utf8.RuneCountInString(id) > MaxJobIDLen || !jobIDPattern.MatchString(id) {
+	if id == "" || utf8.RuneCountInString(id) > MaxJobIDLen || !onlyOf(id, "_-") {
 		return sbomcat.Errorf(sbomcat.EINVALID, "The job id %q is not 1 to %d letters, digits, '_' and '-'.", id, MaxJobIDLen)
 	}
 	return nil

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 
 	"github.com/sbomcat/sbomcat"
@@ -37,10 +36,23 @@ const (
 	artifactTail         = "artifact:s3-presigned-url"
 )
 
-var (
-	namePattern    = regexp.MustCompile(`^[a-zA-Z0-9_.\-]+$`)
-	attrKeyPattern = regexp.MustCompile(`^[a-zA-Z0-9:_\-]+$`)
-)
+// isName reports whether s matches the model's package and version name pattern,
+// ^[a-zA-Z0-9_.\-]+$; isAttrKey the attribute keys', ^[a-zA-Z0-9:_\-]+$.
+func isName(s string) bool    { return onlyOf(s, "_.-") }
+func isAttrKey(s string) bool { return onlyOf(s, ":_-") }
+
+// onlyOf reports whether s is not empty and made of ASCII letters, digits and the bytes of
+// extra alone: the patterns above, checked without compiling regexps when the program starts
+// (every Lambda cold start would pay for them).
+func onlyOf(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // token is one ${...} of a document: doc[start:end] == "${" + body + "}".
 type token struct {
@@ -161,7 +173,7 @@ func parseRef(body string) (*ref, error) {
 		r.kind = refAllAttributes
 	case strings.HasPrefix(tail, "attributes:"):
 		r.kind, r.key = refAttribute, strings.TrimPrefix(tail, "attributes:")
-		if !attrKeyPattern.MatchString(r.key) {
+		if !isAttrKey(r.key) {
 			return nil, bad()
 		}
 	case tail == artifactLocationTail || tail == artifactTail:
@@ -175,10 +187,10 @@ func parseRef(body string) (*ref, error) {
 	if ver == VersionNull {
 		return nil, invalid(msgNullInDocument)
 	}
-	if pkg != "" && !namePattern.MatchString(pkg) {
+	if pkg != "" && !isName(pkg) {
 		return nil, sbomcat.Errorf(sbomcat.EINVALID, "Package name %q in placeholder ${%s} is not a valid package name.", pkg, body)
 	}
-	if ver != "" && ver != VersionDefault && !namePattern.MatchString(ver) {
+	if ver != "" && ver != VersionDefault && !isName(ver) {
 		return nil, sbomcat.Errorf(sbomcat.EINVALID, "Version name %q in placeholder ${%s} is not a valid version name or $default.", ver, body)
 	}
 	return r, nil

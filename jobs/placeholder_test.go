@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/sbomcat/sbomcat"
@@ -114,6 +115,27 @@ func TestJSONStringContent(t *testing.T) {
 	} {
 		if got := jsonStringContent(in); got != want {
 			t.Errorf("jsonStringContent(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNamesMatchTheModelPatterns: the byte checks accept exactly what the patterns they stand
+// for match.
+func TestNamesMatchTheModelPatterns(t *testing.T) {
+	inputs := []string{"", "fw", "fw-1.0_x", "a:b", "A-Z_09", "fw 1", "x\n", "\n", "é", "fw/1", "$", "fw.", ":", "\xff", "a\x00"}
+	for _, tc := range []struct {
+		pattern string
+		check   func(string) bool
+	}{
+		{`^[a-zA-Z0-9_.\-]+$`, isName},
+		{`^[a-zA-Z0-9:_\-]+$`, isAttrKey},
+		{`^[a-zA-Z0-9_-]+$`, func(s string) bool { return onlyOf(s, "_-") }},
+	} {
+		re := regexp.MustCompile(tc.pattern)
+		for _, in := range inputs {
+			if got, want := tc.check(in), re.MatchString(in); got != want {
+				t.Errorf("%s on %q: %v, want %v", tc.pattern, in, got, want)
+			}
 		}
 	}
 }

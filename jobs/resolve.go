@@ -34,8 +34,8 @@ func parseDestination(s sbomcat.Scope, arn string) (destination, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) == 6 && parts[0] == "arn" && parts[2] == "iot" {
 		if rest, ok := strings.CutPrefix(parts[5], "package/"); ok {
-			if pkg, ver, ok := strings.Cut(rest, "/version/"); ok && namePattern.MatchString(pkg) &&
-				(ver == VersionDefault || ver == VersionNull || namePattern.MatchString(ver)) {
+			if pkg, ver, ok := strings.Cut(rest, "/version/"); ok && isName(pkg) &&
+				(ver == VersionDefault || ver == VersionNull || isName(ver)) {
 				if parts[1] != s.Partition || parts[3] != s.Region || parts[4] != s.Account {
 					return destination{}, sbomcat.Errorf(sbomcat.EINVALID,
 						"Package version ARN %s is outside this endpoint's partition %s, region %s and account %s.", arn, s.Partition, s.Region, s.Account)

@@ -8,20 +8,38 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sbomcat/sbomcat/worker"
+	"github.com/sbomcat/sbomcat"
 )
+
+// Job is one delivery of an association to a Processor (the worker). It is the queue's type,
+// not the worker's, so that package queue imports no worker: the API, which publishes events
+// (Encode), links neither the worker nor its validator.
+type Job struct {
+	Association sbomcat.Association
+	// MessageID identifies the delivery for logs (an SQS message id); may be "".
+	MessageID string
+	// Attempt counts deliveries of this association, from 1.
+	Attempt int
+	// Last is set on the last delivery attempt: a transient failure is then recorded as FAILED
+	// instead of being returned for a retry, so that no association stays IN_PROGRESS forever.
+	Last bool
+	// Current is set by a caller that has just found the association current and in progress
+	// in the store (Local counts the attempt with a write conditional on both), so that
+	// the worker need not read the version again before downloading.
+	Current bool
+}
 
 // Processor does the work of one job; *worker.Worker implements it. Nil means the job is
 // finished; an error means it should be delivered again.
 type Processor interface {
-	Process(ctx context.Context, job worker.Job) error
+	Process(ctx context.Context, job Job) error
 }
 
 // ProcessorFunc adapts a function to Processor.
-type ProcessorFunc func(ctx context.Context, job worker.Job) error
+type ProcessorFunc func(ctx context.Context, job Job) error
 
 // Process calls f.
-func (f ProcessorFunc) Process(ctx context.Context, job worker.Job) error { return f(ctx, job) }
+func (f ProcessorFunc) Process(ctx context.Context, job Job) error { return f(ctx, job) }
 
 // Message is one delivery of a queue message, whatever brought it (the long-poll runner, or
 // Lambda's SQS event source through cmd/sbomworker-lambda).
@@ -84,7 +102,7 @@ func (c *Consumer) Handle(ctx context.Context, m Message) error {
 		limit = DefaultMaxReceiveCount
 	}
 	attempt := max(m.ReceiveCount, 1)
-	return c.Processor.Process(ctx, worker.Job{Association: a, MessageID: m.ID, Attempt: attempt, Last: attempt >= limit})
+	return c.Processor.Process(ctx, Job{Association: a, MessageID: m.ID, Attempt: attempt, Last: attempt >= limit})
 }
 
 // HandleBatch processes messages concurrently and returns the ids of those that must be

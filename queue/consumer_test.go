@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/sbomcat/sbomcat/queue"
-	"github.com/sbomcat/sbomcat/worker"
 )
 
 // These are unit tests of Consumer's own logic (decoding, attempt counting, failure
@@ -40,8 +39,8 @@ func TestConsumerLastAttempt(t *testing.T) {
 		{max: 3, receiveCount: 0, attempt: 1, last: false}, // attribute missing
 	}
 	for _, tt := range tests {
-		var got worker.Job
-		c := queue.Consumer{MaxReceiveCount: tt.max, Processor: queue.ProcessorFunc(func(_ context.Context, j worker.Job) error { got = j; return nil })}
+		var got queue.Job
+		c := queue.Consumer{MaxReceiveCount: tt.max, Processor: queue.ProcessorFunc(func(_ context.Context, j queue.Job) error { got = j; return nil })}
 		if err := c.Handle(context.Background(), queue.Message{ID: "m1", Body: eventBody(t), ReceiveCount: tt.receiveCount}); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +52,7 @@ func TestConsumerLastAttempt(t *testing.T) {
 
 func TestConsumerPoisonNeverReachesProcessor(t *testing.T) {
 	called := false
-	c := queue.Consumer{Processor: queue.ProcessorFunc(func(context.Context, worker.Job) error { called = true; return nil })}
+	c := queue.Consumer{Processor: queue.ProcessorFunc(func(context.Context, queue.Job) error { called = true; return nil })}
 	err := c.Handle(context.Background(), queue.Message{ID: "m-poison", Body: "not json", ReceiveCount: 1})
 	var pe *queue.PoisonError
 	if !errors.As(err, &pe) || pe.MessageID != "m-poison" || !errors.Is(err, queue.ErrNotEvent) {
@@ -70,7 +69,7 @@ func TestConsumerHandleBatch(t *testing.T) {
 	body := eventBody(t)
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	c := queue.Consumer{Concurrency: 2, Processor: queue.ProcessorFunc(func(_ context.Context, j worker.Job) error {
+	c := queue.Consumer{Concurrency: 2, Processor: queue.ProcessorFunc(func(_ context.Context, j queue.Job) error {
 		mu.Lock()
 		seen[j.MessageID] = true
 		mu.Unlock()

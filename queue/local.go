@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
-	"github.com/sbomcat/sbomcat/worker"
 )
 
 // LocalStore is what Local needs of the store, which is its queue; sbomcat.Store implements
@@ -334,7 +333,7 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 func (l *Local) attempt(work context.Context, e *entry) {
 	a := e.a
 	if e.counted {
-		err := l.proc.Process(work, worker.Job{Association: a, Attempt: 1, Last: l.o.MaxAttempts <= 1})
+		err := l.proc.Process(work, Job{Association: a, Attempt: 1, Last: l.o.MaxAttempts <= 1})
 		l.finish(e, 1, err, work.Err() != nil)
 		return
 	}
@@ -358,7 +357,7 @@ func (l *Local) attempt(work context.Context, e *entry) {
 		return
 	}
 	// BeginAttempt's write was conditional on the association being current and in progress.
-	err = l.proc.Process(work, worker.Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts, Current: true})
+	err = l.proc.Process(work, Job{Association: a, Attempt: n, Last: n >= l.o.MaxAttempts, Current: true})
 	l.finish(e, n, err, work.Err() != nil)
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
-	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workertest"
 )
 
@@ -33,7 +32,7 @@ func TestLocalHelperProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hang := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+	hang := queue.ProcessorFunc(func(ctx context.Context, j queue.Job) error {
 		fmt.Printf("attempt %d last=%v\n", j.Attempt, j.Last)
 		<-ctx.Done()
 		return ctx.Err()

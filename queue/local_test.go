@@ -101,7 +101,7 @@ func TestLocalRecoversWorkFromStore(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var got []string
-	rec := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+	rec := queue.ProcessorFunc(func(ctx context.Context, j queue.Job) error {
 		mu.Lock()
 		got = append(got, j.Association.ID)
 		mu.Unlock()
@@ -198,7 +198,7 @@ func TestLocalSupersededWhileQueued(t *testing.T) {
 	l := newLocal(t)
 	var mu sync.Mutex
 	var validated []string
-	rec := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+	rec := queue.ProcessorFunc(func(ctx context.Context, j queue.Job) error {
 		mu.Lock()
 		validated = append(validated, j.Association.SBOM.Key)
 		mu.Unlock()
@@ -239,7 +239,7 @@ func TestLocalBacklogLargerThanOneRead(t *testing.T) {
 		workertest.Associate(t, l.store, "fw", fmt.Sprint(i), sbomcat.S3Location{Bucket: bucket, Key: "k.json", Version: "v"})
 	}
 	// Results recorded directly: what is measured is the queue, not the worker.
-	record := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+	record := queue.ProcessorFunc(func(ctx context.Context, j queue.Job) error {
 		a := j.Association
 		return l.store.RecordValidation(ctx, sbomcat.Validation{AssociationID: a.ID, PackageName: a.PackageName, VersionName: a.VersionName,
 			Results: []sbomcat.FileResult{{FileName: "k.json", Result: sbomcat.ResultSucceeded}}})
@@ -280,7 +280,7 @@ func TestLocalFirstAttemptCounted(t *testing.T) {
 			store := &attemptCounting{LocalStore: l.store}
 			var attempts []int
 			var mu sync.Mutex
-			rec := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+			rec := queue.ProcessorFunc(func(ctx context.Context, j queue.Job) error {
 				mu.Lock()
 				attempts = append(attempts, j.Attempt)
 				mu.Unlock()

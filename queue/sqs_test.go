@@ -348,7 +348,7 @@ func TestSQSVisibilityExtended(t *testing.T) {
 	started, release := l.s3.HoldFirstGet("")
 	l.associate(t, "1", "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	var calls atomic.Int64
-	counted := queue.ProcessorFunc(func(ctx context.Context, j worker.Job) error {
+	counted := queue.ProcessorFunc(func(ctx context.Context, j queue.Job) error {
 		calls.Add(1)
 		return l.w.Process(ctx, j)
 	})
@@ -417,7 +417,7 @@ func TestSQSGracefulShutdown(t *testing.T) {
 
 func TestRunnerFailsOnMissingQueue(t *testing.T) {
 	s := workertest.StartSQS(t)
-	r := sbomsqs.NewRunner(s.Client(), s.URL+"/000000000000/nope", queue.ProcessorFunc(func(context.Context, worker.Job) error { return nil }), sbomsqs.RunnerOptions{})
+	r := sbomsqs.NewRunner(s.Client(), s.URL+"/000000000000/nope", queue.ProcessorFunc(func(context.Context, queue.Job) error { return nil }), sbomsqs.RunnerOptions{})
 	if err := r.Run(context.Background()); err == nil {
 		t.Fatal("Run on a missing queue succeeded")
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/queue"
 )
 
 // emf writes one CloudWatch Embedded Metric Format document per job: a JSON log line that
@@ -55,7 +56,7 @@ type emfMeta struct {
 	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
 }
 
-func (m *emf) emit(a sbomcat.Association, job Job, rep report, elapsed time.Duration, start time.Time) {
+func (m *emf) emit(a sbomcat.Association, job queue.Job, rep report, elapsed time.Duration, start time.Time) {
 	if m == nil {
 		return
 	}

@@ -1,7 +1,7 @@
 // Package worker validates one SBOM association and records its results: the core of the
-// service's asynchronous loop, a plain function from a Job to recorded results.
+// service's asynchronous loop, a plain function from a job (queue.Job) to recorded results.
 //
-// It knows nothing of queues or Lambda. The SQS runner, the Lambda handler and the embedded
+// It knows nothing of SQS or Lambda. The SQS runner, the Lambda handler and the embedded
 // local queue (package queue) all call Worker.Process; the error it returns is the only thing
 // they act on: nil means the job is finished (recorded, or discarded because it no longer
 // matters) and the message may be deleted; any error means "try again later".
@@ -39,6 +39,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/ctxio"
 	"github.com/sbomcat/sbomcat/profiles"
+	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -46,22 +47,6 @@ import (
 type Store interface {
 	GetVersion(ctx context.Context, pkg, version string) (*sbomcat.PackageVersion, error)
 	RecordValidation(ctx context.Context, v sbomcat.Validation) error
-}
-
-// Job is one delivery of an association to the worker.
-type Job struct {
-	Association sbomcat.Association
-	// MessageID identifies the delivery for logs (an SQS message id); may be "".
-	MessageID string
-	// Attempt counts deliveries of this association, from 1.
-	Attempt int
-	// Last is set on the last delivery attempt: a transient failure is then recorded as FAILED
-	// instead of being returned for a retry, so that no association stays IN_PROGRESS forever.
-	Last bool
-	// Current is set by a caller that has just found the association current and in progress
-	// in the store (queue.Local counts the attempt with a write conditional on both), so that
-	// the worker need not read the version again before downloading.
-	Current bool
 }
 
 // Config configures a Worker. Store and Objects are required.
@@ -184,7 +169,7 @@ type report struct {
 
 // Process validates the job's SBOM and records the results. It returns nil when the job is
 // finished, and an error when it should be delivered again.
-func (w *Worker) Process(ctx context.Context, job Job) error {
+func (w *Worker) Process(ctx context.Context, job queue.Job) error {
 	start := w.cfg.Now()
 	a := job.Association
 	log := &jobLog{l: w.log, attrs: []any{"association_id", a.ID, "package", a.PackageName, "version", a.VersionName,
@@ -204,7 +189,7 @@ func (w *Worker) Process(ctx context.Context, job Job) error {
 	return err
 }
 
-func (w *Worker) process(ctx context.Context, job Job, log *jobLog) (report, error) {
+func (w *Worker) process(ctx context.Context, job queue.Job, log *jobLog) (report, error) {
 	a := job.Association
 	if !job.Current {
 		if rep, done, err := w.check(ctx, a, log); done || err != nil {
@@ -236,7 +221,7 @@ func (w *Worker) check(ctx context.Context, a sbomcat.Association, log *jobLog) 
 }
 
 // validateAndRecord downloads and validates the job's SBOM and records the results.
-func (w *Worker) validateAndRecord(ctx context.Context, job Job, log *jobLog) (report, error) {
+func (w *Worker) validateAndRecord(ctx context.Context, job queue.Job, log *jobLog) (report, error) {
 	a := job.Association
 	results, n, err := w.validate(ctx, a.SBOM, a.Profile)
 	rep := report{bytes: n}
@@ -370,7 +355,7 @@ func objectName(key string) string { return path.Base(key) }
 
 // couldNotComplete is the message of a transient failure on the last attempt. It says what
 // kind of failure it was without internal detail.
-func couldNotComplete(job Job, err error) string {
+func couldNotComplete(job queue.Job, err error) string {
 	what := "An internal error occurred."
 	var oe *ObjectError
 	if errors.As(err, &oe) {

@@ -14,7 +14,8 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/testkit"
-	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/localobjects"
+	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/s3local"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -73,7 +74,7 @@ func s3Answers(status int, code string) func(*http.Request) (int, string) {
 	return func(*http.Request) (int, string) { return status, code }
 }
 
-func job(a sbomcat.Association) worker.Job { return worker.Job{Association: a, Attempt: 1} }
+func job(a sbomcat.Association) queue.Job { return queue.Job{Association: a, Attempt: 1} }
 
 type want struct {
 	file, result string
@@ -293,7 +294,7 @@ func TestProcessTransientFailure(t *testing.T) {
 			ctx := context.Background()
 			var oe *worker.ObjectError
 			for attempt := 1; attempt <= 2; attempt++ {
-				err := e.w.Process(ctx, worker.Job{Association: a, Attempt: attempt})
+				err := e.w.Process(ctx, queue.Job{Association: a, Attempt: attempt})
 				if !errors.As(err, &oe) || oe.Permanent() {
 					t.Fatalf("attempt %d: Process = %v, want a transient *worker.ObjectError", attempt, err)
 				}
@@ -304,7 +305,7 @@ func TestProcessTransientFailure(t *testing.T) {
 
 			t.Run("recovers", func(t *testing.T) {
 				tt.repair(t, e)
-				if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 3}); err != nil {
+				if err := e.w.Process(ctx, queue.Job{Association: a, Attempt: 3}); err != nil {
 					t.Fatalf("Process after repair: %v", err)
 				}
 				if status, _ := e.status(t); status != sbomcat.StatusSucceeded {
@@ -315,7 +316,7 @@ func TestProcessTransientFailure(t *testing.T) {
 			t.Run("last attempt", func(t *testing.T) {
 				a := e.associate(t, "dir/sbom.json", cdx)
 				tt.break_(e)
-				if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 5, Last: true}); err != nil {
+				if err := e.w.Process(ctx, queue.Job{Association: a, Attempt: 5, Last: true}); err != nil {
 					t.Fatalf("Process on the last attempt: %v", err)
 				}
 				status, got := e.status(t)
@@ -335,7 +336,7 @@ func TestProcessInterrupted(t *testing.T) {
 	a := e.associate(t, "sbom.json", testkit.ReadFixture(t, "cdx16-valid.json"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := e.w.Process(ctx, worker.Job{Association: a, Attempt: 5, Last: true}); !errors.Is(err, context.Canceled) {
+	if err := e.w.Process(ctx, queue.Job{Association: a, Attempt: 5, Last: true}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Process = %v, want context.Canceled", err)
 	}
 	if status, got := e.status(t); status != sbomcat.StatusInProgress || len(got) != 0 {
@@ -585,7 +586,7 @@ func TestProcessLocalObjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs := &countingObjects{Objects: wiring.LocalObjects(b)}
+			objs := &countingObjects{Objects: localobjects.New(b)}
 			e := newEnv(t, func(c *worker.Config) { c.Objects, c.Validator.Limits.MaxObjectBytes = objs, tt.limit })
 			a := workertest.Associate(t, e.store, "fw", "1.0", sbomcat.S3Location{Bucket: bucket, Key: "sbom.json", Version: string(put.VersionID)})
 			if err := e.w.Process(context.Background(), job(a)); err != nil {

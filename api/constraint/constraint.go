@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/sbomcat/sbomcat"
@@ -31,7 +32,7 @@ type String struct {
 
 // fromModel returns the string shape name of the model in model.json.
 func fromModel(name string) String {
-	s := IoT.Shapes[name]
+	s := IoT().Shapes[name]
 	if s == nil || s.Type != "string" {
 		panic("constraint: no string shape " + name + " in model.json")
 	}
@@ -39,12 +40,13 @@ func fromModel(name string) String {
 }
 
 // The string shapes checked outside the model's walk (Model.Check): the names inside a
-// resourceArn, and the lengths jobs.Service checks itself.
+// resourceArn, and the lengths jobs.Service checks itself. They are read from the model on
+// first use, as the model is (IoT).
 var (
-	PackageName       = fromModel("PackageName")
-	VersionName       = fromModel("VersionName")
-	RoleArn           = fromModel("RoleArn")
-	PackageVersionArn = fromModel("PackageVersionArn")
+	PackageName       = sync.OnceValue(func() String { return fromModel("PackageName") })
+	VersionName       = sync.OnceValue(func() String { return fromModel("VersionName") })
+	RoleArn           = sync.OnceValue(func() String { return fromModel("RoleArn") })
+	PackageVersionArn = sync.OnceValue(func() String { return fromModel("PackageVersionArn") })
 )
 
 // The limits AWS documents for an SBOM's location, which its model does not carry.

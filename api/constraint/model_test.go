@@ -12,8 +12,8 @@ import (
 // and match as its shape says.
 func TestPatternsCompile(t *testing.T) {
 	n := 0
-	for _, name := range slices.Sorted(maps.Keys(IoT.Shapes)) {
-		s := IoT.Shapes[name]
+	for _, name := range slices.Sorted(maps.Keys(IoT().Shapes)) {
+		s := IoT().Shapes[name]
 		if (s.Pattern == "") != (s.re == nil) {
 			t.Errorf("%s: pattern %q but compiled %v", name, s.Pattern, s.re != nil)
 			continue
@@ -38,9 +38,9 @@ func TestPatternsCompile(t *testing.T) {
 		v    string
 		want bool
 	}{
-		{PackageName, "fw-1.0_x", true},
-		{PackageName, "fw 1", false}, // a space is outside [a-zA-Z0-9-_.]
-		{PackageName, "x" + "\n", false},
+		{PackageName(), "fw-1.0_x", true},
+		{PackageName(), "fw 1", false}, // a space is outside [a-zA-Z0-9-_.]
+		{PackageName(), "x" + "\n", false},
 	}
 	for _, tt := range tests {
 		var v Violations

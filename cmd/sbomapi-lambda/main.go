@@ -18,7 +18,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,7 +36,7 @@ import (
 	"github.com/sbomcat/sbomcat/catalog"
 	ddbstore "github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
-	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/awsenv"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
@@ -61,8 +60,7 @@ func main() {
 		log.Error("configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	ctx := context.Background()
-	cfg, err := awswiring.Load(ctx, "")
+	cfg, err := awsenv.Load(os.Getenv)
 	if err != nil {
 		log.Error("aws configuration", "error", err.Error())
 		os.Exit(1)

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -41,7 +40,6 @@ import (
 	"github.com/sbomcat/sbomcat/deploy"
 	"github.com/sbomcat/sbomcat/deploy/lambdatest"
 	ddbstore "github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
@@ -494,8 +492,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 
 	list := events.APIGatewayV2HTTPRequest{Version: "2.0", RawPath: "/packages", Headers: map[string]string{}}
 	list.RequestContext.HTTP.Method, list.RequestContext.HTTP.Path = "GET", "/packages"
-	inits := lambdatest.ColdStarts(t, rie, bootstrap, env, list, 3)
-	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
+	lambdatest.LogInit(t, rie, bootstrap, env, list)
 }
 
 // response is what net/http sent, with the headers the handler set: Date and Content-Length
@@ -565,20 +562,11 @@ func normalize(body string) string {
 
 // TestLinksNoLocalEngines: the function runs on DynamoDB alone, and every package linked costs
 // its cold start (initialisation and pages of the binary): SQLite and the embedded S3, which
-// package wiring brings for sbomd and the worker binaries, must stay out.
+// package wiring brings for sbomd and the worker binaries, must stay out, and so must the
+// worker and its validator (the function only publishes events), and the SDK's config package
+// with the credential providers it brings (the function's configuration is its environment).
 func TestLinksNoLocalEngines(t *testing.T) {
-	args := append([]string{"list", "-deps"}, lambdatest.BuildFlags[:2]...) // -tags lambda.norpc
-	out, err := exec.Command(testkit.GoTool(), append(args, ".")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	deps := strings.Fields(string(out))
-	if !slices.Contains(deps, "github.com/sbomcat/sbomcat/dynamodb") {
-		t.Fatalf("the dependencies listed lack the store the function runs on: %v", deps)
-	}
-	for _, pkg := range []string{"modernc.org/sqlite", "github.com/sbomcat/sbomcat/sqlite", "github.com/sbomcat/sbomcat/s3local", "github.com/sbomcat/sbomcat/internal/wiring"} {
-		if slices.Contains(deps, pkg) {
-			t.Errorf("the API Lambda links %s", pkg)
-		}
-	}
+	lambdatest.LinksNone(t, "modernc.org/sqlite", "github.com/sbomcat/sbomcat/sqlite", "github.com/sbomcat/sbomcat/s3local",
+		"github.com/sbomcat/sbomcat/internal/wiring", "github.com/sbomcat/sbomcat/worker", "github.com/sbomcat/sbomcat/validator",
+		"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts")
 }

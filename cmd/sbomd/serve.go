@@ -25,6 +25,8 @@ import (
 	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/apiwiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/localobjects"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
@@ -55,7 +57,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 	var awsCfg aws.Config
 	if c.table != "" || c.queueURL != "" || c.s3 == s3External {
 		var err error
-		if awsCfg, err = wiring.LoadAWS(ctx, c.region); err != nil {
+		if awsCfg, err = awswiring.Load(ctx, c.region); err != nil {
 			return err
 		}
 	}
@@ -100,7 +102,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		presigner jobs.Presigner
 	)
 	if s3b != nil {
-		objs = wiring.LocalObjects(s3b)
+		objs = localobjects.New(s3b)
 		presigner = s3presign.New(s3.New(s3.Options{
 			Region:       c.region,
 			BaseEndpoint: aws.String(publicURL),

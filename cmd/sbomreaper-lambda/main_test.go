@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -94,6 +93,12 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	}
 	f.Stop()
 
-	inits := lambdatest.ColdStarts(t, rie, bootstrap, env, scheduled, 3)
-	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
+	lambdatest.LogInit(t, rie, bootstrap, env, scheduled)
+}
+
+// TestLinksNoEmbeddedS3: every package linked costs the function's cold start its
+// initialisation and pages; it reads no S3, and its AWS configuration is its
+// environment (awsenv), without the SDK's config package and the credential providers it brings.
+func TestLinksNoEmbeddedS3(t *testing.T) {
+	lambdatest.LinksNone(t, "github.com/sbomcat/sbomcat/s3local", "github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts")
 }

@@ -110,10 +110,14 @@ func wantStatuses(t *testing.T, store sbomcat.Store, wants []wantStatus) {
 func TestHandleReportsExactlyTheMessagesToRetry(t *testing.T) {
 	s3 := startFlakyS3(t)
 	store, dbPath := workertest.OpenStore(t)
-	setenv(t, workertest.AWSEnv("AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_MAX_ATTEMPTS=1", "SBOMCAT_S3_USE_PATH_STYLE=true"))
-	getenv := func(k string) string {
-		return map[string]string{"SBOMCAT_SQLITE_PATH": dbPath, "SBOMCAT_MAX_RECEIVE_COUNT": "3", "SBOMCAT_S3_USE_PATH_STYLE": "true"}[k]
+	aws := workertest.AWSEnv("AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_MAX_ATTEMPTS=1", "SBOMCAT_S3_USE_PATH_STYLE=true")
+	setenv(t, aws) // the SDK's clients look at AWS_ENDPOINT_URL themselves
+	env := map[string]string{"SBOMCAT_SQLITE_PATH": dbPath, "SBOMCAT_MAX_RECEIVE_COUNT": "3"}
+	for _, kv := range aws {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
 	}
+	getenv := func(k string) string { return env[k] }
 	var stdout, stderr bytes.Buffer
 	h, closeStore, err := newHandler(context.Background(), getenv, &stdout, &stderr)
 	if err != nil {
@@ -455,8 +459,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	})
 	f.Stop()
 
-	inits := lambdatest.ColdStarts(t, rie, bootstrap, env, events.SQSEvent{Records: []events.SQSMessage{}}, 3)
-	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
+	lambdatest.LogInit(t, rie, bootstrap, env, events.SQSEvent{Records: []events.SQSMessage{}})
 }
 
 func failureIDs(resp events.SQSEventResponse) []string {
@@ -485,4 +488,11 @@ func eventSourceMapping(t *testing.T, f *lambdatest.Function, client *sqs.Client
 			}
 		}
 	}
+}
+
+// TestLinksNoEmbeddedS3: every package linked costs the function's cold start its
+// initialisation and pages; it reads S3 through the SDK, and its AWS configuration is its
+// environment (awsenv), without the SDK's config package and the credential providers it brings.
+func TestLinksNoEmbeddedS3(t *testing.T) {
+	lambdatest.LinksNone(t, "github.com/sbomcat/sbomcat/s3local", "github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts")
 }

@@ -26,6 +26,7 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
 )
@@ -90,7 +91,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return errors.New(wiring.EnvQueueURL + " is required")
 	}
 	log := c.Logger(stderr)
-	awsCfg, err := wiring.LoadAWS(ctx, "")
+	awsCfg, err := awswiring.Load(ctx, "")
 	if err != nil {
 		return err
 	}

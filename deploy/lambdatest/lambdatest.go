@@ -6,7 +6,7 @@
 //
 // Tests build a bootstrap with Build (make build-lambda's flags, any architecture), start it
 // with Start, send events with Invoke, and read the init duration the emulator reports with
-// InitDuration. The emulator is built from the module cache on first use; nothing is fetched
+// InitDuration (LogInit logs it with the CPU time to the first event, FirstEventCPU). The emulator is built from the module cache on first use; nothing is fetched
 // beyond the Go module proxy.
 package lambdatest
 
@@ -18,11 +18,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,6 +79,27 @@ func Build(t testing.TB, dir, goarch string) string {
 	goBuild(t, []string{"GOOS=linux", "GOARCH=" + goarch, "CGO_ENABLED=0"},
 		append(append([]string{}, BuildFlags...), "-o", bin, pkg)...)
 	return bin
+}
+
+// LinksNone fails the test if the command in the working directory (a command's own test),
+// built as `make build-lambda` builds it, links any of pkgs: every package linked costs a cold
+// start its initialisation and the pages of the binary.
+func LinksNone(t testing.TB, pkgs ...string) {
+	t.Helper()
+	args := append([]string{"list", "-deps"}, BuildFlags[:2]...) // -tags lambda.norpc
+	out, err := exec.Command(testkit.GoTool(), append(args, ".")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "github.com/aws/aws-lambda-go/lambda") {
+		t.Fatalf("the dependencies listed lack the Lambda runtime: %v", deps)
+	}
+	for _, pkg := range pkgs {
+		if slices.Contains(deps, pkg) {
+			t.Errorf("the function links %s", pkg)
+		}
+	}
 }
 
 // BuildEmulator builds aws-lambda-rie for the host and returns its path.
@@ -248,4 +271,78 @@ func ColdStarts(t testing.TB, rie, bootstrap string, env []string, event any, n 
 		f.Stop()
 	}
 	return ds
+}
+
+// LogInit logs what a cold start of bootstrap costs: the init duration the emulator reports,
+// best of three cold starts (each invoked once with event), and the CPU time the bootstrap has
+// used when it first asks for an event, median of five starts. Wall-clock times on a shared
+// machine follow its load, so they are logged, never asserted; the CPU time is the steadier
+// figure to compare builds by.
+func LogInit(t testing.TB, rie, bootstrap string, env []string, event any) {
+	t.Helper()
+	inits := ColdStarts(t, rie, bootstrap, env, event, 3)
+	t.Logf("init duration (aws-lambda-rie INIT REPORT), best of %d cold starts: %v (all: %v)", len(inits), slices.Min(inits), inits)
+	var cpu []time.Duration
+	for range 5 {
+		cpu = append(cpu, FirstEventCPU(t, bootstrap, env))
+	}
+	slices.Sort(cpu)
+	t.Logf("CPU time to the first /next, median of %d starts: %v (all: %v)", len(cpu), cpu[len(cpu)/2], cpu)
+}
+
+// FirstEventCPU starts bootstrap with env against a Runtime API of its own and returns the CPU
+// time (user and system, all its threads: /proc/<pid>/task/*/schedstat) it has used when it
+// first asks for an event (GET /2018-06-01/runtime/invocation/next), the end of Lambda's init
+// phase. The bootstrap is then killed.
+func FirstEventCPU(t testing.TB, bootstrap string, env []string) time.Duration {
+	t.Helper()
+	skipUnlessLinux(t)
+	asked := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/runtime/invocation/next") {
+			select {
+			case asked <- struct{}{}:
+			default:
+			}
+		}
+		<-r.Context().Done() // the request is pending until the bootstrap is killed
+	}))
+	defer srv.Close()
+	cmd := exec.Command(bootstrap)
+	cmd.Env = append([]string{"AWS_LAMBDA_RUNTIME_API=" + srv.Listener.Addr().String()}, env...)
+	var out testkit.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Kill(); <-exited }()
+	select {
+	case <-asked:
+		// The bootstrap waits for the answer: its CPU time stands still.
+		return threadsCPU(cmd.Process.Pid)
+	case err := <-exited:
+		t.Fatalf("the bootstrap exited before asking for an event: %v\n%s", err, out.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the bootstrap did not ask for an event within 20 s\n%s", out.String())
+	}
+	return 0
+}
+
+// threadsCPU is the time pid's threads have run, from the first field of their schedstat.
+func threadsCPU(pid int) time.Duration {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var ns int64
+	for _, s := range stats {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			continue // a thread that has just ended
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			n, _ := strconv.ParseInt(f[0], 10, 64)
+			ns += n
+		}
+	}
+	return time.Duration(ns)
 }

@@ -2,9 +2,12 @@
 // stores, queues, S3 readers, the worker, and the API handler. It is the one place, besides
 // cmd/, that reads the environment, names its variables, and imports the packages bound to a
 // database or an SDK (sqlite, dynamodb, objects, s3local, sqs); libraries take configuration
-// as values. Its subpackage apiwiring builds the IoT API, apart so that the worker binaries do
-// not link it; awswiring loads the SDK's configuration, apart so that the API Lambda can
-// without linking wiring's SQLite and embedded S3.
+// as values. Its subpackages are apart so that the binaries link only what they use (each
+// package linked costs a Lambda cold start its initialisation): apiwiring builds the IoT API,
+// which the worker binaries do not link; awsenv builds the SDK's configuration from a Lambda
+// function's environment, and awswiring loads it through the SDK's whole configuration chain
+// for every other binary; localobjects reads sbomd's embedded S3, which the Lambda functions
+// do not link.
 //
 // # Environment variables
 //

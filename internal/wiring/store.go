@@ -9,7 +9,6 @@ import (
 
 	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/dynamodb"
-	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
 	"github.com/sbomcat/sbomcat/sqlite"
 )
 
@@ -29,11 +28,6 @@ type StoreConfig struct {
 	Table string
 	// Store options that the stores grow (SQLite's synchronous=NORMAL|FULL, say) belong here,
 	// read by the binaries' configuration and passed on by OpenStore.
-}
-
-// LoadAWS loads the SDK's standard configuration (awswiring.Load).
-func LoadAWS(ctx context.Context, region string) (aws.Config, error) {
-	return awswiring.Load(ctx, region)
 }
 
 // OpenCatalog opens the API's store (the catalog and its jobs) and says where it is, for the

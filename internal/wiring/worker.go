@@ -13,6 +13,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/wiring/awsenv"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -146,7 +147,7 @@ type WorkerEnv struct {
 }
 
 // OpenWorkerFromEnv reads the worker's configuration from getenv, logs its warnings to stderr,
-// loads the AWS configuration and opens the store.
+// builds the AWS configuration from getenv as Lambda sets it (awsenv.Load) and opens the store.
 func OpenWorkerFromEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) (WorkerEnv, error) {
 	var e WorkerEnv
 	var err error
@@ -154,7 +155,7 @@ func OpenWorkerFromEnv(ctx context.Context, getenv func(string) string, stderr i
 		return e, err
 	}
 	e.Log = e.Config.Logger(stderr)
-	if e.AWS, err = LoadAWS(ctx, ""); err != nil {
+	if e.AWS, err = awsenv.Load(getenv); err != nil {
 		return e, err
 	}
 	e.Store, err = e.Config.OpenStore(ctx, e.AWS)

@@ -37,6 +37,7 @@ import (
 
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
 )
 
 type config struct {
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := env.Err(); err != nil {
 		return err
 	}
-	cfg, err := wiring.LoadAWS(ctx, "us-east-1")
+	cfg, err := awswiring.Load(ctx, "us-east-1")
 	if err != nil {
 		return err
 	}

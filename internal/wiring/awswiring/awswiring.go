@@ -1,24 +1,26 @@
-// Package awswiring loads the AWS SDK's configuration for every binary. It is apart from
-// package wiring, and imports nothing of the module, so that the API Lambda, which needs this
-// and DynamoDB alone, links neither SQLite nor the embedded S3 that wiring brings: each
-// package linked costs the function's cold start its initialisation and its pages.
+// Package awswiring loads the AWS SDK's configuration, with the whole chain of the SDK's config
+// package (shared files, profiles, SSO, assumed roles, instance metadata), for the binaries
+// that run outside Lambda. It is apart from package wiring, which the Lambda functions import,
+// so that they do not link that chain: they configure the SDK from their environment alone
+// (package awsenv).
 package awswiring
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/sbomcat/sbomcat/internal/wiring/awsenv"
 )
 
 // Load loads the SDK's standard configuration (AWS_REGION, credentials, shared files,
 // AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>), in region unless the configuration names
-// one ("" leaves it to the SDK), with an HTTP client that keeps enough connections alive.
+// one ("" leaves it to the SDK), with an HTTP client that keeps enough connections alive
+// (awsenv.HTTPClient). The Lambda functions use awsenv.Load instead.
 func Load(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(keepAliveClient()))
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(awsenv.HTTPClient()))
 	if err != nil {
 		return cfg, fmt.Errorf("aws configuration: %w", err)
 	}
@@ -26,19 +28,4 @@ func Load(ctx context.Context, region string) (aws.Config, error) {
 		cfg.Region = region
 	}
 	return cfg, nil
-}
-
-// maxIdleConnsPerHost is how many keep-alive connections each SDK client holds to one
-// endpoint. The SDK's default, 10, is fewer than the requests a worker has in flight to its
-// store or S3 (sqs.DefaultConcurrency jobs at once), and every connection over it would be
-// closed after its request and opened again for the next.
-const maxIdleConnsPerHost = 256
-
-// keepAliveClient is the SDK's own HTTP client (timeouts, proxy settings, AWS_CA_BUNDLE
-// applied to it by LoadDefaultConfig) with maxIdleConnsPerHost.
-func keepAliveClient() *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConnsPerHost = maxIdleConnsPerHost
-		t.MaxIdleConns = max(t.MaxIdleConns, maxIdleConnsPerHost)
-	})
 }
