@@ -130,6 +130,19 @@ var engineSchemas = func() map[schemaRef]func() (*schema, error) {
 	return m
 }()
 
+// Precompile compiles every accepted schema now rather than at its first use (about 70 ms of
+// CPU and 4 MiB of heap for all of them). Compiling on first use keeps short-lived processes
+// (sbomctl, a Lambda's cold start) from paying for schemas they never use; a long-running
+// service calls Precompile once at start, so that its first validations do not wait.
+func Precompile() error {
+	for _, ref := range acceptedSchemas {
+		if _, err := engineSchemas[ref](); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func compileSchema(ref schemaRef) (*schema, error) {
 	c := newCompiler()
 	id, err := schemaDocs(ref, func(url string, doc any) error {
