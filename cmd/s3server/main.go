@@ -15,7 +15,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/s3local"
@@ -34,10 +34,16 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
+	c, err := parseFlags(os.Args[1:], os.Stdout, os.Stderr)
+	var exit *flagset.Exit
+	switch {
+	case errors.As(err, &exit):
+		os.Exit(exit.Status)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "s3server: %v\n%s", err, usage)
+		os.Exit(flagset.ExitUsage)
+	}
+	if err := run(ctx, c, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "s3server:", err)
 		os.Exit(1)
 	}
@@ -50,18 +56,26 @@ type config struct {
 	maxBuffered           int64
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+const usage = `usage: s3server [flags]
+
+Serves a persistent, versioned, SigV4-authenticated S3 endpoint (the S3 half of sbomd).
+
+Flags (-flag or --flag):
+`
+
+// parseFlags parses args into a config; -h writes the help to stdout, a mistake in the flags
+// writes why and the help to stderr, and both return a *flagset.Exit.
+func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	var c config
 	var creds string
-	fs := flag.NewFlagSet("s3server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagset.New("s3server", usage)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:4570", "listen `address`")
 	fs.StringVar(&c.dataDir, "data-dir", ".s3server", "`directory` of the buckets (created if missing; one process at a time)")
 	fs.StringVar(&c.region, "region", "us-east-1", "region requests must be signed for")
 	fs.StringVar(&creds, "credentials", "test:test", "accepted access keys, `KEY:SECRET[,KEY:SECRET...]`")
 	fs.DurationVar(&c.stall, "stall-timeout", httpguard.DefaultStall, "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed")
 	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", httpguard.DefaultMaxBuffered, "bytes of XML request bodies (not object data) held in memory by all connections together")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.ParseOrExit(args, stdout, stderr); err != nil {
 		return c, err
 	}
 	if c.stall <= 0 || c.maxBuffered <= 0 {
@@ -76,11 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 // run serves until ctx is done.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
-	c, err := parseFlags(args, stderr)
-	if err != nil {
-		return err
-	}
+func run(ctx context.Context, c config, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	b, err := s3local.Open(c.dataDir, s3local.WithLogger(log))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
@@ -139,14 +139,20 @@ func TestFlags(t *testing.T) {
 		{[]string{"extra"}, false},
 		{[]string{"--nope"}, false},
 	} {
-		_, err := parseFlags(tt.args, io.Discard)
+		_, err := parseFlags(tt.args, io.Discard, io.Discard)
 		if (err == nil) != tt.ok {
 			t.Errorf("%v: %v, want ok=%v", tt.args, err, tt.ok)
 		}
 	}
-	var out bytes.Buffer
-	if _, err := parseFlags([]string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-data-dir") {
-		t.Errorf("-h: %v %q", err, out.String())
+	// Help asked for goes to stdout and exits 0; a mistake in the flags exits 2.
+	var stdout, stderr bytes.Buffer
+	var exit *flagset.Exit
+	if _, err := parseFlags([]string{"-h"}, &stdout, &stderr); !errors.As(err, &exit) || exit.Status != 0 || !strings.Contains(stdout.String(), "-data-dir") || stderr.Len() > 0 {
+		t.Errorf("-h: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if _, err := parseFlags([]string{"--nope"}, &stdout, &stderr); !errors.As(err, &exit) || exit.Status != 2 || !strings.Contains(stderr.String(), "-data-dir") || stdout.Len() > 0 {
+		t.Errorf("--nope: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
 	}
 }
 

@@ -54,3 +54,18 @@ func (s *Set) Ended(err error, stdout, stderr io.Writer) (status int, ended bool
 		return ExitUsage, true
 	}
 }
+
+// Exit is the error of a parse that ends the command, for commands whose flags are parsed
+// below main: main exits with Status, what there was to say having been written.
+type Exit struct{ Status int }
+
+func (e *Exit) Error() string { return fmt.Sprintf("exit status %d", e.Status) }
+
+// ParseOrExit parses args and returns nil to go on, an *Exit when the parse ends the command (help
+// written to stdout, or a mistake and the help to stderr, as Ended writes them).
+func (s *Set) ParseOrExit(args []string, stdout, stderr io.Writer) error {
+	if status, ended := s.Ended(s.Parse(args), stdout, stderr); ended {
+		return &Exit{Status: status}
+	}
+	return nil
+}

@@ -18,7 +18,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,6 +35,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
 )
@@ -50,24 +50,32 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
+		var exit *flagset.Exit
+		if errors.As(err, &exit) {
+			os.Exit(exit.Status)
 		}
 		fmt.Fprintln(os.Stderr, "setup:", err)
 		os.Exit(1)
 	}
 }
 
+const usage = `usage: setup [flags]
+
+Creates on LocalStack or standalone emulators what template.yaml creates on AWS, and prints
+what it created as NAME=value lines.
+
+Flags (-flag or --flag):
+`
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c config
-	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagset.New("setup", usage)
 	fs.StringVar(&c.bucket, "bucket", "sboms", "S3 `bucket` for SBOMs (versioning turned on)")
 	fs.StringVar(&c.queue, "queue", "sbomcat-associations", "SQS queue `name`; its dead-letter queue is NAME-dlq")
 	fs.StringVar(&c.table, "table", "sbomcat", "DynamoDB `table`")
 	fs.IntVar(&c.maxReceiveCount, "max-receive-count", 5, "deliveries before the dead-letter queue (template.yaml's MaxReceiveCount)")
 	fs.IntVar(&c.visibilityTimeout, "visibility-timeout", 60, "queue visibility timeout in `seconds`")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.ParseOrExit(args, stdout, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

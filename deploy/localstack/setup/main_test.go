@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/sbomcat/sbomcat/internal/flagset"
 )
 
 // TestRefusals: the program sets up local endpoints only, and checks its settings before it
@@ -31,5 +34,28 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("error %v, want one naming %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestHelp: -h prints the help to stdout and ends the command with status 0; a flag it does
+// not know prints why and the help to stderr, status 2.
+func TestHelp(t *testing.T) {
+	for _, tt := range []struct {
+		args   []string
+		status int
+	}{{[]string{"-h"}, flagset.ExitHelp}, {[]string{"--nope"}, flagset.ExitUsage}} {
+		var stdout, stderr strings.Builder
+		err := run(context.Background(), tt.args, func(string) string { return "" }, &stdout, &stderr)
+		var exit *flagset.Exit
+		if !errors.As(err, &exit) || exit.Status != tt.status {
+			t.Fatalf("%v: %v, want exit status %d", tt.args, err, tt.status)
+		}
+		help, other := stdout.String(), stderr.String()
+		if tt.status != flagset.ExitHelp {
+			help, other = other, help
+		}
+		if !strings.Contains(help, "-max-receive-count") || other != "" {
+			t.Errorf("%v: help %q, other stream %q", tt.args, help, other)
+		}
 	}
 }
