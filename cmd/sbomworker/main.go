@@ -63,7 +63,7 @@ const usage = `usage: sbomworker (configured by environment variables)
   SBOMCAT_STORE               sqlite (default) or dynamodb
   SBOMCAT_SQLITE_PATH         SQLite database file (default .sbomd/catalog.db)
   SBOMCAT_TABLE               DynamoDB table (with SBOMCAT_STORE=dynamodb)
-  SBOMCAT_CONCURRENCY         validations at once (default: two per CPU, at least 4)
+  SBOMCAT_CONCURRENCY         validations at once (default: two per CPU, at least 10)
   SBOMCAT_MAX_RECEIVE_COUNT   last delivery attempt (default: the queue's redrive policy)
   SBOMCAT_VISIBILITY_TIMEOUT  message visibility, extended while a validation runs (default 60s)
   SBOMCAT_WAIT_TIME           long-poll wait (default 20s)
