@@ -81,10 +81,7 @@ func TestPackages(t *testing.T) {
 	must[*iot.DeletePackageOutput](t)(c.DeletePackage(ctx, &iot.DeletePackageInput{PackageName: aws.String("fw")}))
 	must[*iot.DeletePackageOutput](t)(c.DeletePackage(ctx, &iot.DeletePackageInput{PackageName: aws.String("fw")}))
 	_, err := c.GetPackage(ctx, &iot.GetPackageInput{PackageName: aws.String("fw")})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("GetPackage after delete: %v", err)
-	}
+	errorAs[*types.ResourceNotFoundException](t, err, "GetPackage after delete")
 }
 
 func TestPackageVersions(t *testing.T) {
@@ -135,10 +132,7 @@ func TestPackageVersions(t *testing.T) {
 	must[*iot.DeletePackageVersionOutput](t)(c.DeletePackageVersion(ctx, &iot.DeletePackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0.0")}))
 	must[*iot.DeletePackageVersionOutput](t)(c.DeletePackageVersion(ctx, &iot.DeletePackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0.0")}))
 	_, err := c.GetPackageVersion(ctx, &iot.GetPackageVersionInput{PackageName: aws.String("fw"), VersionName: aws.String("1.0.0")})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("GetPackageVersion after delete: %v", err)
-	}
+	errorAs[*types.ResourceNotFoundException](t, err, "GetPackageVersion after delete")
 }
 
 // TestLifecycle drives every lifecycle action from every status, and the DRAFT-only members.
@@ -191,10 +185,7 @@ func TestLifecycle(t *testing.T) {
 			in.PackageName, in.VersionName = aws.String("p"), aws.String(name)
 			_, err := c.UpdatePackageVersion(ctx, &in)
 			if tt.conflict {
-				var ce *types.ConflictException
-				if !errors.As(err, &ce) {
-					t.Fatalf("err = %v, want ConflictException", err)
-				}
+				ce := errorAs[*types.ConflictException](t, err, "UpdatePackageVersion")
 				if aws.ToString(ce.ResourceId) != pkgARN+"p/version/"+name {
 					t.Errorf("resourceId = %q", aws.ToString(ce.ResourceId))
 				}
@@ -462,10 +453,7 @@ func TestInternalErrors(t *testing.T) {
 	e.queue.SetFail(true)
 	_, err := c.AssociateSbomWithPackageVersion(ctx, &iot.AssociateSbomWithPackageVersionInput{PackageName: aws.String("p"), VersionName: aws.String("1"),
 		Sbom: &types.Sbom{S3Location: &types.S3Location{Bucket: aws.String("b"), Key: aws.String("dir/s.zip"), Version: aws.String("1")}}})
-	var ise *types.InternalServerException
-	if !errors.As(err, &ise) {
-		t.Fatalf("Associate with a refusing queue: %v", err)
-	}
+	ise := errorAs[*types.InternalServerException](t, err, "Associate with a refusing queue")
 	if strings.Contains(ise.ErrorMessage(), "queue unavailable") {
 		t.Errorf("internal error text leaked: %q", ise.ErrorMessage())
 	}
@@ -485,10 +473,7 @@ func TestInternalErrors(t *testing.T) {
 		t.Errorf("internal error text leaked: %q", ae.ErrorMessage())
 	}
 	_, err = c.ListTagsForResource(ctx, &iot.ListTagsForResourceInput{ResourceArn: aws.String(pkgARN + "p")})
-	var ife *types.InternalFailureException
-	if !errors.As(err, &ife) {
-		t.Errorf("ListTagsForResource on a closed store: %v", err)
-	}
+	errorAs[*types.InternalFailureException](t, err, "ListTagsForResource on a closed store")
 	if !strings.Contains(e.logs.String(), `"level":"ERROR"`) {
 		t.Errorf("internal errors were not logged")
 	}
@@ -875,10 +860,7 @@ func TestIdempotencyExpiry(t *testing.T) {
 	in := &iot.CreatePackageInput{PackageName: aws.String("p"), ClientToken: aws.String("11111111-2222-3333-4444-555555555555")}
 	must[*iot.CreatePackageOutput](t)(e.client.CreatePackage(ctx, in))
 	_, err := e.client.CreatePackage(ctx, in)
-	var ce *types.ConflictException
-	if !errors.As(err, &ce) {
-		t.Errorf("retry after the token expired: %v, want ConflictException (the package exists)", err)
-	}
+	errorAs[*types.ConflictException](t, err, "retry after the token expired")
 }
 
 // Jobs.
@@ -1222,19 +1204,13 @@ func TestJobRefusals(t *testing.T) {
 			id := fmt.Sprintf("refused-%d", i)
 			in.JobId, in.Targets = aws.String(id), jobTargets
 			_, err := e.client.CreateJob(e.ctx, &in)
-			var ire *types.InvalidRequestException
-			if !errors.As(err, &ire) {
-				t.Fatalf("CreateJob = %v, want InvalidRequestException", err)
-			}
+			ire := errorAs[*types.InvalidRequestException](t, err, "CreateJob")
 			apiError(t, err, "InvalidRequestException", http.StatusBadRequest)
 			if ire.ErrorMessage() != tt.msg {
 				t.Errorf("message = %q\nwant      %q", ire.ErrorMessage(), tt.msg)
 			}
 			_, err = e.client.DescribeJob(e.ctx, &iot.DescribeJobInput{JobId: aws.String(id)})
-			var nf *types.ResourceNotFoundException
-			if !errors.As(err, &nf) {
-				t.Errorf("refused job exists: DescribeJob = %v", err)
-			}
+			errorAs[*types.ResourceNotFoundException](t, err, "refused job exists: DescribeJob")
 		})
 	}
 }
@@ -1319,10 +1295,7 @@ func TestJobConflictsAndMissing(t *testing.T) {
 	e := newJobsEnv(t)
 	e.createJob(t, &iot.CreateJobInput{JobId: aws.String("dup"), Document: aws.String(`{"first":true}`)})
 	_, err := e.client.CreateJob(e.ctx, &iot.CreateJobInput{JobId: aws.String("dup"), Document: aws.String(`{"second":true}`), Targets: jobTargets})
-	var ae *types.ResourceAlreadyExistsException
-	if !errors.As(err, &ae) {
-		t.Fatalf("duplicate CreateJob = %v, want ResourceAlreadyExistsException", err)
-	}
+	ae := errorAs[*types.ResourceAlreadyExistsException](t, err, "duplicate CreateJob")
 	apiError(t, err, "ResourceAlreadyExistsException", http.StatusConflict)
 	if ae.ErrorMessage() != "Job dup already exists." || aws.ToString(ae.ResourceId) != "dup" || aws.ToString(ae.ResourceArn) != jobARN+"dup" {
 		t.Errorf("ResourceAlreadyExistsException = %q, resourceId %q, resourceArn %q", ae.ErrorMessage(), aws.ToString(ae.ResourceId), aws.ToString(ae.ResourceArn))
@@ -1402,10 +1375,7 @@ func TestListJobs(t *testing.T) {
 		"namespaceId (no spaces)": {NamespaceId: aws.String("ns")},
 	} {
 		_, err := e.client.ListJobs(e.ctx, in)
-		var ire *types.InvalidRequestException
-		if !errors.As(err, &ire) {
-			t.Errorf("ListJobs with %s = %v, want InvalidRequestException", name, err)
-		}
+		errorAs[*types.InvalidRequestException](t, err, "ListJobs with "+name)
 	}
 }
 
@@ -1414,10 +1384,7 @@ func TestDeleteJob(t *testing.T) {
 	e := newJobsEnv(t)
 	e.createJob(t, &iot.CreateJobInput{JobId: aws.String("del"), Document: aws.String(`{}`)})
 	_, err := e.client.DeleteJob(e.ctx, &iot.DeleteJobInput{JobId: aws.String("del")})
-	var iste *types.InvalidStateTransitionException
-	if !errors.As(err, &iste) {
-		t.Fatalf("DeleteJob without force = %v, want InvalidStateTransitionException", err)
-	}
+	iste := errorAs[*types.InvalidStateTransitionException](t, err, "DeleteJob without force")
 	apiError(t, err, "InvalidStateTransitionException", http.StatusConflict)
 	if iste.ErrorMessage() != "Job del is IN_PROGRESS; set force to true to delete a job that is not in a terminal state." {
 		t.Errorf("message %q", iste.ErrorMessage())
@@ -1426,10 +1393,7 @@ func TestDeleteJob(t *testing.T) {
 
 	must[*iot.DeleteJobOutput](t)(e.client.DeleteJob(e.ctx, &iot.DeleteJobInput{JobId: aws.String("del"), Force: true}))
 	_, err = e.client.DescribeJob(e.ctx, &iot.DescribeJobInput{JobId: aws.String("del")})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Fatalf("DescribeJob after delete = %v", err)
-	}
+	errorAs[*types.ResourceNotFoundException](t, err, "DescribeJob after delete")
 	if out := must[*iot.ListJobsOutput](t)(e.client.ListJobs(e.ctx, &iot.ListJobsInput{})); len(out.Jobs) != 0 {
 		t.Errorf("deleted job still listed: %+v", out.Jobs)
 	}

@@ -189,3 +189,14 @@ func readCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)
 func awsRequestID(md middleware.Metadata) (string, bool) {
 	return awsmiddleware.GetRequestIDMetadata(md)
 }
+
+// errorAs returns err as the SDK's typed error T (*types.ConflictException, ...), failing the
+// test, with what was called, when it is not one.
+func errorAs[T error](t *testing.T, err error, what string) T {
+	t.Helper()
+	var target T
+	if !errors.As(err, &target) {
+		t.Fatalf("%s: %v, want %T", what, err, target)
+	}
+	return target
+}

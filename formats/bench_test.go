@@ -100,3 +100,16 @@ func BenchmarkOracle(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCompile compiles every accepted schema: what Precompile does once in sbomd, and what
+// sbomctl or a Lambda's first validation does for the schema it needs.
+func BenchmarkCompile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, ref := range acceptedSchemas {
+			if _, err := compileSchema(ref); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -241,6 +241,13 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	oneSchema := map[string]**schema{"additionalProperties": &s.addl, "propertyNames": &s.propNames,
+		"additionalItems": &s.addlItems, "contains": &s.contains, "not": &s.not, "if": &s.ifS, "then": &s.thenS, "else": &s.elseS}
+	schemaList := map[string]*[]*schema{"allOf": &s.allOf, "anyOf": &s.anyOf, "oneOf": &s.oneOf}
+	integers := map[string]*int{"minProperties": &s.minProps, "maxProperties": &s.maxProps,
+		"minItems": &s.minItems, "maxItems": &s.maxItems, "minLength": &s.minLen, "maxLength": &s.maxLen}
+	numbers := map[string]**float64{"minimum": &s.minimum, "maximum": &s.maximum,
+		"exclusiveMinimum": &s.exclMin, "exclusiveMaximum": &s.exclMax, "multipleOf": &s.multipleOf}
 	var err error
 	for _, k := range keys {
 		val := m[k]
@@ -287,18 +294,12 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 				}
 				s.patProps = append(s.patProps, patternSchema{re, sub})
 			}
-		case "additionalProperties":
-			s.addl, err = c.sub(val, docURL, kl)
 		case "required":
 			arr, _ := val.([]any)
 			for _, e := range arr {
 				name, _ := e.(string)
 				s.required = append(s.required, name)
 			}
-		case "minProperties":
-			s.minProps, err = integer(val, kl)
-		case "maxProperties":
-			s.maxProps, err = integer(val, kl)
 		case "dependencies":
 			dm, _ := val.(map[string]any)
 			for name, d := range dm {
@@ -319,28 +320,14 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 					return err
 				}
 			}
-		case "propertyNames":
-			s.propNames, err = c.sub(val, docURL, kl)
 		case "items":
 			if _, ok := val.([]any); ok {
 				s.tuple, err = c.subs(val, docURL, kl)
 			} else {
 				s.items, err = c.sub(val, docURL, kl)
 			}
-		case "additionalItems":
-			s.addlItems, err = c.sub(val, docURL, kl)
-		case "minItems":
-			s.minItems, err = integer(val, kl)
-		case "maxItems":
-			s.maxItems, err = integer(val, kl)
 		case "uniqueItems":
 			s.unique, _ = val.(bool)
-		case "contains":
-			s.contains, err = c.sub(val, docURL, kl)
-		case "minLength":
-			s.minLen, err = integer(val, kl)
-		case "maxLength":
-			s.maxLen, err = integer(val, kl)
 		case "pattern":
 			src, _ := val.(string)
 			if s.pattern, err = compilePattern(src); err != nil {
@@ -352,16 +339,6 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			if f, ok := formatCheckers[name]; ok {
 				s.format, s.formatName = f, name
 			}
-		case "minimum":
-			s.minimum, err = number(val, kl)
-		case "maximum":
-			s.maximum, err = number(val, kl)
-		case "exclusiveMinimum":
-			s.exclMin, err = number(val, kl)
-		case "exclusiveMaximum":
-			s.exclMax, err = number(val, kl)
-		case "multipleOf":
-			s.multipleOf, err = number(val, kl)
 		case "enum":
 			arr, _ := val.([]any)
 			s.enum = make(map[valueHash]struct{}, len(arr))
@@ -389,22 +366,17 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			s.constHash = &h
 			b, _ := json.Marshal(val)
 			s.constText = string(b)
-		case "allOf":
-			s.allOf, err = c.subs(val, docURL, kl)
-		case "anyOf":
-			s.anyOf, err = c.subs(val, docURL, kl)
-		case "oneOf":
-			s.oneOf, err = c.subs(val, docURL, kl)
-		case "not":
-			s.not, err = c.sub(val, docURL, kl)
-		case "if":
-			s.ifS, err = c.sub(val, docURL, kl)
-		case "then":
-			s.thenS, err = c.sub(val, docURL, kl)
-		case "else":
-			s.elseS, err = c.sub(val, docURL, kl)
 		default:
-			if !annotations[k] {
+			// The keywords that differ only in the field they fill.
+			if p := oneSchema[k]; p != nil {
+				*p, err = c.sub(val, docURL, kl)
+			} else if p := schemaList[k]; p != nil {
+				*p, err = c.subs(val, docURL, kl)
+			} else if p := integers[k]; p != nil {
+				*p, err = integer(val, kl)
+			} else if p := numbers[k]; p != nil {
+				*p, err = number(val, kl)
+			} else if !annotations[k] {
 				return fmt.Errorf("%s: keyword %q is not supported by this engine", loc, k)
 			}
 		}

@@ -19,7 +19,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -106,16 +105,10 @@ func run(ctx context.Context, c config, stderr io.Writer) error {
 	// held in memory share one budget (package httpguard); there is no total deadline, as a
 	// 5 GiB body takes a while.
 	guard := httpguard.New(httpguard.Config{Stall: c.stall, MaxBuffered: c.maxBuffered})
-	srv := &http.Server{
-		// Served directly, not behind a ServeMux, which would clean paths and redirect keys
-		// such as "a//b".
-		Handler: guard.Handler(s3local.Authenticate(guard.BufferedIf(b.Handler(), s3local.BuffersBody),
-			s3local.AuthConfig{Credentials: c.credentials, Region: c.region})),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	guard.Configure(srv)
+	// Served directly, not behind a ServeMux, which would clean paths and redirect keys such as
+	// "a//b".
+	srv := guard.Server(s3local.Authenticate(guard.BufferedIf(b.Handler(), s3local.BuffersBody),
+		s3local.AuthConfig{Credentials: c.credentials, Region: c.region}), log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", b.Dir(), "region", c.region)

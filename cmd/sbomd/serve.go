@@ -192,15 +192,7 @@ func serve(ctx context.Context, c config, log *slog.Logger, ready func(addr stri
 		s3h = logRequests(log.With("component", "s3"),
 			s3local.Authenticate(guard.BufferedIf(s3b.Handler(), s3local.BuffersBody), s3local.AuthConfig{Credentials: c.credentials, Region: c.region}))
 	}
-	srv := &http.Server{
-		Handler: guard.Handler(route(iotHandler, s3h)),
-		// No ReadTimeout or WriteTimeout: a 5 GiB object takes a while to upload or download;
-		// the guard cuts a connection that stalls instead.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	guard.Configure(srv)
+	srv := guard.Server(route(iotHandler, s3h), log)
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

@@ -7,8 +7,7 @@
 // and around the handler:
 //
 //	g := httpguard.New(httpguard.Config{Stall: 30 * time.Second})
-//	srv := &http.Server{Handler: g.Handler(mux)}
-//	g.Configure(srv)
+//	srv := g.Server(mux, logger)
 //
 // and g.Buffered wraps the handlers (or routes) that read whole bodies into memory.
 //
@@ -22,6 +21,7 @@ package httpguard
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -91,6 +91,22 @@ func (g *Guard) Held() int64 {
 	g.budget.mu.Lock()
 	defer g.budget.mu.Unlock()
 	return g.budget.used
+}
+
+// Server returns the server sbomcat's commands serve h with: h behind Handler, the header
+// limits of Configure, idle keep-alive connections closed after two minutes, and the server's
+// own complaints (TLS handshakes, malformed requests) logged as warnings. There is no
+// ReadTimeout or WriteTimeout: a 5 GiB object takes a while to upload or download, and the
+// guard cuts a connection that stalls instead.
+func (g *Guard) Server(h http.Handler, log *slog.Logger) *http.Server {
+	srv := &http.Server{
+		Handler:           g.Handler(h),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	g.Configure(srv)
+	return srv
 }
 
 // Configure sets srv's header limits: the header block within Stall (or the server's own

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -29,8 +30,7 @@ func serve(t *testing.T, g *httpguard.Guard, h http.Handler) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: g.Handler(h)}
-	g.Configure(srv)
+	srv := g.Server(h, slog.New(slog.DiscardHandler))
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
