@@ -76,8 +76,10 @@ type FileResult struct {
 	Place *Place
 }
 
-// Place is a position in a JSON file: a JSON Pointer (empty for a syntax error, which is no
-// value) and a 1-based line and column, the column counted in characters.
+// Place is a position in a JSON file: a JSON Pointer and a 1-based line and column, the column
+// counted in characters. The pointer is empty for a syntax error, which is no value, and "/" for
+// the whole document (RFC 6901's root is "", taken here; its "/", a top-level member named "",
+// is one no SBOM format has).
 type Place struct {
 	Pointer      string
 	Line, Column int
