@@ -66,6 +66,8 @@ type Store struct {
 	table string
 	// counters remembers that the quota counters item exists (see ensureCounters).
 	counters countersReady
+	// batches coalesces concurrent updates of the quota counters (see coalescer).
+	batches coalescers
 	// Now returns the current time; times are kept to the millisecond.
 	Now func() time.Time
 }
@@ -1105,20 +1107,7 @@ func (s *Store) reserve(ctx context.Context, counter string, q sbomcat.Quota, li
 	if err := s.ensureCounters(ctx); err != nil {
 		return err
 	}
-	// ADD starts a missing counter at 0, and a comparison with a missing attribute is false,
-	// so these are "SET #c = if_not_exists(#c, 0) + 1" and "attribute_not_exists(#c) OR
-	// #c < :limit" in the cheapest expressions (see "Expressions on the hot path").
-	in := &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: countersKey,
-		UpdateExpression:          aws.String("ADD #c :one"),
-		ExpressionAttributeNames:  map[string]string{"#c": counter},
-		ExpressionAttributeValues: item{":one": num(1)},
-	}
-	if limit != sbomcat.NoLimit {
-		in.ConditionExpression = aws.String("NOT #c >= :limit")
-		in.ExpressionAttributeValues[":limit"] = num(int64(limit))
-	}
-	_, err := s.db.UpdateItem(ctx, in)
+	err := s.addCoalesced(ctx, counter, 1, limit)
 	if isConditionFailed(err) {
 		return sbomcat.QuotaExceeded(q, limit)
 	}
@@ -1129,13 +1118,53 @@ func (s *Store) reserve(ctx context.Context, counter string, q sbomcat.Quota, li
 // with the caller's context; if it fails anyway the count stays high by one, which can only
 // refuse a create early, never let one pass the limit.
 func (s *Store) release(ctx context.Context, counter string) {
-	_, _ = s.db.UpdateItem(context.WithoutCancel(ctx), &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: countersKey,
-		UpdateExpression:          aws.String("ADD #c :minus"),
-		ConditionExpression:       aws.String("#c > :zero"),
-		ExpressionAttributeNames:  map[string]string{"#c": counter},
-		ExpressionAttributeValues: item{":zero": num(0), ":minus": num(-1)},
+	_ = s.addCoalesced(context.WithoutCancel(ctx), counter, -1, sbomcat.NoLimit)
+}
+
+// addCoalesced adds delta (1 or -1) to counter in a write shared with concurrent updates of
+// the same kind (see coalescer). A batch its condition refuses as a whole is made again one
+// update at a time, so that each gets the answer it would have got alone.
+func (s *Store) addCoalesced(ctx context.Context, counter string, delta, limit int) error {
+	err := s.batches.get(coalesceKey{counter: counter, delta: delta, limit: limit}).do(func(n int) error {
+		wctx := ctx
+		if n > 1 {
+			wctx = context.WithoutCancel(ctx) // the others' updates ride on this write too
+		}
+		err := s.addCounter(wctx, counter, n*delta, limit)
+		if n > 1 && isConditionFailed(err) {
+			return errBatchRefused
+		}
+		return err
 	})
+	if errors.Is(err, errBatchRefused) {
+		return s.addCounter(ctx, counter, delta, limit)
+	}
+	return err
+}
+
+// addCounter adds delta to counter in one write: an increment on the condition that the count
+// stays within limit (NoLimit: none), a decrement on the condition that it stays at 0 or more.
+// ADD starts a missing counter at 0, and a comparison with a missing attribute is false (see
+// "Expressions on the hot path"): one increment is "SET #c = if_not_exists(#c, 0) + 1" on the
+// condition "attribute_not_exists(#c) OR #c < :limit", one decrement "SET #c = #c - 1" on
+// "#c > 0".
+func (s *Store) addCounter(ctx context.Context, counter string, delta, limit int) error {
+	in := &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: countersKey,
+		UpdateExpression:          aws.String("ADD #c :d"),
+		ExpressionAttributeNames:  map[string]string{"#c": counter},
+		ExpressionAttributeValues: item{":d": num(int64(delta))},
+	}
+	switch {
+	case delta < 0:
+		in.ConditionExpression = aws.String("#c >= :n")
+		in.ExpressionAttributeValues[":n"] = num(int64(-delta))
+	case limit != sbomcat.NoLimit:
+		in.ConditionExpression = aws.String("NOT #c > :max")
+		in.ExpressionAttributeValues[":max"] = num(int64(limit - delta))
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	return err
 }
 
 // Counts implements sbomcat.Store from the quota counters.
