@@ -49,17 +49,24 @@ func (c *coalescer) do(write func(n int) error) error {
 	c.busy, c.next = true, nil // b takes no more updates
 	n := b.n
 	c.mu.Unlock()
+	// Deferred, so that a write that panics (and a server that recovers) leaves no caller
+	// waiting for ever.
+	b.err = errBatchPanicked
+	defer func() {
+		close(b.done)
+		c.mu.Lock()
+		if c.next != nil {
+			c.next.lead <- struct{}{} // the next batch's writer: one of its waiters
+		} else {
+			c.busy = false
+		}
+		c.mu.Unlock()
+	}()
 	b.err = write(n)
-	close(b.done)
-	c.mu.Lock()
-	if c.next != nil {
-		c.next.lead <- struct{}{} // its waiters have all joined before this
-	} else {
-		c.busy = false
-	}
-	c.mu.Unlock()
 	return b.err
 }
+
+var errBatchPanicked = errors.New("the write of a batch of counter updates panicked")
 
 // coalescers holds a coalescer for each kind of update, made at first use.
 type coalescers struct {
