@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sbomcat/sbomcat/sigv4"
 )
@@ -35,7 +34,7 @@ type verifier struct {
 	keys   map[string]string // access key id -> secret access key
 	region string
 	now    func() time.Time
-	signer *v4.Signer
+	signer *sigv4.Signer
 }
 
 // verifyHeaders checks what r's headers say about its credentials (the access key, the
