@@ -671,8 +671,12 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
-			return err
+		// The results of the association replaced; a version never associated has none (results
+		// are stored only under an association's id, never ''), and the statement is skipped.
+		if old.AssociationID != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
+				return err
+			}
 		}
 		sbom, err := nullJSON(&a.SBOM)
 		if err != nil {
