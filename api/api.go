@@ -26,7 +26,6 @@ import (
 	"slices"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/google/uuid"
 
 	"github.com/sbomcat/sbomcat"
@@ -34,6 +33,7 @@ import (
 	"github.com/sbomcat/sbomcat/catalog"
 	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/jobs"
+	"github.com/sbomcat/sbomcat/sigv4"
 )
 
 // Catalog is the package catalog's use cases the operations call: catalog.Service
@@ -148,7 +148,7 @@ func New(cfg Config) *Handler {
 		h.ops = append(slices.Clip(operations), jobOperations...)
 	}
 	if !cfg.DisableAuth {
-		h.verify = &verifier{keys: cfg.Credentials, region: cfg.Scope.Region, now: cfg.Now, signer: v4.NewSigner()}
+		h.verify = &verifier{keys: cfg.Credentials, region: cfg.Scope.Region, now: cfg.Now, signer: sigv4.NewSigner(true)}
 	}
 	return h
 }
@@ -160,6 +160,11 @@ type request struct {
 	params map[string]string // path labels, unescaped
 	query  url.Values
 	body   []byte
+	// parsed is the body as call parsed it for the model's checks (parseBody), and decoded
+	// the operation's input as a documented check decoded it: withBody starts from either
+	// rather than parse the body again. Both are nil until set.
+	parsed  map[string]any
+	decoded any
 }
 
 // ServeHTTP authenticates, routes and answers one request. Every failure, including a panic,
@@ -258,6 +263,7 @@ func (h *Handler) call(req *request) (any, error) {
 	if err := constraint.IoT().Check(req.op.name, in); err != nil {
 		return nil, err
 	}
+	req.parsed = in.Body
 	return req.op.handle(h, req)
 }
 

@@ -11,19 +11,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/sbomcat/sbomcat/sigv4"
 )
 
 // SigV4 verification (docs/behaviour.md, "Authentication"), by package sigv4: the verifier rebuilds
 // the request as the client saw it (method, path, query, the headers the client signed, the body's
-// hash) and signs it again with the SDK's own v4 signer and the stored secret; the request is
-// genuine when both signatures agree. The SDK signer URI-encodes the already-escaped path once
-// more, which is exactly SigV4's double encoding for non-S3 services. What is left here is the IoT
-// API's: the payload hash is always the body's (UNSIGNED-PAYLOAD is refused), only the
-// Authorization header is accepted, the credentials are checked from the headers before the body is
-// read (verifyHeaders), and failures are answered with IoT's 403 errors.
+// hash) and signs it again with the SDK's own v4 signer and the stored secret (sigv4 signs the
+// common case itself, exactly as that signer would); the request is genuine when both signatures
+// agree. The signer (sigv4.NewSigner(true)) URI-encodes the already-escaped path once more, which
+// is exactly SigV4's double encoding for non-S3 services. What is left here is the IoT API's: the
+// payload hash is always the body's (UNSIGNED-PAYLOAD is refused), only the Authorization header
+// is accepted, the credentials are checked from the headers before the body is read
+// (verifyHeaders), and failures are answered with IoT's 403 errors.
 
 const signingService = "iot"
 
@@ -35,7 +35,7 @@ type verifier struct {
 	keys   map[string]string // access key id -> secret access key
 	region string
 	now    func() time.Time
-	signer *v4.Signer
+	signer *sigv4.Signer
 }
 
 // verifyHeaders checks what r's headers say about its credentials (the access key, the

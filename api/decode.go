@@ -23,8 +23,17 @@ func decode(body []byte, v any) error {
 	// First pass: generic JSON, so that syntax errors are reported as such and members can be
 	// matched exactly (encoding/json matches names case-insensitively, AWS does not).
 	generic, err := parseBody(body)
-	if err != nil || generic == nil {
+	if err != nil {
 		return err
+	}
+	return decodeParsed(generic, v)
+}
+
+// decodeParsed is decode's second pass, over the body as parseBody returned it (nil for an
+// empty body, which leaves v as it is). It drops the members v has no field for from generic.
+func decodeParsed(generic map[string]any, v any) error {
+	if generic == nil {
+		return nil
 	}
 	exact, err := json.Marshal(exactMembers(generic, reflect.TypeOf(v)))
 	if err == nil {

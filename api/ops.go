@@ -401,11 +401,22 @@ func (h *Handler) deleteJob(r *request) (any, error) {
 	return nil, h.jobs.Delete(r.ctx, r.params["jobId"], force)
 }
 
-// withBody adapts an operation whose input has a JSON body: handle gets it decoded.
+// withBody adapts an operation whose input has a JSON body: handle gets it decoded, as a
+// documented check decoded it already (request.decoded), or from the body that Handler.call
+// parsed for the model's checks (request.parsed), else from the bytes.
 func withBody[In any](handle func(*Handler, *request, *In) (any, error)) func(*Handler, *request) (any, error) {
 	return func(h *Handler, r *request) (any, error) {
+		if in, ok := r.decoded.(*In); ok {
+			return handle(h, r, in)
+		}
 		var in In
-		if err := decode(r.body, &in); err != nil {
+		var err error
+		if r.parsed != nil {
+			err = decodeParsed(r.parsed, &in)
+		} else {
+			err = decode(r.body, &in)
+		}
+		if err != nil {
 			return nil, err
 		}
 		return handle(h, r, &in)

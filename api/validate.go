@@ -103,6 +103,7 @@ var documentedChecks = map[string]func(*request) error{
 		if err := decode(r.body, &in); err != nil {
 			return err
 		}
+		r.decoded = &in // the operation's input: withBody does not decode the body again
 		return checkSBOM(toLocation(in.Sbom))
 	},
 }

@@ -188,6 +188,22 @@ func (l *Local) run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var wg sync.WaitGroup
+	// The attempts run on Concurrency goroutines kept for the queue's life rather than on one
+	// goroutine each: a validation calls deep into the pure-Go SQLite, and a new goroutine's
+	// stack grew by copying, several times per job (about 1.5% of sbomd's CPU under a loop of
+	// small associations). dispatch hands each started entry over; never more than
+	// Concurrency run or wait at once, so the buffer never fills.
+	started := make(chan *entry, l.o.Concurrency)
+	var workers sync.WaitGroup
+	for range l.o.Concurrency {
+		workers.Go(func() {
+			for e := range started {
+				l.attempt(work, e)
+				wg.Done()
+			}
+		})
+	}
+	defer func() { close(started); workers.Wait() }()
 	nextSweep := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -199,7 +215,7 @@ func (l *Local) run(ctx context.Context) error {
 			l.sweep(ctx)
 			nextSweep = time.Now().Add(l.o.SweepInterval)
 		}
-		wait := l.dispatch(work, &wg, time.Now())
+		wait := l.dispatch(started, &wg, time.Now())
 		timer.Reset(min(wait, time.Until(nextSweep)))
 		select {
 		case <-ctx.Done():
@@ -294,7 +310,7 @@ func (l *Local) sweep(ctx context.Context) {
 
 // dispatch starts queued entries, oldest first, while there are free slots, and returns how
 // long until the next queued entry's backoff ends.
-func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time) time.Duration {
+func (l *Local) dispatch(started chan<- *entry, wg *sync.WaitGroup, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for l.running < l.o.Concurrency {
@@ -311,10 +327,7 @@ func (l *Local) dispatch(work context.Context, wg *sync.WaitGroup, now time.Time
 		delete(l.ready, next)
 		l.running++
 		wg.Add(1)
-		go func(e *entry) {
-			defer wg.Done()
-			l.attempt(work, e)
-		}(next)
+		started <- next
 	}
 	wait := l.o.SweepInterval
 	for e := range l.ready {

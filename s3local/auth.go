@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
 	"github.com/sbomcat/sbomcat/sigv4"
 )
 
@@ -61,7 +59,7 @@ func Authenticate(next http.Handler, cfg AuthConfig) http.Handler {
 }
 
 // verifyS3 returns 0 for an authentic request, else the status, code and message to answer.
-func verifyS3(r *http.Request, cfg AuthConfig, signer *v4.Signer) (int, string, string) {
+func verifyS3(r *http.Request, cfg AuthConfig, signer *sigv4.Signer) (int, string, string) {
 	// A signing header given twice: one copy would be verified and another could be what a
 	// proxy or log reads, and one appended after signing would go unnoticed.
 	var dup *sigv4.Error

@@ -671,8 +671,12 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
-			return err
+		// The results of the association replaced; a version never associated has none (results
+		// are stored only under an association's id, never ''), and the statement is skipped.
+		if old.AssociationID != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
+				return err
+			}
 		}
 		sbom, err := nullJSON(&a.SBOM)
 		if err != nil {
@@ -728,15 +732,22 @@ func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
 
 // RecordValidation implements sbomcat.Store.
 func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) error {
+	const setStatus = `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ? AND association_id = ? AND association_id != ''`
+	args := []any{sbomcat.RollUp(val.Results), val.PackageName, val.VersionName, val.AssociationID}
 	return wrap("record validation", s.tx(ctx, func(tx cq) error {
 		// The status is written first, on condition that the association is still current:
-		// one statement instead of a read and a write.
-		res, err := tx.ExecContext(ctx, `UPDATE versions SET sbom_status = ? WHERE package_name = ? AND name = ? AND association_id = ? AND association_id != ''`,
-			sbomcat.RollUp(val.Results), val.PackageName, val.VersionName, val.AssociationID)
-		if err != nil {
+		// one statement instead of a read and a write. The first delivery finds the
+		// association still in progress, and then it has no results to replace: results are
+		// stored only here, with a final status (RollUp is never IN_PROGRESS), and associate
+		// deletes those of the association it replaces, even under the same id.
+		n, err := rowsAffected(tx.ExecContext(ctx, setStatus+` AND sbom_status = 'IN_PROGRESS'`, args...))
+		switch {
+		case err != nil:
 			return err
+		case n > 0:
+			return insertResults(ctx, tx, val.AssociationID, val.Results)
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if n, err = rowsAffected(tx.ExecContext(ctx, setStatus, args...)); err != nil {
 			return err
 		} else if n == 0 {
 			if _, err := getVersion(ctx, tx, val.PackageName, val.VersionName); err != nil {
@@ -750,6 +761,14 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 		}
 		return insertResults(ctx, tx, val.AssociationID, val.Results)
 	}))
+}
+
+// rowsAffected is the count of rows a statement changed, or its error.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // resultsPerInsert is how many results one INSERT writes: 8 parameters each, well within
