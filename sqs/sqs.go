@@ -205,7 +205,24 @@ func (r *Runner) Run(ctx context.Context) error {
 	// time as single jobs end.
 	batch := min(r.o.Concurrency, maxBatch)
 	threshold := max(1, batch/2)
+	// The jobs run on Concurrency goroutines kept for the runner's life rather than on a new
+	// goroutine each: a job calls deep into the SDK's middleware (several requests each), and
+	// a new goroutine's stack grew by copying several times per job (about 11% of
+	// sbomworker's CPU in SQSPath). A message is handed over only once it has a slot, so the
+	// buffer never fills.
 	var wg sync.WaitGroup
+	jobs := make(chan types.Message, r.o.Concurrency)
+	var workers sync.WaitGroup
+	for range r.o.Concurrency {
+		workers.Go(func() {
+			for m := range jobs {
+				r.handle(work, consumer, m, acks)
+				<-slots
+				wg.Done()
+			}
+		})
+	}
+	defer func() { close(jobs); workers.Wait() }()
 	pause := time.Duration(0)
 	for ctx.Err() == nil {
 		// Ask for as many messages as there are free slots, so that none waits invisible
@@ -250,10 +267,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		pause = 0
 		for _, m := range msgs {
 			wg.Add(1)
-			go func() {
-				defer func() { <-slots; wg.Done() }()
-				r.handle(work, consumer, m, acks)
-			}()
+			jobs <- m
 		}
 	}
 
