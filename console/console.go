@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/defaults"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -92,9 +93,7 @@ func New(c Config) (*Handler, error) {
 	if c.Token == "" {
 		return nil, errors.New("console: empty token: generate one with NewToken")
 	}
-	if c.MaxConcurrentValidations <= 0 {
-		c.MaxConcurrentValidations = 2
-	}
+	c.MaxConcurrentValidations = defaults.Positive(c.MaxConcurrentValidations, 2)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

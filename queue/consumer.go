@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/defaults"
 )
 
 // Job is one delivery of an association to a Processor (the worker). It is the queue's type,
@@ -97,10 +98,7 @@ func (c *Consumer) Handle(ctx context.Context, m Message) error {
 		log.Error("poison message: not an association event", "message_id", m.ID, "receive_count", m.ReceiveCount, "error", err.Error())
 		return &PoisonError{MessageID: m.ID, Err: err}
 	}
-	limit := c.MaxReceiveCount
-	if limit <= 0 {
-		limit = DefaultMaxReceiveCount
-	}
+	limit := defaults.Positive(c.MaxReceiveCount, DefaultMaxReceiveCount)
 	attempt := max(m.ReceiveCount, 1)
 	return c.Processor.Process(ctx, Job{Association: a, MessageID: m.ID, Attempt: attempt, Last: attempt >= limit})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/defaults"
 )
 
 // LocalStore is what Local needs of the store, which is its queue; sbomcat.Store implements
@@ -93,24 +94,14 @@ type entry struct {
 
 // NewLocal returns a Local queue that feeds the associations of store to p.
 func NewLocal(store LocalStore, p Processor, o LocalOptions) *Local {
-	if o.Concurrency <= 0 {
-		o.Concurrency = runtime.GOMAXPROCS(0)
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxReceiveCount
-	}
+	o.Concurrency = defaults.Positive(o.Concurrency, runtime.GOMAXPROCS(0))
+	o.MaxAttempts = defaults.Positive(o.MaxAttempts, DefaultMaxReceiveCount)
 	if o.Backoff == nil {
 		o.Backoff = DefaultBackoff
 	}
-	if o.SweepInterval <= 0 {
-		o.SweepInterval = 30 * time.Second
-	}
-	if o.SweepLimit <= 0 {
-		o.SweepLimit = 1000
-	}
-	if o.ShutdownGrace <= 0 {
-		o.ShutdownGrace = 10 * time.Second
-	}
+	o.SweepInterval = defaults.Positive(o.SweepInterval, 30*time.Second)
+	o.SweepLimit = defaults.Positive(o.SweepLimit, 1000)
+	o.ShutdownGrace = defaults.Positive(o.ShutdownGrace, 10*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/defaults"
 	"github.com/sbomcat/sbomcat/internal/periodic"
 	"github.com/sbomcat/sbomcat/queue"
 )
@@ -125,22 +126,16 @@ type Runner struct {
 
 // NewRunner returns a Runner on the queue at queueURL.
 func NewRunner(client Receiver, queueURL string, p queue.Processor, o RunnerOptions) *Runner {
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency()
-	}
+	o.Concurrency = defaults.Positive(o.Concurrency, DefaultConcurrency())
 	if o.WaitTime <= 0 || o.WaitTime > 20*time.Second {
 		o.WaitTime = 20 * time.Second
 	}
-	if o.VisibilityTimeout <= 0 {
-		o.VisibilityTimeout = 60 * time.Second
-	}
+	o.VisibilityTimeout = defaults.Positive(o.VisibilityTimeout, 60*time.Second)
 	o.VisibilityTimeout = max(o.VisibilityTimeout.Round(time.Second), 3*time.Second)
 	if o.Backoff == nil {
 		o.Backoff = queue.DefaultBackoff
 	}
-	if o.ShutdownGrace <= 0 {
-		o.ShutdownGrace = 20 * time.Second
-	}
+	o.ShutdownGrace = defaults.Positive(o.ShutdownGrace, 20*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/formats"
+	"github.com/sbomcat/sbomcat/internal/defaults"
 	"github.com/sbomcat/sbomcat/profiles"
 )
 
@@ -47,18 +48,10 @@ type Limits struct {
 // WithDefaults fills in the zero fields with the defaults: the limits as enforced. The wiring
 // resolves them once, and the worker bounds its downloads with the same numbers.
 func (l Limits) WithDefaults() Limits {
-	if l.MaxObjectBytes <= 0 {
-		l.MaxObjectBytes = DefaultMaxObjectBytes
-	}
-	if l.MaxFileBytes <= 0 {
-		l.MaxFileBytes = DefaultMaxFileBytes
-	}
-	if l.MaxTotalBytes <= 0 {
-		l.MaxTotalBytes = DefaultMaxTotalBytes
-	}
-	if l.MaxEntries <= 0 {
-		l.MaxEntries = DefaultMaxEntries
-	}
+	l.MaxObjectBytes = defaults.Positive(l.MaxObjectBytes, DefaultMaxObjectBytes)
+	l.MaxFileBytes = defaults.Positive(l.MaxFileBytes, DefaultMaxFileBytes)
+	l.MaxTotalBytes = defaults.Positive(l.MaxTotalBytes, DefaultMaxTotalBytes)
+	l.MaxEntries = defaults.Positive(l.MaxEntries, DefaultMaxEntries)
 	return l
 }
 

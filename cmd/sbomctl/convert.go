@@ -283,10 +283,7 @@ func (c *converter) archive(ctx context.Context, f, dir string, data []byte) err
 		c.fail(exitFailed)
 		return nil
 	}
-	maxEntries := c.limits.MaxEntries
-	if maxEntries <= 0 {
-		maxEntries = validator.DefaultMaxEntries
-	}
+	maxEntries := c.limits.WithDefaults().MaxEntries
 	if len(zr.File) > maxEntries {
 		fmt.Fprintf(c.stderr, "%s: refused: the archive has %d entries, over the %d limit (--max-entries)\n", f, len(zr.File), maxEntries)
 		c.fail(exitFailed)

@@ -191,10 +191,7 @@ func validateTarget(ctx context.Context, v *validator.Validator, t target) ([]sb
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	max := v.Limits.MaxObjectBytes
-	if max <= 0 {
-		max = validator.DefaultMaxObjectBytes
-	}
+	max := v.Limits.WithDefaults().MaxObjectBytes
 	// One byte over the limit is enough for the validator to refuse it by its size.
 	n, err := io.Copy(f, io.LimitReader(stdin, max+1))
 	if err != nil {

@@ -25,6 +25,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/sbomcat/sbomcat/internal/defaults"
 )
 
 // Defaults of Config's zero values.
@@ -70,17 +72,9 @@ type Guard struct {
 
 // New returns a Guard for cfg.
 func New(cfg Config) *Guard {
-	if cfg.Stall <= 0 {
-		cfg.Stall = DefaultStall
-	}
-	if cfg.MaxBuffered <= 0 {
-		cfg.MaxBuffered = DefaultMaxBuffered
-	}
-	if cfg.MaxHeaderBytes <= 0 {
-		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
-	return &Guard{stall: cfg.Stall, maxHeaderBytes: cfg.MaxHeaderBytes,
-		budget: budget{max: cfg.MaxBuffered, freed: make(chan struct{})}}
+	return &Guard{stall: defaults.Positive(cfg.Stall, DefaultStall),
+		maxHeaderBytes: defaults.Positive(cfg.MaxHeaderBytes, DefaultMaxHeaderBytes),
+		budget:         budget{max: defaults.Positive(cfg.MaxBuffered, DefaultMaxBuffered), freed: make(chan struct{})}}
 }
 
 // Stall returns the configured stall timeout.
