@@ -80,6 +80,20 @@ var elements = [nRoles]struct {
 	roleRelationships: {roleRelationship, 7, factDependency.mark()},
 }
 
+// wantedMembers are, for the elements that give only once whole, the members they want: each
+// one's name, its bit in frame.flags (and frame.seen: the first of the name counts), and what
+// its value must be to count. The bits of each element add up to its want in elements.
+var wantedMembers = [nRoles][]struct {
+	name   string
+	flag   uint8
+	counts func(text []byte) bool
+}{
+	roleHash:         {{"alg", 1, is("SHA-512")}, {"content", 2, nonEmpty}},
+	roleExternalRef:  {{"referenceType", 1, spdxIdentifier}, {"referenceLocator", 2, nonEmpty}},
+	roleChecksum:     {{"algorithm", 1, is("SHA512")}, {"checksumValue", 2, nonEmpty}},
+	roleRelationship: {{"relationshipType", 1, dependencyType}, {"spdxElementId", 2, nonEmpty}, {"relatedSpdxElement", 4, nonEmpty}},
+}
+
 // kind is what a value is, as far as the mapping cares.
 type kind uint8
 
@@ -142,35 +156,11 @@ func (c *checker) child(top, f *frame, p formats.Path, k kind, text []byte) {
 				f.role = only(k == m.kind, m.role)
 			}
 		}
-	case roleHash:
-		switch string(key) {
-		case "alg":
-			top.flags |= when(top.first(1) && string(text) == "SHA-512", 1)
-		case "content":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		}
-	case roleExternalRef:
-		switch string(key) {
-		case "referenceType":
-			top.flags |= when(top.first(1) && spdxIdentifier(text), 1)
-		case "referenceLocator":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		}
-	case roleChecksum:
-		switch string(key) {
-		case "algorithm":
-			top.flags |= when(top.first(1) && string(text) == "SHA512", 1)
-		case "checksumValue":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		}
-	case roleRelationship:
-		switch string(key) {
-		case "relationshipType":
-			top.flags |= when(top.first(1) && dependencyType(text), 1)
-		case "spdxElementId":
-			top.flags |= when(top.first(2) && nonEmpty(text), 2)
-		case "relatedSpdxElement":
-			top.flags |= when(top.first(4) && nonEmpty(text), 4)
+	case roleHash, roleExternalRef, roleChecksum, roleRelationship:
+		for _, m := range wantedMembers[top.role] {
+			if string(key) == m.name {
+				top.flags |= when(top.first(m.flag) && m.counts(text), m.flag)
+			}
 		}
 	case roleMetadata:
 		switch name := string(key); name {
@@ -322,6 +312,11 @@ func when(ok bool, b uint8) uint8 {
 		return b
 	}
 	return 0
+}
+
+// is returns a test of whether a string is exactly want.
+func is(want string) func([]byte) bool {
+	return func(text []byte) bool { return string(text) == want }
 }
 
 // nonEmpty reports whether a string has more than spaces: "" and "  " count as missing
