@@ -327,6 +327,20 @@ func versionNotFound(pkg, version string) error {
 	return sbomcat.Errorf(sbomcat.ENOTFOUND, "Package version %s/%s does not exist.", pkg, version)
 }
 
+// found is what a get of one row returns for the row scanned into v and the scan's err: v, or
+// notFound's error (the API's, such as ResourceNotFoundException) when there was no row, or
+// err wrapped with what the get was. notFound is a function so that a get that finds its row
+// builds no message.
+func found[T any](v *T, err error, what string, notFound func() error) (*T, error) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, notFound()
+	case err != nil:
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return v, nil
+}
+
 // Packages.
 
 const packageColumns = `name, description, default_version, tags, created_ms, updated_ms`
@@ -348,12 +362,7 @@ func scanPackage(row interface{ Scan(...any) error }) (*sbomcat.Package, error) 
 
 func getPackage(ctx context.Context, q queryer, name string) (*sbomcat.Package, error) {
 	p, err := scanPackage(q.QueryRowContext(ctx, `SELECT `+packageColumns+` FROM packages WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, packageNotFound(name)
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: get package: %w", err)
-	}
-	return p, nil
+	return found(p, err, "get package", func() error { return packageNotFound(name) })
 }
 
 // CreatePackage implements sbomcat.Store.
@@ -510,12 +519,7 @@ func scanVersion(row interface{ Scan(...any) error }) (*sbomcat.PackageVersion, 
 
 func getVersion(ctx context.Context, q queryer, pkg, version string) (*sbomcat.PackageVersion, error) {
 	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE package_name = ? AND name = ?`, pkg, version))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, versionNotFound(pkg, version)
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: get version: %w", err)
-	}
-	return v, nil
+	return found(v, err, "get version", func() error { return versionNotFound(pkg, version) })
 }
 
 // CreateVersion implements sbomcat.Store.
