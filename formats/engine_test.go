@@ -284,3 +284,26 @@ func TestLongStringMemory(t *testing.T) {
 		t.Errorf("live heap grew by %d bytes for a 64 MiB string", grew)
 	}
 }
+
+// TestScannerContainerErrors: the messages of an object or array that ends too soon or lacks a
+// separator, which verdicts quote.
+func TestScannerContainerErrors(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{`, "offset 1: unexpected end of file inside an object"},
+		{`[`, "offset 1: unexpected end of file inside an array"},
+		{`{"a":1`, "offset 6: unexpected end of file inside an object"},
+		{`[1, 2`, "offset 5: unexpected end of file inside an array"},
+		{`{"a":1 "b":2}`, `offset 7: expected ',' or '}' after an object member, found '"'`},
+		{`[1 2]`, "offset 3: expected ',' or ']' after an array element, found '2'"},
+		{"[1\x002]", "offset 2: expected ',' or ']' after an array element, found byte 0x00"},
+	} {
+		for _, parse := range []func(*scanner) error{
+			func(sc *scanner) error { return sc.skipValue(0) },
+			func(sc *scanner) error { _, err := sc.parseValue(&tree{}, 0); return err },
+		} {
+			if err := parse(newScanner(strings.NewReader(tc.in), nil)); err == nil || err.Error() != tc.want {
+				t.Errorf("%q: %v, want %s", tc.in, err, tc.want)
+			}
+		}
+	}
+}
