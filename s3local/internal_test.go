@@ -387,3 +387,62 @@ func TestInProcessReadsAfterWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestListingBatches: both listings go on past a full batch of rows (the query's LIMIT) and
+// stop at MaxKeys with the right marker, the cases the SDK tests' few keys do not reach.
+func TestListingBatches(t *testing.T) {
+	b, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.CreateBucket("b"); err != nil {
+		t.Fatal(err)
+	}
+	const n = batch + 44
+	for i := range n {
+		key := fmt.Sprintf("k/%03d", i)
+		if _, err := b.PutObject("b", key, map[string]string{}, strings.NewReader(key), int64(len(key)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, maxKeys := range []int64{0, batch - 1, batch, batch + 1, n} {
+		list, err := b.ListBucket("b", nil, gofakes3.ListBucketPage{MaxKeys: maxKeys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, truncated := int64(n), false
+		if maxKeys > 0 && maxKeys < n {
+			want, truncated = maxKeys, true
+		}
+		if int64(len(list.Contents)) != want || list.IsTruncated != truncated {
+			t.Errorf("ListBucket MaxKeys %d: %d keys, truncated %v; want %d, %v", maxKeys, len(list.Contents), list.IsTruncated, want, truncated)
+			continue
+		}
+		for i, c := range list.Contents {
+			if c.Key != fmt.Sprintf("k/%03d", i) {
+				t.Fatalf("ListBucket MaxKeys %d: key %d is %s", maxKeys, i, c.Key)
+			}
+		}
+		if last := list.Contents[len(list.Contents)-1].Key; truncated && list.NextMarker != last {
+			t.Errorf("ListBucket MaxKeys %d: NextMarker %q, want %q", maxKeys, list.NextMarker, last)
+		}
+
+		versions, err := b.ListBucketVersions("b", nil, &gofakes3.ListBucketVersionsPage{MaxKeys: maxKeys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(versions.Versions)) != want || versions.IsTruncated != truncated {
+			t.Errorf("ListBucketVersions MaxKeys %d: %d versions, truncated %v; want %d, %v", maxKeys, len(versions.Versions), versions.IsTruncated, want, truncated)
+			continue
+		}
+		for i, v := range versions.Versions {
+			if key := v.(*gofakes3.Version).Key; key != fmt.Sprintf("k/%03d", i) {
+				t.Fatalf("ListBucketVersions MaxKeys %d: version %d is of %s", maxKeys, i, key)
+			}
+		}
+		if last := fmt.Sprintf("k/%03d", want-1); truncated && (versions.NextKeyMarker != last || versions.NextVersionIDMarker != "null") {
+			t.Errorf("ListBucketVersions MaxKeys %d: next markers %q %q, want %q null", maxKeys, versions.NextKeyMarker, versions.NextVersionIDMarker, last)
+		}
+	}
+}
