@@ -515,8 +515,12 @@ func (s *scanner) skipValue(depth int) error {
 // calls fn, which must consume the value. The key is only valid until fn reads on.
 func (s *scanner) eachMember(fn func(key []byte) error) error {
 	c, ok := s.peek()
-	if closed, err := s.closes('}', c, ok); closed || err != nil {
-		return err
+	if !ok {
+		return s.eofError("inside an object")
+	}
+	if c == '}' {
+		s.pos++
+		return nil
 	}
 	for {
 		c, ok := s.peek()
@@ -537,9 +541,18 @@ func (s *scanner) eachMember(fn func(key []byte) error) error {
 		if err := fn(key); err != nil {
 			return err
 		}
-		c, _ = s.peek()
-		if more, err := s.separator('}', c); !more || err != nil {
-			return err
+		c, ok = s.peek()
+		if !ok {
+			return s.eofError("inside an object")
+		}
+		switch c {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or '}' after an object member, found %s", describeByte(c))
 		}
 	}
 }
@@ -547,66 +560,31 @@ func (s *scanner) eachMember(fn func(key []byte) error) error {
 // eachElement iterates an array whose '[' was consumed, calling fn with each element's index.
 func (s *scanner) eachElement(fn func(i int) error) error {
 	c, ok := s.peek()
-	if closed, err := s.closes(']', c, ok); closed || err != nil {
-		return err
+	if !ok {
+		return s.eofError("inside an array")
+	}
+	if c == ']' {
+		s.pos++
+		return nil
 	}
 	for i := 0; ; i++ {
 		if err := fn(i); err != nil {
 			return err
 		}
-		c, _ := s.peek()
-		if more, err := s.separator(']', c); !more || err != nil {
-			return err
+		c, ok := s.peek()
+		if !ok {
+			return s.eofError("inside an array")
+		}
+		switch c {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.fail("expected ',' or ']' after an array element, found %s", describeByte(c))
 		}
 	}
-}
-
-// closes reports whether the object or array whose opening byte was consumed, and whose
-// closing byte is close, closes at once (it is empty), consuming close if so; b and ok are
-// what peek returned.
-func (s *scanner) closes(close, b byte, ok bool) (bool, error) {
-	if !ok {
-		return false, s.containerError(close, b)
-	}
-	if b != close {
-		return false, nil
-	}
-	s.pos++
-	return true, nil
-}
-
-// separator consumes what follows a member or element of the object or array whose closing
-// byte is close, b being the next byte as peek returned it: a ',' (more is true) or close
-// (more is false). The callers peek, and the errors are built elsewhere, so that closes and
-// separator are small enough to inline in the scanner's loops.
-func (s *scanner) separator(close, b byte) (more bool, err error) {
-	if b == ',' || b == close {
-		s.pos++
-		return b == ',', nil
-	}
-	return false, s.containerError(close, b)
-}
-
-// containerError is the error where the input ends inside an object or array (by its closing
-// byte), or goes on with b where a separator belongs: peek leaves pos at end exactly when the
-// input ended.
-func (s *scanner) containerError(close, b byte) error {
-	if s.pos >= s.end {
-		return s.eofError(inside(close))
-	}
-	after := "an array element"
-	if close == '}' {
-		after = "an object member"
-	}
-	return s.fail("expected ',' or '%c' after %s, found %s", close, after, describeByte(b))
-}
-
-// inside is where an end of input inside an object or array (by its closing byte) is.
-func inside(close byte) string {
-	if close == '}' {
-		return "inside an object"
-	}
-	return "inside an array"
 }
 
 // parseValue builds the next value into t and returns its index.
