@@ -320,6 +320,20 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 	}
 }
 
+// takeLong reports whether the string just read went over maxKeptString and, if so, returns
+// what stands in for the part that was not kept, ready for the next string.
+func (s *scanner) takeLong() (longString, bool) {
+	sp := s.spill
+	if sp == nil {
+		return longString{}, false
+	}
+	s.spill = nil
+	return longString{
+		hash:  valueHash{mix(sp.h[0].Sum64(), tag(kindString, lane0)), mix(sp.h[1].Sum64(), tag(kindString, lane1))},
+		runes: sp.runes,
+	}, true
+}
+
 func (s *scanner) need(n int) bool {
 	for s.end-s.pos < n {
 		if !s.fill() {
@@ -645,13 +659,9 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 		}
 		t.bytes = b
 		n := node{kind: kindString, off: off, str: b[start:len(b):len(b)]}
-		if sp := s.spill; sp != nil { // a long string: its digest and length stand in for it
-			s.spill = nil
+		if long, ok := s.takeLong(); ok { // a long string: its digest and length stand in for it
 			n.first, n.n = int32(len(t.long)), -1
-			t.long = append(t.long, longString{
-				hash:  valueHash{mix(sp.h[0].Sum64(), tag(kindString, lane0)), mix(sp.h[1].Sum64(), tag(kindString, lane1))},
-				runes: sp.runes,
-			})
+			t.long = append(t.long, long)
 		}
 		t.nodes = append(t.nodes, n)
 	case 't':
