@@ -29,6 +29,7 @@ type schema struct {
 	propList   []propEntry
 	propIdx    map[string]int32
 	propBase   int
+	propRows   *int // the rows of the whole table, final once the compiler is done
 	patProps   []patternSchema
 	addl       *schema // nil: anything allowed
 	required   []string
@@ -129,12 +130,13 @@ type compiler struct {
 	docs map[string]any     // by absolute URL without fragment
 	done map[string]*schema // by absolute URL with fragment
 	// propRows counts the rows of learned member orders handed out (schema.propBase): one
-	// table serves every schema a compiler makes, so one validation needs one.
-	propRows int
+	// table serves every schema a compiler makes, so one validation needs one, allocated once
+	// at its full size (schema.propRows) when the first object is met.
+	propRows *int
 }
 
 func newCompiler() *compiler {
-	return &compiler{docs: map[string]any{}, done: map[string]*schema{}}
+	return &compiler{docs: map[string]any{}, done: map[string]*schema{}, propRows: new(int)}
 }
 
 func (c *compiler) addDoc(u string, doc any) { c.docs[u] = doc }
@@ -436,8 +438,8 @@ func (c *compiler) listProps(s *schema) {
 		s.propList = append(s.propList, e)
 		s.propIdx[name] = int32(i)
 	}
-	s.propBase = c.propRows
-	c.propRows += len(s.propList) + 2
+	s.propBase, s.propRows = *c.propRows, c.propRows
+	*c.propRows += len(s.propList) + 2
 }
 
 // listForMessage joins up to max items and counts the rest.

@@ -334,6 +334,21 @@ func (s *scanner) takeLong() (longString, bool) {
 	}, true
 }
 
+// stringView reads a string whose opening quote is at pos, as readString(dst, true) does,
+// but returns the content in place, with no copy, when the buffer holds all of it and it is
+// plain (no escapes, ASCII): most strings in an SBOM are. inPlace says which it did: the
+// content in place is valid only until the next read, otherwise it is appended to dst.
+func (s *scanner) stringView(dst []byte) (v []byte, inPlace bool, err error) {
+	buf := s.buf[:s.end]
+	start := s.pos + 1
+	if i := plainRun(buf, start); i < len(buf) && buf[i] == '"' && i-start <= maxKeptString {
+		s.pos, s.spill = i+1, nil
+		return buf[start:i:i], true, nil
+	}
+	v, err = s.readString(dst, true)
+	return v, false, err
+}
+
 func (s *scanner) need(n int) bool {
 	for s.end-s.pos < n {
 		if !s.fill() {

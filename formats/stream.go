@@ -14,7 +14,7 @@ type streamer struct {
 	keys []byte // the names of the members being read, outermost first (see object)
 	// next learns the order members come in: at row schema.propBase+k, 1 + the index in
 	// propList of the member that last came after the member at row k (0: none yet). See
-	// property.
+	// property. (A byte a row measured 6% slower on CycloneDX than int32.)
 	next []int32
 	// checker, when set, is shown the document as it is read (observe.go); watch is whether
 	// it wants the values at the current place.
@@ -78,11 +78,13 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 func (st *streamer) str(s *schema, base int64, h *valueHash) error {
 	st.t.reset(base)
 	off := st.t.base + int64(st.t.relOffset(st.sc.offset()))
-	v, err := st.sc.readString(st.t.bytes[:0], true)
+	v, inPlace, err := st.sc.stringView(st.t.bytes[:0])
 	if err != nil {
 		return err
 	}
-	st.t.bytes = v // the buffer, grown, for the next value
+	if !inPlace {
+		st.t.bytes = v // the buffer, grown, for the next value
+	}
 	var long *longString
 	if st.sc.spill != nil { // takeLong is not inlined, and strings are rarely long
 		l, _ := st.sc.takeLong()
@@ -242,9 +244,8 @@ func (st *streamer) property(s *schema, key []byte, row *int) *propEntry {
 		return nil
 	}
 	r := *row
-	if need := s.propBase + len(s.propList) + 2; need > len(st.next) {
-		// Doubling: the rows are met schema by schema, in no order.
-		st.next = append(st.next, make([]int32, max(need-len(st.next), len(st.next)))...)
+	if r >= len(st.next) { // the first object: a row for every object schema of the graph
+		st.next = make([]int32, *s.propRows)
 	}
 	var i int32 = -1
 	if g := st.next[r] - 1; g >= 0 && s.propList[g].name == bytesString(key) {

@@ -2,10 +2,12 @@ package formats
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // TestStreamedAsParsed: what the streamer finds reading strings straight from the scanner and
@@ -43,13 +45,18 @@ func TestStreamedAsParsed(t *testing.T) {
 		`[{"a":"x","b":"yy"},{"b":"y","a":1},{"bb":"y"},{"a":"x","b":"yyy"}]`,
 		`{}`, `[]`, `"s"`, `{"a":"\u00e9\ud800x"}`,
 	}
+	// Read whole, and a byte at a time, so that strings end past what the buffer holds.
+	readers := []func(string) io.Reader{
+		func(s string) io.Reader { return strings.NewReader(s) },
+		func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) },
+	}
 	for si, src := range schemas {
 		s := compileInline(t, src)
 		st := newStreamer(nil)
 		for ii, in := range instances {
 			t.Run(fmt.Sprintf("schema %d instance %d", si, ii), func(t *testing.T) {
 				// The same streamer, emptied, for every instance: it keeps what it learned.
-				st.sc = newScanner(strings.NewReader(in), nil)
+				st.sc = newScanner(readers[ii%2](in), nil)
 				st.ev = evaluator{t: &st.t}
 				var got valueHash
 				if err := st.valueHash(s, 0, &got); err != nil {
