@@ -244,11 +244,13 @@ func (st *streamer) property(s *schema, key []byte, row *int) *propEntry {
 		return nil
 	}
 	r := *row
-	if r >= len(st.next) { // the first object: a row for every object schema of the graph
+	if len(st.next) < *s.propRows { // the first object: a row for every object schema of the graph
 		st.next = make([]int32, *s.propRows)
 	}
 	var i int32 = -1
-	if g := st.next[r] - 1; g >= 0 && s.propList[g].name == bytesString(key) {
+	// A streamer validates against one graph: were it given another, rows would only be
+	// guessed wrong, not read out of bounds.
+	if g := st.next[r] - 1; g >= 0 && int(g) < len(s.propList) && s.propList[g].name == bytesString(key) {
 		i = g
 	} else if j, found := s.propIdx[bytesString(key)]; found {
 		i = j
