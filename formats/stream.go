@@ -244,17 +244,27 @@ func (st *streamer) property(s *schema, key []byte, row *int) *propEntry {
 		return nil
 	}
 	r := *row
-	if len(st.next) < *s.propRows { // the first object: a row for every object schema of the graph
+	if len(st.next) < *s.propRows && st.sc.base > 0 {
+		// A row for every object schema of the graph, once the document is past its first
+		// buffer: a small document would pay more for the table (4 KiB for CycloneDX 1.6,
+		// 6% of a small file's time) than learning saves it.
 		st.next = make([]int32, *s.propRows)
 	}
 	var i int32 = -1
 	// A streamer validates against one graph: were it given another, rows would only be
 	// guessed wrong, not read out of bounds.
-	if g := st.next[r] - 1; g >= 0 && int(g) < len(s.propList) && s.propList[g].name == bytesString(key) {
-		i = g
-	} else if j, found := s.propIdx[bytesString(key)]; found {
-		i = j
-		st.next[r] = j + 1
+	if r < len(st.next) {
+		if g := st.next[r] - 1; g >= 0 && int(g) < len(s.propList) && s.propList[g].name == bytesString(key) {
+			i = g
+		}
+	}
+	if i < 0 {
+		if j, found := s.propIdx[bytesString(key)]; found {
+			i = j
+			if r < len(st.next) {
+				st.next[r] = j + 1
+			}
+		}
 	}
 	if i < 0 {
 		*row = s.propBase + len(s.propList) + 1

@@ -44,6 +44,10 @@ func TestStreamedAsParsed(t *testing.T) {
 		`{"r69":"y","r1":"x"}`,
 		`[{"a":"x","b":"yy"},{"b":"y","a":1},{"bb":"y"},{"a":"x","b":"yyy"}]`,
 		`{}`, `[]`, `"s"`, `{"a":"\u00e9\ud800x"}`,
+		// Past the first buffer, where the streamer starts learning member orders (property):
+		// orders that repeat, change, and members that are not declared.
+		`[` + strings.Repeat(`{"a":"x","b":"yyy"},{"b":"yyy","a":"x"},{"a":"x","c":1,"b":"y"},{"bb":"y","a":2},`, 4000) + `{}]`,
+		`{"e":["x"],"h":[` + strings.Repeat(`{"k":"a","l":"p"},{"l":"q","k":"b"},{"k":"c"},{"l":"q"},`, 5000) + `{}],"a":"a","c":"x"}`,
 	}
 	// Read whole, and a byte at a time, so that strings end past what the buffer holds.
 	readers := []func(string) io.Reader{
