@@ -21,8 +21,15 @@ type schema struct {
 	types typeSet // zero: any type
 
 	// objects
-	props      map[string]*schema
-	propOrder  []string // sorted, for stable messages
+	props     map[string]*schema
+	propOrder []string // sorted, for stable messages
+	// propList is props in propOrder with their places in required, and propIdx each one's
+	// index in it: the streamer looks members up by position (see streamer.member). propBase
+	// is where this schema's rows start in a streamer's table of learned member orders.
+	propList   []propEntry
+	propIdx    map[string]int32
+	propBase   int
+	propRows   *int // the rows of the whole table, final once the compiler is done
 	patProps   []patternSchema
 	addl       *schema // nil: anything allowed
 	required   []string
@@ -64,6 +71,18 @@ type schema struct {
 	thenS      *schema
 	elseS      *schema
 	streamable bool // objects and arrays can be checked as they stream by
+	// plainString: a string value is checked by the string keywords and an enum of strings
+	// alone (no composite, no const), so the streamer reads it without building a tree node.
+	plainString bool
+}
+
+// propEntry is one declared property of an object schema.
+type propEntry struct {
+	name string
+	sch  *schema
+	// reqBits has bit j set when required[j] is this property (when there are at most 64).
+	reqBits uint64
+	key     keyHash
 }
 
 type patternSchema struct {
@@ -110,10 +129,14 @@ var annotations = map[string]bool{
 type compiler struct {
 	docs map[string]any     // by absolute URL without fragment
 	done map[string]*schema // by absolute URL with fragment
+	// propRows counts the rows of learned member orders handed out (schema.propBase): one
+	// table serves every schema a compiler makes, so one validation needs one, allocated once
+	// at its full size (schema.propRows) when the first object is met.
+	propRows *int
 }
 
 func newCompiler() *compiler {
-	return &compiler{docs: map[string]any{}, done: map[string]*schema{}}
+	return &compiler{docs: map[string]any{}, done: map[string]*schema{}, propRows: new(int)}
 }
 
 func (c *compiler) addDoc(u string, doc any) { c.docs[u] = doc }
@@ -391,7 +414,32 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 		s.oneOf == nil && s.not == nil && s.ifS == nil && s.patProps == nil &&
 		s.depsReq == nil && s.depsSchema == nil && s.propNames == nil &&
 		s.tuple == nil && s.contains == nil
+	if s.props != nil {
+		c.listProps(s)
+	}
+	s.plainString = (s.types == 0 || s.types&tString != 0) && s.constHash == nil &&
+		(s.enum == nil || s.enumStrs != nil) && s.allOf == nil && s.anyOf == nil &&
+		s.oneOf == nil && s.not == nil && s.ifS == nil
 	return nil
+}
+
+// listProps fills s's propList and propIdx from its props and required, and gives it rows in
+// the table of learned member orders: one for the start of an object, one after each declared
+// property, one after any other member.
+func (c *compiler) listProps(s *schema) {
+	s.propIdx = make(map[string]int32, len(s.propOrder))
+	for i, name := range s.propOrder {
+		e := propEntry{name: name, sch: s.props[name], key: nameHash(name)}
+		for j, req := range s.required {
+			if req == name && j < 64 {
+				e.reqBits |= 1 << j
+			}
+		}
+		s.propList = append(s.propList, e)
+		s.propIdx[name] = int32(i)
+	}
+	s.propBase, s.propRows = *c.propRows, c.propRows
+	*c.propRows += len(s.propList) + 2
 }
 
 // listForMessage joins up to max items and counts the rest.

@@ -156,7 +156,7 @@ func (e *evaluator) check(s *schema, i int32) bool {
 	case kindArray:
 		ok = e.array(s, i)
 	case kindString:
-		ok = e.str(s, n)
+		ok = e.str(s, n.str, e.t.longOf(n))
 	case kindNumber:
 		ok = e.number(s, n)
 	}
@@ -168,12 +168,10 @@ func (e *evaluator) check(s *schema, i int32) bool {
 			return false
 		}
 		if n.kind == kindString {
-			if e.badEnum == nil {
-				e.badEnum = map[string]int{}
-			}
-			e.badEnum[string(n.str)]++
+			ok = e.notInEnum(s, n.str)
+		} else {
+			ok = e.fail("value %s is not one of the allowed values: %s", e.show(i), s.enumText)
 		}
-		ok = e.fail("value %s is not one of the allowed values: %s", e.show(i), s.enumText)
 		if stop() {
 			return false
 		}
@@ -193,14 +191,33 @@ func (e *evaluator) check(s *schema, i int32) bool {
 func (e *evaluator) inEnum(s *schema, i int32) bool {
 	n := &e.t.nodes[i]
 	if s.enumStrs != nil {
-		if n.kind != kindString || n.truncated() { // no enumerated value is megabytes long
-			return false
-		}
-		_, found := s.enumStrs[bytesString(n.str)]
-		return found
+		return n.kind == kindString && s.hasEnumStr(n.str, e.t.longOf(n))
 	}
 	_, found := s.enum[e.t.hashNode(i)]
 	return found
+}
+
+// hasEnumStr reports whether the string v (long, when only its prefix v was kept) is among the
+// values of an enum of strings.
+func (s *schema) hasEnumStr(v []byte, long *longString) bool {
+	if long != nil { // no enumerated value is megabytes long
+		return false
+	}
+	_, found := s.enumStrs[bytesString(v)]
+	return found
+}
+
+// notInEnum reports the string v as not among the values of s's enum, counting it for the
+// hints, and returns false.
+func (e *evaluator) notInEnum(s *schema, v []byte) bool {
+	if e.quiet > 0 {
+		return false
+	}
+	if e.badEnum == nil {
+		e.badEnum = map[string]int{}
+	}
+	e.badEnum[string(v)]++
+	return e.fail("value %s is not one of the allowed values: %s", quoteShort(v), s.enumText)
 }
 
 // show renders a value briefly for a message.
@@ -208,11 +225,7 @@ func (e *evaluator) show(i int32) string {
 	n := &e.t.nodes[i]
 	switch n.kind {
 	case kindString:
-		s := string(n.str)
-		if utf8.RuneCountInString(s) > 60 {
-			s = string([]rune(s)[:60]) + "…"
-		}
-		return strconv.Quote(s)
+		return quoteShort(n.str)
 	case kindNumber:
 		return string(n.str)
 	case kindArray:
@@ -484,18 +497,20 @@ func (e *evaluator) array(s *schema, i int32) bool {
 	return ok
 }
 
-func (e *evaluator) str(s *schema, n *node) bool {
+// str checks a string value v against s's string keywords: the evaluator calls it for a parsed
+// string, the streamer for one it reads straight from the scanner. long is the rest of a value
+// longer than maxKeptString (v is then its kept prefix), nil for a value kept whole.
+func (e *evaluator) str(s *schema, v []byte, long *longString) bool {
 	ok := true
-	v := n.str
-	if n.truncated() && (s.pattern != nil || s.format != nil) {
+	if long != nil && (s.pattern != nil || s.format != nil) {
 		// Checking a pattern or format would need the whole value in memory; no accepted
 		// schema constrains a value this long that way, so it is refused, not half-checked.
-		return e.fail("string of %d characters is too long to check against its pattern or format (the limit is %d bytes)", e.t.long[n.first].runes, maxKeptString)
+		return e.fail("string of %d characters is too long to check against its pattern or format (the limit is %d bytes)", long.runes, maxKeptString)
 	}
 	if s.minLen > 0 || s.maxLen >= 0 {
 		l := utf8.RuneCount(v)
-		if n.truncated() {
-			l = e.t.long[n.first].runes
+		if long != nil {
+			l = long.runes
 		}
 		if l < s.minLen {
 			ok = e.fail("string of %d characters is shorter than the minimum %d", l, s.minLen)

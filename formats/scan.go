@@ -320,6 +320,35 @@ func (s *scanner) readString(dst []byte, keep bool) ([]byte, error) {
 	}
 }
 
+// takeLong reports whether the string just read went over maxKeptString and, if so, returns
+// what stands in for the part that was not kept, ready for the next string.
+func (s *scanner) takeLong() (longString, bool) {
+	sp := s.spill
+	if sp == nil {
+		return longString{}, false
+	}
+	s.spill = nil
+	return longString{
+		hash:  valueHash{mix(sp.h[0].Sum64(), tag(kindString, lane0)), mix(sp.h[1].Sum64(), tag(kindString, lane1))},
+		runes: sp.runes,
+	}, true
+}
+
+// stringView reads a string whose opening quote is at pos, as readString(dst, true) does,
+// but returns the content in place, with no copy, when the buffer holds all of it and it is
+// plain (no escapes, ASCII): most strings in an SBOM are. inPlace says which it did: the
+// content in place is valid only until the next read, otherwise it is appended to dst.
+func (s *scanner) stringView(dst []byte) (v []byte, inPlace bool, err error) {
+	buf := s.buf[:s.end]
+	start := s.pos + 1
+	if i := plainRun(buf, start); i < len(buf) && buf[i] == '"' && i-start <= maxKeptString {
+		s.pos, s.spill = i+1, nil
+		return buf[start:i:i], true, nil
+	}
+	v, err = s.readString(dst, true)
+	return v, false, err
+}
+
 func (s *scanner) need(n int) bool {
 	for s.end-s.pos < n {
 		if !s.fill() {
@@ -645,13 +674,9 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 		}
 		t.bytes = b
 		n := node{kind: kindString, off: off, str: b[start:len(b):len(b)]}
-		if sp := s.spill; sp != nil { // a long string: its digest and length stand in for it
-			s.spill = nil
+		if long, ok := s.takeLong(); ok { // a long string: its digest and length stand in for it
 			n.first, n.n = int32(len(t.long)), -1
-			t.long = append(t.long, longString{
-				hash:  valueHash{mix(sp.h[0].Sum64(), tag(kindString, lane0)), mix(sp.h[1].Sum64(), tag(kindString, lane1))},
-				runes: sp.runes,
-			})
+			t.long = append(t.long, long)
 		}
 		t.nodes = append(t.nodes, n)
 	case 't':

@@ -72,6 +72,23 @@ type longString struct {
 // truncated reports whether a string node kept only a prefix of its value.
 func (n *node) truncated() bool { return n.kind == kindString && n.n < 0 }
 
+// longOf is what stands in for the rest of a truncated string node, nil for any other node.
+func (t *tree) longOf(n *node) *longString {
+	if !n.truncated() {
+		return nil
+	}
+	return &t.long[n.first]
+}
+
+// stringHash digests a string value as hashNode does: v, or long's digest when v is only the
+// kept prefix of a long string.
+func stringHash(v []byte, long *longString) valueHash {
+	if long != nil {
+		return long.hash
+	}
+	return leafHash(kindString, 0, v)
+}
+
 // reset empties the tree for a value that starts at input offset base.
 func (t *tree) reset(base int64) {
 	t.base = base
@@ -156,8 +173,20 @@ func (a *arrayHash) add(p valueHash) {
 type objectHash valueHash
 
 func (o *objectHash) add(key []byte, v valueHash) {
-	o[0] += mix(maphash.Bytes(hashSeeds[0], key), v[0])
-	o[1] += mix(maphash.Bytes(hashSeeds[1], key)^lane1, v[1])
+	o.addKey(keyHash{maphash.Bytes(hashSeeds[0], key), maphash.Bytes(hashSeeds[1], key)}, v)
+}
+
+// keyHash is a member name's part of an objectHash: a declared property's is computed once,
+// when its schema is compiled (propEntry), rather than for every member the streamer digests.
+type keyHash [2]uint64
+
+func nameHash(name string) keyHash {
+	return keyHash{maphash.String(hashSeeds[0], name), maphash.String(hashSeeds[1], name)}
+}
+
+func (o *objectHash) addKey(k keyHash, v valueHash) {
+	o[0] += mix(k[0], v[0])
+	o[1] += mix(k[1]^lane1, v[1])
 }
 
 func (o objectHash) sum() valueHash {
@@ -184,10 +213,7 @@ func (t *tree) hashNode(i int32) valueHash {
 	case kindTrue, kindFalse:
 		return leafHash(n.kind, 0, nil)
 	case kindString:
-		if n.truncated() {
-			return t.long[n.first].hash
-		}
-		return leafHash(n.kind, 0, n.str)
+		return stringHash(n.str, t.longOf(n))
 	default:
 		return leafHash(n.kind, n.num, n.str)
 	}
