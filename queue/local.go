@@ -11,6 +11,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/defaults"
+	"github.com/sbomcat/sbomcat/internal/workers"
 )
 
 // LocalStore is what Local needs of the store, which is its queue; sbomcat.Store implements
@@ -179,22 +180,14 @@ func (l *Local) run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var wg sync.WaitGroup
-	// The attempts run on Concurrency goroutines kept for the queue's life rather than on one
-	// goroutine each: a validation calls deep into the pure-Go SQLite, and a new goroutine's
-	// stack grew by copying, several times per job (about 1.5% of sbomd's CPU under a loop of
-	// small associations). dispatch hands each started entry over; never more than
-	// Concurrency run or wait at once, so the buffer never fills.
-	started := make(chan *entry, l.o.Concurrency)
-	var workers sync.WaitGroup
-	for range l.o.Concurrency {
-		workers.Go(func() {
-			for e := range started {
-				l.attempt(work, e)
-				wg.Done()
-			}
-		})
-	}
-	defer func() { close(started); workers.Wait() }()
+	// The attempts run on Concurrency goroutines kept for the queue's life (package workers).
+	// dispatch hands each started entry over; never more than Concurrency run or wait at once,
+	// so handing one over never blocks.
+	started, stopWorkers := workers.Start(l.o.Concurrency, func(e *entry) {
+		l.attempt(work, e)
+		wg.Done()
+	})
+	defer stopWorkers()
 	nextSweep := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()

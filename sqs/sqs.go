@@ -23,6 +23,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/defaults"
 	"github.com/sbomcat/sbomcat/internal/periodic"
+	"github.com/sbomcat/sbomcat/internal/workers"
 	"github.com/sbomcat/sbomcat/queue"
 )
 
@@ -200,24 +201,15 @@ func (r *Runner) Run(ctx context.Context) error {
 	// time as single jobs end.
 	batch := min(r.o.Concurrency, maxBatch)
 	threshold := max(1, batch/2)
-	// The jobs run on Concurrency goroutines kept for the runner's life rather than on a new
-	// goroutine each: a job calls deep into the SDK's middleware (several requests each), and
-	// a new goroutine's stack grew by copying several times per job (about 11% of
-	// sbomworker's CPU in SQSPath). A message is handed over only once it has a slot, so the
-	// buffer never fills.
+	// The jobs run on Concurrency goroutines kept for the runner's life (package workers). A
+	// message is handed over only once it has a slot, so handing one over never blocks.
 	var wg sync.WaitGroup
-	jobs := make(chan types.Message, r.o.Concurrency)
-	var workers sync.WaitGroup
-	for range r.o.Concurrency {
-		workers.Go(func() {
-			for m := range jobs {
-				r.handle(work, consumer, m, acks)
-				<-slots
-				wg.Done()
-			}
-		})
-	}
-	defer func() { close(jobs); workers.Wait() }()
+	jobs, stopWorkers := workers.Start(r.o.Concurrency, func(m types.Message) {
+		r.handle(work, consumer, m, acks)
+		<-slots
+		wg.Done()
+	})
+	defer stopWorkers()
 	pause := time.Duration(0)
 	for ctx.Err() == nil {
 		// Ask for as many messages as there are free slots, so that none waits invisible
