@@ -67,6 +67,14 @@ type scanner struct {
 	// is digested and counted as it streams by (see spill), so one 1 GiB string costs 1 MiB.
 	strStart int    // where the current string starts in the buffer it is appended to
 	spill    *spill // non-nil once the current string went over maxKeptString
+
+	// pinned keeps buf[pin:] in the buffer as it refills, so that the streamer can read a
+	// value once speculatively and, if that fails, again from its start (see
+	// streamer.speculate). A pinned value never grows the buffer: when it fills the whole
+	// buffer, fill gives up instead and sets pinLost, and the speculation is abandoned.
+	pinned  bool
+	pinLost bool
+	pin     int
 }
 
 // maxKeptString is how much of a string value is kept in memory for checks that need its text
@@ -139,10 +147,21 @@ func (s *scanner) fill() bool {
 	if s.eof || s.rerr != nil {
 		return false
 	}
-	if s.pos > 0 {
-		n := copy(s.buf, s.buf[s.pos:s.end])
-		s.base += int64(s.pos)
-		s.pos, s.end = 0, n
+	keep := s.pos
+	if s.pinned {
+		keep = s.pin
+	}
+	if keep > 0 {
+		n := copy(s.buf, s.buf[keep:s.end])
+		s.base += int64(keep)
+		s.pos, s.end = s.pos-keep, n
+		if s.pinned {
+			s.pin -= keep
+		}
+	}
+	if s.end == len(s.buf) && s.pinned {
+		s.pinLost = true
+		return false
 	}
 	if s.end == len(s.buf) { // a token longer than the buffer: grow
 		nb := make([]byte, 2*len(s.buf))
@@ -165,6 +184,24 @@ func (s *scanner) fill() bool {
 		}
 	}
 }
+
+// hold pins the buffer from the current position, unless an outer hold already pinned it
+// from before, and returns the offset to rewind to and whether it pinned (and so must let go).
+func (s *scanner) hold() (at int64, pinned bool) {
+	at = s.offset()
+	if s.pinned {
+		return at, false
+	}
+	s.pinned, s.pin = true, s.pos
+	return at, true
+}
+
+// rewind goes back to an offset that a hold kept in the buffer.
+func (s *scanner) rewind(at int64) { s.pos = int(at - s.base) }
+
+// letGo ends the hold that pinned the buffer, once nothing needs to go back before the
+// current position.
+func (s *scanner) letGo() { s.pinned, s.pinLost = false, false }
 
 func (s *scanner) fail(format string, args ...any) error {
 	if s.rerr != nil {
@@ -636,6 +673,9 @@ func (s *scanner) parseValue(t *tree, depth int) (int32, error) {
 			kind = kindObject
 			err = s.eachMember(func(key []byte) error {
 				k := t.addBytes(key)
+				if k == nil { // a nil key marks an array element (pathElem): "" is a name
+					k = []byte{}
+				}
 				i, err := s.parseValue(t, depth+1)
 				if err != nil {
 					return err
