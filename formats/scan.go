@@ -221,6 +221,27 @@ func (s *scanner) eofError(what string) error {
 // peek skips whitespace and returns the next byte without consuming it; ok is false at the
 // end of input.
 func (s *scanner) peek() (byte, bool) {
+	if c := s.at(); c > ' ' {
+		return c, true
+	}
+	return s.skipSpace()
+}
+
+// at is the byte at pos, or 0 at the end of the buffer. The loops that read every member and
+// element call it, and skipSpace only when what it gives is not above ' ': that is peek with
+// no call in the common case of compact JSON, which peek itself, too large to be inlined,
+// cannot be. peek was 6.5% of a generated CycloneDX document's profile; with this, sbomctl
+// took 2-6% less CPU time on compact CycloneDX and SPDX files and 3% more on a pretty-printed
+// CycloneDX one, where the next byte is mostly whitespace (interleaved runs, load average 3.5-4).
+func (s *scanner) at() byte {
+	if s.pos < s.end {
+		return s.buf[s.pos]
+	}
+	return 0
+}
+
+// skipSpace is peek for when the next byte may be whitespace or past the buffer.
+func (s *scanner) skipSpace() (byte, bool) {
 	for {
 		for s.pos < s.end {
 			c := s.buf[s.pos]
@@ -246,7 +267,10 @@ func describeByte(c byte) string {
 
 // expect consumes the next non-space byte, which must be c.
 func (s *scanner) expect(c byte, context string) error {
-	b, ok := s.peek()
+	b, ok := s.at(), true
+	if b <= ' ' {
+		b, ok = s.skipSpace()
+	}
 	if !ok {
 		return s.eofError(context)
 	}
@@ -589,7 +613,10 @@ func (s *scanner) eachMember(fn func(key []byte) error) error {
 		return nil
 	}
 	for {
-		c, ok := s.peek()
+		c, ok := s.at(), true
+		if c <= ' ' {
+			c, ok = s.skipSpace()
+		}
 		if !ok {
 			return s.eofError("inside an object")
 		}
@@ -607,7 +634,10 @@ func (s *scanner) eachMember(fn func(key []byte) error) error {
 		if err := fn(key); err != nil {
 			return err
 		}
-		c, ok = s.peek()
+		c, ok = s.at(), true
+		if c <= ' ' {
+			c, ok = s.skipSpace()
+		}
 		if !ok {
 			return s.eofError("inside an object")
 		}
@@ -637,7 +667,10 @@ func (s *scanner) eachElement(fn func(i int) error) error {
 		if err := fn(i); err != nil {
 			return err
 		}
-		c, ok := s.peek()
+		c, ok := s.at(), true
+		if c <= ' ' {
+			c, ok = s.skipSpace()
+		}
 		if !ok {
 			return s.eofError("inside an array")
 		}

@@ -59,7 +59,10 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 	// gives out, but a failure's place stays what it was.
 	base := st.sc.offset()
 	if r.always == nil && (r.streamable || r.plainString || r.proxies != nil) {
-		c, ok := st.sc.peek()
+		c, ok := st.sc.at(), true // peek, inlined (see at)
+		if c <= ' ' {
+			c, ok = st.sc.skipSpace()
+		}
 		if !ok {
 			return st.sc.eofError("where a value was expected")
 		}
