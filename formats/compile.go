@@ -490,8 +490,7 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 func (s *schema) canStream() bool {
 	return s.enum == nil && s.constHash == nil && s.allOf == nil && s.anyOf == nil &&
 		s.oneOf == nil && s.not == nil && s.ifS == nil && s.patProps == nil &&
-		s.depsReq == nil && s.depsSchema == nil && s.propNames == nil &&
-		s.tuple == nil && s.contains == nil
+		s.depsReq == nil && s.depsSchema == nil && s.propNames == nil && s.contains == nil
 }
 
 // listProps fills s's propList and propIdx from its props and required, and gives it rows in

@@ -332,10 +332,17 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		count++
 		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
-		switch items := st.orAnything(s.items); {
+		sub := s.items
+		if sub == nil && s.tuple != nil { // the array form of items, as the evaluator has it
+			sub = s.addlItems
+			if j < len(s.tuple) {
+				sub = s.tuple[j]
+			}
+		}
+		switch items := st.orAnything(sub); {
 		case items == nil:
 			err = st.skip(depth+1, eh)
-		case st.wholeElements && items == s.items:
+		case st.wholeElements && items == sub:
 			err = st.parsed(items, st.sc.offset(), depth+1, eh)
 		default:
 			err = st.valueHash(items, depth+1, eh)
