@@ -15,6 +15,12 @@ import (
 type pattern struct {
 	re   *regexp.Regexp
 	hand []patAlt // nil: use re
+	// fits[k] is the byte lengths of the texts hand[k] can match, least and most (-1: no
+	// bound), so that an alternative of the wrong length is passed over unread. A hash's
+	// content has alternatives of 32, 40, 64, 96 and 128 hex digits: reading the first three
+	// for every SHA-256 made matching 6.6% of a generated CycloneDX document's profile, 2.7%
+	// with this (sbomctl: 0-4% less CPU time, 7 interleaved runs, load average 6).
+	fits [][2]int
 }
 
 func compilePattern(src string) (*pattern, error) {
@@ -22,7 +28,26 @@ func compilePattern(src string) (*pattern, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pattern{re: re, hand: handPattern(src)}, nil
+	p := &pattern{re: re, hand: handPattern(src)}
+	for _, alt := range p.hand {
+		p.fits = append(p.fits, alt.byteLengths())
+	}
+	return p, nil
+}
+
+// byteLengths is the least and most bytes a text a can match has (-1: no bound): a character
+// is at least one byte, and exactly one when its set is ASCII.
+func (a patAlt) byteLengths() [2]int {
+	least, most := 0, 0
+	for _, it := range a {
+		least += it.min
+		if it.max < 0 || it.nonASCII || most < 0 {
+			most = -1
+		} else {
+			most += it.max
+		}
+	}
+	return [2]int{least, most}
 }
 
 // String is the pattern's source, for messages.
@@ -33,7 +58,10 @@ func (p *pattern) Match(b []byte) bool {
 	if p.hand == nil {
 		return p.re.Match(b)
 	}
-	for _, alt := range p.hand {
+	for k, alt := range p.hand {
+		if f := p.fits[k]; len(b) < f[0] || f[1] >= 0 && len(b) > f[1] {
+			continue
+		}
 		if alt.match(b) {
 			return true
 		}

@@ -23,10 +23,18 @@ type streamer struct {
 	// wholeElements parses every array element whole before checking it, as the engine once
 	// did: tests compare the two ways.
 	wholeElements bool
+	// speculating counts the speculative reads under way (proxy.go): while it is above zero
+	// the evaluator is quiet, and what does not conform ends the read with errNoMatch.
+	speculating int
+	// noProxies parses every value whose schema has proxies, as the engine once did: tests
+	// compare the two ways.
+	noProxies bool
 }
 
 func newStreamer(sc *scanner) *streamer {
-	st := &streamer{sc: sc}
+	// keys is never nil, so neither is a member name on it, "" included: a nil key marks an
+	// array element (pathElem).
+	st := &streamer{sc: sc, keys: make([]byte, 0, 256)}
 	st.ev.t = &st.t
 	return st
 }
@@ -50,8 +58,11 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 	// always did; it makes a difference only past 4 GiB of whitespace, where a node's offset
 	// gives out, but a failure's place stays what it was.
 	base := st.sc.offset()
-	if r.always == nil && (r.streamable || r.plainString) {
-		c, ok := st.sc.peek()
+	if r.always == nil && (r.streamable || r.plainString || r.proxies != nil) {
+		c, ok := st.sc.at(), true // peek, inlined (see at)
+		if c <= ' ' {
+			c, ok = st.sc.skipSpace()
+		}
 		if !ok {
 			return st.sc.eofError("where a value was expected")
 		}
@@ -65,6 +76,10 @@ func (st *streamer) valueHash(s *schema, depth int, h *valueHash) error {
 			return st.array(r, depth, h)
 		case c == '"' && r.plainString && !st.watch: // a watching Checker is shown a tree node
 			return st.str(r, base, h)
+		case (c == '{' || c == '[') && r.proxies != nil && !st.watch && st.speculating < maxSpeculation && !st.noProxies:
+			if done, err := st.speculate(r, c, depth, h); done || err != nil {
+				return err
+			}
 		}
 	}
 	return st.parsed(s, base, depth, h)
@@ -93,11 +108,14 @@ func (st *streamer) str(s *schema, base int64, h *valueHash) error {
 	prev := st.ev.off
 	st.ev.off = off
 	// The order of the evaluator's check: the string keywords, then the enum.
-	st.ev.str(s, v, long)
+	ok := st.ev.str(s, v, long)
 	if s.enumStrs != nil && !s.hasEnumStr(v, long) {
-		st.ev.notInEnum(s, v)
+		ok = st.ev.notInEnum(s, v)
 	}
 	st.ev.off = prev
+	if err := st.conforms(ok); err != nil {
+		return err
+	}
 	if h != nil {
 		*h = stringHash(v, long)
 	}
@@ -112,7 +130,9 @@ func (st *streamer) parsed(s *schema, base int64, depth int, h *valueHash) error
 	if err != nil {
 		return err
 	}
-	st.ev.validate(s, i)
+	if err := st.conforms(st.ev.validate(s, i)); err != nil {
+		return err
+	}
 	if h != nil {
 		*h = st.t.hashNode(i)
 	}
@@ -179,13 +199,25 @@ func (st *streamer) object(s *schema, depth int, h *valueHash) error {
 		*h = oh.sum()
 	}
 	st.end(start, watching)
+	ok := true
 	for j, req := range s.required {
 		if seenMore == nil && seenBits&(1<<j) == 0 || seenMore != nil && !seenMore[j] {
 			st.ev.noteMissing(req)
-			st.ev.fail("missing required property %q", req)
+			ok = st.ev.fail("missing required property %q", req)
 		}
 	}
-	st.ev.bounds(count, s.minProps, s.maxProps, "properties")
+	if !st.ev.bounds(count, s.minProps, s.maxProps, "properties") {
+		ok = false
+	}
+	return st.conforms(ok)
+}
+
+// conforms is errNoMatch when a speculative read (proxy.go) finds what its proxy refuses, ok
+// false, and nil otherwise: outside one, violations are recorded and reading goes on.
+func (st *streamer) conforms(ok bool) error {
+	if !ok && st.speculating > 0 {
+		return errNoMatch
+	}
 	return nil
 }
 
@@ -218,6 +250,10 @@ func (st *streamer) member(s *schema, key []byte, row *int, depth int, mh *value
 	if sub != nil {
 		if r := sub.resolved(); r.always != nil {
 			if !*r.always {
+				if st.speculating > 0 {
+					st.ev.path = st.ev.path[:len(st.ev.path)-1]
+					return p, errNoMatch
+				}
 				st.sc.peek() // to the value: where a fix would go
 				st.ev.off = st.sc.offset()
 				st.ev.fail("property %q is not allowed here%s", key, suggest(s, key))
@@ -296,10 +332,17 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		count++
 		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
-		switch items := st.orAnything(s.items); {
+		sub := s.items
+		if sub == nil && s.tuple != nil { // the array form of items, as the evaluator has it
+			sub = s.addlItems
+			if j < len(s.tuple) {
+				sub = s.tuple[j]
+			}
+		}
+		switch items := st.orAnything(sub); {
 		case items == nil:
 			err = st.skip(depth+1, eh)
-		case st.wholeElements && items == s.items:
+		case st.wholeElements && items == sub:
 			err = st.parsed(items, st.sc.offset(), depth+1, eh)
 		default:
 			err = st.valueHash(items, depth+1, eh)
@@ -313,7 +356,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 			if prev, dup := seen.add(*eh); dup && !reportedDup {
 				reportedDup = true
 				st.ev.off = start
-				st.ev.fail("items %d and %d are equal, but items must be unique", prev, j)
+				return st.conforms(st.ev.fail("items %d and %d are equal, but items must be unique", prev, j))
 			}
 		}
 		return nil
@@ -325,8 +368,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		*h = valueHash(ah)
 	}
 	st.end(start, watching)
-	st.ev.bounds(count, s.minItems, s.maxItems, "items")
-	return nil
+	return st.conforms(st.ev.bounds(count, s.minItems, s.maxItems, "items"))
 }
 
 // begin starts streaming an object or array at depth: it checks the nesting, consumes the

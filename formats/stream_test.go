@@ -33,6 +33,10 @@ func TestStreamedAsParsed(t *testing.T) {
 			"h":{"type":"array","uniqueItems":true,"items":{"type":"object","properties":{"k":{"type":"string"},"l":{"enum":["p","q"]}}}}}}`,
 		`{"type":"object","required":[` + strings.Join(manyReq, ",") + `],"properties":{"r1":{"type":"string"},"r69":{"maxLength":1}}}`,
 		`{"type":"array","items":{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"patternProperties":{"^b":{"minLength":3}}}}`,
+		// The array form of items, with and without additionalItems.
+		`{"type":"array","items":[{"type":"string","maxLength":2},{"type":"object","required":["a"]}],"additionalItems":{"type":"string"}}`,
+		`{"type":"array","items":[{"type":"string"}],"additionalItems":false,"maxItems":1}`,
+		`{"type":"array","items":[{"type":"string"},{"enum":["x"]}]}`,
 	}
 	instances := []string{
 		`{"a":"abc","b":"xy","c":"http://x/y","d":"x","e":["a","b"],"f":"x","g":1,"h":[{"k":"1","l":"p"},{"l":"p","k":"1"}]}`,
@@ -44,6 +48,7 @@ func TestStreamedAsParsed(t *testing.T) {
 		`{"r69":"y","r1":"x"}`,
 		`[{"a":"x","b":"yy"},{"b":"y","a":1},{"bb":"y"},{"a":"x","b":"yyy"}]`,
 		`{}`, `[]`, `"s"`, `{"a":"\u00e9\ud800x"}`,
+		`["ab",{"a":1},"x","yyy"]`, `["abc",{},1,"x",2]`, `[1]`, `["ab",{"a":1},"ab",{"a":1}]`, `["x","x"]`,
 		// Past the first buffer, where the streamer starts learning member orders (property):
 		// orders that repeat, change, and members that are not declared.
 		`[` + strings.Repeat(`{"a":"x","b":"yyy"},{"b":"yyy","a":"x"},{"a":"x","c":1,"b":"y"},{"bb":"y","a":2},`, 4000) + `{}]`,
