@@ -451,15 +451,7 @@ func (e *evaluator) array(s *schema, i int32) bool {
 	n := e.t.nodes[i]
 	ok := true
 	for j := int32(0); j < n.n; j++ {
-		var sub *schema
-		switch {
-		case s.items != nil:
-			sub = s.items
-		case int(j) < len(s.tuple):
-			sub = s.tuple[j]
-		case s.tuple != nil:
-			sub = s.addlItems
-		}
+		sub := s.itemAt(int(j))
 		if sub == nil {
 			continue
 		}

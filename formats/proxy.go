@@ -158,7 +158,7 @@ func disjoint(a, b *schema, depth int) bool {
 			return true
 		}
 		if a.minItems > 0 || b.minItems > 0 { // the first element is there
-			ea, eb := firstItem(a), firstItem(b)
+			ea, eb := a.itemAt(0), b.itemAt(0)
 			if ea != nil && eb != nil && disjoint(ea, eb, depth+1) {
 				return true
 			}
@@ -188,13 +188,14 @@ func forbidsRequired(a, b *schema) bool {
 	return false
 }
 
-// firstItem is the schema the first element of an array must conform to, nil if none.
-func firstItem(s *schema) *schema {
+// itemAt is the schema element j of an array must conform to, nil if none: items, or the
+// array form of items and then additionalItems.
+func (s *schema) itemAt(j int) *schema {
 	switch {
 	case s.items != nil:
 		return s.items
-	case len(s.tuple) > 0:
-		return s.tuple[0]
+	case j < len(s.tuple):
+		return s.tuple[j]
 	case s.tuple != nil:
 		return s.addlItems
 	}

@@ -332,13 +332,7 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 		count++
 		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
-		sub := s.items
-		if sub == nil && s.tuple != nil { // the array form of items, as the evaluator has it
-			sub = s.addlItems
-			if j < len(s.tuple) {
-				sub = s.tuple[j]
-			}
-		}
+		sub := s.itemAt(j)
 		switch items := st.orAnything(sub); {
 		case items == nil:
 			err = st.skip(depth+1, eh)
