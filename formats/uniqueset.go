@@ -1,16 +1,17 @@
 package formats
 
-// digestSet remembers an array's elements for uniqueItems: each element's digest and input
-// offset, in element order, and an open-addressing table of element numbers keyed by the digest
-// itself (already uniformly random, so it needs no hashing of its own) with at most 3/4 of the
-// slots full. A slot holds the element number and the digest's low 32 bits (those that choose
-// the slot, and what is left of them tells most digests apart), so that a probe and a growth
-// read slots and no element: one random access to memory an element, which is most of what a
-// large array's set costs. An element whose digest matches an earlier one's is compared with
-// it (equal.go); the offset is where a streamed element is read again from for that. About 16
-// bytes an element and 8 a slot: 27 to 37 bytes an element. The elements are kept in chunks, so
-// a long array's are never copied to a bigger slice (each copy would leave the old one's pages
-// to the process until the runtime hands them back).
+// digestSet remembers an array's elements for uniqueItems: an open-addressing table of element
+// numbers keyed by the digest itself (already uniformly random, so it needs no hashing of its
+// own) with at most 3/4 of the slots full, and each element's input offset, in element order.
+// A slot holds the element number and the digest's low 32 bits (those that choose the slot,
+// and what is left of them tells most digests apart), so that a probe and a growth read slots
+// and no element: one random access to memory an element, which is most of what a large
+// array's set costs. An element keeps the digest's top 16 bits beside its offset, read when
+// the low bits match: two elements whose 48 bits match are compared (equal.go), and the offset
+// is where a streamed element is read again from for that. 8 bytes an element and 8 a slot: 19
+// to 29 bytes an element. The elements are kept in chunks, so a long array's are never copied
+// to a bigger slice (each copy would leave the old one's pages to the process until the
+// runtime hands them back).
 type digestSet struct {
 	chunks [][]setElem // digestChunk elements each, the last one filling up
 	count  int
@@ -18,22 +19,22 @@ type digestSet struct {
 	n      int      // slots in use
 }
 
-type setElem struct {
-	h   valueHash
-	off int64
-}
+// setElem is an element's input offset (below 2^48, 256 TiB) and its digest's top 16 bits.
+type setElem uint64
+
+func (e setElem) offset() int64 { return int64(e >> 16) }
 
 const (
 	digestChunkBits = 12
 	digestChunk     = 1 << digestChunkBits
 )
 
-func (d *digestSet) elem(i int) *setElem {
-	return &d.chunks[i>>digestChunkBits][i&(digestChunk-1)]
+func (d *digestSet) elem(i int) setElem {
+	return d.chunks[i>>digestChunkBits][i&(digestChunk-1)]
 }
 
 // offset is where element i starts in the input.
-func (d *digestSet) offset(i int) int64 { return d.elem(i).off }
+func (d *digestSet) offset(i int) int64 { return d.elem(i).offset() }
 
 func (d *digestSet) push(e setElem) {
 	last := len(d.chunks) - 1
@@ -59,7 +60,8 @@ const maxKeptSetSlots = 1 << 12
 func (d *digestSet) add(h valueHash, off int64, equal func(prev int) (bool, error)) (prev int, dup bool, err error) {
 	h = h.cut()
 	j := d.count
-	d.push(setElem{h, off})
+	elem := setElem(off<<16 | int64(h>>48))
+	d.push(elem)
 	if (d.n+1)*4 > len(d.slots)*3 {
 		d.grow()
 	}
@@ -74,7 +76,7 @@ func (d *digestSet) add(h valueHash, off int64, equal func(prev int) (bool, erro
 		}
 		if v&^(1<<32-1) == top {
 			prev := int(uint32(v)) - 1
-			if d.elem(prev).h != h {
+			if uint16(d.elem(prev)) != uint16(elem) {
 				continue
 			}
 			if same, err := equal(prev); err != nil || same {
