@@ -58,10 +58,11 @@ type schema struct {
 	minimum, maximum, exclMin, exclMax, multipleOf *float64
 
 	// any type
-	enum       map[valueHash]struct{}
-	enumText   string // the allowed values, for messages
+	enum       []hashedValue // non-nil, if empty, when there is an enum
+	enumText   string        // the allowed values, for messages
 	enumStrs   map[string]struct{}
 	constHash  *valueHash
+	constVal   any
 	constText  string
 	allOf      []*schema
 	anyOf      []*schema
@@ -426,11 +427,11 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			}
 		case "enum":
 			arr, _ := val.([]any)
-			s.enum = make(map[valueHash]struct{}, len(arr))
+			s.enum = make([]hashedValue, 0, len(arr))
 			allStrings := true
 			var text []string
 			for _, e := range arr {
-				s.enum[hashAny(e)] = struct{}{}
+				s.enum = append(s.enum, hashedValue{hashAny(e), e})
 				if str, ok := e.(string); ok {
 					text = append(text, strconv.Quote(str))
 				} else {
@@ -448,7 +449,7 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			s.enumText = listForMessage(text, 8)
 		case "const":
 			h := hashAny(val)
-			s.constHash = &h
+			s.constHash, s.constVal = &h, val
 			b, _ := json.Marshal(val)
 			s.constText = string(b)
 		default:

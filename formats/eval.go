@@ -176,7 +176,7 @@ func (e *evaluator) check(s *schema, i int32) bool {
 			return false
 		}
 	}
-	if s.constHash != nil && e.t.hashNode(i) != *s.constHash {
+	if s.constHash != nil && !e.t.equals(i, hashedValue{*s.constHash, s.constVal}) {
 		ok = e.fail("value %s is not the required value %s", e.show(i), s.constText)
 		if stop() {
 			return false
@@ -193,8 +193,13 @@ func (e *evaluator) inEnum(s *schema, i int32) bool {
 	if s.enumStrs != nil {
 		return n.kind == kindString && s.hasEnumStr(n.str, e.t.longOf(n))
 	}
-	_, found := s.enum[e.t.hashNode(i)]
-	return found
+	h := e.t.hashNode(i)
+	for _, v := range s.enum { // few enums are not all strings, and those have few values
+		if h.cut() == v.h.cut() && e.t.equalsAny(i, v.v) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasEnumStr reports whether the string v (long, when only its prefix v was kept) is among the
@@ -469,8 +474,10 @@ func (e *evaluator) array(s *schema, i int32) bool {
 	}
 	if s.unique && n.n > 1 {
 		seen := e.takeSet()
-		for j := int32(0); j < n.n; j++ {
-			if prev, dup := seen.add(e.t.hashNode(n.first + j)); dup {
+		var j int32
+		equal := func(prev int) (bool, error) { return nodesEqual(e.t, n.first+int32(prev), e.t, n.first+j), nil }
+		for ; j < n.n; j++ {
+			if prev, dup, _ := seen.add(e.t.hashNode(n.first+j), 0, equal); dup {
 				ok = e.fail("items %d and %d are equal, but items must be unique", prev, j)
 				break
 			}

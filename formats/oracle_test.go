@@ -142,6 +142,7 @@ func TestEngineAgreesWithOracle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
+		t.Run(filepath.Base(p), func(t *testing.T) { sameWithCollidingDigests(t, data, ours) })
 		want, ok := oracleVerdict(t, data, ours)
 		if !ok {
 			continue
@@ -169,6 +170,7 @@ func FuzzEngineAgreesWithOracle(f *testing.F) {
 		if !ours.Valid() && ours.Problem == "" {
 			t.Fatal("failed without a message")
 		}
+		sameWithCollidingDigests(t, data, ours)
 		want, ok := oracleVerdict(t, data, ours)
 		if ok && ours.Valid() != want {
 			t.Fatalf("our engine says valid=%v (%s), the oracle says %v", ours.Valid(), ours.Problem, want)

@@ -82,7 +82,8 @@ type scanner struct {
 const maxKeptString = 1 << 20
 
 // spill digests the part of a long string that is not kept: the same digest leafHash computes
-// for a kept string (maphash.Bytes equals Write then Sum64), and its length in characters.
+// for a kept string (maphash.Bytes equals Write then Sum64), a check digest with another seed
+// (see longString), and its length in characters.
 type spill struct {
 	h     [2]maphash.Hash
 	runes int
@@ -104,8 +105,8 @@ func (s *scanner) keep(dst, b []byte) []byte {
 	dst = append(dst, b...)
 	if len(dst)-s.strStart > maxKeptString {
 		sp := &spill{}
-		sp.h[0].SetSeed(hashSeeds[0])
-		sp.h[1].SetSeed(hashSeeds[1])
+		sp.h[0].SetSeed(hashSeed)
+		sp.h[1].SetSeed(checkSeed)
 		sp.write(dst[s.strStart:])
 		cut := s.strStart + maxKeptString
 		for cut > s.strStart && !utf8.RuneStart(dst[cut]) {
@@ -390,7 +391,8 @@ func (s *scanner) takeLong() (longString, bool) {
 	}
 	s.spill = nil
 	return longString{
-		hash:  valueHash{mix(sp.h[0].Sum64(), tag(kindString, lane0)), mix(sp.h[1].Sum64(), tag(kindString, lane1))},
+		hash:  valueHash(mix(sp.h[0].Sum64(), tagString)),
+		check: sp.h[1].Sum64(),
 		runes: sp.runes,
 	}, true
 }

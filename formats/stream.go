@@ -3,13 +3,17 @@ package formats
 // streamer validates a document against a compiled schema as it streams by. Objects and arrays
 // whose schema can be checked member by member (no anyOf, enum, ... at that level) are never
 // built: their members and elements are validated one at a time and dropped (uniqueItems keeps
-// a 128-bit digest per element, computed as the element streams by). Anything else is parsed
-// into a reusable tree and handed to the evaluator. So memory is the largest such value, not
-// the document: one component, one package, one relationship.
+// a 64-bit digest, computed as the element streams by, and the input offset of each element,
+// to read it again should its digest match another's). Anything else is parsed into a
+// reusable tree and handed to the evaluator. So memory is the largest such value, not the
+// document: one component, one package, one relationship.
 type streamer struct {
 	sc *scanner
 	t  tree
 	ev evaluator
+
+	// source reads the input again, to compare uniqueItems elements whose digests match.
+	source source
 
 	keys []byte // the names of the members being read, outermost first (see object)
 	// next learns the order members come in: at row schema.propBase+k, 1 + the index in
@@ -328,8 +332,20 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 	}
 	reportedDup := false
 	count := 0
+	var off, end int64 // where the current element starts and ends
+	// Elements with the same digest are read again and compared, while a duplicate would be
+	// spelled out in the verdict; past that (the document already fails) the digest is trusted
+	// for the count of further violations, so a document with many duplicates is not read
+	// again for each.
+	equal := func(prev int) (bool, error) {
+		if len(st.ev.errs) >= maxReported {
+			return true, nil
+		}
+		return st.sameElements(seen.offset(prev), off, end)
+	}
 	err = st.sc.eachElement(func(j int) error {
 		count++
+		off = st.sc.offset()
 		st.ev.path = append(st.ev.path, pathElem{idx: j})
 		var err error
 		sub := s.itemAt(j)
@@ -346,8 +362,13 @@ func (st *streamer) array(s *schema, depth int, h *valueHash) error {
 			return err
 		}
 		ah.add(*eh)
-		if s.unique {
-			if prev, dup := seen.add(*eh); dup && !reportedDup {
+		if s.unique && !reportedDup { // one duplicate is reported an array
+			end = st.sc.offset()
+			prev, dup, err := seen.add(*eh, off, equal)
+			if err != nil {
+				return err
+			}
+			if dup {
 				reportedDup = true
 				st.ev.off = start
 				return st.conforms(st.ev.fail("items %d and %d are equal, but items must be unique", prev, j))

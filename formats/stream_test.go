@@ -66,6 +66,7 @@ func TestStreamedAsParsed(t *testing.T) {
 			t.Run(fmt.Sprintf("schema %d instance %d", si, ii), func(t *testing.T) {
 				// The same streamer, emptied, for every instance: it keeps what it learned.
 				st.sc = newScanner(readers[ii%2](in), nil)
+				st.source = stringSource(in)
 				st.ev = evaluator{t: &st.t}
 				var got valueHash
 				if err := st.valueHash(s, 0, &got); err != nil {

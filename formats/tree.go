@@ -63,9 +63,13 @@ type node struct {
 }
 
 // longString stands in for a string value longer than maxKeptString: node.str holds only its
-// first maxKeptString bytes, and the node's n is -1 with first indexing tree.long.
+// first maxKeptString bytes, and the node's n is -1 with first indexing tree.long. Two long
+// strings are equal when their prefixes, lengths, digests and check digests are (equal.go): a
+// second lane with its own random seed, so that equality of strings past 1 MiB rests on 128
+// bits, as every digest once did, rather than on the 64 bits of the digest alone.
 type longString struct {
 	hash  valueHash
+	check uint64
 	runes int
 }
 
@@ -86,7 +90,7 @@ func stringHash(v []byte, long *longString) valueHash {
 	if long != nil {
 		return long.hash
 	}
-	return leafHash(kindString, 0, v)
+	return strHash(v)
 }
 
 // reset empties the tree for a value that starts at input offset base.
@@ -120,18 +124,20 @@ func (n *node) isInteger() bool {
 	return n.kind == kindNumber && n.num == math.Trunc(n.num)
 }
 
-// valueHash is a 128-bit digest of a JSON value under JSON Schema equality: object member
-// order does not matter and 1 equals 1.0. uniqueItems, enum and const compare digests. Two
-// 64-bit lanes with per-process random seeds: a false match needs a 2^-128 accident, and an input
-// cannot be crafted for seeds it cannot know.
-type valueHash [2]uint64
+// valueHash is a 64-bit digest of a JSON value under JSON Schema equality: object member
+// order does not matter and 1 equals 1.0. uniqueItems, enum and const compare digests first,
+// and only a match is then compared value to value (equal.go): a false match costs a
+// comparison, never a wrong verdict, so one maphash lane does. Its per-process random seed
+// keeps an input from being crafted to make many false matches, each a second read. (The two
+// lanes, 128 bits, that digests had when a match was trusted cost a CycloneDX document about
+// a tenth more CPU.)
+type valueHash uint64
 
-var hashSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+var hashSeed = maphash.MakeSeed()
 
-// Odd constants (from wyhash) that keep the two lanes and the value kinds apart.
+// Odd constants (from wyhash) that keep the value kinds apart.
 const (
 	lane0 = 0xa0761d6478bd642f
-	lane1 = 0xe7037ed1a0b428db
 	kmul  = 0x8ebc6af09c88c6e3
 )
 
@@ -140,7 +146,18 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-func tag(kind nodeKind, lane uint64) uint64 { return mix(uint64(kind)+1, lane) }
+func tag(kind nodeKind) uint64 { return mix(uint64(kind)+1, lane0) }
+
+// The tags of the kinds digested most, computed once.
+var (
+	tagString = tag(kindString)
+	tagNumber = tag(kindNumber)
+	tagArray  = tag(kindArray)
+	tagObject = tag(kindObject)
+)
+
+// strHash digests a string value kept whole.
+func strHash(v []byte) valueHash { return valueHash(mix(maphash.Bytes(hashSeed, v), tagString)) }
 
 func leafHash(kind nodeKind, num float64, str []byte) valueHash {
 	switch kind {
@@ -148,50 +165,36 @@ func leafHash(kind nodeKind, num float64, str []byte) valueHash {
 		if num == 0 {
 			num = 0 // -0 equals 0
 		}
-		b := math.Float64bits(num)
-		return valueHash{mix(b, tag(kind, lane0)), mix(b, tag(kind, lane1))}
+		return valueHash(mix(math.Float64bits(num), tagNumber))
 	case kindString:
-		return valueHash{
-			mix(maphash.Bytes(hashSeeds[0], str), tag(kind, lane0)),
-			mix(maphash.Bytes(hashSeeds[1], str), tag(kind, lane1)),
-		}
+		return strHash(str)
 	}
-	return valueHash{tag(kind, lane0), tag(kind, lane1)}
+	return valueHash(tag(kind))
 }
 
 // arrayHash folds element digests in order.
 type arrayHash valueHash
 
-func newArrayHash() arrayHash { return arrayHash{tag(kindArray, lane0), tag(kindArray, lane1)} }
+func newArrayHash() arrayHash { return arrayHash(tagArray) }
 
-func (a *arrayHash) add(p valueHash) {
-	a[0] = mix(a[0], p[0])
-	a[1] = mix(a[1]^lane1, p[1])
-}
+func (a *arrayHash) add(p valueHash) { *a = arrayHash(mix(uint64(*a), uint64(p))) }
 
 // objectHash sums member digests, so member order does not matter.
 type objectHash valueHash
 
 func (o *objectHash) add(key []byte, v valueHash) {
-	o.addKey(keyHash{maphash.Bytes(hashSeeds[0], key), maphash.Bytes(hashSeeds[1], key)}, v)
+	o.addKey(keyHash(maphash.Bytes(hashSeed, key)), v)
 }
 
 // keyHash is a member name's part of an objectHash: a declared property's is computed once,
 // when its schema is compiled (propEntry), rather than for every member the streamer digests.
-type keyHash [2]uint64
+type keyHash uint64
 
-func nameHash(name string) keyHash {
-	return keyHash{maphash.String(hashSeeds[0], name), maphash.String(hashSeeds[1], name)}
-}
+func nameHash(name string) keyHash { return keyHash(maphash.String(hashSeed, name)) }
 
-func (o *objectHash) addKey(k keyHash, v valueHash) {
-	o[0] += mix(k[0], v[0])
-	o[1] += mix(k[1]^lane1, v[1])
-}
+func (o *objectHash) addKey(k keyHash, v valueHash) { *o += objectHash(mix(uint64(k), uint64(v))) }
 
-func (o objectHash) sum() valueHash {
-	return valueHash{mix(o[0], tag(kindObject, lane0)), mix(o[1], tag(kindObject, lane1))}
-}
+func (o objectHash) sum() valueHash { return valueHash(mix(uint64(o), tagObject)) }
 
 // hashNode digests the value at i.
 func (t *tree) hashNode(i int32) valueHash {
@@ -250,5 +253,5 @@ func hashAny(v any) valueHash {
 		}
 		return o.sum()
 	}
-	return valueHash{}
+	return 0
 }

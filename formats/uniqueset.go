@@ -1,39 +1,52 @@
 package formats
 
-// digestSet remembers the digests of an array's elements for uniqueItems: the digests in
-// element order (16 bytes each) and an open-addressing table of element numbers keyed by the
-// digest itself (already uniformly random, so it needs no hashing of its own), 4 bytes a slot
-// with at most 3/4 of the slots full. That is about 24 bytes an element, against about 44 in a
-// Go map keyed by digest. The digests are kept in chunks, so a long array's are never copied
+// digestSet remembers an array's elements for uniqueItems: an open-addressing table of element
+// numbers keyed by the digest itself (already uniformly random, so it needs no hashing of its
+// own) with at most 3/4 of the slots full, and each element's input offset, in element order.
+// A slot holds the element number and the digest's low 32 bits (those that choose the slot,
+// and what is left of them tells most digests apart), so that a probe and a growth read slots
+// and no element: one random access to memory an element, which is most of what a large
+// array's set costs. An element keeps the digest's top 16 bits beside its offset, read when
+// the low bits match: two elements whose 48 bits match are compared (equal.go), and the offset
+// is where a streamed element is read again from for that. 8 bytes an element and 8 a slot: 19
+// to 29 bytes an element. The elements are kept in chunks, so a long array's are never copied
 // to a bigger slice (each copy would leave the old one's pages to the process until the
 // runtime hands them back).
 type digestSet struct {
-	chunks [][]valueHash // digestChunk digests each, the last one filling up
+	chunks [][]setElem // digestChunk elements each, the last one filling up
 	count  int
-	slots  []uint32 // element index + 1; 0 marks an empty slot
+	slots  []uint64 // the digest's low 32 bits, then element index + 1; 0 marks an empty slot
 	n      int      // slots in use
 }
+
+// setElem is an element's input offset (below 2^48, 256 TiB) and its digest's top 16 bits.
+type setElem uint64
+
+func (e setElem) offset() int64 { return int64(e >> 16) }
 
 const (
 	digestChunkBits = 12
 	digestChunk     = 1 << digestChunkBits
 )
 
-func (d *digestSet) digest(i int) valueHash {
+func (d *digestSet) elem(i int) setElem {
 	return d.chunks[i>>digestChunkBits][i&(digestChunk-1)]
 }
 
-func (d *digestSet) push(h valueHash) {
+// offset is where element i starts in the input.
+func (d *digestSet) offset(i int) int64 { return d.elem(i).offset() }
+
+func (d *digestSet) push(e setElem) {
 	last := len(d.chunks) - 1
 	if last < 0 || len(d.chunks[last]) == digestChunk {
 		size := digestChunk
 		if last < 0 {
 			size = 8 // the first chunk grows as needed: most arrays are short
 		}
-		d.chunks = append(d.chunks, make([]valueHash, 0, size))
+		d.chunks = append(d.chunks, make([]setElem, 0, size))
 		last++
 	}
-	d.chunks[last] = append(d.chunks[last], h)
+	d.chunks[last] = append(d.chunks[last], e)
 	d.count++
 }
 
@@ -41,37 +54,47 @@ func (d *digestSet) push(h valueHash) {
 // array would cost more than it saves.
 const maxKeptSetSlots = 1 << 12
 
-// add records the digest of the next element and reports the index of an earlier element with
-// the same digest, if any.
-func (d *digestSet) add(h valueHash) (prev int, dup bool) {
+// add records the next element, with digest h, starting at input offset off, and reports the
+// index of an earlier element equal to it, if any. equal decides whether an earlier element
+// whose digest is h is the same value; only an error from it stops the search.
+func (d *digestSet) add(h valueHash, off int64, equal func(prev int) (bool, error)) (prev int, dup bool, err error) {
+	h = h.cut()
 	j := d.count
-	d.push(h)
+	elem := setElem(off<<16 | int64(h>>48))
+	d.push(elem)
 	if (d.n+1)*4 > len(d.slots)*3 {
 		d.grow()
 	}
+	top := uint64(h) << 32
 	mask := uint64(len(d.slots) - 1)
-	for i := h[0] & mask; ; i = (i + 1) & mask {
+	for i := top >> 32 & mask; ; i = (i + 1) & mask {
 		v := d.slots[i]
 		if v == 0 {
-			d.slots[i] = uint32(j + 1)
+			d.slots[i] = top | uint64(j+1)
 			d.n++
-			return 0, false
+			return 0, false, nil
 		}
-		if d.digest(int(v-1)) == h {
-			return int(v - 1), true
+		if v&^(1<<32-1) == top {
+			prev := int(uint32(v)) - 1
+			if uint16(d.elem(prev)) != uint16(elem) {
+				continue
+			}
+			if same, err := equal(prev); err != nil || same {
+				return prev, same, err
+			}
 		}
 	}
 }
 
 func (d *digestSet) grow() {
 	old := d.slots
-	d.slots = make([]uint32, max(8, 2*len(old)))
+	d.slots = make([]uint64, max(8, 2*len(old)))
 	mask := uint64(len(d.slots) - 1)
 	for _, v := range old {
 		if v == 0 {
 			continue
 		}
-		i := d.digest(int(v - 1))[0] & mask
+		i := v >> 32 & mask
 		for d.slots[i] != 0 {
 			i = (i + 1) & mask
 		}

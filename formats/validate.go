@@ -124,6 +124,7 @@ func Validate(ctx context.Context, open Opener, opts Options) (Verdict, error) {
 		sc = newScanner(r, nil)
 	}
 	st := newStreamer(sc)
+	st.source = source{ctx, open, pos.skip}
 	if opts.Checks != nil {
 		st.checker, st.watch = opts.Checks(), true
 		st.checker.Start(format, version)
