@@ -167,7 +167,7 @@ func (v *Validator) validateSingle(ctx context.Context, name string, src *source
 		return tooLarge(name, fmt.Sprintf("file is %s, over the %s limit for one file", sizeOf(size), limitOf(max))), nil
 	}
 	open := func() (io.ReadCloser, error) {
-		return io.NopCloser(io.NewSectionReader(src, 0, size)), nil
+		return sectionFile{io.NewSectionReader(src, 0, size)}, nil
 	}
 	verdict, err := formats.Validate(ctx, open, v.options())
 	if err != nil {
@@ -177,6 +177,14 @@ func (v *Validator) validateSingle(ctx context.Context, name string, src *source
 	}
 	return fromVerdict(name, verdict), nil
 }
+
+// sectionFile is a section of the object that closes as a file does. Unlike io.NopCloser it
+// keeps the section's Seek in sight: formats reads an element again to confirm that two
+// uniqueItems elements with the same digest are equal, and seeks to it when it can rather than
+// reading the object again from its start.
+type sectionFile struct{ *io.SectionReader }
+
+func (sectionFile) Close() error { return nil }
 
 // fromVerdict makes a file's result from formats' verdict on it.
 func fromVerdict(name string, v formats.Verdict) sbomcat.FileResult {
