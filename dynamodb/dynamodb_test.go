@@ -16,6 +16,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs"
 	"github.com/sbomcat/sbomcat/jobs/jobstest"
 	"github.com/sbomcat/sbomcat/storetest"
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 
 func client(t *testing.T) *awsddb.Client {
 	t.Helper()
-	return awsddb.NewFromConfig(workertest.Config(dynalite.URL(t)))
+	return awsddb.NewFromConfig(testkit.SDKConfig(dynalite.URL(t)))
 }
 
 // newTable creates a fresh table for one test, deleted when it ends, and a store on it.

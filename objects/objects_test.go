@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/sbomcat/sbomcat"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/worker"
 	"github.com/sbomcat/sbomcat/worker/workertest"
@@ -22,7 +23,7 @@ func TestOpen(t *testing.T) {
 	v1 := s.Put(t, "bkt", "dir/sbom.json", []byte("first version"))
 	s.Put(t, "bkt", "dir/sbom.json", []byte("the second, longer version"))
 	// Configured as the binaries configure it: SDK config plus path-style, as emulators need.
-	obj := objects.New(workertest.Config(s.URL), objects.Options{UsePathStyle: true})
+	obj := objects.New(testkit.SDKConfig(s.URL), objects.Options{UsePathStyle: true})
 	ctx := context.Background()
 	loc := sbomcat.S3Location{Bucket: "bkt", Key: "dir/sbom.json", Version: v1}
 	body, size, err := obj.Open(ctx, loc)
@@ -41,7 +42,7 @@ func TestErrors(t *testing.T) {
 	s := workertest.StartS3(t)
 	s.CreateBucket(t, "bkt")
 	v := s.Put(t, "bkt", "k.json", []byte("{}"))
-	cfg := workertest.Config(s.URL)
+	cfg := testkit.SDKConfig(s.URL)
 	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) }
 	obj := objects.New(cfg, objects.Options{UsePathStyle: true})
 	tests := []struct {
@@ -95,7 +96,7 @@ func TestErrors(t *testing.T) {
 
 func TestCanceledIsNotAnS3Failure(t *testing.T) {
 	s := workertest.StartS3(t)
-	obj := objects.New(workertest.Config(s.URL), objects.Options{UsePathStyle: true})
+	obj := objects.New(testkit.SDKConfig(s.URL), objects.Options{UsePathStyle: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, _, err := obj.Open(ctx, sbomcat.S3Location{Bucket: "bkt", Key: "k", Version: "v"})

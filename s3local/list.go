@@ -102,6 +102,64 @@ func pageSize(n int64) int64 {
 // (to jump past its keys) or when a batch runs out.
 const batch = 256
 
+// walker is one listing's part in walk: its query, its rows and its page.
+type walker struct {
+	// query fetches up to batch rows from the listing's cursor, in key order.
+	query func() (*sql.Rows, error)
+	// scan reads the current row and returns its key.
+	scan func(*sql.Rows) (string, error)
+	// entry adds the row scanned last to the page and moves the cursor past it.
+	entry func()
+	// prefix adds the common prefix cp to the page and moves the cursor past every key under
+	// it; false when no key can follow.
+	prefix func(cp string) bool
+	// truncate marks the page truncated: it is full and another entry follows.
+	truncate func()
+}
+
+// walk is the scan both listings share. It queries a batch at a time from the cursor w keeps;
+// a key under a delimiter rolls up into its common prefix, which counts as one entry and makes
+// the next query jump past the prefix's keys. It stops after max entries (truncating the page
+// if another follows) or when the rows run out.
+func (l listing) walk(max int64, more bool, w walker) error {
+	var count int64
+	for more {
+		rows, err := w.query()
+		if err != nil {
+			return err
+		}
+		n, jumped := 0, false
+		for rows.Next() {
+			n++
+			key, err := w.scan(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			if count == max {
+				w.truncate()
+				more = false
+				break
+			}
+			count++
+			if cp, ok := l.commonPrefix(key); ok {
+				more = w.prefix(cp)
+				jumped = true
+				break
+			}
+			w.entry()
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if !jumped && n < batch {
+			break
+		}
+	}
+	return nil
+}
+
 // ListBucket lists the latest, non-deleted versions in key order with prefix, delimiter and
 // marker paging. NextMarker is always set on a truncated page (gofakes3 turns it into the V2
 // continuation token) and is a common prefix when the page ended with one.
@@ -111,41 +169,23 @@ func (b *Backend) ListBucket(bucket string, prefix *gofakes3.Prefix, page gofake
 		return nil, err
 	}
 	l := newListing(prefix)
-	max := pageSize(page.MaxKeys)
 	out := gofakes3.NewObjectList()
 	upperSQL, upperArgs := l.upper()
 	from, more := l.resume(page.Marker)
-	var count int64
-	var last string
-	for more {
-		rows, err := b.db.QueryContext(ctx, `SELECT name, size, md5, modified_ms FROM objects
-			WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND name >= ?`+upperSQL+` ORDER BY name LIMIT ?`,
-			append(append([]any{bucket, from}, upperArgs...), batch)...)
-		if err != nil {
-			return nil, fmt.Errorf("s3local: list %s: %w", bucket, err)
-		}
-		n, jumped := 0, false
-		for rows.Next() {
-			n++
-			var name string
-			var size, ms int64
-			var md5 []byte
-			if err := rows.Scan(&name, &size, &md5, &ms); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("s3local: list %s: %w", bucket, err)
-			}
-			if count == max {
-				out.IsTruncated, out.NextMarker, more = true, last, false
-				break
-			}
-			count++
-			if cp, ok := l.commonPrefix(name); ok {
-				out.AddPrefix(cp)
-				last = cp
-				from, more = after(cp)
-				jumped = true
-				break
-			}
+	var last, name string
+	var size, ms int64
+	var md5 []byte
+	err := l.walk(pageSize(page.MaxKeys), more, walker{
+		query: func() (*sql.Rows, error) {
+			return b.db.QueryContext(ctx, `SELECT name, size, md5, modified_ms FROM objects
+				WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND name >= ?`+upperSQL+` ORDER BY name LIMIT ?`,
+				append(append([]any{bucket, from}, upperArgs...), batch)...)
+		},
+		scan: func(rows *sql.Rows) (string, error) {
+			err := rows.Scan(&name, &size, &md5, &ms)
+			return name, err
+		},
+		entry: func() {
 			out.Add(&gofakes3.Content{
 				Key:          name,
 				LastModified: gofakes3.NewContentTime(time.UnixMilli(ms).UTC()),
@@ -154,14 +194,17 @@ func (b *Backend) ListBucket(bucket string, prefix *gofakes3.Prefix, page gofake
 				StorageClass: gofakes3.StorageStandard,
 			})
 			last, from = name, name+"\x00"
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("s3local: list %s: %w", bucket, err)
-		}
-		if !jumped && n < batch {
-			break
-		}
+		},
+		prefix: func(cp string) (more bool) {
+			out.AddPrefix(cp)
+			last = cp
+			from, more = after(cp)
+			return more
+		},
+		truncate: func() { out.IsTruncated, out.NextMarker = true, last },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3local: list %s: %w", bucket, err)
 	}
 	return out, nil
 }
@@ -179,7 +222,6 @@ func (b *Backend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, pag
 		return nil, err
 	}
 	l := newListing(prefix)
-	max := pageSize(page.MaxKeys)
 	upperSQL, upperArgs := l.upper()
 
 	// The cursor: rows with name >= curName, except those of curName with seq >= curSeq.
@@ -203,37 +245,20 @@ func (b *Backend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, pag
 		curName, more = l.resume(page.KeyMarker)
 	}
 
-	var count int64
 	var lastKey, lastVersion string
-	for more {
-		rows, err := b.db.QueryContext(ctx, `SELECT `+rowCols+` FROM objects
-			WHERE bucket = ? AND name >= ? AND NOT (name = ? AND seq >= ?)`+upperSQL+` ORDER BY name, seq DESC LIMIT ?`,
-			append(append([]any{bucket, curName, curName, curSeq}, upperArgs...), batch)...)
-		if err != nil {
-			return nil, fmt.Errorf("s3local: list versions of %s: %w", bucket, err)
-		}
-		n, jumped := 0, false
-		for rows.Next() {
-			n++
-			r, err := scanRow(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("s3local: list versions of %s: %w", bucket, err)
-			}
-			if count == max {
-				res.IsTruncated, more = true, false
-				res.NextKeyMarker, res.NextVersionIDMarker = lastKey, gofakes3.VersionID(lastVersion)
-				break
-			}
-			count++
-			if cp, ok := l.commonPrefix(r.name); ok {
-				res.AddPrefix(cp)
-				lastKey, lastVersion = cp, ""
-				curName, more = after(cp)
-				curSeq = math.MaxInt64
-				jumped = true
-				break
-			}
+	var r row
+	err := l.walk(pageSize(page.MaxKeys), more, walker{
+		query: func() (*sql.Rows, error) {
+			return b.db.QueryContext(ctx, `SELECT `+rowCols+` FROM objects
+				WHERE bucket = ? AND name >= ? AND NOT (name = ? AND seq >= ?)`+upperSQL+` ORDER BY name, seq DESC LIMIT ?`,
+				append(append([]any{bucket, curName, curName, curSeq}, upperArgs...), batch)...)
+		},
+		scan: func(rows *sql.Rows) (string, error) {
+			var err error
+			r, err = scanRow(rows)
+			return r.name, err
+		},
+		entry: func() {
 			mod := gofakes3.NewContentTime(r.modified)
 			vid := gofakes3.VersionID(r.versionID) // gofakes3 renders "" as "null"
 			if r.deleteMarker {
@@ -247,14 +272,21 @@ func (b *Backend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, pag
 				lastVersion = "null"
 			}
 			curName, curSeq = r.name, r.seq
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("s3local: list versions of %s: %w", bucket, err)
-		}
-		if !jumped && n < batch {
-			break
-		}
+		},
+		prefix: func(cp string) (more bool) {
+			res.AddPrefix(cp)
+			lastKey, lastVersion = cp, ""
+			curName, more = after(cp)
+			curSeq = math.MaxInt64
+			return more
+		},
+		truncate: func() {
+			res.IsTruncated = true
+			res.NextKeyMarker, res.NextVersionIDMarker = lastKey, gofakes3.VersionID(lastVersion)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3local: list versions of %s: %w", bucket, err)
 	}
 	return res, nil
 }

@@ -32,7 +32,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -40,6 +39,7 @@ import (
 	"github.com/sbomcat/sbomcat/deploy"
 	"github.com/sbomcat/sbomcat/deploy/lambdatest"
 	ddbstore "github.com/sbomcat/sbomcat/dynamodb"
+	"github.com/sbomcat/sbomcat/internal/testkit"
 	"github.com/sbomcat/sbomcat/jobs/s3presign"
 	"github.com/sbomcat/sbomcat/queue"
 	"github.com/sbomcat/sbomcat/sqlite"
@@ -196,7 +196,7 @@ func TestDeployedParts(t *testing.T) {
 	ddbURL := workertest.StartDynamoDB(t).URL
 	s3Srv := workertest.StartS3(t)
 
-	store := ddbstore.New(dynamodb.NewFromConfig(workertest.Config(ddbURL)), "catalog")
+	store := ddbstore.New(dynamodb.NewFromConfig(testkit.SDKConfig(ddbURL)), "catalog")
 	if err := store.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -212,17 +212,17 @@ func TestDeployedParts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same construction as main, on the engines' endpoints.
-	sqsClient := sqs.NewFromConfig(workertest.Config(sqsSrv.URL))
-	presignClient := s3.NewFromConfig(workertest.Config(s3Srv.URL), func(o *s3.Options) { o.UsePathStyle = true })
+	sqsClient := sqs.NewFromConfig(testkit.SDKConfig(sqsSrv.URL))
+	presignClient := testkit.S3Client(s3Srv.URL)
 	h := newHandler(c, workertest.Region, store, sbomsqs.NewPublisher(sqsClient, c.queueURL), s3presign.New(presignClient), discard)
 	gw := gateway(t, httpadapter.NewV2(h).ProxyWithContext)
-	iotc := iot.NewFromConfig(workertest.Config(gw.URL), signForExecuteAPI)
+	iotc := iot.NewFromConfig(testkit.SDKConfig(gw.URL), signForExecuteAPI)
 
 	t.Run("API Gateway refuses requests signed for iot or with a wrong key", func(t *testing.T) {
-		wrongKey := workertest.Config(gw.URL)
+		wrongKey := testkit.SDKConfig(gw.URL)
 		wrongKey.Credentials = credentials.NewStaticCredentialsProvider(workertest.AccessKey, "wrong", "")
 		for name, c := range map[string]*iot.Client{
-			"signed for iot": iot.NewFromConfig(workertest.Config(gw.URL)),
+			"signed for iot": iot.NewFromConfig(testkit.SDKConfig(gw.URL)),
 			"wrong secret":   iot.NewFromConfig(wrongKey, signForExecuteAPI),
 		} {
 			_, err := c.ListPackages(ctx, &iot.ListPackagesInput{})
@@ -415,7 +415,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	sbomVersion := s3Srv.Put(t, "sboms", "fw/sbom.json", []byte("{}"))
 	q := sqsSrv.CreateQueue(t, "associations", 5, 30)
 	for _, table := range []string{"lambda", "reference"} {
-		if err := ddbstore.New(dynamodb.NewFromConfig(workertest.Config(ddbURL)), table).CreateTable(t.Context()); err != nil {
+		if err := ddbstore.New(dynamodb.NewFromConfig(testkit.SDKConfig(ddbURL)), table).CreateTable(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -425,9 +425,9 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	fn := lambdatest.Start(t, rie, bootstrap, env)
 
 	c := fnConfig{table: "reference", account: account, queueURL: q.URL}
-	refStore := ddbstore.New(dynamodb.NewFromConfig(workertest.Config(ddbURL)), c.table)
-	presigner := s3presign.New(s3.NewFromConfig(workertest.Config(s3Srv.URL), func(o *s3.Options) { o.UsePathStyle = true }))
-	ref := httptest.NewServer(newHandler(c, workertest.Region, refStore, sbomsqs.NewPublisher(sqs.NewFromConfig(workertest.Config(sqsSrv.URL)), q.URL), presigner, discard))
+	refStore := ddbstore.New(dynamodb.NewFromConfig(testkit.SDKConfig(ddbURL)), c.table)
+	presigner := s3presign.New(testkit.S3Client(s3Srv.URL))
+	ref := httptest.NewServer(newHandler(c, workertest.Region, refStore, sbomsqs.NewPublisher(sqs.NewFromConfig(testkit.SDKConfig(sqsSrv.URL)), q.URL), presigner, discard))
 	defer ref.Close()
 
 	pkgARN := "arn:aws:iot:" + workertest.Region + ":" + account + ":package/fw"

@@ -41,7 +41,7 @@ var stormFor = flag.Duration("storm.duration", 3*time.Second, "how long TestDyna
 func catalogTable(t *testing.T) string {
 	t.Helper()
 	url := workertest.StartDynamoDB(t).URL
-	if err := dynamodb.New(ddb.NewFromConfig(workertest.Config(url)), "catalog").CreateTable(context.Background()); err != nil {
+	if err := dynamodb.New(ddb.NewFromConfig(testkit.SDKConfig(url)), "catalog").CreateTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return url
@@ -128,7 +128,7 @@ func TestDynamoDBStorm(t *testing.T) {
 	ctx := context.Background()
 	dynamoURL := catalogTable(t)
 	p := startProc(t, "127.0.0.1:0", t.TempDir(), workertest.AWSEnv("AWS_ENDPOINT_URL_DYNAMODB="+dynamoURL), "--table", "catalog")
-	s3c, _ := testkit.Clients(p.URL)
+	s3c := testkit.S3Client(p.URL)
 	testkit.CreateVersionedBucket(t, s3c, "sboms")
 	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sboms"), Key: aws.String("sbom.cdx.json"), Body: strings.NewReader(testkit.CycloneDXValid)})
 	if err != nil {
@@ -418,7 +418,7 @@ func TestExternalServices(t *testing.T) {
 	}
 
 	// S3 is not served here: a request signed for s3 is refused like any other non-IoT one.
-	s3c, _ := testkit.Clients(aws.ToString(c.Options().BaseEndpoint))
+	s3c := testkit.S3Client(aws.ToString(c.Options().BaseEndpoint))
 	if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("ListBuckets on sbomd with external S3: %v, want 403", err)
 	}

@@ -271,7 +271,7 @@ func peakRSS(t *testing.T, p *proc) int64 {
 func upload(t *testing.T, p *proc, size int64) {
 	t.Helper()
 	ctx := context.Background()
-	s3c, _ := testkit.Clients(p.URL)
+	s3c := testkit.S3Client(p.URL)
 	start := time.Now()
 	_, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hostile"), Key: aws.String("single"),
 		Body: io.LimitReader(rand.Reader, size), ContentLength: aws.Int64(size)}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))

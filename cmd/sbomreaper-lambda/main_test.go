@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -71,9 +70,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	workertest.CreateVersion(t, st, "fw", "stale")
 	workertest.Associate(t, st, "fw", "stale", sbomcat.S3Location{Bucket: "b", Key: "fw/sbom.json", Version: "v"})
 
-	env := []string{"AWS_REGION=" + workertest.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
-		"SBOMCAT_STORE=sqlite", "SBOMCAT_SQLITE_PATH=" + path, "SBOMCAT_REAP_AFTER=1ns"}
+	env := workertest.AWSEnv("SBOMCAT_STORE=sqlite", "SBOMCAT_SQLITE_PATH="+path, "SBOMCAT_REAP_AFTER=1ns")
 	// EventBridge's scheduled event, as Lambda delivers it.
 	scheduled := map[string]any{"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
 		"source": "aws.events", "account": "123456789012", "time": "2026-12-01T00:00:00Z", "region": workertest.Region,

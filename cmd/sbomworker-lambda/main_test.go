@@ -183,7 +183,7 @@ func TestLambdaRuntimeLoop(t *testing.T) {
 	q := sqsSrv.CreateQueue(t, "associations", 2, 1)
 
 	ctx := context.Background()
-	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
+	store := dynamodb.New(ddb.NewFromConfig(testkit.SDKConfig(ddbURL)), "sbomcat")
 	if err := store.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +394,7 @@ func TestUnderLambdaRuntime(t *testing.T) {
 	q := sqsSrv.CreateQueue(t, "associations", maxReceive, 1)
 	ddbURL := workertest.StartDynamoDB(t).URL
 	ctx := context.Background()
-	store := dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbURL)), "sbomcat")
+	store := dynamodb.New(ddb.NewFromConfig(testkit.SDKConfig(ddbURL)), "sbomcat")
 	if err := store.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}

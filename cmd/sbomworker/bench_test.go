@@ -92,11 +92,11 @@ func startSQSPath(b *testing.B) *sqsPath {
 	s3srv := testkit.StartServer(b, exec.Command(s3bin, "--addr", "127.0.0.1:0", "--data-dir", b.TempDir()))
 	q := sqsSrv.CreateQueue(b, "associations", 5, 30)
 
-	p := &sqsPath{bin: build(b), store: dynamodb.New(ddb.NewFromConfig(workertest.Config(ddbSrv.URL)), "sbomcat"), pub: sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)}
+	p := &sqsPath{bin: build(b), store: dynamodb.New(ddb.NewFromConfig(testkit.SDKConfig(ddbSrv.URL)), "sbomcat"), pub: sbomsqs.NewPublisher(sqsSrv.Client(), q.URL)}
 	if err := p.store.CreateTable(ctx); err != nil {
 		b.Fatal(err)
 	}
-	s3c := s3.NewFromConfig(workertest.Config(s3srv.URL), func(o *s3.Options) { o.UsePathStyle = true })
+	s3c := testkit.S3Client(s3srv.URL)
 	testkit.CreateVersionedBucket(b, s3c, bucket)
 	put, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("bench/sbom.json"),
 		Body: strings.NewReader(string(testkit.ReadFixture(b, "cdx16-valid.json")))})

@@ -66,14 +66,14 @@ func TestRunAgainstEmulators(t *testing.T) {
 		"SBOMCAT_VISIBILITY_TIMEOUT": "5s",
 	}
 
-	s3c := s3.NewFromConfig(workertest.Config(s3URL), func(o *s3.Options) { o.UsePathStyle = true })
-	iotc := iot.NewFromConfig(workertest.Config("http://" + apiAddr))
+	s3c := testkit.S3Client(s3URL)
+	iotc := iot.NewFromConfig(testkit.SDKConfig("http://" + apiAddr))
 
 	script := startScript(t, env)
 	script.waitReady(t, iotc)
 
 	t.Run("resources are the template's", func(t *testing.T) {
-		checkResources(t, s3c, sqsSrv.Client(), ddb.NewFromConfig(workertest.Config(ddbURL)))
+		checkResources(t, s3c, sqsSrv.Client(), ddb.NewFromConfig(testkit.SDKConfig(ddbURL)))
 	})
 
 	first := []sbomFile{

@@ -51,8 +51,13 @@ func SignS3Unsigned(t testing.TB, req *http.Request) {
 // Clients returns the official SDK clients for an sbomd at url, configured as the README
 // says: endpoint, region, test/test, path-style S3.
 func Clients(url string) (*s3.Client, *iot.Client) {
-	cfg := SDKConfig(url)
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), iot.NewFromConfig(cfg)
+	return S3Client(url), iot.NewFromConfig(SDKConfig(url))
+}
+
+// S3Client returns the official S3 client for an S3 endpoint at url (sbomd, s3server or an
+// emulator): SDKConfig, path-style.
+func S3Client(url string) *s3.Client {
+	return s3.NewFromConfig(SDKConfig(url), func(o *s3.Options) { o.UsePathStyle = true })
 }
 
 // Pages returns every page an SDK paginator gives (pass its HasMorePages and NextPage),

@@ -26,7 +26,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -41,21 +40,13 @@ import (
 	"github.com/sbomcat/sbomcat/worker"
 )
 
-// Region and credentials every test client uses; the engines accept any.
+// Region and credentials every test client uses (testkit.SDKConfig configures them); the
+// engines accept any.
 const (
 	Region    = "us-east-1"
 	AccessKey = "test"
 	SecretKey = "test"
 )
-
-// Config returns an SDK configuration for an engine at endpoint.
-func Config(endpoint string) aws.Config {
-	return aws.Config{
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
-		BaseEndpoint: aws.String(endpoint),
-	}
-}
 
 // AWSEnv is the environment of a program under test whose SDK clients configure themselves
 // (config.LoadDefaultConfig) for the test engines: the test region and credentials, nothing
@@ -216,7 +207,7 @@ func (s *S3Server) Heads() int64 { return s.heads.Load() }
 // Client returns an S3 client on the server (path-style, as the worker must be configured for
 // emulators).
 func (s *S3Server) Client() *s3.Client {
-	return s3.NewFromConfig(Config(s.URL), func(o *s3.Options) { o.UsePathStyle = true })
+	return testkit.S3Client(s.URL)
 }
 
 // QuickRetryClient is Client with quick retries (two attempts, at most 10 ms apart), so that
@@ -437,7 +428,7 @@ func StartSQS(t testing.TB) *SQSServer {
 			func(url string) error {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				defer cancel()
-				_, err := sqs.NewFromConfig(Config(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
+				_, err := sqs.NewFromConfig(testkit.SDKConfig(url)).ListQueues(ctx, &sqs.ListQueuesInput{})
 				return err
 			})
 	})}
@@ -491,14 +482,14 @@ func launchDynamoDB() (e *Emulator, skip string, err error) {
 		func(url string) error {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			_, err := ddb.NewFromConfig(Config(url)).ListTables(ctx, &ddb.ListTablesInput{})
+			_, err := ddb.NewFromConfig(testkit.SDKConfig(url)).ListTables(ctx, &ddb.ListTablesInput{})
 			return err
 		})
 }
 
 // Client returns an SQS client on the server.
 func (s *SQSServer) Client() *sqs.Client {
-	return sqs.NewFromConfig(Config(s.URL))
+	return sqs.NewFromConfig(testkit.SDKConfig(s.URL))
 }
 
 // Queue is a queue and its dead-letter queue.
