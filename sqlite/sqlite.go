@@ -620,7 +620,7 @@ func (s *Store) DeleteVersion(ctx context.Context, pkg, version string) error {
 		if def == version {
 			return sbomcat.Errorf(sbomcat.EINVALID, "Package version %s/%s is the default version of package %s; remove the designation with UpdatePackage (unsetDefaultVersion) before deleting it.", pkg, version, pkg)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, v.AssociationID); err != nil {
+		if err := deleteResults(ctx, tx, v.AssociationID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM versions WHERE package_name = ? AND name = ?`, pkg, version)
@@ -678,7 +678,7 @@ func (s *Store) associate(ctx context.Context, a sbomcat.Association, maxInFligh
 		// The results of the association replaced; a version never associated has none (results
 		// are stored only under an association's id, never ''), and the statement is skipped.
 		if old.AssociationID != "" {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, old.AssociationID); err != nil {
+			if err := deleteResults(ctx, tx, old.AssociationID); err != nil {
 				return err
 			}
 		}
@@ -725,7 +725,7 @@ func (s *Store) Disassociate(ctx context.Context, pkg, version string) error {
 		if v.SBOM == nil && v.AssociationID == "" {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, v.AssociationID); err != nil {
+		if err := deleteResults(ctx, tx, v.AssociationID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE versions SET sbom = NULL, sbom_status = '', association_id = '', associated_ms = 0, updated_ms = ?
@@ -760,7 +760,7 @@ func (s *Store) RecordValidation(ctx context.Context, val sbomcat.Validation) er
 			return sbomcat.Errorf(sbomcat.ECONFLICT, "Association %s of %s/%s is no longer current; its results are discarded.", val.AssociationID, val.PackageName, val.VersionName)
 		}
 		// A redelivered validation replaces the results of the first delivery.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, val.AssociationID); err != nil {
+		if err := deleteResults(ctx, tx, val.AssociationID); err != nil {
 			return err
 		}
 		return insertResults(ctx, tx, val.AssociationID, val.Results)
@@ -779,6 +779,12 @@ func rowsAffected(res sql.Result, err error) (int64, error) {
 // SQLite's limit of 32,766 per statement. Statements of every length up to it are prepared once
 // and kept (sqlstmt), so it also bounds how many are kept.
 const resultsPerInsert = 32
+
+// deleteResults deletes the validation results stored under an association.
+func deleteResults(ctx context.Context, tx cq, associationID string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM validation_results WHERE association_id = ?`, associationID)
+	return err
+}
 
 // insertResults stores results as the association's, in order, several rows per statement.
 func insertResults(ctx context.Context, tx cq, associationID string, results []sbomcat.FileResult) error {
