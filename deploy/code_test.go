@@ -25,7 +25,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/sbomcat/sbomcat/internal/testkit"
 	"go/ast"
 	"go/importer"
 	"go/parser"
@@ -39,6 +38,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 const modulePath = "github.com/sbomcat/sbomcat"

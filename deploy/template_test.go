@@ -25,6 +25,7 @@ import (
 	"github.com/sbomcat/sbomcat/api"
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -46,12 +47,12 @@ var functions = []struct {
 		EventType: "SQS", EventGoType: "github.com/aws/aws-lambda-go/events.SQSEvent",
 		Optional: map[string]string{
 			wiring.EnvSQLitePath:        "the store is DynamoDB",
-			wiring.EnvQueueURL:          "the long-poll runner's; in Lambda the SQS event source mapping delivers the messages",
+			settings.EnvQueueURL:        "the long-poll runner's; in Lambda the SQS event source mapping delivers the messages",
 			wiring.EnvVisibilityTimeout: "the long-poll runner's; the queue's own visibility timeout applies in Lambda",
 			wiring.EnvWaitTime:          "the long-poll runner's",
-			wiring.EnvShutdownGrace:     "the long-poll runner's; Lambda ends invocations itself",
-			wiring.EnvConcurrency:       "the default, the batch's size, is what the event source hands over",
-			wiring.EnvLogLevel:          "info unless debugging",
+			settings.EnvShutdownGrace:   "the long-poll runner's; Lambda ends invocations itself",
+			settings.EnvConcurrency:     "the default, the batch's size, is what the event source hands over",
+			settings.EnvLogLevel:        "info unless debugging",
 			"SBOMCAT_S3_USE_PATH_STYLE": "for S3 emulators only",
 			// ReaperFunction reaps; nothing in the worker's Lambda binary uses this.
 			wiring.EnvReapAfter: "read by wiring.WorkerFromEnv for the reaper, which runs in ReaperFunction",
@@ -61,21 +62,21 @@ var functions = []struct {
 		ID: "ReaperFunction", Cmd: "sbomreaper-lambda", Role: "ReaperRole", LogGroup: "ReaperLogGroup",
 		EventType: "Schedule", EventGoType: "github.com/aws/aws-lambda-go/events.EventBridgeEvent",
 		Optional: map[string]string{
-			wiring.EnvSQLitePath:        "the store is DynamoDB",
-			wiring.EnvQueueURL:          "the reaper reads no queue",
-			wiring.EnvVisibilityTimeout: "the long-poll runner's",
-			wiring.EnvWaitTime:          "the long-poll runner's",
-			wiring.EnvShutdownGrace:     "the long-poll runner's",
-			wiring.EnvConcurrency:       "the reaper validates nothing",
-			wiring.EnvMaxReceiveCount:   "the reaper reads no queue",
-			wiring.EnvValidationTimeout: "the reaper validates nothing",
-			wiring.EnvLogLevel:          "info unless debugging",
-			wiring.EnvProfile:           "the reaper validates nothing",
-			"SBOMCAT_MAX_OBJECT_BYTES":  "the reaper validates nothing",
-			"SBOMCAT_MAX_FILE_BYTES":    "the reaper validates nothing",
-			"SBOMCAT_MAX_TOTAL_BYTES":   "the reaper validates nothing",
-			"SBOMCAT_MAX_ENTRIES":       "the reaper validates nothing",
-			"SBOMCAT_S3_USE_PATH_STYLE": "the reaper reads no S3",
+			wiring.EnvSQLitePath:          "the store is DynamoDB",
+			settings.EnvQueueURL:          "the reaper reads no queue",
+			wiring.EnvVisibilityTimeout:   "the long-poll runner's",
+			wiring.EnvWaitTime:            "the long-poll runner's",
+			settings.EnvShutdownGrace:     "the long-poll runner's",
+			settings.EnvConcurrency:       "the reaper validates nothing",
+			wiring.EnvMaxReceiveCount:     "the reaper reads no queue",
+			settings.EnvValidationTimeout: "the reaper validates nothing",
+			settings.EnvLogLevel:          "info unless debugging",
+			settings.EnvProfile:           "the reaper validates nothing",
+			"SBOMCAT_MAX_OBJECT_BYTES":    "the reaper validates nothing",
+			"SBOMCAT_MAX_FILE_BYTES":      "the reaper validates nothing",
+			"SBOMCAT_MAX_TOTAL_BYTES":     "the reaper validates nothing",
+			"SBOMCAT_MAX_ENTRIES":         "the reaper validates nothing",
+			"SBOMCAT_S3_USE_PATH_STYLE":   "the reaper reads no S3",
 		},
 	},
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/sbomcat/sbomcat/convert"
 	"github.com/sbomcat/sbomcat/internal/flagset"
-	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
@@ -44,7 +44,7 @@ func runOrConvert(ctx context.Context, args []string, stdin io.Reader, stdout, s
 }
 
 func convertCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	limits, err := wiring.LimitsFromEnv(getenv)
+	limits, err := settings.LimitsFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "sbomctl convert: %v\n", err)
 		return exitError
@@ -55,7 +55,7 @@ func convertCmd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fset.BoolVar(&c.opts.KeepInvalid, "keep-invalid", false, "write an output that fails validation anyway (with a warning)")
 	fset.StringVar(&c.out, "o", "", "write the single output to `file` OUT (in an existing folder)")
 	fset.StringVar(&c.outDir, "out-dir", "", "write outputs into `dir`, named after their inputs")
-	wiring.AddLimitFlags(fset.FlagSet, &limits)
+	settings.AddLimitFlags(fset.FlagSet, &limits)
 	paths, err := parseInterspersed(fset.FlagSet, args)
 	if status, ended := fset.Ended(err, stdout, stderr); ended {
 		return status

@@ -12,7 +12,7 @@ import (
 
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/internal/flagset"
-	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	"github.com/sbomcat/sbomcat/profiles"
 	"github.com/sbomcat/sbomcat/report"
 	"github.com/sbomcat/sbomcat/validator"
@@ -68,7 +68,7 @@ var progressDelay = time.Second
 var stdin io.Reader = os.Stdin
 
 func validate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	limits, err := wiring.LimitsFromEnv(getenv)
+	limits, err := settings.LimitsFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "sbomctl: %v\n", err)
 		return exitError
@@ -80,7 +80,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var sel selection
 	fs.Var((*globs)(&sel.include), "include", "validate the files of a directory that match `GLOB` (repeatable; default *.json and *.zip); without '/' it matches the base name, with '/' the path below the directory, ** any number of directories")
 	fs.Var((*globs)(&sel.exclude), "exclude", "skip the files and directories that match `GLOB` (repeatable)")
-	wiring.AddLimitFlags(fs.FlagSet, &limits)
+	settings.AddLimitFlags(fs.FlagSet, &limits)
 	paths, err := parseInterspersed(fs.FlagSet, args)
 	if status, ended := fs.Ended(err, stdout, stderr); ended {
 		return status

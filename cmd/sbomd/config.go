@@ -16,6 +16,7 @@ import (
 	"github.com/sbomcat/sbomcat/internal/flagset"
 	"github.com/sbomcat/sbomcat/internal/httpguard"
 	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/validator"
 	"github.com/sbomcat/sbomcat/worker"
@@ -101,7 +102,7 @@ func (e *helpError) Error() string { return flag.ErrHelp.Error() }
 func (e *helpError) Unwrap() error { return flag.ErrHelp }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	e := wiring.NewEnv(getenv)
+	e := settings.NewEnv(getenv)
 	var c config
 	var creds, profile, logLevel string
 	// Help that was asked for goes to stdout (main prints it), help after a mistake to stderr.
@@ -112,20 +113,20 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.account, "account", e.String(envAccountID, "SBOMD_ACCOUNT", sbomcat.DefaultScope.Account), "account id of ARNs (SBOMCAT_ACCOUNT_ID)")
 	fs.StringVar(&creds, "credentials", e.String(envCredentials, "SBOMD_CREDENTIALS", "test:test"), "accepted access keys, `KEY:SECRET[,KEY:SECRET...]`; the first also signs presigned URLs (SBOMCAT_CREDENTIALS)")
 	fs.StringVar(&c.publicURL, "public-url", e.String(envPublicURL, "SBOMD_PUBLIC_URL", ""), "`URL` clients reach sbomd at, written into presigned artifact URLs (SBOMCAT_PUBLIC_URL, default http://ADDR, 127.0.0.1 for an unspecified host)")
-	fs.StringVar(&logLevel, "log-level", e.String(wiring.EnvLogLevel, "SBOMD_LOG_LEVEL", "info"), "debug, info, warn or error (SBOMCAT_LOG_LEVEL)")
+	fs.StringVar(&logLevel, "log-level", e.String(settings.EnvLogLevel, "SBOMD_LOG_LEVEL", "info"), "debug, info, warn or error (SBOMCAT_LOG_LEVEL)")
 	fs.IntVar(&c.maxPackages, "max-packages", e.Int(envMaxPackages, "SBOMD_MAX_PACKAGES", api.DefaultMaxPackages), "packages per account, -1 for no limit (SBOMCAT_MAX_PACKAGES)")
 	fs.IntVar(&c.maxVersions, "max-versions", e.Int(envMaxVersions, "SBOMD_MAX_VERSIONS", api.DefaultMaxVersions), "package versions per account, -1 for no limit (SBOMCAT_MAX_VERSIONS)")
 	fs.IntVar(&c.maxInFlight, "max-inflight-validations", e.Int(envMaxInflightValidations, "SBOMD_MAX_INFLIGHT_VALIDATIONS", api.DefaultMaxInFlightValidations), "SBOM validations in progress at once, -1 for no limit (SBOMCAT_MAX_INFLIGHT_VALIDATIONS)")
 	fs.Int64Var(&c.maxBody, "max-body-bytes", int64(e.Int(envMaxBodyBytes, "SBOMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest IoT API request body; S3 objects may have up to 5 GiB whatever this says (SBOMCAT_MAX_BODY_BYTES)")
 
 	fs.StringVar(&c.s3, "s3", e.String(envS3, "SBOMD_S3", s3Embedded), "where SBOMs and artifacts are: embedded (served here from DATA_DIR/s3) or external (the AWS SDK's S3: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS; SBOMCAT_S3_USE_PATH_STYLE for emulators) (SBOMCAT_S3)")
-	fs.StringVar(&c.table, "table", e.String(wiring.EnvTable, "SBOMD_TABLE", ""), "DynamoDB `table` of the catalog instead of SQLite (AWS_ENDPOINT_URL_DYNAMODB for an emulator) (SBOMCAT_TABLE)")
-	fs.StringVar(&c.queueURL, "queue-url", e.String(wiring.EnvQueueURL, "SBOMD_QUEUE_URL", ""), "SQS queue `URL` for associations instead of the embedded queue (AWS_ENDPOINT_URL_SQS for an emulator) (SBOMCAT_QUEUE_URL)")
+	fs.StringVar(&c.table, "table", e.String(settings.EnvTable, "SBOMD_TABLE", ""), "DynamoDB `table` of the catalog instead of SQLite (AWS_ENDPOINT_URL_DYNAMODB for an emulator) (SBOMCAT_TABLE)")
+	fs.StringVar(&c.queueURL, "queue-url", e.String(settings.EnvQueueURL, "SBOMD_QUEUE_URL", ""), "SQS queue `URL` for associations instead of the embedded queue (AWS_ENDPOINT_URL_SQS for an emulator) (SBOMCAT_QUEUE_URL)")
 	fs.BoolVar(&c.worker, "worker", e.Bool(envWorker, "SBOMD_WORKER", true), "validate SBOMs in this process: from the embedded queue, or long-polling --queue-url; false leaves them to sbomworker (SBOMCAT_WORKER)")
-	fs.IntVar(&c.concurrency, "concurrency", e.Int(wiring.EnvConcurrency, "SBOMD_CONCURRENCY", 0), "validations at once; 0, the default, for the number of CPUs (SBOMCAT_CONCURRENCY)")
-	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(wiring.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
-	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(wiring.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
-	fs.StringVar(&profile, "profile", e.String(wiring.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia); a package's sbomcat:profile tag overrides it for that package (SBOMCAT_PROFILE)")
+	fs.IntVar(&c.concurrency, "concurrency", e.Int(settings.EnvConcurrency, "SBOMD_CONCURRENCY", 0), "validations at once; 0, the default, for the number of CPUs (SBOMCAT_CONCURRENCY)")
+	fs.DurationVar(&c.validationTimeout, "validation-timeout", e.Duration(settings.EnvValidationTimeout, "SBOMD_VALIDATION_TIMEOUT", worker.DefaultTimeout), "bound on one validation, S3 reads included (SBOMCAT_VALIDATION_TIMEOUT)")
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", e.Duration(settings.EnvShutdownGrace, "SBOMD_SHUTDOWN_GRACE", 10*time.Second), "time for requests and validations to finish after SIGTERM; the rest resume at the next start (SBOMCAT_SHUTDOWN_GRACE)")
+	fs.StringVar(&profile, "profile", e.String(settings.EnvProfile, "", string(sbomcat.ProfileAWS)), "validation rules: aws (the official JSON Schemas), strict (also reference integrity), ntia or bsi (also the minimum elements, docs/profiles.md), or several joined with commas (strict,ntia); a package's sbomcat:profile tag overrides it for that package (SBOMCAT_PROFILE)")
 	// Bounded time and memory per connection.
 	fs.DurationVar(&c.stallTimeout, "stall-timeout", e.Duration(envStallTimeout, "", httpguard.DefaultStall), "a connection that sends no header or body bytes, or reads no response bytes, for this long is closed (SBOMCAT_STALL_TIMEOUT)")
 	fs.Int64Var(&c.maxBuffered, "max-buffered-bytes", int64(e.Int(envMaxBufferedBytes, "", httpguard.DefaultMaxBuffered)), "bytes of unfinished request bodies held in memory by all connections together; a body that finds no room waits up to the stall timeout (SBOMCAT_MAX_BUFFERED_BYTES)")
@@ -133,8 +134,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.console, "console", e.Bool(envConsole, "", true), "serve the console in the browser under /console/ (SBOMCAT_CONSOLE)")
 	fs.StringVar(&c.consoleToken, "console-token", e.String(envConsoleToken, "", ""), "`token` that signs a browser in to the console, random when empty; the log prints the URL with it (SBOMCAT_CONSOLE_TOKEN)")
 	limits := e.Limits()
-	wiring.AddLimitFlags(fs.FlagSet, &limits)
-	c.s3Options.UsePathStyle = e.Bool(wiring.EnvS3UsePathStyle, "", false)
+	settings.AddLimitFlags(fs.FlagSet, &limits)
+	c.s3Options.UsePathStyle = e.Bool(settings.EnvS3UsePathStyle, "", false)
 	c.warnings = e.Warnings()
 	if err := e.Err(); err != nil {
 		return c, err
@@ -157,7 +158,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if err := c.level.UnmarshalText([]byte(logLevel)); err != nil {
 		return c, fmt.Errorf("log level: %w", err)
 	}
-	p, err := wiring.ParseProfile(profile)
+	p, err := settings.ParseProfile(profile)
 	if err != nil {
 		return c, fmt.Errorf("profile: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	sbomsqs "github.com/sbomcat/sbomcat/sqs"
 	"github.com/sbomcat/sbomcat/worker"
 )
@@ -88,7 +89,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 	if c.QueueURL == "" {
-		return errors.New(wiring.EnvQueueURL + " is required")
+		return errors.New(settings.EnvQueueURL + " is required")
 	}
 	log := c.Logger(stderr)
 	awsCfg, err := awswiring.Load(ctx, "")

@@ -114,3 +114,17 @@ func TestNoLibraryReadsTheEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCLILinksNoStore: sbomctl validates files and drives a running sbomd over the API; it
+// links no store, queue or worker (each package linked costs every start its initialisation
+// and the binary its size), so it takes its shared settings from wiring/settings alone.
+func TestCLILinksNoStore(t *testing.T) {
+	banned := regexp.MustCompile(`^` + regexp.QuoteMeta(module) + `/(sqlite|dynamodb|objects|s3local|worker|queue|sqs|catalog|jobs|internal/wiring)$`)
+	for _, p := range goList(t, module+"/cmd/sbomctl") {
+		for _, d := range p.Deps {
+			if banned.MatchString(d) || strings.HasPrefix(d, "modernc.org/sqlite") {
+				t.Errorf("%s depends on %s", p.ImportPath, d)
+			}
+		}
+	}
+}

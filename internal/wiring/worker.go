@@ -14,6 +14,7 @@ import (
 	"github.com/sbomcat/sbomcat"
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/wiring/awsenv"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	"github.com/sbomcat/sbomcat/objects"
 	"github.com/sbomcat/sbomcat/sqlite"
 	"github.com/sbomcat/sbomcat/validator"
@@ -67,22 +68,22 @@ type WorkerConfig struct {
 // WorkerFromEnv reads the worker binaries' configuration through getenv (os.Getenv in
 // production), naming every variable that is malformed.
 func WorkerFromEnv(getenv func(string) string) (WorkerConfig, error) {
-	e := NewEnv(getenv)
+	e := settings.NewEnv(getenv)
 	c := WorkerConfig{
 		Store: StoreConfig{
 			Kind:       strings.ToLower(strings.TrimSpace(e.String(EnvStore, "SBOMWORKER_STORE", ""))),
 			SQLitePath: e.String(EnvSQLitePath, "SBOMWORKER_SQLITE_PATH", DefaultSQLitePath),
-			Table:      e.String(EnvTable, "SBOMWORKER_TABLE", ""),
+			Table:      e.String(settings.EnvTable, "SBOMWORKER_TABLE", ""),
 		},
-		QueueURL:          e.String(EnvQueueURL, "SBOMWORKER_QUEUE_URL", ""),
-		Concurrency:       e.PositiveInt(EnvConcurrency, "SBOMWORKER_CONCURRENCY", 0),
+		QueueURL:          e.String(settings.EnvQueueURL, "SBOMWORKER_QUEUE_URL", ""),
+		Concurrency:       e.PositiveInt(settings.EnvConcurrency, "SBOMWORKER_CONCURRENCY", 0),
 		MaxReceiveCount:   e.PositiveInt(EnvMaxReceiveCount, "SBOMWORKER_MAX_RECEIVE_COUNT", 0),
 		VisibilityTimeout: e.PositiveDuration(EnvVisibilityTimeout, "SBOMWORKER_VISIBILITY_TIMEOUT", 0),
 		WaitTime:          e.PositiveDuration(EnvWaitTime, "SBOMWORKER_WAIT_TIME", 0),
-		ShutdownGrace:     e.PositiveDuration(EnvShutdownGrace, "SBOMWORKER_SHUTDOWN_GRACE", 0),
-		Timeout:           e.PositiveDuration(EnvValidationTimeout, "SBOMWORKER_TIMEOUT", 0),
+		ShutdownGrace:     e.PositiveDuration(settings.EnvShutdownGrace, "SBOMWORKER_SHUTDOWN_GRACE", 0),
+		Timeout:           e.PositiveDuration(settings.EnvValidationTimeout, "SBOMWORKER_TIMEOUT", 0),
 		ReapAfter:         e.PositiveDuration(EnvReapAfter, "SBOMWORKER_REAP_AFTER", DefaultReapAfter),
-		S3:                objects.Options{UsePathStyle: e.Bool(EnvS3UsePathStyle, "", false)},
+		S3:                objects.Options{UsePathStyle: e.Bool(settings.EnvS3UsePathStyle, "", false)},
 	}
 	switch c.Store.Kind {
 	case "":
@@ -90,14 +91,14 @@ func WorkerFromEnv(getenv func(string) string) (WorkerConfig, error) {
 	case StoreSQLite:
 	case StoreDynamoDB:
 		if c.Store.Table == "" {
-			e.fail(fmt.Errorf("%s=%s needs %s", EnvStore, StoreDynamoDB, EnvTable))
+			e.Fail(fmt.Errorf("%s=%s needs %s", EnvStore, StoreDynamoDB, settings.EnvTable))
 		}
 	default:
-		e.fail(fmt.Errorf("%s: %q is not %s or %s", EnvStore, c.Store.Kind, StoreSQLite, StoreDynamoDB))
+		e.Fail(fmt.Errorf("%s: %q is not %s or %s", EnvStore, c.Store.Kind, StoreSQLite, StoreDynamoDB))
 	}
-	if v := e.String(EnvLogLevel, "SBOMWORKER_LOG_LEVEL", ""); v != "" {
+	if v := e.String(settings.EnvLogLevel, "SBOMWORKER_LOG_LEVEL", ""); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			e.fail(fmt.Errorf("%s: %w", EnvLogLevel, err))
+			e.Fail(fmt.Errorf("%s: %w", settings.EnvLogLevel, err))
 		}
 	}
 	c.Validator = validator.Validator{Profile: e.Profile(), Limits: e.Limits().WithDefaults()}

@@ -36,8 +36,8 @@ import (
 
 	"github.com/sbomcat/sbomcat/dynamodb"
 	"github.com/sbomcat/sbomcat/internal/flagset"
-	"github.com/sbomcat/sbomcat/internal/wiring"
 	"github.com/sbomcat/sbomcat/internal/wiring/awswiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 )
 
 type config struct {
@@ -88,8 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("set AWS_ENDPOINT_URL (LocalStack) or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_DYNAMODB (emulators): " +
 			"this program only sets up local endpoints; use template.yaml for AWS")
 	}
-	env := wiring.NewEnv(getenv)
-	usePathStyle := env.Bool(wiring.EnvS3UsePathStyle, "", false)
+	env := settings.NewEnv(getenv)
+	usePathStyle := env.Bool(settings.EnvS3UsePathStyle, "", false)
 	if err := env.Err(); err != nil {
 		return err
 	}

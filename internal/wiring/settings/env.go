@@ -1,4 +1,8 @@
-package wiring
+// Package settings reads the configuration every binary shares: environment variables by one
+// naming scheme (with the previous release's names as fallbacks), the validator's limits and
+// profile, and the limit flags. It is apart from package wiring, which builds stores, queues
+// and the worker, so that a binary that needs only these (sbomctl) links none of those.
+package settings
 
 import (
 	"errors"
@@ -45,7 +49,9 @@ func (e *Env) Warnings() []string { return e.warnings }
 // Err joins every malformed value seen so far, each naming its variable.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 
-func (e *Env) fail(err error) { e.errs = append(e.errs, err) }
+// Fail records a malformed value that a reader of several variables found itself, such as a
+// combination the parts cannot run on; Err reports it with the rest.
+func (e *Env) Fail(err error) { e.errs = append(e.errs, err) }
 
 // lookup returns name's value and the name it came from: name if set, else legacy (the
 // previous release's name, "" if none), with a warning.
@@ -119,7 +125,7 @@ func parsed[T any](e *Env, name, legacy string, def T, want string, parse func(s
 	}
 	got, err := parse(strings.TrimSpace(v))
 	if err != nil {
-		e.fail(fmt.Errorf("%s: %q is not %s", from, v, want))
+		e.Fail(fmt.Errorf("%s: %q is not %s", from, v, want))
 		return def
 	}
 	return got
@@ -146,7 +152,7 @@ func (e *Env) Size(name, legacy string) int64 {
 	}
 	n, err := validator.ParseSize(v)
 	if err != nil {
-		e.fail(fmt.Errorf("%s: %w", from, err))
+		e.Fail(fmt.Errorf("%s: %w", from, err))
 	}
 	return n
 }

@@ -1,21 +1,21 @@
-package wiring_test
+package settings_test
 
 import (
 	"flag"
 	"strings"
 	"testing"
 
-	"github.com/sbomcat/sbomcat/internal/wiring"
+	"github.com/sbomcat/sbomcat/internal/wiring/settings"
 	"github.com/sbomcat/sbomcat/validator"
 )
 
 func TestLimitsFromEnvAndFlags(t *testing.T) {
 	env := map[string]string{
-		wiring.EnvMaxObjectBytes: "10MiB",
-		wiring.EnvMaxFileBytes:   "2048",
-		wiring.EnvMaxEntries:     "50",
+		settings.EnvMaxObjectBytes: "10MiB",
+		settings.EnvMaxFileBytes:   "2048",
+		settings.EnvMaxEntries:     "50",
 	}
-	l, err := wiring.LimitsFromEnv(func(k string) string { return env[k] })
+	l, err := settings.LimitsFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestLimitsFromEnvAndFlags(t *testing.T) {
 		t.Errorf("from the environment: %+v, want %+v", l, want)
 	}
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	wiring.AddLimitFlags(fs, &l)
+	settings.AddLimitFlags(fs, &l)
 	if err := fs.Parse([]string{"-max-file-bytes", "1MiB", "--max-total-bytes=3GiB"}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +32,11 @@ func TestLimitsFromEnvAndFlags(t *testing.T) {
 	}
 
 	for k, v := range map[string]string{
-		wiring.EnvMaxObjectBytes: "big",
-		wiring.EnvMaxTotalBytes:  "-5",
-		wiring.EnvMaxEntries:     "1e3",
+		settings.EnvMaxObjectBytes: "big",
+		settings.EnvMaxTotalBytes:  "-5",
+		settings.EnvMaxEntries:     "1e3",
 	} {
-		if _, err := wiring.LimitsFromEnv(func(key string) string {
+		if _, err := settings.LimitsFromEnv(func(key string) string {
 			if key == k {
 				return v
 			}
@@ -58,8 +58,8 @@ func TestProfileFromEnv(t *testing.T) {
 		{"ntia,bsi", "ntia,bsi", ""},
 		{"lenient", "", `SBOMCAT_PROFILE: "lenient" is not a validation profile`},
 	} {
-		e := wiring.NewEnv(func(k string) string {
-			if k == wiring.EnvProfile {
+		e := settings.NewEnv(func(k string) string {
+			if k == settings.EnvProfile {
 				return tc.env
 			}
 			return ""

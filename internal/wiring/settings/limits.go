@@ -1,4 +1,4 @@
-package wiring
+package settings
 
 import (
 	"flag"
@@ -34,7 +34,7 @@ func LimitsFromEnv(getenv func(string) string) (validator.Limits, error) {
 func (e *Env) Profile() sbomcat.Profile {
 	p, err := ParseProfile(e.String(EnvProfile, "", ""))
 	if err != nil {
-		e.fail(fmt.Errorf("%s: %w", EnvProfile, err))
+		e.Fail(fmt.Errorf("%s: %w", EnvProfile, err))
 	}
 	return p
 }
