@@ -50,7 +50,7 @@ type schema struct {
 
 	// strings
 	minLen, maxLen int
-	pattern        *pattern
+	pattern        *lazyPattern
 	format         func(string) error
 	formatName     string
 
@@ -95,7 +95,7 @@ type propEntry struct {
 }
 
 type patternSchema struct {
-	re  *pattern
+	re  *lazyPattern
 	sch *schema
 }
 
@@ -145,10 +145,13 @@ type compiler struct {
 	// composites are the schemas compiled with allOf, anyOf or oneOf, for finish, which can
 	// only look at their subschemas once every reference is compiled.
 	composites []*schema
+	refs       map[[2]string]string    // resolveRef's, by document URL and $ref
+	patterns   map[string]*lazyPattern // by source
 }
 
 func newCompiler() *compiler {
-	return &compiler{docs: map[string]any{}, done: map[string]*schema{}, propRows: new(int)}
+	return &compiler{docs: map[string]any{}, done: map[string]*schema{}, propRows: new(int),
+		refs: map[[2]string]string{}, patterns: map[string]*lazyPattern{}}
 }
 
 func (c *compiler) addDoc(u string, doc any) { c.docs[u] = doc }
@@ -235,7 +238,9 @@ func resolvePointer(doc any, frag string) (any, error) {
 	}
 	v := doc
 	for _, tok := range strings.Split(frag[1:], "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if strings.Contains(tok, "~") {
+			tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		}
 		switch x := v.(type) {
 		case map[string]any:
 			var ok bool
@@ -253,6 +258,43 @@ func resolvePointer(doc any, frag string) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// resolveRef is the absolute URL, with a fragment, of a $ref in the document at docURL. A
+// schema repeats the same few references hundreds of times, so each is parsed once.
+func (c *compiler) resolveRef(docURL, ref string) (string, error) {
+	key := [2]string{docURL, ref}
+	if target, ok := c.refs[key]; ok {
+		return target, nil
+	}
+	base, err := url.Parse(docURL)
+	if err != nil {
+		return "", err
+	}
+	r, err := base.Parse(ref)
+	if err != nil {
+		return "", fmt.Errorf("bad $ref %q: %w", ref, err)
+	}
+	target := r.String()
+	if !strings.Contains(target, "#") {
+		target += "#"
+	}
+	c.refs[key] = target
+	return target, nil
+}
+
+// pattern makes a pattern once per compiler: the same few (a bom-ref, a hash) recur, and
+// schemas can share them.
+func (c *compiler) pattern(src string) (*lazyPattern, error) {
+	if p, ok := c.patterns[src]; ok {
+		return p, nil
+	}
+	p, err := newLazyPattern(src)
+	if err != nil {
+		return nil, err
+	}
+	c.patterns[src] = p
+	return p, nil
 }
 
 func (c *compiler) sub(v any, docURL, loc string) (*schema, error) {
@@ -304,17 +346,9 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 		return fmt.Errorf("%s: a schema must be an object or a boolean", loc)
 	}
 	if ref, ok := m["$ref"].(string); ok {
-		base, err := url.Parse(docURL)
+		target, err := c.resolveRef(docURL, ref)
 		if err != nil {
-			return err
-		}
-		r, err := base.Parse(ref)
-		if err != nil {
-			return fmt.Errorf("%s: bad $ref %q: %w", loc, ref, err)
-		}
-		target := r.String()
-		if !strings.Contains(target, "#") {
-			target += "#"
+			return fmt.Errorf("%s: %w", loc, err)
 		}
 		s.ref, err = c.schemaAt(target)
 		return err
@@ -324,20 +358,14 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	oneSchema := map[string]**schema{"additionalProperties": &s.addl, "propertyNames": &s.propNames,
-		"additionalItems": &s.addlItems, "contains": &s.contains, "not": &s.not, "if": &s.ifS, "then": &s.thenS, "else": &s.elseS}
-	schemaList := map[string]*[]*schema{"allOf": &s.allOf, "anyOf": &s.anyOf, "oneOf": &s.oneOf}
-	integers := map[string]*int{"minProperties": &s.minProps, "maxProperties": &s.maxProps,
-		"minItems": &s.minItems, "maxItems": &s.maxItems, "minLength": &s.minLen, "maxLength": &s.maxLen}
-	numbers := map[string]**float64{"minimum": &s.minimum, "maximum": &s.maximum,
-		"exclusiveMinimum": &s.exclMin, "exclusiveMaximum": &s.exclMax, "multipleOf": &s.multipleOf}
 	var err error
 	for _, k := range keys {
+		if annotations[k] {
+			continue
+		}
 		val := m[k]
 		kl := loc + "/" + k
-		if !annotations[k] {
-			s.keywords = append(s.keywords, k)
-		}
+		s.keywords = append(s.keywords, k)
 		switch k {
 		case "type":
 			switch t := val.(type) {
@@ -370,7 +398,7 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			}
 			sort.Strings(names)
 			for _, name := range names {
-				re, err := compilePattern(name)
+				re, err := c.pattern(name)
 				if err != nil {
 					return fmt.Errorf("%s: %w", kl, err)
 				}
@@ -416,7 +444,7 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			s.unique, _ = val.(bool)
 		case "pattern":
 			src, _ := val.(string)
-			if s.pattern, err = compilePattern(src); err != nil {
+			if s.pattern, err = c.pattern(src); err != nil {
 				return fmt.Errorf("%s: %w", kl, err)
 			}
 		case "format":
@@ -429,13 +457,17 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			arr, _ := val.([]any)
 			s.enum = make([]hashedValue, 0, len(arr))
 			allStrings := true
-			var text []string
-			for _, e := range arr {
+			// Messages show the first few values only (CycloneDX's licence ids are 1,500).
+			text := make([]string, 0, min(len(arr), enumShown))
+			for i, e := range arr {
 				s.enum = append(s.enum, hashedValue{hashAny(e), e})
-				if str, ok := e.(string); ok {
+				str, ok := e.(string)
+				allStrings = allStrings && ok
+				switch {
+				case i >= enumShown:
+				case ok:
 					text = append(text, strconv.Quote(str))
-				} else {
-					allStrings = false
+				default:
 					b, _ := json.Marshal(e)
 					text = append(text, string(b))
 				}
@@ -446,25 +478,60 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 					s.enumStrs[e.(string)] = struct{}{}
 				}
 			}
-			s.enumText = listForMessage(text, 8)
+			s.enumText = listForMessage(text, len(arr))
 		case "const":
 			h := hashAny(val)
 			s.constHash, s.constVal = &h, val
 			b, _ := json.Marshal(val)
 			s.constText = string(b)
+		// The keywords that differ only in the field they fill (a switch: maps of the fields,
+		// built for every schema, were a tenth of compiling a CycloneDX schema).
+		case "additionalProperties":
+			s.addl, err = c.sub(val, docURL, kl)
+		case "propertyNames":
+			s.propNames, err = c.sub(val, docURL, kl)
+		case "additionalItems":
+			s.addlItems, err = c.sub(val, docURL, kl)
+		case "contains":
+			s.contains, err = c.sub(val, docURL, kl)
+		case "not":
+			s.not, err = c.sub(val, docURL, kl)
+		case "if":
+			s.ifS, err = c.sub(val, docURL, kl)
+		case "then":
+			s.thenS, err = c.sub(val, docURL, kl)
+		case "else":
+			s.elseS, err = c.sub(val, docURL, kl)
+		case "allOf":
+			s.allOf, err = c.subs(val, docURL, kl)
+		case "anyOf":
+			s.anyOf, err = c.subs(val, docURL, kl)
+		case "oneOf":
+			s.oneOf, err = c.subs(val, docURL, kl)
+		case "minProperties":
+			s.minProps, err = integer(val, kl)
+		case "maxProperties":
+			s.maxProps, err = integer(val, kl)
+		case "minItems":
+			s.minItems, err = integer(val, kl)
+		case "maxItems":
+			s.maxItems, err = integer(val, kl)
+		case "minLength":
+			s.minLen, err = integer(val, kl)
+		case "maxLength":
+			s.maxLen, err = integer(val, kl)
+		case "minimum":
+			s.minimum, err = number(val, kl)
+		case "maximum":
+			s.maximum, err = number(val, kl)
+		case "exclusiveMinimum":
+			s.exclMin, err = number(val, kl)
+		case "exclusiveMaximum":
+			s.exclMax, err = number(val, kl)
+		case "multipleOf":
+			s.multipleOf, err = number(val, kl)
 		default:
-			// The keywords that differ only in the field they fill.
-			if p := oneSchema[k]; p != nil {
-				*p, err = c.sub(val, docURL, kl)
-			} else if p := schemaList[k]; p != nil {
-				*p, err = c.subs(val, docURL, kl)
-			} else if p := integers[k]; p != nil {
-				*p, err = integer(val, kl)
-			} else if p := numbers[k]; p != nil {
-				*p, err = number(val, kl)
-			} else if !annotations[k] {
-				return fmt.Errorf("%s: keyword %q is not supported by this engine", loc, k)
-			}
+			return fmt.Errorf("%s: keyword %q is not supported by this engine", loc, k)
 		}
 		if err != nil {
 			return err
@@ -513,12 +580,15 @@ func (c *compiler) listProps(s *schema) {
 	*c.propRows += len(s.propList) + 2
 }
 
-// listForMessage joins up to max items and counts the rest.
-func listForMessage(items []string, max int) string {
-	if len(items) <= max {
-		return strings.Join(items, ", ")
+// enumShown is how many of an enum's values its messages list.
+const enumShown = 8
+
+// listForMessage joins the items shown of total items and counts the rest.
+func listForMessage(shown []string, total int) string {
+	if total <= len(shown) {
+		return strings.Join(shown, ", ")
 	}
-	return fmt.Sprintf("%s (and %d more)", strings.Join(items[:max], ", "), len(items)-max)
+	return fmt.Sprintf("%s (and %d more)", strings.Join(shown, ", "), total-len(shown))
 }
 
 // resolved follows $ref chains.

@@ -1,10 +1,9 @@
 package formats
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -108,17 +107,98 @@ func schemaDoc(path string) (any, error) {
 func SPDXLicenseListVersion() string { return spdxlicenses.LicenseListVersion() }
 
 func readSchemaDoc(path string) (any, error) {
-	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
+	f, err := resources.BOMSchemaFiles.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var doc any
-	if err := d.Decode(&doc); err != nil {
+	defer f.Close()
+	doc, err := decodeDoc(f)
+	if err != nil {
 		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
 	}
 	return doc, nil
+}
+
+// decodeDoc decodes a JSON document into what encoding/json's Decoder with UseNumber gives:
+// map[string]any, []any, string, json.Number, bool and nil. It reads with the scanner that
+// reads SBOMs rather than with encoding/json, whose decoder scans the bytes twice (once to
+// find the value's end, once to decode it) a byte at a time: that was half of compiling a
+// CycloneDX schema, and most of sbomctl's start-up cost on a small CycloneDX file. It reads
+// through a small buffer rather than a copy of the whole file (a fresh process pays for every
+// page it touches).
+func decodeDoc(r io.Reader) (any, error) {
+	d := docDecoder{s: newScannerSize(r, nil, 16<<10)}
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	if c, more := d.s.peek(); more {
+		return nil, d.s.fail("unexpected %s after the top-level value", describeByte(c))
+	}
+	return v, nil
+}
+
+// docDecoder builds the values of decodeDoc.
+type docDecoder struct {
+	s       *scanner
+	scratch []byte
+}
+
+func (d *docDecoder) value(depth int) (any, error) {
+	s := d.s
+	c, ok := s.peek()
+	if !ok {
+		return nil, s.eofError("where a value was expected")
+	}
+	switch c {
+	case '{':
+		if depth >= maxDepth {
+			return nil, s.tooDeep()
+		}
+		s.pos++
+		m := map[string]any{}
+		err := s.eachMember(func(key []byte) error {
+			k := string(key)
+			v, err := d.value(depth + 1)
+			m[k] = v // the last of repeated names, as encoding/json keeps
+			return err
+		})
+		return m, err
+	case '[':
+		if depth >= maxDepth {
+			return nil, s.tooDeep()
+		}
+		s.pos++
+		a := []any{}
+		err := s.eachElement(func(int) error {
+			v, err := d.value(depth + 1)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case '"':
+		b, err := s.readString(d.scratch[:0], true)
+		d.scratch = b
+		if err != nil {
+			return nil, err
+		}
+		if _, long := s.takeLong(); long {
+			return nil, s.fail("a string longer than %d bytes", maxKeptString)
+		}
+		return string(b), nil
+	case 't':
+		return true, s.literal("true")
+	case 'f':
+		return false, s.literal("false")
+	case 'n':
+		return nil, s.literal("null")
+	}
+	if c != '-' && (c < '0' || c > '9') {
+		return nil, s.fail("unexpected %s where a value was expected", describeByte(c))
+	}
+	lit, err := s.readNumber(d.scratch[:0])
+	d.scratch = lit
+	return json.Number(lit), err
 }
 
 // engineSchemas compiles each accepted schema with our engine, once, when first needed.
