@@ -298,6 +298,18 @@ func (c *compiler) pattern(src string) (*lazyPattern, error) {
 }
 
 func (c *compiler) sub(v any, docURL, loc string) (*schema, error) {
+	// A subschema that is a $ref is the schema it refers to: every reader resolves references
+	// (schema.resolved), so the one that would stand for it in between is left out (a third
+	// of a CycloneDX schema's nodes, and of what compiling it allocates for them).
+	if m, ok := v.(map[string]any); ok {
+		if ref, ok := m["$ref"].(string); ok {
+			target, err := c.resolveRef(docURL, ref)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", loc, err)
+			}
+			return c.schemaAt(target)
+		}
+	}
 	s := &schema{loc: loc}
 	return s, c.compileInto(s, v, docURL, loc)
 }
