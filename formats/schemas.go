@@ -3,7 +3,7 @@ package formats
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -107,27 +107,44 @@ func schemaDoc(path string) (any, error) {
 func SPDXLicenseListVersion() string { return spdxlicenses.LicenseListVersion() }
 
 func readSchemaDoc(path string) (any, error) {
-	f, err := resources.BOMSchemaFiles.Open(path)
+	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
 	if err != nil {
 		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
 	}
-	defer f.Close()
-	doc, err := decodeDoc(f)
+	doc, err := decodeBytes(b)
 	if err != nil {
 		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
 	}
 	return doc, nil
 }
 
-// decodeDoc decodes a JSON document into what encoding/json's Decoder with UseNumber gives:
+// readSchemaText reads one embedded schema file for the compiler: schemaDoc's document.
+func readSchemaText(path string) (*schemaText, error) {
+	if path == cycloneDXLicenseIDs { // small, and brought up to date by schemaDoc
+		doc, err := schemaDoc(path)
+		if err != nil {
+			return nil, err
+		}
+		return textOf(doc)
+	}
+	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	t, err := newSchemaText(b)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// decodeBytes decodes a JSON document into what encoding/json's Decoder with UseNumber gives:
 // map[string]any, []any, string, json.Number, bool and nil. It reads with the scanner that
 // reads SBOMs rather than with encoding/json, whose decoder scans the bytes twice (once to
 // find the value's end, once to decode it) a byte at a time: that was half of compiling a
-// CycloneDX schema, and most of sbomctl's start-up cost on a small CycloneDX file. It reads
-// through a small buffer rather than a copy of the whole file (a fresh process pays for every
-// page it touches).
-func decodeDoc(r io.Reader) (any, error) {
-	d := docDecoder{s: newScannerSize(r, nil, 16<<10)}
+// CycloneDX schema.
+func decodeBytes(b []byte) (any, error) {
+	d := docDecoder{s: &scanner{buf: b, end: len(b), eof: true}}
 	v, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -225,12 +242,14 @@ func Precompile() error {
 
 func compileSchema(ref schemaRef) (*schema, error) {
 	c := newCompiler()
-	id, err := schemaDocs(ref, func(url string, doc any) error {
-		c.addDoc(url, doc)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	var id string
+	for _, p := range schemaPaths(ref) {
+		t, err := readSchemaText(p)
+		if err != nil {
+			return nil, err
+		}
+		id = textID(t, p)
+		c.addText(id, t)
 	}
 	s, err := c.compileURL(id + "#")
 	if err != nil {
@@ -239,15 +258,20 @@ func compileSchema(ref schemaRef) (*schema, error) {
 	return s, nil
 }
 
-// schemaDocs hands add each schema document that ref's schema needs, under the URL it names
-// itself with: the ones it refers to, then its own, whose URL it returns.
-func schemaDocs(ref schemaRef, add func(url string, doc any) error) (string, error) {
-	paths := []string{ref.path}
+// schemaPaths are the schema files that ref's schema needs: the ones it refers to, then its
+// own.
+func schemaPaths(ref schemaRef) []string {
 	if ref.format == sbomcat.FormatCycloneDX {
-		paths = append(slices.Clone(cycloneDXCommon), ref.path)
+		return append(slices.Clone(cycloneDXCommon), ref.path)
 	}
+	return []string{ref.path}
+}
+
+// schemaDocs hands add each schema document that ref's schema needs (schemaPaths), decoded,
+// under the URL it names itself with, and returns the URL of ref's own.
+func schemaDocs(ref schemaRef, add func(url string, doc any) error) (string, error) {
 	var url string
-	for _, p := range paths {
+	for _, p := range schemaPaths(ref) {
 		doc, err := schemaDoc(p)
 		if err != nil {
 			return "", err
@@ -266,6 +290,16 @@ func schemaID(doc any, fallback string) string {
 	if m, ok := doc.(map[string]any); ok {
 		if id, ok := m["$id"].(string); ok && id != "" {
 			return id
+		}
+	}
+	return fallback
+}
+
+// textID is schemaID for a schema document's text.
+func textID(t *schemaText, fallback string) string {
+	if v, ok := t.root.member("$id"); ok && v.kind() == '"' {
+		if id, _ := decodeBytes(t.b[v.start:v.end]); id != nil && id != "" {
+			return id.(string)
 		}
 	}
 	return fallback

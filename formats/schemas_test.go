@@ -48,7 +48,7 @@ func TestDecodeDocAsEncodingJSON(t *testing.T) {
 			t.Errorf("%s: encoding/json: %v", name, err)
 			continue
 		}
-		got, err := decodeDoc(bytes.NewReader(b))
+		got, err := decodeBytes(b)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 		} else if !reflect.DeepEqual(got, want) {
@@ -56,7 +56,7 @@ func TestDecodeDocAsEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{``, `{`, `{"a":1,}`, `[1 2]`, `{} x`, `"\x01"`, `01`, `tru`} {
-		if _, err := decodeDoc(strings.NewReader(bad)); err == nil {
+		if _, err := decodeBytes([]byte(bad)); err == nil {
 			t.Errorf("%q: decoded without an error", bad)
 		}
 	}
