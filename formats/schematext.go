@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"unsafe"
 )
@@ -30,7 +31,8 @@ type textValue struct {
 }
 
 // textMember is a member of an object or an element of an array. Its key is a view of the
-// text when the name has no escapes: what outlives the text must copy it (compiler.keep).
+// text when the name has no escapes: what outlives the text must copy it (compiler.keep). n
+// is -1 for an array whose elements were not noted (see kids).
 type textMember struct {
 	key        string
 	start, end int32
@@ -74,6 +76,12 @@ func (t *schemaText) index(s *scanner, key string, depth int) (textMember, error
 		return m, s.tooDeep()
 	}
 	s.pos++
+	if c == '[' {
+		if scalars, err := scalarsOnly(s, depth); scalars || err != nil {
+			m.n, m.end = -1, int32(s.pos) // see kids
+			return m, err
+		}
+	}
 	mark := len(t.stack)
 	var err error
 	if c == '{' {
@@ -118,7 +126,43 @@ func (v textValue) kind() byte { return v.t.b[v.start] }
 
 // kids are the members of an object or the elements of an array, in the document's order
 // (a repeated member name included), none for any other value.
-func (v textValue) kids() []textMember { return v.t.members[v.first : v.first+v.n] }
+func (v textValue) kids() []textMember {
+	if v.n < 0 { // an array with no object or array in it: its elements were not noted
+		s := &scanner{buf: v.t.b[:v.end], pos: int(v.start) + 1, end: int(v.end), eof: true}
+		var kids []textMember
+		_ = s.eachElement(func(int) error { // the text was read once, so it has no errors
+			s.peek()
+			start := int32(s.pos)
+			err := s.skipValue(0)
+			kids = append(kids, textMember{start: start, end: int32(s.pos)})
+			return err
+		})
+		return kids
+	}
+	return v.t.members[v.first : v.first+v.n]
+}
+
+// errContainer stops scalarsOnly at the first object or array.
+var errContainer = errors.New("an object or array")
+
+// scalarsOnly reads the elements of the array whose '[' s just read, if none is an object or
+// an array: no schema is found among them by position (they are an enum's values, a list of
+// required names), so their places are not noted, and the compiler reads such arrays whole.
+// Otherwise it leaves s where it was.
+func scalarsOnly(s *scanner, depth int) (bool, error) {
+	start := s.pos
+	err := s.eachElement(func(int) error {
+		if c, _ := s.peek(); c == '{' || c == '[' {
+			return errContainer
+		}
+		return s.skipValue(depth + 1)
+	})
+	if errors.Is(err, errContainer) {
+		s.pos = start
+		return false, nil
+	}
+	return err == nil, err
+}
 
 func (v textValue) at(m textMember) textValue { return textValue{v.t, m} }
 
