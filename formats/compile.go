@@ -188,11 +188,14 @@ type compiler struct {
 	scan   scanner // decode's
 	dec    docDecoder
 	names  map[string]string // keep's
+	// enumUpdates change the enum of the schema at a place (schema.loc) as it is compiled.
+	enumUpdates map[string]func([]any) []any
 }
 
 func newCompiler() *compiler {
 	return &compiler{docs: map[string]*schemaText{}, done: map[string]*schema{}, propRows: new(int),
-		refs: map[[2]string]string{}, patterns: map[string]*lazyPattern{}, names: map[string]string{}}
+		refs: map[[2]string]string{}, patterns: map[string]*lazyPattern{}, names: map[string]string{},
+		enumUpdates: map[string]func([]any) []any{}}
 }
 
 // addText adds the schema document at URL u.
@@ -606,6 +609,9 @@ func (c *compiler) compileInto(s *schema, v textValue, docURL, loc string) error
 			}
 		case "enum":
 			arr, _ := val.([]any)
+			if update := c.enumUpdates[loc]; update != nil {
+				arr = update(arr)
+			}
 			s.enum = make([]hashedValue, 0, len(arr))
 			allStrings := true
 			// Messages show the first few values only (CycloneDX's licence ids are 1,500).

@@ -69,11 +69,8 @@ func acceptedVersions(f sbomcat.Format) string {
 // snapshot of the SPDX License List (3.26.0 in the embedded copy).
 const cycloneDXLicenseIDs = "schema/cyclonedx/common/spdx.schema.json"
 
-// schemaDoc reads one embedded schema file, numbers kept as json.Number. CycloneDX's licence-id
-// enumeration is brought up to the newer SPDX License List that github/go-spdx embeds: upstream
-// regenerates that file as the list grows, and its own test suite labels a document using
-// "Artistic-dist" (list 3.27) valid, which the embedded 3.26 snapshot would reject. Nothing is
-// removed, so the check is never stricter than the snapshot.
+// schemaDoc reads one embedded schema file, numbers kept as json.Number, with CycloneDX's
+// licence-id enumeration brought up to date (withNewerLicenceIDs).
 func schemaDoc(path string) (any, error) {
 	doc, err := readSchemaDoc(path)
 	if err != nil || path != cycloneDXLicenseIDs {
@@ -84,6 +81,17 @@ func schemaDoc(path string) (any, error) {
 	if !ok || !ok2 {
 		return nil, fmt.Errorf("embedded schema %s: no enum of licence ids", path)
 	}
+	m["enum"] = withNewerLicenceIDs(enum)
+	return m, nil
+}
+
+// withNewerLicenceIDs brings CycloneDX's licence-id enumeration up to the newer SPDX License
+// List that github/go-spdx embeds: upstream regenerates that file as the list grows, and its
+// own test suite labels a document using "Artistic-dist" (list 3.27) valid, which the
+// embedded 3.26 snapshot would reject. Nothing is removed, so the check is never stricter than
+// the snapshot. The oracle's documents (schemaDoc) and our compiler (compileSchema) both
+// update it here.
+func withNewerLicenceIDs(enum []any) []any {
 	seen := make(map[string]bool, len(enum))
 	for _, id := range enum {
 		if s, ok := id.(string); ok {
@@ -98,8 +106,7 @@ func schemaDoc(path string) (any, error) {
 			}
 		}
 	}
-	m["enum"] = enum
-	return m, nil
+	return enum
 }
 
 // SPDXLicenseListVersion is the SPDX License List that licence ids are checked against, in
@@ -118,15 +125,8 @@ func readSchemaDoc(path string) (any, error) {
 	return doc, nil
 }
 
-// readSchemaText reads one embedded schema file for the compiler: schemaDoc's document.
+// readSchemaText reads one embedded schema file for the compiler.
 func readSchemaText(path string) (*schemaText, error) {
-	if path == cycloneDXLicenseIDs { // small, and brought up to date by schemaDoc
-		doc, err := schemaDoc(path)
-		if err != nil {
-			return nil, err
-		}
-		return textOf(doc)
-	}
 	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
 	if err != nil {
 		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
@@ -250,6 +250,9 @@ func compileSchema(ref schemaRef) (*schema, error) {
 		}
 		id = textID(t, p)
 		c.addText(id, t)
+		if p == cycloneDXLicenseIDs { // its enum, the document itself, as schemaDoc's
+			c.enumUpdates[id+"#"] = withNewerLicenceIDs
+		}
 	}
 	s, err := c.compileURL(id + "#")
 	if err != nil {

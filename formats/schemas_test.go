@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/CycloneDX/sbom-utility/resources"
+	"github.com/github/go-spdx/v2/spdxexp/spdxlicenses"
+
+	"github.com/sbomcat/sbomcat/internal/testkit"
 )
 
 // TestPrecompile: every accepted schema compiles (sbomd compiles them all at start).
@@ -58,6 +63,43 @@ func TestDecodeDocAsEncodingJSON(t *testing.T) {
 	for _, bad := range []string{``, `{`, `{"a":1,}`, `[1 2]`, `{} x`, `"\x01"`, `01`, `tru`} {
 		if _, err := decodeBytes([]byte(bad)); err == nil {
 			t.Errorf("%q: decoded without an error", bad)
+		}
+	}
+}
+
+// TestNewerLicenceIDs: a licence id that the SPDX License List embedded by go-spdx has and
+// CycloneDX's snapshot lacks is accepted, by our engine and by the oracle, and an id in
+// neither is refused.
+func TestNewerLicenceIDs(t *testing.T) {
+	const newer = "Artistic-dist" // SPDX License List 3.27
+	snapshot, err := readSchemaDoc(cycloneDXLicenseIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(snapshot.(map[string]any)["enum"].([]any), any(newer)) || !slices.Contains(spdxlicenses.GetLicenses(), newer) {
+		t.Fatalf("%s is no longer only in the newer list: pick another id", newer)
+	}
+	fixture, err := os.ReadFile(testkit.Fixture("cdx16-valid.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		id    string
+		valid bool
+	}{{"Apache-2.0", true}, {newer, true}, {"Not-A-Licence-Id", false}} {
+		data := bytes.Replace(fixture, []byte(`{"id": "Apache-2.0"}`), []byte(`{"id": "`+tt.id+`"}`), 1)
+		if tt.id != "Apache-2.0" && bytes.Equal(data, fixture) {
+			t.Fatal("the fixture no longer has the licence id this test replaces")
+		}
+		v, err := validateBytes(data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Valid() != tt.valid {
+			t.Errorf("%s: valid %v, want %v (%s)", tt.id, v.Valid(), tt.valid, v.Problem)
+		}
+		if oracle, applicable := oracleVerdict(t, data, v); !applicable || oracle != tt.valid {
+			t.Errorf("%s: the oracle says valid %v (applicable %v), want %v", tt.id, oracle, applicable, tt.valid)
 		}
 	}
 }
