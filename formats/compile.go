@@ -358,6 +358,11 @@ func (c *compiler) keep(name string) string {
 
 // decode decodes v as encoding/json with UseNumber would.
 func (c *compiler) decode(v textValue) (any, error) {
+	if v.kind() == '"' { // most are plain ASCII: the text between the quotes, as it is
+		if b := v.t.b[v.start+1 : v.end-1]; plainRun(b, 0) == len(b) {
+			return string(b), nil
+		}
+	}
 	c.scan = scanner{buf: v.t.b[v.start:v.end], end: int(v.end - v.start), eof: true, keyBuf: c.scan.keyBuf}
 	c.dec.s = &c.scan
 	return c.dec.value(0)
