@@ -242,11 +242,25 @@ func Precompile() error {
 
 func compileSchema(ref schemaRef) (*schema, error) {
 	c := newCompiler()
+	id, err := c.addSchemaTexts(ref)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.compileURL(id + "#")
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", ref.path, err)
+	}
+	return s, nil
+}
+
+// addSchemaTexts adds the documents ref's schema needs (schemaPaths) under the URLs they name
+// themselves with, and returns the URL of ref's own.
+func (c *compiler) addSchemaTexts(ref schemaRef) (string, error) {
 	var id string
 	for _, p := range schemaPaths(ref) {
 		t, err := readSchemaText(p)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		id = textID(t, p)
 		c.addText(id, t)
@@ -254,11 +268,7 @@ func compileSchema(ref schemaRef) (*schema, error) {
 			c.enumUpdates[id+"#"] = withNewerLicenceIDs
 		}
 	}
-	s, err := c.compileURL(id + "#")
-	if err != nil {
-		return nil, fmt.Errorf("compiling %s: %w", ref.path, err)
-	}
-	return s, nil
+	return id, nil
 }
 
 // schemaPaths are the schema files that ref's schema needs: the ones it refers to, then its

@@ -3,8 +3,10 @@ package formats
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -102,4 +104,64 @@ func TestNewerLicenceIDs(t *testing.T) {
 			t.Errorf("%s: the oracle says valid %v (applicable %v), want %v", tt.id, oracle, applicable, tt.valid)
 		}
 	}
+}
+
+// TestCompiledSchemasKeepNoText: a compiled schema holds nothing of the schema text it was
+// compiled from (member names are views of it until the compiler copies them): with the text
+// overwritten after compiling, every fixture and sample gets the same violations.
+func TestCompiledSchemasKeepNoText(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/*.json")
+	if _, err := os.Stat(testkit.SamplesPath()); err == nil {
+		dir, samples := testkit.Samples(t)
+		for _, s := range samples {
+			paths = append(paths, filepath.Join(dir, s.Path))
+		}
+	}
+	docs := map[schemaRef][][]byte{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := validateBytes(data, Options{}); err == nil && (v.Kind == KindCycloneDXJSON || v.Kind == KindSPDXJSON) {
+			if ref, ok := findSchema(v.Format, v.SpecVersion); ok {
+				docs[ref] = append(docs[ref], data)
+			}
+		}
+	}
+	for _, ref := range acceptedSchemas {
+		c := newCompiler()
+		id, err := c.addSchemaTexts(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scribbled, err := c.compileURL(id + "#")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range c.docs {
+			for i := range text.b {
+				text.b[i] = '#'
+			}
+		}
+		want, err := engineSchemas[ref]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(docs[ref]) == 0 && ref.version == "1.6" {
+			t.Fatalf("%s: no fixture to compare on", ref.path)
+		}
+		for _, data := range docs[ref] {
+			got, wanted := violations(t, scribbled, data), violations(t, want, data)
+			if got != wanted {
+				t.Errorf("%s: with the schema text overwritten:\n%s\nwant\n%s", ref.path, got, wanted)
+			}
+		}
+	}
+}
+
+// violations validates data against s, as a string of everything the engine reports.
+func violations(t *testing.T, s *schema, data []byte) string {
+	st, err := streamValidate(t, s, string(data))
+	return fmt.Sprint(err, st.ev.count, st.ev.errs)
 }
