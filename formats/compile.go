@@ -70,7 +70,7 @@ type schema struct {
 }
 
 // rareKeywords hold the keywords few schemas have, apart, so that the many schemas without
-// them are a third smaller: a CycloneDX 1.6 schema compiles to 827 nodes.
+// them take 448 bytes rather than 632: a CycloneDX 1.6 schema compiles to 827 nodes.
 type rareKeywords struct {
 	// objects
 	minProps   int

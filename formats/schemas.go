@@ -155,7 +155,7 @@ func decodeBytes(b []byte) (any, error) {
 	return v, nil
 }
 
-// docDecoder builds the values of decodeDoc.
+// docDecoder builds the values of decodeBytes.
 type docDecoder struct {
 	s       *scanner
 	scratch []byte
@@ -227,10 +227,12 @@ var engineSchemas = func() map[schemaRef]func() (*schema, error) {
 	return m
 }()
 
-// Precompile compiles every accepted schema now rather than at its first use (about 70 ms of
-// CPU and 4 MiB of heap for all of them). Compiling on first use keeps short-lived processes
-// (sbomctl, a Lambda's cold start) from paying for schemas they never use; a long-running
-// service calls Precompile once at start, so that its first validations do not wait.
+// Precompile compiles every accepted schema now rather than at its first use (16-24 ms of CPU
+// and 3.1 MiB of heap kept for all of them, 7 MiB allocated, measured in a fresh test process
+// on 2026-12-03, load average 2-2.5; a pattern is compiled when it is first matched, see
+// lazyPattern). Compiling on first use keeps short-lived processes (sbomctl, a Lambda's cold
+// start) from paying for schemas they never use; a long-running service calls Precompile once
+// at start, so that its first validations do not wait.
 func Precompile() error {
 	for _, ref := range acceptedSchemas {
 		if _, err := engineSchemas[ref](); err != nil {

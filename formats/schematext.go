@@ -181,7 +181,7 @@ func (v textValue) member(name string) (textValue, bool) {
 	return textValue{}, false
 }
 
-// text is a document's text for its JSON value.
+// textOf is the text of a decoded document (json.Number numbers), for compiler.addDoc.
 func textOf(doc any) (*schemaText, error) {
 	b, err := json.Marshal(doc)
 	if err != nil {
