@@ -113,22 +113,29 @@ func withNewerLicenceIDs(enum []any) []any {
 // addition to CycloneDX's own snapshot.
 func SPDXLicenseListVersion() string { return spdxlicenses.LicenseListVersion() }
 
-func readSchemaDoc(path string) (any, error) { return readEmbedded(path, decodeBytes) }
+func readSchemaDoc(path string) (any, error) {
+	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	doc, err := decodeBytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	return doc, nil
+}
 
 // readSchemaText reads one embedded schema file for the compiler.
-func readSchemaText(path string) (*schemaText, error) { return readEmbedded(path, newSchemaText) }
-
-// readEmbedded reads one embedded schema file with parse.
-func readEmbedded[T any](path string, parse func([]byte) (T, error)) (T, error) {
+func readSchemaText(path string) (*schemaText, error) {
 	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
-	if err == nil {
-		var v T
-		if v, err = parse(b); err == nil {
-			return v, nil
-		}
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
 	}
-	var zero T
-	return zero, fmt.Errorf("embedded schema %s: %w", path, err)
+	t, err := newSchemaText(b)
+	if err != nil {
+		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
+	}
+	return t, nil
 }
 
 // decodeBytes decodes a JSON document into what encoding/json's Decoder with UseNumber gives:
