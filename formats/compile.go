@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,51 +26,33 @@ type schema struct {
 	// propList is props in propOrder with their places in required, and propIdx each one's
 	// index in it: the streamer looks members up by position (see streamer.member). propBase
 	// is where this schema's rows start in a streamer's table of learned member orders.
-	propList   []propEntry
-	propIdx    map[string]int32
-	propBase   int
-	propRows   *int // the rows of the whole table, final once the compiler is done
-	patProps   []patternSchema
-	addl       *schema // nil: anything allowed
-	required   []string
-	minProps   int
-	maxProps   int // -1: no bound
-	depsReq    map[string][]string
-	depsSchema map[string]*schema
-	propNames  *schema
+	propList []propEntry
+	propIdx  map[string]int32
+	propBase int
+	propRows *int // the rows of the whole table, final once the compiler is done
+	patProps []patternSchema
+	addl     *schema // nil: anything allowed
+	required []string
 
 	// arrays
-	items     *schema   // the single-schema form
-	tuple     []*schema // the array form
-	addlItems *schema
-	minItems  int
-	maxItems  int
-	unique    bool
-	contains  *schema
+	items    *schema // the single-schema form
+	minItems int
+	maxItems int
+	unique   bool
 
 	// strings
 	minLen, maxLen int
-	pattern        *pattern
+	pattern        *lazyPattern
 	format         func(string) error
 	formatName     string
-
-	// numbers
-	minimum, maximum, exclMin, exclMax, multipleOf *float64
 
 	// any type
 	enum       []hashedValue // non-nil, if empty, when there is an enum
 	enumText   string        // the allowed values, for messages
 	enumStrs   map[string]struct{}
-	constHash  *valueHash
-	constVal   any
-	constText  string
 	allOf      []*schema
 	anyOf      []*schema
 	oneOf      []*schema
-	not        *schema
-	ifS        *schema
-	thenS      *schema
-	elseS      *schema
 	streamable bool // objects and arrays can be checked as they stream by
 	// plainString: a string value is checked by the string keywords and an enum of strings
 	// alone (no composite, no const), so the streamer reads it without building a tree node.
@@ -83,6 +65,59 @@ type schema struct {
 	// member orders.
 	proxies  []*schema
 	proxyRow int
+
+	*rareKeywords // never nil: noRare when s has none of them (see ownRare)
+}
+
+// rareKeywords hold the keywords few schemas have, apart, so that the many schemas without
+// them take 448 bytes rather than 632: a CycloneDX 1.6 schema compiles to 827 nodes.
+type rareKeywords struct {
+	// objects
+	minProps   int
+	maxProps   int // -1: no bound
+	depsReq    map[string][]string
+	depsSchema map[string]*schema
+	propNames  *schema
+
+	// arrays
+	tuple     []*schema // the array form of items
+	addlItems *schema
+	contains  *schema
+
+	// numbers
+	minimum, maximum, exclMin, exclMax, multipleOf *float64
+
+	// any type
+	constHash *valueHash
+	constVal  any
+	constText string
+	not       *schema
+	ifS       *schema
+	thenS     *schema
+	elseS     *schema
+}
+
+// noRare is the rareKeywords of every schema that has none of them. It is never written to:
+// compileInto gives a schema its own before setting one (ownRare).
+var noRare = &rareKeywords{maxProps: -1}
+
+// ownRare gives s rareKeywords of its own, if it shares noRare.
+func (s *schema) ownRare() {
+	if s.rareKeywords == noRare {
+		r := *noRare
+		s.rareKeywords = &r
+	}
+}
+
+// isRare reports whether keyword k is one of rareKeywords'.
+func isRare(k string) bool {
+	switch k {
+	case "minProperties", "maxProperties", "dependencies", "propertyNames", "additionalItems",
+		"contains", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+		"const", "not", "if", "then", "else":
+		return true
+	}
+	return false
 }
 
 // propEntry is one declared property of an object schema.
@@ -95,7 +130,7 @@ type propEntry struct {
 }
 
 type patternSchema struct {
-	re  *pattern
+	re  *lazyPattern
 	sch *schema
 }
 
@@ -136,8 +171,8 @@ var annotations = map[string]bool{
 
 // compiler turns schema documents into schema graphs, resolving $ref across documents.
 type compiler struct {
-	docs map[string]any     // by absolute URL without fragment
-	done map[string]*schema // by absolute URL with fragment
+	docs map[string]*schemaText // by absolute URL without fragment
+	done map[string]*schema     // by absolute URL with fragment
 	// propRows counts the rows of learned member orders handed out (schema.propBase): one
 	// table serves every schema a compiler makes, so one validation needs one, allocated once
 	// at its full size (schema.propRows) when the first object is met.
@@ -145,13 +180,36 @@ type compiler struct {
 	// composites are the schemas compiled with allOf, anyOf or oneOf, for finish, which can
 	// only look at their subschemas once every reference is compiled.
 	composites []*schema
+	refs       map[[2]string]string    // resolveRef's, by document URL and $ref
+	patterns   map[string]*lazyPattern // by source
+	// fields are the members of the schemas being compiled, each schema's sorted by name
+	// (see pushFields).
+	fields []textMember
+	scan   scanner // decode's
+	dec    docDecoder
+	names  map[string]string // keep's
+	// enumUpdates change the enum of the schema at a place (schema.loc) as it is compiled.
+	enumUpdates map[string]func([]any) []any
 }
 
 func newCompiler() *compiler {
-	return &compiler{docs: map[string]any{}, done: map[string]*schema{}, propRows: new(int)}
+	return &compiler{docs: map[string]*schemaText{}, done: map[string]*schema{}, propRows: new(int),
+		refs: map[[2]string]string{}, patterns: map[string]*lazyPattern{}, names: map[string]string{},
+		enumUpdates: map[string]func([]any) []any{}}
 }
 
-func (c *compiler) addDoc(u string, doc any) { c.docs[u] = doc }
+// addText adds the schema document at URL u.
+func (c *compiler) addText(u string, t *schemaText) { c.docs[u] = t }
+
+// addDoc adds a schema document decoded as encoding/json decodes one (json.Number numbers).
+func (c *compiler) addDoc(u string, doc any) error {
+	t, err := textOf(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", u, err)
+	}
+	c.addText(u, t)
+	return nil
+}
 
 // compileURL compiles the schema at ref, with the ones it refers to, and gives those that
 // need it their proxies.
@@ -210,11 +268,11 @@ func (c *compiler) schemaAt(ref string) (*schema, error) {
 	if !ok {
 		return nil, fmt.Errorf("schema %s is not loaded", docURL)
 	}
-	v, err := resolvePointer(doc, frag)
+	v, err := resolvePointer(doc.root, frag)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	s := &schema{loc: ref}
+	s := &schema{loc: ref, rareKeywords: noRare}
 	c.done[ref] = s // before compiling: recursive references find it
 	if err := c.compileInto(s, v, docURL, ref); err != nil {
 		return nil, err
@@ -222,52 +280,177 @@ func (c *compiler) schemaAt(ref string) (*schema, error) {
 	return s, nil
 }
 
-func resolvePointer(doc any, frag string) (any, error) {
+func resolvePointer(doc textValue, frag string) (textValue, error) {
 	if frag == "" || frag == "/" {
 		return doc, nil
 	}
 	frag, err := url.PathUnescape(frag)
 	if err != nil {
-		return nil, err
+		return textValue{}, err
 	}
 	if !strings.HasPrefix(frag, "/") {
-		return nil, fmt.Errorf("unsupported fragment %q", frag)
+		return textValue{}, fmt.Errorf("unsupported fragment %q", frag)
 	}
 	v := doc
 	for _, tok := range strings.Split(frag[1:], "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
-		switch x := v.(type) {
-		case map[string]any:
+		if strings.Contains(tok, "~") {
+			tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		}
+		switch v.kind() {
+		case '{':
 			var ok bool
-			if v, ok = x[tok]; !ok {
-				return nil, fmt.Errorf("no member %q", tok)
+			if v, ok = v.member(tok); !ok {
+				return textValue{}, fmt.Errorf("no member %q", tok)
 			}
-		case []any:
+		case '[':
+			kids := v.kids()
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil, fmt.Errorf("no element %q", tok)
+			if err != nil || i < 0 || i >= len(kids) {
+				return textValue{}, fmt.Errorf("no element %q", tok)
 			}
-			v = x[i]
+			v = v.at(kids[i])
 		default:
-			return nil, fmt.Errorf("cannot descend into %T at %q", v, tok)
+			return textValue{}, fmt.Errorf("cannot descend into a %s at %q", kindOfText(v.kind()), tok)
 		}
 	}
 	return v, nil
 }
 
-func (c *compiler) sub(v any, docURL, loc string) (*schema, error) {
-	s := &schema{loc: loc}
+// kindOfText names the kind of a JSON value from its first byte.
+func kindOfText(c byte) nodeKind {
+	switch c {
+	case '{':
+		return kindObject
+	case '[':
+		return kindArray
+	case '"':
+		return kindString
+	case 't', 'f':
+		return kindTrue
+	case 'n':
+		return kindNull
+	}
+	return kindNumber
+}
+
+// refOf is the $ref of schema v, if it has one that is a string (draft-07: then it is all the
+// schema says).
+func (c *compiler) refOf(v textValue) (string, bool) {
+	r, ok := v.member("$ref")
+	if !ok || r.kind() != '"' {
+		return "", false
+	}
+	ref, err := c.decode(r)
+	s, _ := ref.(string)
+	return s, err == nil
+}
+
+// keep is a member name of a schema's text for a compiled schema to keep: a copy, as the
+// names are views of the text (textMember), one for each name.
+func (c *compiler) keep(name string) string {
+	if k, ok := c.names[name]; ok {
+		return k
+	}
+	k := strings.Clone(name)
+	c.names[k] = k
+	return k
+}
+
+// decode decodes v as encoding/json with UseNumber would.
+func (c *compiler) decode(v textValue) (any, error) {
+	if v.kind() == '"' { // most are plain ASCII: the text between the quotes, as it is
+		if b := v.t.b[v.start+1 : v.end-1]; plainRun(b, 0) == len(b) {
+			return string(b), nil
+		}
+	}
+	c.scan = scanner{buf: v.t.b[v.start:v.end], end: int(v.end - v.start), eof: true, keyBuf: c.scan.keyBuf}
+	c.dec.s = &c.scan
+	return c.dec.value(0)
+}
+
+// pushFields pushes the members of object v onto c.fields sorted by name, only the last of
+// a repeated name (as a decoded map keeps it), and returns where they start and end on it.
+// The caller reads them by index, as compiling the schemas in them pushes more (and may
+// move c.fields), then pops them.
+func (c *compiler) pushFields(v textValue) (int, int) {
+	mark := len(c.fields)
+	if v.kind() != '{' {
+		return mark, mark
+	}
+	c.fields = append(c.fields, v.kids()...)
+	slices.SortStableFunc(c.fields[mark:], func(a, b textMember) int { return strings.Compare(a.key, b.key) })
+	end := mark
+	for i := mark; i < len(c.fields); i++ {
+		if i+1 < len(c.fields) && c.fields[i+1].key == c.fields[i].key {
+			continue
+		}
+		c.fields[end] = c.fields[i]
+		end++
+	}
+	c.fields = c.fields[:end]
+	return mark, end
+}
+
+// resolveRef is the absolute URL, with a fragment, of a $ref in the document at docURL. A
+// schema repeats the same few references hundreds of times, so each is parsed once.
+func (c *compiler) resolveRef(docURL, ref string) (string, error) {
+	key := [2]string{docURL, ref}
+	if target, ok := c.refs[key]; ok {
+		return target, nil
+	}
+	base, err := url.Parse(docURL)
+	if err != nil {
+		return "", err
+	}
+	r, err := base.Parse(ref)
+	if err != nil {
+		return "", fmt.Errorf("bad $ref %q: %w", ref, err)
+	}
+	target := r.String()
+	if !strings.Contains(target, "#") {
+		target += "#"
+	}
+	c.refs[key] = target
+	return target, nil
+}
+
+// pattern makes a pattern once per compiler: the same few (a bom-ref, a hash) recur, and
+// schemas can share them.
+func (c *compiler) pattern(src string) (*lazyPattern, error) {
+	if p, ok := c.patterns[src]; ok {
+		return p, nil
+	}
+	p, err := newLazyPattern(src)
+	if err != nil {
+		return nil, err
+	}
+	c.patterns[src] = p
+	return p, nil
+}
+
+func (c *compiler) sub(v textValue, docURL, loc string) (*schema, error) {
+	// A subschema that is a $ref is the schema it refers to: every reader resolves references
+	// (schema.resolved), so the one that would stand for it in between is left out (a third
+	// of a CycloneDX schema's nodes, and of what compiling it allocates for them).
+	if ref, ok := c.refOf(v); ok {
+		target, err := c.resolveRef(docURL, ref)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", loc, err)
+		}
+		return c.schemaAt(target)
+	}
+	s := &schema{loc: loc, rareKeywords: noRare}
 	return s, c.compileInto(s, v, docURL, loc)
 }
 
-func (c *compiler) subs(v any, docURL, loc string) ([]*schema, error) {
-	arr, ok := v.([]any)
-	if !ok {
+func (c *compiler) subs(v textValue, docURL, loc string) ([]*schema, error) {
+	if v.kind() != '[' {
 		return nil, fmt.Errorf("%s: want an array of schemas", loc)
 	}
+	arr := v.kids()
 	out := make([]*schema, len(arr))
 	for i, e := range arr {
-		s, err := c.sub(e, docURL, loc+"/"+strconv.Itoa(i))
+		s, err := c.sub(v.at(e), docURL, loc+"/"+strconv.Itoa(i))
 		if err != nil {
 			return nil, err
 		}
@@ -276,67 +459,65 @@ func (c *compiler) subs(v any, docURL, loc string) ([]*schema, error) {
 	return out, nil
 }
 
-func number(v any, loc string) (*float64, error) {
+// number is keyword k's value, of the schema at loc.
+func number(v any, loc, k string) (*float64, error) {
 	n, ok := v.(json.Number)
 	if !ok {
-		return nil, fmt.Errorf("%s: want a number", loc)
+		return nil, fmt.Errorf("%s/%s: want a number", loc, k)
 	}
 	f, err := n.Float64()
 	return &f, err
 }
 
-func integer(v any, loc string) (int, error) {
-	f, err := number(v, loc)
+func integer(v any, loc, k string) (int, error) {
+	f, err := number(v, loc, k)
 	if err != nil {
 		return 0, err
 	}
 	return int(*f), nil
 }
 
-func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
-	s.maxProps, s.maxItems, s.maxLen = -1, -1, -1
-	if b, ok := v.(bool); ok {
+func (c *compiler) compileInto(s *schema, v textValue, docURL, loc string) error {
+	s.maxItems, s.maxLen = -1, -1 // and noRare's maxProps
+	switch v.kind() {
+	case 't', 'f':
+		b := v.kind() == 't'
 		s.always = &b
 		return nil
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
+	case '{':
+	default:
 		return fmt.Errorf("%s: a schema must be an object or a boolean", loc)
 	}
-	if ref, ok := m["$ref"].(string); ok {
-		base, err := url.Parse(docURL)
+	if ref, ok := c.refOf(v); ok {
+		target, err := c.resolveRef(docURL, ref)
 		if err != nil {
-			return err
-		}
-		r, err := base.Parse(ref)
-		if err != nil {
-			return fmt.Errorf("%s: bad $ref %q: %w", loc, ref, err)
-		}
-		target := r.String()
-		if !strings.Contains(target, "#") {
-			target += "#"
+			return fmt.Errorf("%s: %w", loc, err)
 		}
 		s.ref, err = c.schemaAt(target)
 		return err
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	oneSchema := map[string]**schema{"additionalProperties": &s.addl, "propertyNames": &s.propNames,
-		"additionalItems": &s.addlItems, "contains": &s.contains, "not": &s.not, "if": &s.ifS, "then": &s.thenS, "else": &s.elseS}
-	schemaList := map[string]*[]*schema{"allOf": &s.allOf, "anyOf": &s.anyOf, "oneOf": &s.oneOf}
-	integers := map[string]*int{"minProperties": &s.minProps, "maxProperties": &s.maxProps,
-		"minItems": &s.minItems, "maxItems": &s.maxItems, "minLength": &s.minLen, "maxLength": &s.maxLen}
-	numbers := map[string]**float64{"minimum": &s.minimum, "maximum": &s.maximum,
-		"exclusiveMinimum": &s.exclMin, "exclusiveMaximum": &s.exclMax, "multipleOf": &s.multipleOf}
+	first, end := c.pushFields(v)
 	var err error
-	for _, k := range keys {
-		val := m[k]
-		kl := loc + "/" + k
-		if !annotations[k] {
-			s.keywords = append(s.keywords, k)
+	for i := first; i < end; i++ {
+		f := c.fields[i]
+		k := f.key
+		if annotations[k] {
+			continue
+		}
+		raw := v.at(f)
+		var val any // the keyword's value decoded, but for those that hold schemas
+		if !holdsSchemas(k) {
+			if val, err = c.decode(raw); err != nil {
+				return fmt.Errorf("%s/%s: %w", loc, k, err)
+			}
+		}
+		var kl string // the keyword's place, for the schemas in it
+		if holdsSchemas(k) {
+			kl = loc + "/" + k
+		}
+		s.keywords = append(s.keywords, c.keep(k))
+		if isRare(k) || k == "items" && raw.kind() == '[' {
+			s.ownRare()
 		}
 		switch k {
 		case "type":
@@ -353,33 +534,32 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 				s.types |= tInteger
 			}
 		case "properties":
-			pm, _ := val.(map[string]any)
-			s.props = make(map[string]*schema, len(pm))
-			for name, ps := range pm {
-				if s.props[name], err = c.sub(ps, docURL, kl+"/"+name); err != nil {
+			from, to := c.pushFields(raw)
+			s.props = make(map[string]*schema, to-from)
+			for j := from; j < to; j++ { // by name, so propOrder is sorted
+				p := c.fields[j]
+				name := c.keep(p.key)
+				if s.props[name], err = c.sub(raw.at(p), docURL, kl+"/"+name); err != nil {
 					return err
 				}
 				s.propOrder = append(s.propOrder, name)
 			}
-			sort.Strings(s.propOrder)
+			c.fields = c.fields[:from]
 		case "patternProperties":
-			pm, _ := val.(map[string]any)
-			names := make([]string, 0, len(pm))
-			for name := range pm {
-				names = append(names, name)
-			}
-			sort.Strings(names)
-			for _, name := range names {
-				re, err := compilePattern(name)
+			from, to := c.pushFields(raw)
+			for j := from; j < to; j++ {
+				p := c.fields[j]
+				re, err := c.pattern(c.keep(p.key))
 				if err != nil {
 					return fmt.Errorf("%s: %w", kl, err)
 				}
-				sub, err := c.sub(pm[name], docURL, kl+"/"+name)
+				sub, err := c.sub(raw.at(p), docURL, kl+"/"+p.key)
 				if err != nil {
 					return err
 				}
 				s.patProps = append(s.patProps, patternSchema{re, sub})
 			}
+			c.fields = c.fields[:from]
 		case "required":
 			arr, _ := val.([]any)
 			for _, e := range arr {
@@ -387,9 +567,15 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 				s.required = append(s.required, name)
 			}
 		case "dependencies":
-			dm, _ := val.(map[string]any)
-			for name, d := range dm {
-				if arr, ok := d.([]any); ok {
+			from, to := c.pushFields(raw)
+			for j := from; j < to; j++ {
+				name, d := c.keep(c.fields[j].key), raw.at(c.fields[j])
+				if d.kind() == '[' {
+					dv, err := c.decode(d)
+					if err != nil {
+						return err
+					}
+					arr, _ := dv.([]any)
 					if s.depsReq == nil {
 						s.depsReq = map[string][]string{}
 					}
@@ -406,18 +592,19 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 					return err
 				}
 			}
+			c.fields = c.fields[:from]
 		case "items":
-			if _, ok := val.([]any); ok {
-				s.tuple, err = c.subs(val, docURL, kl)
+			if raw.kind() == '[' {
+				s.tuple, err = c.subs(raw, docURL, kl)
 			} else {
-				s.items, err = c.sub(val, docURL, kl)
+				s.items, err = c.sub(raw, docURL, kl)
 			}
 		case "uniqueItems":
 			s.unique, _ = val.(bool)
 		case "pattern":
 			src, _ := val.(string)
-			if s.pattern, err = compilePattern(src); err != nil {
-				return fmt.Errorf("%s: %w", kl, err)
+			if s.pattern, err = c.pattern(src); err != nil {
+				return fmt.Errorf("%s/%s: %w", loc, k, err)
 			}
 		case "format":
 			name, _ := val.(string)
@@ -427,15 +614,22 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 			}
 		case "enum":
 			arr, _ := val.([]any)
+			if update := c.enumUpdates[loc]; update != nil {
+				arr = update(arr)
+			}
 			s.enum = make([]hashedValue, 0, len(arr))
 			allStrings := true
-			var text []string
-			for _, e := range arr {
+			// Messages show the first few values only (CycloneDX's licence ids are 1,500).
+			text := make([]string, 0, min(len(arr), enumShown))
+			for i, e := range arr {
 				s.enum = append(s.enum, hashedValue{hashAny(e), e})
-				if str, ok := e.(string); ok {
+				str, ok := e.(string)
+				allStrings = allStrings && ok
+				switch {
+				case i >= enumShown:
+				case ok:
 					text = append(text, strconv.Quote(str))
-				} else {
-					allStrings = false
+				default:
 					b, _ := json.Marshal(e)
 					text = append(text, string(b))
 				}
@@ -446,31 +640,67 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 					s.enumStrs[e.(string)] = struct{}{}
 				}
 			}
-			s.enumText = listForMessage(text, 8)
+			s.enumText = listForMessage(text, len(arr))
 		case "const":
 			h := hashAny(val)
 			s.constHash, s.constVal = &h, val
 			b, _ := json.Marshal(val)
 			s.constText = string(b)
+		// The keywords that differ only in the field they fill (a switch: maps of the fields,
+		// built for every schema, were a tenth of compiling a CycloneDX schema).
+		case "additionalProperties":
+			s.addl, err = c.sub(raw, docURL, kl)
+		case "propertyNames":
+			s.propNames, err = c.sub(raw, docURL, kl)
+		case "additionalItems":
+			s.addlItems, err = c.sub(raw, docURL, kl)
+		case "contains":
+			s.contains, err = c.sub(raw, docURL, kl)
+		case "not":
+			s.not, err = c.sub(raw, docURL, kl)
+		case "if":
+			s.ifS, err = c.sub(raw, docURL, kl)
+		case "then":
+			s.thenS, err = c.sub(raw, docURL, kl)
+		case "else":
+			s.elseS, err = c.sub(raw, docURL, kl)
+		case "allOf":
+			s.allOf, err = c.subs(raw, docURL, kl)
+		case "anyOf":
+			s.anyOf, err = c.subs(raw, docURL, kl)
+		case "oneOf":
+			s.oneOf, err = c.subs(raw, docURL, kl)
+		case "minProperties":
+			s.minProps, err = integer(val, loc, k)
+		case "maxProperties":
+			s.maxProps, err = integer(val, loc, k)
+		case "minItems":
+			s.minItems, err = integer(val, loc, k)
+		case "maxItems":
+			s.maxItems, err = integer(val, loc, k)
+		case "minLength":
+			s.minLen, err = integer(val, loc, k)
+		case "maxLength":
+			s.maxLen, err = integer(val, loc, k)
+		case "minimum":
+			s.minimum, err = number(val, loc, k)
+		case "maximum":
+			s.maximum, err = number(val, loc, k)
+		case "exclusiveMinimum":
+			s.exclMin, err = number(val, loc, k)
+		case "exclusiveMaximum":
+			s.exclMax, err = number(val, loc, k)
+		case "multipleOf":
+			s.multipleOf, err = number(val, loc, k)
 		default:
-			// The keywords that differ only in the field they fill.
-			if p := oneSchema[k]; p != nil {
-				*p, err = c.sub(val, docURL, kl)
-			} else if p := schemaList[k]; p != nil {
-				*p, err = c.subs(val, docURL, kl)
-			} else if p := integers[k]; p != nil {
-				*p, err = integer(val, kl)
-			} else if p := numbers[k]; p != nil {
-				*p, err = number(val, kl)
-			} else if !annotations[k] {
-				return fmt.Errorf("%s: keyword %q is not supported by this engine", loc, k)
-			}
+			return fmt.Errorf("%s: keyword %q is not supported by this engine", loc, k)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if s.ifS == nil { // then/else without if are ignored
+	c.fields = c.fields[:first]
+	if s.ifS == nil && s.rareKeywords != noRare { // then/else without if are ignored
 		s.thenS, s.elseS = nil, nil
 	}
 	s.streamable = s.canStream()
@@ -484,6 +714,18 @@ func (c *compiler) compileInto(s *schema, v any, docURL, loc string) error {
 		(s.enum == nil || s.enumStrs != nil) && s.allOf == nil && s.anyOf == nil &&
 		s.oneOf == nil && s.not == nil && s.ifS == nil
 	return nil
+}
+
+// holdsSchemas reports whether keyword k's value is a schema or holds schemas, which the
+// compiler reads from the text rather than decoded.
+func holdsSchemas(k string) bool {
+	switch k {
+	case "properties", "patternProperties", "dependencies", "items", "additionalProperties",
+		"propertyNames", "additionalItems", "contains", "not", "if", "then", "else", "allOf",
+		"anyOf", "oneOf":
+		return true
+	}
+	return false
 }
 
 // canStream reports whether objects and arrays can be checked against s as they stream by:
@@ -513,12 +755,15 @@ func (c *compiler) listProps(s *schema) {
 	*c.propRows += len(s.propList) + 2
 }
 
-// listForMessage joins up to max items and counts the rest.
-func listForMessage(items []string, max int) string {
-	if len(items) <= max {
-		return strings.Join(items, ", ")
+// enumShown is how many of an enum's values its messages list.
+const enumShown = 8
+
+// listForMessage joins the items shown of total items and counts the rest.
+func listForMessage(shown []string, total int) string {
+	if total <= len(shown) {
+		return strings.Join(shown, ", ")
 	}
-	return fmt.Sprintf("%s (and %d more)", strings.Join(items[:max], ", "), len(items)-max)
+	return fmt.Sprintf("%s (and %d more)", strings.Join(shown, ", "), total-len(shown))
 }
 
 // resolved follows $ref chains.

@@ -79,7 +79,7 @@ func (n Node) Text() []byte {
 // anything accepts every value and streams it: what the streamer reads for a watching Checker
 // where no schema looks (an unknown member, a true schema), rather than skipping it.
 var anything = func() *schema {
-	s := &schema{loc: "(anything, for a Checker)", streamable: true, maxProps: -1, maxItems: -1, maxLen: -1}
+	s := &schema{loc: "(anything, for a Checker)", streamable: true, maxItems: -1, maxLen: -1, rareKeywords: noRare}
 	s.addl, s.items = s, s
 	return s
 }()

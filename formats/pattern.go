@@ -2,8 +2,10 @@ package formats
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -34,6 +36,37 @@ func compilePattern(src string) (*pattern, error) {
 	}
 	return p, nil
 }
+
+// lazyPattern is a pattern whose syntax is checked when its schema is compiled, so that a bad
+// pattern fails there as it always did, but which is compiled when it is first matched: a
+// run of sbomctl on a small file meets few of the patterns of its schema, and compiling all
+// of them (regexp's programs, the hand matcher's sets) was a tenth of the memory that
+// compiling a CycloneDX schema allocates.
+type lazyPattern struct {
+	src      string
+	compiled func() *pattern
+}
+
+func newLazyPattern(src string) (*lazyPattern, error) {
+	// compilePattern fails only where regexp.Compile does, and regexp.Compile only where the
+	// parse of its source does, with that error.
+	if _, err := syntax.Parse(src, syntax.Perl); err != nil {
+		return nil, err
+	}
+	return &lazyPattern{src: src, compiled: sync.OnceValue(func() *pattern {
+		p, err := compilePattern(src)
+		if err != nil { // the source parsed, so it compiles
+			panic(fmt.Sprintf("pattern %q: %v", src, err))
+		}
+		return p
+	})}, nil
+}
+
+// String is the pattern's source, for messages.
+func (l *lazyPattern) String() string { return l.src }
+
+// Match reports whether b matches, as pattern.Match does.
+func (l *lazyPattern) Match(b []byte) bool { return l.compiled().Match(b) }
 
 // byteLengths is the least and most bytes a text a can match has (-1: no bound): a character
 // is at least one byte, and exactly one when its set is ASCII.

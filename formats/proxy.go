@@ -30,7 +30,7 @@ const maxProxies = 3
 // never is a schema no value conforms to, which a proxy uses to forbid a member.
 var never = func() *schema {
 	f := false
-	return &schema{loc: "(forbidden by a proxy)", always: &f, maxProps: -1, maxItems: -1, maxLen: -1}
+	return &schema{loc: "(forbidden by a proxy)", always: &f, maxItems: -1, maxLen: -1, rareKeywords: noRare}
 }()
 
 // proxiesOf finds the proxies of s, in the order of its alternatives, in two shapes:

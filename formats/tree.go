@@ -239,7 +239,7 @@ func hashAny(v any) valueHash {
 	case float64:
 		return leafHash(kindNumber, v, nil)
 	case string:
-		return leafHash(kindString, 0, []byte(v))
+		return valueHash(mix(maphash.String(hashSeed, v), tagString)) // strHash, with no copy
 	case []any:
 		a := newArrayHash()
 		for _, e := range v {
