@@ -69,22 +69,6 @@ func acceptedVersions(f sbomcat.Format) string {
 // snapshot of the SPDX License List (3.26.0 in the embedded copy).
 const cycloneDXLicenseIDs = "schema/cyclonedx/common/spdx.schema.json"
 
-// schemaDoc reads one embedded schema file, numbers kept as json.Number, with CycloneDX's
-// licence-id enumeration brought up to date (withNewerLicenceIDs).
-func schemaDoc(path string) (any, error) {
-	doc, err := readSchemaDoc(path)
-	if err != nil || path != cycloneDXLicenseIDs {
-		return doc, err
-	}
-	m, ok := doc.(map[string]any)
-	enum, ok2 := m["enum"].([]any)
-	if !ok || !ok2 {
-		return nil, fmt.Errorf("embedded schema %s: no enum of licence ids", path)
-	}
-	m["enum"] = withNewerLicenceIDs(enum)
-	return m, nil
-}
-
 // withNewerLicenceIDs brings CycloneDX's licence-id enumeration up to the newer SPDX License
 // List that github/go-spdx embeds: upstream regenerates that file as the list grows, and its
 // own test suite labels a document using "Artistic-dist" (list 3.27) valid, which the
@@ -112,18 +96,6 @@ func withNewerLicenceIDs(enum []any) []any {
 // SPDXLicenseListVersion is the SPDX License List that licence ids are checked against, in
 // addition to CycloneDX's own snapshot.
 func SPDXLicenseListVersion() string { return spdxlicenses.LicenseListVersion() }
-
-func readSchemaDoc(path string) (any, error) {
-	b, err := fs.ReadFile(resources.BOMSchemaFiles, path)
-	if err != nil {
-		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
-	}
-	doc, err := decodeBytes(b)
-	if err != nil {
-		return nil, fmt.Errorf("embedded schema %s: %w", path, err)
-	}
-	return doc, nil
-}
 
 // readSchemaText reads one embedded schema file for the compiler.
 func readSchemaText(path string) (*schemaText, error) {
@@ -280,34 +252,6 @@ func schemaPaths(ref schemaRef) []string {
 		return append(slices.Clone(cycloneDXCommon), ref.path)
 	}
 	return []string{ref.path}
-}
-
-// schemaDocs hands add each schema document that ref's schema needs (schemaPaths), decoded,
-// under the URL it names itself with, and returns the URL of ref's own.
-func schemaDocs(ref schemaRef, add func(url string, doc any) error) (string, error) {
-	var url string
-	for _, p := range schemaPaths(ref) {
-		doc, err := schemaDoc(p)
-		if err != nil {
-			return "", err
-		}
-		url = schemaID(doc, p)
-		if err := add(url, doc); err != nil {
-			return "", err
-		}
-	}
-	return url, nil
-}
-
-// schemaID is the URL a schema document names itself with ($id), under which other schemas
-// refer to it.
-func schemaID(doc any, fallback string) string {
-	if m, ok := doc.(map[string]any); ok {
-		if id, ok := m["$id"].(string); ok && id != "" {
-			return id
-		}
-	}
-	return fallback
 }
 
 // textID is schemaID for a schema document's text.
