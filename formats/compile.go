@@ -201,16 +201,6 @@ func newCompiler() *compiler {
 // addText adds the schema document at URL u.
 func (c *compiler) addText(u string, t *schemaText) { c.docs[u] = t }
 
-// addDoc adds a schema document decoded as encoding/json decodes one (json.Number numbers).
-func (c *compiler) addDoc(u string, doc any) error {
-	t, err := textOf(doc)
-	if err != nil {
-		return fmt.Errorf("%s: %w", u, err)
-	}
-	c.addText(u, t)
-	return nil
-}
-
 // compileURL compiles the schema at ref, with the ones it refers to, and gives those that
 // need it their proxies.
 func (c *compiler) compileURL(ref string) (*schema, error) {

@@ -13,14 +13,12 @@ import (
 
 func compileInline(t *testing.T, src string) *schema {
 	t.Helper()
-	d := json.NewDecoder(strings.NewReader(src))
-	d.UseNumber()
-	var doc any
-	if err := d.Decode(&doc); err != nil {
+	text, err := newSchemaText([]byte(src))
+	if err != nil {
 		t.Fatal(err)
 	}
 	c := newCompiler()
-	c.addDoc("mem://test", doc)
+	c.addText("mem://test", text)
 	s, err := c.compileURL("mem://test#")
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +119,12 @@ func TestEngineKeywords(t *testing.T) {
 }
 
 func TestEngineRefusesUnknownKeywords(t *testing.T) {
+	text, err := newSchemaText([]byte(`{"unevaluatedProperties": false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := newCompiler()
-	c.addDoc("mem://x", map[string]any{"unevaluatedProperties": false})
+	c.addText("mem://x", text)
 	if _, err := c.compileURL("mem://x#"); err == nil {
 		t.Fatal("a schema with a keyword the engine does not implement compiled")
 	}

@@ -2,7 +2,6 @@ package formats
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"unsafe"
@@ -179,13 +178,4 @@ func (v textValue) member(name string) (textValue, bool) {
 		}
 	}
 	return textValue{}, false
-}
-
-// textOf is the text of a decoded document (json.Number numbers), for compiler.addDoc.
-func textOf(doc any) (*schemaText, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	return newSchemaText(b)
 }
